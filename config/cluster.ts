@@ -1,0 +1,43 @@
+// The k3s cluster: DESIGN §6. Values k3s requires to be equal on every server live here once.
+import { z } from "zod";
+import { cidr, fqdn, int, overlaps, text } from "./fields";
+
+export const clusterKeys = {
+    k3sVersion: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, {
+            error: "expected a pinned k3s release such as v1.34.6+k3s1 (not a channel like 'stable' or a partial version)",
+        })
+        .default("v1.34.6+k3s1"),
+    clusterCidr: cidr.default("10.42.0.0/16"),
+    serviceCidr: cidr.default("10.43.0.0/16"),
+    /** A DNS-only name for the Kubernetes API (in tls-san); the kubeconfig uses node 1's public IPv4 without it. */
+    apiHostname: fqdn.optional(),
+    etcdSnapshotSchedule: z
+        .string()
+        .regex(/^(\S+\s+){4}\S+$/, { error: "expected a five-field cron expression such as '0 */6 * * *'" })
+        .default("0 */6 * * *"),
+    etcdSnapshotRetention: int(1, 500).default(28),
+    b2Bucket: z.string().regex(/^[A-Za-z0-9-]{6,50}$/, { error: "expected a Backblaze B2 bucket name (6-50 letters, digits, '-')" }).default("honeyDueProd"),
+    b2Region: z.string().regex(/^[a-z]{2}-[a-z]+-\d{3}$/, { error: "expected a Backblaze B2 region such as us-east-005" }).default("us-east-005"),
+    b2KeyId: text(/^[A-Za-z0-9]{12,40}$/, "expected a Backblaze B2 application key id (12-40 letters and digits)"),
+    etcdSnapshotFolder: z.string().regex(/^[a-z0-9][a-z0-9/_-]*$/, { error: "expected a folder name such as etcd-snapshots" }).default("etcd-snapshots"),
+};
+
+type Cluster = z.infer<z.ZodObject<typeof clusterKeys>> & { networkCidr: string };
+
+export function checkCluster(c: Cluster, issue: (key: string, message: string) => void): void {
+    const ranges = [
+        ["clusterCidr", c.clusterCidr],
+        ["serviceCidr", c.serviceCidr],
+        ["networkCidr", c.networkCidr],
+    ] as const;
+    ranges.forEach(([keyA, a], i) =>
+        ranges.slice(i + 1).forEach(([keyB, b]) => {
+            if (overlaps(a, b)) issue(keyA, `${a} overlaps ${keyB} ${b}; expected ranges that do not overlap`);
+        }),
+    );
+}
+
+/** B2's S3-compatible endpoint for a region. */
+export const b2Endpoint = (region: string) => `s3.${region}.backblazeb2.com`;

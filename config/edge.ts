@@ -1,0 +1,44 @@
+// Cloudflare: the zone, which hostname goes to which app, and the zone's TLS settings. DESIGN §7.
+import { z } from "zod";
+import { fqdn, json } from "./fields";
+
+export const apps = ["api", "admin"] as const;
+export type RoutedApp = (typeof apps)[number];
+
+export const bookRoutes: Record<string, RoutedApp> = {
+    "api.myhoneydue.com": "api",
+    "admin.myhoneydue.com": "admin",
+    "myhoneydue.com": "api",
+};
+
+export const edgeKeys = {
+    zone: fqdn.default("myhoneydue.com"),
+    zoneId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a Cloudflare zone id (32 hex characters)" }).optional(),
+    sslMode: z.enum(["flexible", "full", "strict"], { error: "expected flexible, full or strict" }).default("flexible"),
+    minTlsVersion: z.enum(["1.2", "1.3"], { error: "expected 1.2 or 1.3" }).default("1.2"),
+    routes: json(
+        z
+            .record(fqdn, z.enum(apps, { error: `expected an app name: ${apps.join(" or ")}` }), {
+                error: "expected a JSON object of hostname → app, such as {\"api.example.com\": \"api\"}",
+            })
+            .refine((r) => Object.keys(r).length > 0, { error: "expected at least one hostname" }),
+    ).default(bookRoutes),
+};
+
+type Edge = z.infer<z.ZodObject<typeof edgeKeys>> & { apiHostname?: string };
+
+const inZone = (host: string, zone: string) => host === zone || host.endsWith(`.${zone}`);
+
+export function checkEdge(c: Edge, issue: (key: string, message: string) => void): void {
+    for (const host of Object.keys(c.routes)) {
+        if (!inZone(host, c.zone)) issue("routes", `${host} is outside the zone ${c.zone}; expected ${c.zone} or a name under it`);
+    }
+    if (c.apiHostname !== undefined) {
+        if (!inZone(c.apiHostname, c.zone)) {
+            issue("apiHostname", `${c.apiHostname} is outside the zone ${c.zone}; expected a name under it`);
+        }
+        if (c.apiHostname in c.routes) {
+            issue("apiHostname", `${c.apiHostname} is also an app route; expected a DNS-only name of its own such as k8s.${c.zone}`);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+// Reads every `honeydue:` key once, applies defaults, validates, and either returns one typed
+// object or stops the program with one line per bad value (key, what was wrong, what is expected).
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
+import { checkEdge, edgeKeys } from "./edge";
+import { checkInfra, infraKeys, networkZones } from "./infra";
+import { providerTokens, secretKeys, type SecretKey } from "./secrets";
+import { checkWorkloads, workloadKeys } from "./workloads";
+
+export const project = "honeydue";
+
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys });
+const secretSchema = z.object(secretKeys);
+type Plain = z.infer<typeof plainSchema>;
+type SecretValues = z.infer<typeof secretSchema>;
+
+export type Secrets = { [K in SecretKey]: pulumi.Output<SecretValues[K]> };
+export type EstateConfig = Plain & {
+    stack: string;
+    networkZone: string;
+    b2Endpoint: string;
+    secrets: Secrets;
+};
+
+/** The configuration was wrong: a clean stop (RunError prints no stack trace), one line per problem. */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: string[]) {
+        super(`the stack's configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const describe = (value: unknown) => {
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    return text === undefined ? "nothing" : text.length > 60 ? `${text.slice(0, 57)}…` : text;
+};
+
+function issueText(key: string, issue: z.core.$ZodIssue, raw: unknown, secret: boolean): string {
+    const where = [key, ...issue.path.map(String)].join(".");
+    if (raw === undefined) {
+        const how = secret ? `pulumi config set --secret ${project}:${key}` : `pulumi config set ${project}:${key} …`;
+        return `${project}:${key} is missing: ${issue.message.replace(/^Invalid input: /, "")} (set it with \`${how}\`)`;
+    }
+    const given = secret || issue.message.startsWith("got ") ? "" : ` (got ${describe(issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown>)?.[p as PropertyKey], tryJson(raw)))})`;
+    return `${project}:${where}${given}: ${issue.message}`;
+}
+
+function tryJson(raw: unknown): unknown {
+    if (typeof raw !== "string") return raw;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+/** Loads and validates the stack's configuration. Throws ConfigError listing every bad value. */
+export function loadConfig(): EstateConfig {
+    const cfg = new pulumi.Config(project);
+    const problems: string[] = [];
+    const known = new Set([...Object.keys(plainSchema.shape), ...Object.keys(secretKeys)]);
+
+    for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+        const [ns, key] = fullKey.split(":");
+        if (ns === project && !known.has(key)) problems.push(`${fullKey} is not a key this program reads; expected one of: ${[...known].join(", ")}`);
+    }
+
+    const readAll = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, cfg.get(k)]).filter(([, v]) => v !== undefined));
+    const plainRaw = readAll(Object.keys(plainSchema.shape));
+    const secretRaw = readAll(Object.keys(secretKeys));
+
+    const plain = plainSchema.safeParse(plainRaw);
+    if (!plain.success) {
+        for (const i of plain.error.issues) problems.push(issueText(String(i.path[0]), { ...i, path: i.path.slice(1) }, plainRaw[String(i.path[0])], false));
+    }
+    const secrets = secretSchema.safeParse(secretRaw);
+    if (!secrets.success) {
+        for (const i of secrets.error.issues) problems.push(issueText(String(i.path[0]), { ...i, path: i.path.slice(1) }, secretRaw[String(i.path[0])], true));
+    }
+    // The runtime knows which keys were set with --secret; when it reports any, a secret key outside that list is plain text.
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    const secrecyKnown = isSecret !== undefined && Object.keys(pulumi.runtime.allConfig()).some((k) => isSecret(k));
+    for (const key of Object.keys(secretKeys)) {
+        if (secrecyKnown && secretRaw[key] !== undefined && !isSecret(`${project}:${key}`)) {
+            problems.push(`${project}:${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${project}:${key}\`)`);
+        }
+    }
+    for (const t of providerTokens) {
+        const [ns, key] = t.key.split(":");
+        if (new pulumi.Config(ns).get(key) === undefined && !process.env[t.env]) {
+            problems.push(`${t.key} is missing: expected the provider's API token (set it with \`pulumi config set --secret ${t.key}\` or export ${t.env})`);
+        }
+    }
+
+    if (plain.success) {
+        const c = plain.data;
+        const issue = (key: string, message: string) => problems.push(`${project}:${key}: ${message}`);
+        checkInfra(c, issue);
+        checkCluster(c, issue);
+        checkEdge(c, issue);
+        checkWorkloads(c, issue);
+    }
+    if (problems.length > 0 || !plain.success || !secrets.success) throw new ConfigError(problems);
+
+    const wrapped = Object.fromEntries(Object.entries(secrets.data).map(([k, v]) => [k, pulumi.secret(v)])) as Secrets;
+    return {
+        ...plain.data,
+        stack: pulumi.getStack(),
+        networkZone: networkZones[plain.data.location],
+        b2Endpoint: b2Endpoint(plain.data.b2Region),
+        secrets: wrapped,
+    };
+}

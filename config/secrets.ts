@@ -1,0 +1,25 @@
+// The secret half of the contract: DESIGN §4. Values are validated here, then handed on only
+// as Pulumi secrets; they never appear in a message.
+import { z } from "zod";
+import { json, text } from "./fields";
+
+export const secretKeys = {
+    sshPrivateKey: text(/^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----[\s\S]+-----END \1 PRIVATE KEY-----\s*$/, "expected an unencrypted OpenSSH private key (the whole PEM block)"),
+    registryPassword: text(/^.{8,}$/s, "expected the Gitea registry password or token (8 characters or more)"),
+    databaseUrl: text(/^postgres(ql)?:\/\/[^\s]+@[^\s/]+\/\S+$/, "expected a Postgres connection string such as postgresql://user:password@host/db?sslmode=require"),
+    b2ApplicationKey: text(/^[A-Za-z0-9+/]{20,64}$/, "expected a Backblaze B2 application key (20-64 characters)"),
+    smtpPassword: text(/^.{8,}$/s, "expected the Fastmail app password (8 characters or more)"),
+    /** Extra app secrets (JWT keys and the like) as one object; each becomes a key of the app Secret. */
+    appSecrets: json(
+        z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: "expected upper-case environment-variable names" }), z.string(), {
+            error: "expected a JSON object of NAME → value",
+        }),
+    ).default({}),
+};
+export type SecretKey = keyof typeof secretKeys;
+
+/** Provider credentials the program never reads itself, but without which `pulumi up` fails late. */
+export const providerTokens = [
+    { key: "hcloud:token", env: "HCLOUD_TOKEN" },
+    { key: "cloudflare:apiToken", env: "CLOUDFLARE_API_TOKEN" },
+] as const;

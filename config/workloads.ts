@@ -1,0 +1,92 @@
+// What runs in the cluster: per-app settings as objects, each field defaulted, so an operator
+// sets only what differs (`pulumi config set --path 'honeydue:api.image' …`). DESIGN §8.
+import { z } from "zod";
+import { fqdn, image, int, json, nodeName, registryOf, text } from "./fields";
+
+const quantity = (example: string) =>
+    z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, { error: `expected a Kubernetes quantity such as ${example}` });
+const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
+const command = z.array(z.string(), { error: "expected a list of strings" });
+
+interface AppDefaults {
+    image: string;
+    replicas: number;
+    port?: number;
+    healthPath?: string;
+    command?: string[];
+    cpu: string;
+    memory: string;
+    memoryLimit: string;
+}
+
+/** One app's settings: every field optional for the operator, defaulted here. */
+function app(d: AppDefaults, minReplicas: number) {
+    return json(
+        z.object(
+            {
+                image: image.default(d.image),
+                replicas: int(minReplicas, 20).default(d.replicas),
+                port: int(1024, 65535).optional().transform((v) => v ?? d.port),
+                healthPath: path.optional().transform((v) => v ?? d.healthPath),
+                command: command.optional().transform((v) => v ?? d.command),
+                cpu: quantity("100m").default(d.cpu),
+                memory: quantity("256Mi").default(d.memory),
+                memoryLimit: quantity("512Mi").default(d.memoryLimit),
+            },
+            { error: "expected a JSON object of app settings" },
+        ),
+    ).prefault({});
+}
+
+const tag = "8d9ca2e6ed";
+const gitea = "gitea.treytartt.com/treytartt";
+
+export const workloadKeys = {
+    registry: fqdn.default("gitea.treytartt.com"),
+    registryUsername: text(/^\S+$/, "expected the Gitea user that pulls images"),
+    api: app({ image: `${gitea}/honeydue-api:${tag}`, replicas: 2, port: 8000, healthPath: "/api/health", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi" }, 2),
+    admin: app({ image: `${gitea}/honeydue-admin:${tag}`, replicas: 2, port: 3000, healthPath: "/", cpu: "50m", memory: "192Mi", memoryLimit: "384Mi" }, 2),
+    worker: app({ image: `${gitea}/honeydue-worker:${tag}`, replicas: 1, port: 8001, healthPath: "/healthz", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi" }, 1),
+    migrations: app({ image: `${gitea}/honeydue-migrate:${tag}`, replicas: 1, command: ["goose", "up"], cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" }, 1),
+    redis: json(
+        z.object(
+            {
+                image: image.default("docker.io/library/redis:7.4.2-alpine"),
+                node: nodeName.default("ubuntu-8gb-nbg1-2"),
+                storage: quantity("5Gi").default("5Gi"),
+                maxMemory: quantity("384Mi").default("384Mi"),
+                memoryLimit: quantity("512Mi").default("512Mi"),
+            },
+            { error: "expected a JSON object of Redis settings" },
+        ),
+    ).prefault({}),
+    traefik: json(
+        z.object(
+            {
+                chartVersion: z
+                    .string()
+                    .regex(/^\d+\.\d+\.\d+$/, { error: "expected a pinned chart version such as 37.1.2" })
+                    .default("37.1.2"),
+            },
+            { error: "expected a JSON object of Traefik settings" },
+        ),
+    ).prefault({}),
+    smtpHost: fqdn.default("smtp.fastmail.com"),
+    smtpPort: int(1, 65535).default(587),
+    smtpUsername: text(/^\S+@\S+\.\S+$/, "expected the SMTP login (an email address)"),
+};
+
+type Workloads = z.infer<z.ZodObject<typeof workloadKeys>> & { nodes: { name: string }[] };
+
+export function checkWorkloads(c: Workloads, issue: (key: string, message: string) => void): void {
+    for (const key of ["api", "admin", "worker", "migrations"] as const) {
+        const from = registryOf(c[key].image);
+        if (from !== c.registry) issue(key, `image ${c[key].image} comes from ${from}; expected an image from the registry ${c.registry}`);
+    }
+    for (const key of ["api", "admin"] as const) {
+        if (c[key].port === undefined || c[key].healthPath === undefined) issue(key, "has no port or healthPath; expected both (it serves HTTP behind Traefik)");
+    }
+    if (!c.nodes.some((n) => n.name === c.redis.node)) {
+        issue("redis", `node ${c.redis.node} is not one of the nodes (${c.nodes.map((n) => n.name).join(", ")}); expected one of them`);
+    }
+}

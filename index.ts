@@ -1,0 +1,24 @@
+// The honeyDue production estate, in the order it is built:
+// configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
+import { loadConfig } from "./config";
+import { edgeRanges } from "./infra/cloudflare/ipRanges";
+import { Nodes } from "./infra/hetzner";
+import { sshConfig as renderSshConfig } from "./infra/sshConfig";
+
+const config = loadConfig();
+
+// Cloudflare's edge ranges: the firewall's web sources and Traefik's trusted proxies.
+const cloudflareRanges = edgeRanges();
+
+// Hetzner: SSH key, placement group, private network, firewall, servers.
+const infra = new Nodes("honeydue", config, cloudflareRanges);
+
+// Outputs.
+export const nodes = infra.nodes.map((n) => ({
+    name: n.spec.name,
+    sshAlias: n.spec.sshAlias,
+    publicIpv4: n.publicIpv4,
+    publicIpv6: n.publicIpv6,
+    privateIp: n.privateIp,
+}));
+export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);

@@ -1,0 +1,49 @@
+// The Hetzner layer as one component: SSH key, spread placement group, private network, firewall
+// and the servers. A thin class; each piece is built by the function in its own file.
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import type { EstateConfig } from "../../config";
+import type { NodeSpec } from "../../config/infra";
+import type { EdgeRanges } from "../cloudflare/ipRanges";
+import { estateLabels } from "../labels";
+import { createFirewall, firewallRules } from "./firewall";
+import { createNetwork } from "./network";
+import { createServer } from "./servers";
+
+/** One cluster node as the rest of the estate sees it. */
+export interface Node {
+    spec: NodeSpec;
+    server: hcloud.Server;
+    publicIpv4: pulumi.Output<string>;
+    publicIpv6: pulumi.Output<string>;
+    privateIp: string;
+}
+
+export class Nodes extends pulumi.ComponentResource {
+    readonly nodes: Node[];
+    readonly network: hcloud.Network;
+    readonly firewall: hcloud.Firewall;
+
+    constructor(name: string, config: EstateConfig, edge: pulumi.Output<EdgeRanges>, opts?: pulumi.ComponentResourceOptions) {
+        super("honeydue:infra:Nodes", name, {}, opts);
+        const child = { parent: this };
+        const labels = estateLabels(config);
+
+        const sshKey = new hcloud.SshKey(`${name}-operator`, { name: `${name}-operator`, publicKey: config.sshPublicKey, labels }, child);
+        const placementGroup = new hcloud.PlacementGroup(`${name}-spread`, { name: `${name}-spread`, type: "spread", labels }, child);
+        const { network, subnet } = createNetwork(
+            `${name}-private`,
+            { networkCidr: config.networkCidr, subnetCidr: config.subnetCidr, networkZone: config.networkZone, labels, protect: config.protect },
+            child,
+        );
+        const firewall = createFirewall(`${name}-firewall`, edge.apply((e) => firewallRules(e, config.adminCidrs)), labels, child);
+
+        this.network = network;
+        this.firewall = firewall;
+        this.nodes = config.nodes.map((spec, i) => {
+            const server = createServer(spec, i, { config, sshKey, placementGroup, network, subnet, firewall, labels }, child);
+            return { spec, server, publicIpv4: server.ipv4Address, publicIpv6: server.ipv6Address, privateIp: spec.privateIp };
+        });
+        this.registerOutputs({});
+    }
+}

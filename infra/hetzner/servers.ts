@@ -1,0 +1,46 @@
+// The cluster's servers: one per configured node, spread across hosts, on the private network,
+// behind the firewall. A server is never recreated by accident: the inputs Hetzner can only change
+// by rebuilding (image, userData, sshKeys) are ignored after creation; a node is replaced on purpose,
+// one at a time (README, "Replacing a node").
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import type { EstateConfig } from "../../config";
+import type { NodeSpec } from "../../config/infra";
+import { cloudInit } from "./cloudInit";
+
+export interface ServerArgs {
+    config: EstateConfig;
+    sshKey: hcloud.SshKey;
+    placementGroup: hcloud.PlacementGroup;
+    network: hcloud.Network;
+    subnet: hcloud.NetworkSubnet;
+    firewall: hcloud.Firewall;
+    labels: Record<string, string>;
+}
+
+/** Inputs that force a new server in the provider; changing them must not silently rebuild a node. */
+export const replacementInputs = ["image", "userData", "sshKeys"];
+
+export function createServer(node: NodeSpec, index: number, a: ServerArgs, opts: pulumi.CustomResourceOptions): hcloud.Server {
+    const protect = a.config.protect;
+    return new hcloud.Server(
+        node.name,
+        {
+            name: node.name,
+            serverType: a.config.serverType,
+            image: a.config.image,
+            location: a.config.location,
+            sshKeys: [a.sshKey.id],
+            placementGroupId: a.placementGroup.id.apply(Number),
+            firewallIds: [a.firewall.id.apply(Number)],
+            networks: [{ networkId: a.network.id.apply(Number), ip: node.privateIp }],
+            publicNets: [{ ipv4Enabled: true, ipv6Enabled: a.config.ipv6 }],
+            userData: cloudInit(),
+            labels: { ...a.labels, node: node.name, role: index === 0 ? "server-init" : "server" },
+            deleteProtection: protect,
+            rebuildProtection: protect,
+            shutdownBeforeDeletion: true,
+        },
+        { ...opts, protect, ignoreChanges: replacementInputs, dependsOn: [a.subnet] },
+    );
+}

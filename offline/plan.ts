@@ -1,0 +1,55 @@
+// `npm run plan`: what `pulumi up` would build for the prod stack, offline — no cloud, no
+// credentials, no Pulumi CLI. Exit 0 when the plan is sound, 2 on a configuration error.
+import { parseArgs } from "node:util";
+import { ConfigError } from "../config";
+import { orderSection, outputsSection, render, resourceSections, summary } from "./render";
+import { runEstate } from "./run";
+
+const usage = `usage: npm run plan [-- --set key=value ...]
+  --set key=value   try a configuration change offline, e.g. --set honeydue:serverType=cx43
+                    (JSON values for lists and objects; repeatable)`;
+
+function overrides(): Record<string, unknown> {
+    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, help: { type: "boolean" } } });
+    if (values.help) {
+        process.stdout.write(`${usage}\n`);
+        process.exit(0);
+    }
+    return Object.fromEntries(
+        (values.set ?? []).map((kv) => {
+            const eq = kv.indexOf("=");
+            if (eq < 1) throw new Error(`--set ${kv}: expected key=value\n${usage}`);
+            const key = kv.slice(0, eq);
+            return [key.includes(":") ? key : `honeydue:${key}`, kv.slice(eq + 1)];
+        }),
+    );
+}
+
+async function main(): Promise<number> {
+    const started = Date.now();
+    let estate;
+    try {
+        estate = await runEstate({ overrides: overrides() });
+    } catch (e) {
+        if (e instanceof ConfigError) {
+            process.stderr.write(`plan: ${e.message}\n`);
+            return 2;
+        }
+        throw e;
+    }
+    const header = {
+        title: "honeyDue estate: offline plan of `pulumi up` for stack prod",
+        lines: ["No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER."],
+    };
+    process.stdout.write(render([header, summary(estate), ...resourceSections(estate), orderSection(estate), outputsSection(estate)]));
+    process.stdout.write(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+        process.stderr.write(`plan failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,72 @@
+// Renders the captured estate as the plan an operator reads before `pulumi up`: layers with
+// their resources' key properties, then the build order, then the stack outputs.
+import pc from "picocolors";
+import type { Registration } from "./capture";
+import { describe, show, typeLabel } from "./describe";
+import "./describe/hetzner";
+import type { Estate } from "./run";
+import { byUrn, layerOf, waves } from "./graph";
+
+export interface Section {
+    title: string;
+    lines: string[];
+}
+
+const indent = (n: number) => (l: string) => `${" ".repeat(n)}${l}`;
+
+/** "honeydue:infra:Nodes" → "infra: Nodes". */
+const layerTitle = (c: Registration) => {
+    const [, layer, kind] = c.type.split(":");
+    return `${layer}: ${kind} (${c.name})`;
+};
+
+export function layers(estate: Estate): Map<Registration, Registration[]> {
+    const index = byUrn(estate.resources);
+    const out = new Map<Registration, Registration[]>();
+    for (const r of estate.resources.filter((x) => x.custom)) {
+        const layer = layerOf(r, index);
+        if (!layer) continue;
+        if (!out.has(layer)) out.set(layer, []);
+        if (layer !== r) out.get(layer)!.push(r);
+    }
+    return out;
+}
+
+export function summary(estate: Estate): Section {
+    const lines = [...layers(estate)].map(([layer, rs]) => `${layerTitle(layer).padEnd(40)} ${rs.length || 1} to create`);
+    const w = waves(estate.resources);
+    lines.push(`${"build order".padEnd(40)} ${w.length} waves`);
+    return { title: "Summary", lines };
+}
+
+export function resourceSections(estate: Estate): Section[] {
+    return [...layers(estate)].map(([layer, rs]) => ({
+        title: layerTitle(layer),
+        lines: (rs.length ? rs : [layer]).flatMap((r) => [
+            `${pc.green("+")} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}`,
+            ...describe(r, estate.resources).map(indent(6)),
+        ]),
+    }));
+}
+
+export function orderSection(estate: Estate): Section {
+    return {
+        title: "Build order (each wave waits for the one before; a wave's resources are created together)",
+        lines: waves(estate.resources).flatMap((wave, i) => [
+            `wave ${i + 1}: ${wave.map((r) => `${typeLabel(r.type).split(" ").pop()} ${r.name}`).join(", ")}`,
+        ]),
+    };
+}
+
+export function outputsSection(estate: Estate): Section {
+    const lines = Object.entries(estate.outputs).flatMap(([k, v]) => {
+        if (typeof v === "string" && v.includes("\n")) return [`${k}:`, ...v.trimEnd().split("\n").map(indent(4))];
+        if (Array.isArray(v)) return [`${k}:`, ...v.map((x) => `  - ${Object.entries(x as object).map(([a, b]) => `${a}=${show(b)}`).join(" ")}`)];
+        return [`${k}: ${show(v)}`];
+    });
+    return { title: "Stack outputs (addresses are placeholders from the documentation ranges; Hetzner assigns the real ones)", lines };
+}
+
+export function render(sections: Section[]): string {
+    return sections.map((s) => [pc.bold(pc.cyan(s.title)), ...s.lines.map(indent(2))].join("\n")).join("\n\n") + "\n";
+}

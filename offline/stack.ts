@@ -1,0 +1,64 @@
+// The `prod` stack's configuration as the Pulumi CLI would hand it to the program: the plain
+// values of Pulumi.prod.yaml (objects as JSON strings), plus clearly labelled placeholders for
+// what an operator sets per machine and for every secret. Nothing here is a real credential.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+
+export const root = join(__dirname, "..");
+
+/** Operator-specific plain keys that the book does not give. */
+export const placeholderPlain: Record<string, string> = {
+    "honeydue:adminCidrs": JSON.stringify(["198.51.100.7/32"]),
+    "honeydue:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPLACEHOLDERx0perat0rKeyF0rThePlanOnly0000 placeholder@plan",
+    "honeydue:registryUsername": "placeholder-deployer",
+    "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000",
+    "honeydue:smtpUsername": "placeholder@myhoneydue.com",
+};
+
+/** Every secret, with a value that is recognisably fake (each contains PLACEHOLDER). */
+export const placeholderSecrets: Record<string, string> = {
+    "hcloud:token": "PLACEHOLDER-hcloud-token",
+    "cloudflare:apiToken": "PLACEHOLDER-cloudflare-token",
+    "honeydue:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nPLACEHOLDER-ssh-private-key\n-----END OPENSSH PRIVATE KEY-----\n",
+    "honeydue:registryPassword": "PLACEHOLDER-registry-password",
+    "honeydue:databaseUrl": "postgresql://honeydue:PLACEHOLDER-db-password@placeholder.neon.tech/honeydue?sslmode=require",
+    "honeydue:b2ApplicationKey": "PLACEHOLDERb2ApplicationKey000",
+    "honeydue:smtpPassword": "PLACEHOLDER-smtp-password",
+    "honeydue:appSecrets": JSON.stringify({ JWT_SECRET: "PLACEHOLDER-jwt-secret" }),
+};
+
+/** The marker every placeholder secret carries; a test greps for it in plain text. */
+export const SECRET_MARK = "PLACEHOLDER";
+
+/** Pulumi passes every config value to the program as a string; objects and lists as JSON. */
+export const asConfigString = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** The plain keys of Pulumi.<stack>.yaml, as the CLI would pass them. Encrypted values are skipped. */
+export function stackFileConfig(stack = "prod"): Record<string, string> {
+    const doc = parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    return Object.fromEntries(
+        Object.entries(doc.config ?? {})
+            .filter(([, v]) => !(v && typeof v === "object" && "secure" in v))
+            .map(([k, v]) => [k, asConfigString(v)]),
+    );
+}
+
+export interface StackConfig {
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+/**
+ * The prod stack plus placeholders. `overrides` replace or add keys (values are turned into
+ * config strings; `undefined` removes the key); `secret` marks added keys as secret.
+ */
+export function offlineConfig(overrides: Record<string, unknown> = {}, extraSecretKeys: string[] = []): StackConfig {
+    const config: Record<string, string> = { ...placeholderPlain, ...stackFileConfig(), ...placeholderSecrets };
+    for (const [k, v] of Object.entries(overrides)) {
+        if (v === undefined) delete config[k];
+        else config[k] = asConfigString(v);
+    }
+    const secretKeys = [...Object.keys(placeholderSecrets), ...extraSecretKeys].filter((k) => k in config);
+    return { config, secretKeys };
+}

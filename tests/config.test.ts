@@ -1,0 +1,125 @@
+// Every bad value stops the program with one message naming the key, what was wrong and what is
+// expected. loadConfig reads only configuration, so many cases can share this process.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, loadConfig } from "../config";
+import { offlineConfig } from "../offline/stack";
+
+function load(overrides: Record<string, unknown>, secretKeys: string[] = []) {
+    const { config, secretKeys: secrets } = offlineConfig(overrides, secretKeys);
+    pulumi.runtime.setAllConfig(config, secrets);
+    return loadConfig();
+}
+
+/** Loads, expects a ConfigError, and returns its problems. */
+function problems(overrides: Record<string, unknown>, secretKeys: string[] = []): string[] {
+    try {
+        load(overrides, secretKeys);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        assert.ok(pulumi.RunError.isInstance(e), "a ConfigError must be a RunError (no stack trace)");
+        return e.problems;
+    }
+    assert.fail("expected the configuration to be rejected");
+}
+
+/** Exactly one problem, naming the key and matching the expectation. */
+function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
+    const found = problems(overrides);
+    assert.equal(found.length, 1, `expected one problem, got:\n${found.join("\n")}`);
+    assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
+    assert.match(found[0], expected);
+}
+
+const fourNodes = [1, 2, 3, 4].map((i) => ({ name: `ubuntu-8gb-nbg1-${i}`, privateIp: `10.0.1.${10 + i}` }));
+
+describe("configuration", () => {
+    it("accepts the prod stack and applies the book's defaults", () => {
+        const c = load({});
+        assert.equal(c.location, "nbg1");
+        assert.equal(c.serverType, "cx33");
+        assert.equal(c.networkZone, "eu-central");
+        assert.deepEqual(
+            c.nodes.map((n) => [n.name, n.sshAlias]),
+            [["ubuntu-8gb-nbg1-1", "hetzner2"], ["ubuntu-8gb-nbg1-2", "hetzner1"], ["ubuntu-8gb-nbg1-3", "hetzner3"]],
+        );
+        assert.equal(c.k3sVersion, "v1.34.6+k3s1");
+        assert.equal(c.api.replicas, 2);
+        assert.equal(c.b2Endpoint, "s3.us-east-005.backblazeb2.com");
+        assert.ok(pulumi.Output.isInstance(c.secrets.databaseUrl), "secrets are handed on as Outputs");
+    });
+
+    it("applies defaults in code when the stack file sets nothing", () => {
+        const bare = Object.fromEntries(Object.keys(offlineConfig().config).filter((k) => !/adminCidrs|sshPublicKey|registryUsername|b2KeyId|smtpUsername|hcloud|cloudflare|sshPrivateKey|registryPassword|databaseUrl|b2ApplicationKey|smtpPassword|appSecrets/.test(k)).map((k) => [k, undefined]));
+        const c = load(bare);
+        assert.equal(c.nodes.length, 3);
+        assert.equal(c.sslMode, "flexible");
+        assert.equal(c.redis.node, "ubuntu-8gb-nbg1-2");
+        assert.deepEqual(Object.keys(c.routes), ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"]);
+    });
+
+    it("rejects an even node count", () => rejects({ "honeydue:nodes": fourNodes }, "honeydue:nodes", /got 4 nodes; expected an odd number, at least 3/));
+    it("rejects fewer than three nodes", () => rejects({ "honeydue:nodes": [fourNodes[0]] }, "honeydue:nodes", /got 1 nodes; expected an odd number, at least 3/));
+    it("rejects nodes that are not JSON", () => rejects({ "honeydue:nodes": "three please" }, "honeydue:nodes", /expected a JSON list of nodes/));
+    it("rejects two nodes with one private IP", () =>
+        rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "ubuntu-8gb-nbg1-9", privateIp: fourNodes[0].privateIp }] }, "honeydue:nodes", /privateIp 10\.0\.1\.11 appears twice/));
+    it("rejects a node outside the subnet", () =>
+        rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "ubuntu-8gb-nbg1-9", privateIp: "10.0.2.5" }] }, "honeydue:nodes", /ubuntu-8gb-nbg1-9 has privateIp 10\.0\.2\.5, outside subnetCidr 10\.0\.1\.0\/24/));
+    it("rejects a node name that is not a host name", () =>
+        rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "Node_9", privateIp: "10.0.1.30" }] }, "honeydue:nodes.2.name", /expected a lower-case host name/));
+    it("rejects an unparsable CIDR", () => rejects({ "honeydue:networkCidr": "10.0.0.0/33" }, "honeydue:networkCidr (got 10.0.0.0/33)", /expected a CIDR/));
+    it("rejects an admin CIDR that is not one", () => rejects({ "honeydue:adminCidrs": ["my-laptop"] }, "honeydue:adminCidrs.0 (got my-laptop)", /expected a CIDR/));
+    it("rejects SSH open to the world", () => rejects({ "honeydue:adminCidrs": ["0.0.0.0/0"] }, "honeydue:adminCidrs", /must not be open to the world/));
+    it("rejects a missing adminCidrs with how to set it", () => rejects({ "honeydue:adminCidrs": undefined }, "honeydue:adminCidrs is missing", /pulumi config set honeydue:adminCidrs/));
+    it("rejects an unknown location", () => rejects({ "honeydue:location": "nuremberg" }, "honeydue:location (got nuremberg)", /expected one of the Hetzner locations fsn1, nbg1/));
+    it("rejects a server type Hetzner does not have", () => rejects({ "honeydue:serverType": "t3.large" }, "honeydue:serverType", /expected a Hetzner Cloud server type such as cx33/));
+    it("rejects a k3s channel instead of a pinned version", () => rejects({ "honeydue:k3sVersion": "stable" }, "honeydue:k3sVersion (got stable)", /expected a pinned k3s release such as v1\.34\.6\+k3s1/));
+    it("rejects a partial k3s version", () => rejects({ "honeydue:k3sVersion": "v1.34" }, "honeydue:k3sVersion", /pinned k3s release/));
+    it("rejects an image without a tag", () => rejects({ "honeydue:api": { image: "gitea.treytartt.com/treytartt/honeydue-api" } }, "honeydue:api.image", /expected an image with an explicit tag or digest/));
+    it("rejects an image on :latest", () => rejects({ "honeydue:admin": { image: "gitea.treytartt.com/treytartt/honeydue-admin:latest" } }, "honeydue:admin.image", /':latest' is not a pinned tag/));
+    it("rejects an app image from another registry", () => rejects({ "honeydue:worker": { image: "docker.io/someone/worker:1.0" } }, "honeydue:worker", /expected an image from the registry gitea\.treytartt\.com/));
+    it("rejects a hostname outside the zone", () =>
+        rejects({ "honeydue:routes": { "api.example.org": "api" } }, "honeydue:routes", /api\.example\.org is outside the zone myhoneydue\.com/));
+    it("rejects a route to an unknown app", () => rejects({ "honeydue:routes": { "api.myhoneydue.com": "billing" } }, "honeydue:routes.api.myhoneydue.com", /expected an app name: api or admin/));
+    it("rejects an unknown SSL mode", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
+    it("rejects overlapping pod and node ranges", () => rejects({ "honeydue:clusterCidr": "10.0.0.0/16" }, "honeydue:clusterCidr", /overlaps networkCidr 10\.0\.0\.0\/16/));
+    it("rejects a single API replica", () => rejects({ "honeydue:api": { replicas: 1 } }, "honeydue:api.replicas (got 1)", /expected a whole number from 2 to 20/));
+    it("rejects a Redis node that is not a node", () => rejects({ "honeydue:redis": { node: "ubuntu-8gb-nbg1-9" } }, "honeydue:redis", /node ubuntu-8gb-nbg1-9 is not one of the nodes/));
+    it("rejects a malformed SSH public key", () => rejects({ "honeydue:sshPublicKey": "not a key" }, "honeydue:sshPublicKey", /expected one OpenSSH public key line/));
+    it("rejects a key it does not read, naming it", () => rejects({ "honeydue:serverTyp": "cx33" }, "honeydue:serverTyp is not a key this program reads", /expected one of: location, serverType/));
+
+    it("rejects a missing secret with the command that sets it", () => {
+        const found = problems({ "honeydue:databaseUrl": undefined });
+        assert.deepEqual(found, [
+            "honeydue:databaseUrl is missing: expected a Postgres connection string such as postgresql://user:password@host/db?sslmode=require (set it with `pulumi config set --secret honeydue:databaseUrl`)",
+        ]);
+    });
+    it("rejects a missing provider token", () => {
+        const saved = process.env.HCLOUD_TOKEN;
+        delete process.env.HCLOUD_TOKEN;
+        try {
+            assert.deepEqual(problems({ "hcloud:token": undefined }), [
+                "hcloud:token is missing: expected the provider's API token (set it with `pulumi config set --secret hcloud:token` or export HCLOUD_TOKEN)",
+            ]);
+        } finally {
+            if (saved !== undefined) process.env.HCLOUD_TOKEN = saved;
+        }
+    });
+    it("rejects a secret stored in plain text", () => {
+        const { config, secretKeys } = offlineConfig();
+        pulumi.runtime.setAllConfig(config, secretKeys.filter((k) => k !== "honeydue:smtpPassword"));
+        assert.throws(loadConfig, (e: unknown) => e instanceof ConfigError && e.problems.length === 1 && /honeydue:smtpPassword is stored in plain text/.test(e.problems[0]));
+    });
+    it("never repeats a secret's value in a message", () => {
+        const leaked = "postgres-not-a-url-SENTINEL";
+        const found = problems({ "honeydue:databaseUrl": leaked });
+        assert.equal(found.length, 1);
+        assert.ok(!found[0].includes(leaked), found[0]);
+        assert.match(found[0], /^honeydue:databaseUrl: expected a Postgres connection string/);
+    });
+    it("reports every bad value at once", () => {
+        const found = problems({ "honeydue:location": "mars", "honeydue:k3sVersion": "latest", "honeydue:sslMode": "none" });
+        assert.deepEqual(found.map((p) => p.split(/[ :]/)[1]), ["location", "k3sVersion", "sslMode"]);
+    });
+});

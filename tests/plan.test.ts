@@ -1,0 +1,67 @@
+// `npm run plan` as a newcomer runs it: offline, exit 0, the servers and firewall in the output;
+// a bad configuration stops it with the one message and no stack trace.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const root = join(__dirname, "..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(tsx, ["offline/plan.ts", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+        return { code: 0, stdout, stderr };
+    } catch (e) {
+        const err = e as { code: number; stdout: string; stderr: string };
+        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+    }
+}
+
+describe("npm run plan", () => {
+    it("prints the three CX33 servers, their addresses and the firewall, and exits 0", async () => {
+        const { code, stdout } = await plan();
+        assert.equal(code, 0);
+        for (const n of [1, 2, 3]) {
+            assert.match(stdout, new RegExp(`Server\\s+ubuntu-8gb-nbg1-${n}\\n\\s+cx33 in nbg1, ubuntu-24\\.04, private 10\\.0\\.1\\.1${n}`));
+        }
+        assert.match(stdout, /in tcp 80 from Cloudflare \(22 ranges\)/);
+        assert.match(stdout, /in tcp 22 from 198\.51\.100\.7\/32/);
+        assert.match(stdout, /wave 1: .*Firewall honeydue-firewall/);
+        assert.match(stdout, /wave 3: Server ubuntu-8gb-nbg1-1, Server ubuntu-8gb-nbg1-2, Server ubuntu-8gb-nbg1-3/);
+        assert.match(stdout, /Host ubuntu-8gb-nbg1-2 hetzner1/);
+    });
+
+    it("never prints a placeholder secret", async () => {
+        const { stdout } = await plan();
+        assert.ok(!/PLACEHOLDER-(db|smtp|registry|ssh|jwt|hcloud|cloudflare)/.test(stdout));
+    });
+
+    it("tries a change offline with --set", async () => {
+        const { code, stdout } = await plan("--set", "serverType=cx43");
+        assert.equal(code, 0);
+        assert.match(stdout, /cx43 in nbg1/);
+    });
+
+    it("stops on a bad configuration with the key, the problem and what is expected, no stack trace", async () => {
+        const four = JSON.stringify([1, 2, 3, 4].map((i) => ({ name: `ubuntu-8gb-nbg1-${i}`, privateIp: `10.0.1.${10 + i}` })));
+        const { code, stdout, stderr } = await plan("--set", `nodes=${four}`, "--set", "redis={\"node\":\"ubuntu-8gb-nbg1-1\"}");
+        assert.equal(code, 2);
+        assert.equal(stdout, "");
+        assert.equal(
+            stderr,
+            "plan: the stack's configuration has 1 problem(s):\n  - honeydue:nodes: got 4 nodes; expected an odd number, at least 3 (etcd keeps quorum only with a majority)\n",
+        );
+    });
+});
+
+describe("two runs", () => {
+    it("capture byte-identical inputs (no churn between runs)", async () => {
+        const dump = async () => (await run(tsx, ["offline/dump.ts"], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout;
+        const [a, b] = await Promise.all([dump(), dump()]);
+        assert.ok(a.length > 1000);
+        assert.equal(a, b);
+    });
+});
