@@ -2,6 +2,7 @@
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
 import { loadConfig } from "./config";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
+import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
 import { sshConfig as renderSshConfig } from "./infra/sshConfig";
 
@@ -22,3 +23,4 @@ export const nodes = infra.nodes.map((n) => ({
     privateIp: n.privateIp,
 }));
 export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
+export const monthlyCost = estimateCost(config);

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
+import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
 import { checkInfra, infraKeys, networkZones } from "./infra";
 import { providerTokens, secretKeys, type SecretKey } from "./secrets";
@@ -10,7 +11,7 @@ import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
 
-const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys });
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
 type SecretValues = z.infer<typeof secretSchema>;
@@ -100,6 +101,7 @@ export function loadConfig(): EstateConfig {
         checkCluster(c, issue);
         checkEdge(c, issue);
         checkWorkloads(c, issue);
+        checkCost(c, issue);
     }
     if (problems.length > 0 || !plain.success || !secrets.success) throw new ConfigError(problems);
 

@@ -1,11 +1,14 @@
 // Renders the captured estate as the plan an operator reads before `pulumi up`: layers with
 // their resources' key properties, then the build order, then the stack outputs.
 import pc from "picocolors";
+import { stringify } from "yaml";
+import type { CostEstimate } from "../infra/cost";
 import type { Registration } from "./capture";
-import { describe, show, typeLabel } from "./describe";
+import { describe, typeLabel } from "./describe";
 import "./describe/hetzner";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
+import { plainText } from "./query";
 
 export interface Section {
     title: string;
@@ -36,6 +39,8 @@ export function summary(estate: Estate): Section {
     const lines = [...layers(estate)].map(([layer, rs]) => `${layerTitle(layer).padEnd(40)} ${rs.length || 1} to create`);
     const w = waves(estate.resources);
     lines.push(`${"build order".padEnd(40)} ${w.length} waves`);
+    const cost = estate.outputs.monthlyCost as CostEstimate | undefined;
+    if (cost) lines.push(`${"estimated monthly cost".padEnd(40)} ${cost.monthly.toFixed(2)} ${cost.currency} (${cost.lines.map((l) => `${l.item} ${l.monthly.toFixed(2)}`).join(", ")})`);
     return { title: "Summary", lines };
 }
 
@@ -59,10 +64,11 @@ export function orderSection(estate: Estate): Section {
 }
 
 export function outputsSection(estate: Estate): Section {
-    const lines = Object.entries(estate.outputs).flatMap(([k, v]) => {
-        if (typeof v === "string" && v.includes("\n")) return [`${k}:`, ...v.trimEnd().split("\n").map(indent(4))];
-        if (Array.isArray(v)) return [`${k}:`, ...v.map((x) => `  - ${Object.entries(x as object).map(([a, b]) => `${a}=${show(b)}`).join(" ")}`)];
-        return [`${k}: ${show(v)}`];
+    const masked = JSON.parse(plainText(estate.outputs)) as Record<string, unknown>;
+    const lines = Object.entries(masked).flatMap(([k, v]) => {
+        if (typeof v === "string" && !v.includes("\n")) return [`${k}: ${v}`];
+        const body = typeof v === "string" ? v : stringify(v);
+        return [`${k}:`, ...body.trimEnd().split("\n").map(indent(4))];
     });
     return { title: "Stack outputs (addresses are placeholders from the documentation ranges; Hetzner assigns the real ones)", lines };
 }
