@@ -14,6 +14,10 @@ export const project = "honeydue";
 const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
+
+/** Every `honeydue:` key the program reads, plain and secret. */
+export const plainKeyNames = Object.keys(plainSchema.shape);
+export const secretKeyNames = Object.keys(secretKeys);
 type SecretValues = z.infer<typeof secretSchema>;
 
 export type Secrets = { [K in SecretKey]: pulumi.Output<SecretValues[K]> };
@@ -60,7 +64,7 @@ function tryJson(raw: unknown): unknown {
 export function loadConfig(): EstateConfig {
     const cfg = new pulumi.Config(project);
     const problems: string[] = [];
-    const known = new Set([...Object.keys(plainSchema.shape), ...Object.keys(secretKeys)]);
+    const known = new Set([...plainKeyNames, ...secretKeyNames]);
 
     for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
         const [ns, key] = fullKey.split(":");
@@ -68,8 +72,8 @@ export function loadConfig(): EstateConfig {
     }
 
     const readAll = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, cfg.get(k)]).filter(([, v]) => v !== undefined));
-    const plainRaw = readAll(Object.keys(plainSchema.shape));
-    const secretRaw = readAll(Object.keys(secretKeys));
+    const plainRaw = readAll(plainKeyNames);
+    const secretRaw = readAll(secretKeyNames);
 
     const plain = plainSchema.safeParse(plainRaw);
     if (!plain.success) {
@@ -82,7 +86,7 @@ export function loadConfig(): EstateConfig {
     // The runtime knows which keys were set with --secret; when it reports any, a secret key outside that list is plain text.
     const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
     const secrecyKnown = isSecret !== undefined && Object.keys(pulumi.runtime.allConfig()).some((k) => isSecret(k));
-    for (const key of Object.keys(secretKeys)) {
+    for (const key of secretKeyNames) {
         if (secrecyKnown && secretRaw[key] !== undefined && !isSecret(`${project}:${key}`)) {
             problems.push(`${project}:${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${project}:${key}\`)`);
         }
