@@ -47,7 +47,8 @@ function issueText(key: string, issue: z.core.$ZodIssue, raw: unknown, secret: b
         const how = secret ? `pulumi config set --secret ${project}:${key}` : `pulumi config set ${project}:${key} …`;
         return `${project}:${key} is missing: ${issue.message.replace(/^Invalid input: /, "")} (set it with \`${how}\`)`;
     }
-    const given = secret || issue.message.startsWith("got ") ? "" : ` (got ${describe(issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown>)?.[p as PropertyKey], tryJson(raw)))})`;
+    const value = issue.path.length === 0 ? raw : issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown>)?.[p as PropertyKey], tryJson(raw));
+    const given = secret || issue.message.startsWith("got ") ? "" : ` (got ${describe(value)})`;
     return `${project}:${where}${given}: ${issue.message}`;
 }
 

@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import cloudflareRanges from "./fixtures/cloudflare-ip-ranges.json";
+import { addCall, addResourceState, calls, resourceState, type MockState } from "./mockRegistry";
 
 type Args = pulumi.runtime.MockResourceArgs;
-type State = Record<string, unknown>;
 
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 /** hcloud ids are numbers in the SDK; a non-numeric mock id would be tested as NaN. */
@@ -23,7 +23,7 @@ export function plain(v: unknown): unknown {
 }
 
 /** Public addresses from the documentation ranges, keyed by the node's private host number. */
-function serverState(a: Args): State {
+function serverState(a: Args): MockState {
     const ip = String((a.inputs.networks?.[0] as { ip?: string } | undefined)?.ip ?? "10.0.1.99");
     const host = Number(ip.split(".")[3]);
     return {
@@ -34,21 +34,8 @@ function serverState(a: Args): State {
     };
 }
 
-const resourceState: Record<string, (a: Args) => State> = {
-    "hcloud:index/server:Server": serverState,
-};
-
-const calls: Record<string, (inputs: Record<string, unknown>) => State> = {
-    "cloudflare:index/getIpRanges:getIpRanges": () => cloudflareRanges,
-};
-
-/** Lets a layer add what its own types answer (kept beside the layer's offline code). */
-export function addResourceState(type: string, fn: (a: Args) => State): void {
-    resourceState[type] = fn;
-}
-export function addCall(token: string, fn: (inputs: Record<string, unknown>) => State): void {
-    calls[token] = fn;
-}
+addResourceState("hcloud:index/server:Server", serverState);
+addCall("cloudflare:index/getIpRanges:getIpRanges", () => cloudflareRanges);
 
 export const mocks: pulumi.runtime.Mocks = {
     newResource(a: Args) {

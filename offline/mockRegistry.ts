@@ -1,0 +1,18 @@
+// The tables of offline answers, kept apart from the Mocks object so each layer's file can add
+// its own (`offline/mocks-<layer>.ts`) without an import-order trap.
+import type * as pulumi from "@pulumi/pulumi";
+
+export type MockState = Record<string, unknown>;
+
+export const resourceState: Record<string, (a: pulumi.runtime.MockResourceArgs) => MockState> = {};
+export const calls: Record<string, (inputs: Record<string, unknown>) => MockState> = {};
+
+/** What a resource type answers beyond its inputs (ids, addresses, computed fields). */
+export function addResourceState(type: string, fn: (a: pulumi.runtime.MockResourceArgs) => MockState): void {
+    resourceState[type] = fn;
+}
+
+/** What a data source (invoke) answers. */
+export function addCall(token: string, fn: (inputs: Record<string, unknown>) => MockState): void {
+    calls[token] = fn;
+}
