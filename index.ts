@@ -1,6 +1,7 @@
 // The honeyDue production estate, in the order it is built:
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
 import { loadConfig } from "./config";
+import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { Nodes } from "./infra/hetzner";
 import { sshConfig as renderSshConfig } from "./infra/sshConfig";
@@ -13,6 +14,11 @@ const cloudflareRanges = edgeRanges();
 // Hetzner: SSH key, placement group, private network, firewall, servers.
 const infra = new Nodes("honeydue", config, cloudflareRanges);
 
+// k3s cluster: (the cluster layer goes here).
+
+// Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings.
+const edge = new Edge("honeydue", config, infra.nodes);
+
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({
     name: n.spec.name,
@@ -22,3 +28,4 @@ export const nodes = infra.nodes.map((n) => ({
     privateIp: n.privateIp,
 }));
 export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
+export const dns = edge.dns;
