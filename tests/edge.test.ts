@@ -4,8 +4,10 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
+import { stripVTControlCharacters } from "node:util";
 import type { Registration } from "../offline/capture";
 import { dependsOn, ofType } from "../offline/query";
+import { resourceSections } from "../offline/render";
 import { runEstate, type Estate } from "../offline/run";
 
 const R = "cloudflare:index/dnsRecord:DnsRecord";
@@ -133,5 +135,21 @@ describe("edge: the dns output", () => {
             outOfRotation: [],
             settings: { ssl: "flexible", always_use_https: "on", min_tls_version: "1.2" },
         });
+    });
+});
+
+describe("edge: the plan", () => {
+    it("shows each record as hostname → address (node) and each zone setting with what it means", () => {
+        const edge = resourceSections(estate).find((s) => s.title === "edge: Cloudflare (honeydue)");
+        assert.ok(edge, "the edge has its own section");
+        const text = stripVTControlCharacters(edge.lines.join("\n"));
+        for (const host of hosts) {
+            for (const [i, node] of nodeNames.entries()) {
+                assert.ok(text.includes(`A ${host} → 203.0.113.1${i + 1} (${node}), proxied through Cloudflare, TTL auto`), `${host} ${node}`);
+            }
+        }
+        assert.match(text, /ssl = flexible - Cloudflare → origin over plain HTTP on port 80; the origin must not redirect to HTTPS/);
+        assert.match(text, /always_use_https = on/);
+        assert.match(text, /min_tls_version = 1\.2/);
     });
 });
