@@ -1,6 +1,7 @@
 // The honeyDue production estate, in the order it is built:
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
 import { loadConfig } from "./config";
+import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
@@ -14,6 +15,11 @@ const cloudflareRanges = edgeRanges();
 // Hetzner: SSH key, placement group, private network, firewall, servers.
 const infra = new Nodes("honeydue", config, cloudflareRanges);
 
+// k3s cluster: (the cluster layer goes here).
+
+// Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings.
+const edge = new Edge("honeydue", config, infra.nodes);
+
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({
     name: n.spec.name,
@@ -23,4 +29,5 @@ export const nodes = infra.nodes.map((n) => ({
     privateIp: n.privateIp,
 }));
 export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
+export const dns = edge.dns;
 export const monthlyCost = estimateCost(config);

@@ -1,6 +1,6 @@
 // Cloudflare: the zone, which hostname goes to which app, and the zone's TLS settings. DESIGN §7.
 import { z } from "zod";
-import { fqdn, json } from "./fields";
+import { fqdn, json, nodeName } from "./fields";
 
 export const apps = ["api", "admin"] as const;
 export type RoutedApp = (typeof apps)[number];
@@ -23,9 +23,13 @@ export const edgeKeys = {
             })
             .refine((r) => Object.keys(r).length > 0, { error: "expected at least one hostname" }),
     ).default(bookRoutes),
+    /** Nodes whose DNS records are withdrawn (drain before maintenance); the servers stay. README, "Edge". */
+    outOfRotation: json(
+        z.array(nodeName, { error: "expected a JSON list of node names such as [\"ubuntu-8gb-nbg1-3\"]" }),
+    ).default([]),
 };
 
-type Edge = z.infer<z.ZodObject<typeof edgeKeys>> & { apiHostname?: string };
+type Edge = z.infer<z.ZodObject<typeof edgeKeys>> & { apiHostname?: string; nodes: { name: string }[] };
 
 const inZone = (host: string, zone: string) => host === zone || host.endsWith(`.${zone}`);
 
@@ -40,5 +44,16 @@ export function checkEdge(c: Edge, issue: (key: string, message: string) => void
         if (c.apiHostname in c.routes) {
             issue("apiHostname", `${c.apiHostname} is also an app route; expected a DNS-only name of its own such as k8s.${c.zone}`);
         }
+    }
+    checkRotation(c.outOfRotation, c.nodes.map((n) => n.name), issue);
+}
+
+/** Every withdrawn node must exist, once, and at least one node must keep serving. */
+function checkRotation(out: string[], nodes: string[], issue: (key: string, message: string) => void): void {
+    const unknown = out.filter((n) => !nodes.includes(n));
+    for (const n of unknown) issue("outOfRotation", `${n} is not one of the nodes (${nodes.join(", ")}); expected node names from honeydue:nodes`);
+    for (const n of new Set(out.filter((n, i) => out.indexOf(n) !== i))) issue("outOfRotation", `${n} appears twice; expected each node at most once`);
+    if (unknown.length === 0 && nodes.length > 0 && nodes.every((n) => out.includes(n))) {
+        issue("outOfRotation", `takes every node out of rotation, so no hostname would resolve; expected at least one node left serving`);
     }
 }

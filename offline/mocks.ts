@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import cloudflareRanges from "./fixtures/cloudflare-ip-ranges.json";
 import { addCall, addResourceState, calls, resourceState, type MockState } from "./mockRegistry";
+// Each layer adds its own answers.
+import "./mocks-edge";
 
 type Args = pulumi.runtime.MockResourceArgs;
 

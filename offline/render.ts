@@ -6,6 +6,7 @@ import type { CostEstimate } from "../infra/cost";
 import type { Registration } from "./capture";
 import { describe, typeLabel } from "./describe";
 import "./describe/hetzner";
+import "./describe/edge";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 import { plainText } from "./query";

@@ -1,0 +1,38 @@
+// The edge as one component: the zone, round-robin DNS records for every app hostname (and the
+// optional DNS-only API name), and the zone's TLS settings. A thin class; each piece is built by
+// the function in its own file. DESIGN §7.
+import type * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import type { EstateConfig } from "../../config";
+import { createRecord, recordSpecs, type EdgeNode, type RecordSpec } from "./records";
+import { dnsSummary, type DnsSummary } from "./summary";
+import { zoneIdOf } from "./zone";
+import { createZoneSettings } from "./zoneSettings";
+
+export type EdgeConfig = Pick<EstateConfig, "zone" | "zoneId" | "routes" | "apiHostname" | "ipv6" | "sslMode" | "minTlsVersion" | "outOfRotation">;
+
+export class Edge extends pulumi.ComponentResource {
+    readonly zoneId: pulumi.Output<string>;
+    readonly records: { spec: RecordSpec; record: cloudflare.DnsRecord }[];
+    readonly settings: cloudflare.ZoneSetting[];
+    /** Every record (hostname → addresses, proxied or not) and the zone settings: the `dns` output. */
+    readonly dns: pulumi.Output<DnsSummary>;
+
+    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], opts?: pulumi.ComponentResourceOptions) {
+        super("honeydue:edge:Cloudflare", name, {}, opts);
+        const child = { parent: this };
+
+        this.zoneId = zoneIdOf(config.zone, config.zoneId, child);
+        const specs = recordSpecs({
+            routes: Object.keys(config.routes),
+            apiHostname: config.apiHostname,
+            ipv6: config.ipv6,
+            nodes,
+            outOfRotation: config.outOfRotation,
+        });
+        this.records = specs.map((spec) => ({ spec, record: createRecord(spec, this.zoneId, child) }));
+        this.settings = createZoneSettings(config.zone, this.zoneId, config, child);
+        this.dns = dnsSummary(config.zone, this.zoneId, this.records, this.settings, config.outOfRotation);
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,66 @@
+// The edge's configuration errors: one message per bad value, naming the key, what was wrong and
+// what is expected. loadConfig reads only configuration, so many cases share this process.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, loadConfig } from "../config";
+import { offlineConfig } from "../offline/stack";
+
+function load(overrides: Record<string, unknown>) {
+    const { config, secretKeys } = offlineConfig(overrides);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    return loadConfig();
+}
+
+function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
+    let found: string[] = [];
+    try {
+        load(overrides);
+        assert.fail("expected the configuration to be rejected");
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        found = e.problems;
+    }
+    assert.equal(found.length, 1, `expected one problem, got:\n${found.join("\n")}`);
+    assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
+    assert.match(found[0], expected);
+}
+
+describe("edge configuration", () => {
+    it("defaults to flexible, TLS 1.2, the book's three hostnames and every node in rotation", () => {
+        const c = load({ "honeydue:sslMode": undefined, "honeydue:routes": undefined, "honeydue:zone": undefined });
+        assert.equal(c.zone, "myhoneydue.com");
+        assert.equal(c.sslMode, "flexible");
+        assert.equal(c.minTlsVersion, "1.2");
+        assert.deepEqual(Object.keys(c.routes), ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"]);
+        assert.deepEqual(c.outOfRotation, []);
+        assert.equal(c.zoneId, undefined);
+    });
+
+    it("accepts a node out of rotation and a DNS-only API hostname in the zone", () => {
+        const c = load({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-3"], "honeydue:apiHostname": "K8s.MyHoneyDue.com." });
+        assert.deepEqual(c.outOfRotation, ["ubuntu-8gb-nbg1-3"]);
+        assert.equal(c.apiHostname, "k8s.myhoneydue.com");
+    });
+
+    it("rejects an app hostname outside the zone", () =>
+        rejects({ "honeydue:routes": { "api.myhoneydue.com": "api", "www.example.org": "admin" } }, "honeydue:routes", /www\.example\.org is outside the zone myhoneydue\.com; expected myhoneydue\.com or a name under it/));
+    it("rejects a hostname that only ends like the zone", () =>
+        rejects({ "honeydue:routes": { "notmyhoneydue.com": "api" } }, "honeydue:routes", /notmyhoneydue\.com is outside the zone myhoneydue\.com/));
+    it("rejects an API hostname outside the zone", () =>
+        rejects({ "honeydue:apiHostname": "k8s.example.org" }, "honeydue:apiHostname", /k8s\.example\.org is outside the zone myhoneydue\.com; expected a name under it/));
+    it("rejects an API hostname that is also an app route", () =>
+        rejects({ "honeydue:apiHostname": "api.myhoneydue.com" }, "honeydue:apiHostname", /is also an app route; expected a DNS-only name of its own/));
+    it("rejects an unknown SSL mode, naming Cloudflare's ids", () => rejects({ "honeydue:sslMode": "full (strict)" }, "honeydue:sslMode (got full (strict))", /expected flexible, full or strict/));
+    it("rejects SSL off", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
+    it("rejects a minimum TLS version below 1.2", () => rejects({ "honeydue:minTlsVersion": "1.1" }, "honeydue:minTlsVersion (got 1.1)", /expected 1\.2 or 1\.3/));
+    it("rejects a zone id that is not one", () => rejects({ "honeydue:zoneId": "myhoneydue.com" }, "honeydue:zoneId (got myhoneydue.com)", /expected a Cloudflare zone id \(32 hex characters\)/));
+    it("rejects a node out of rotation that is not a node", () =>
+        rejects({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-9"] }, "honeydue:outOfRotation", /ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names from honeydue:nodes/));
+    it("rejects a node out of rotation twice", () =>
+        rejects({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-2"] }, "honeydue:outOfRotation", /ubuntu-8gb-nbg1-2 appears twice; expected each node at most once/));
+    it("rejects taking every node out of rotation", () =>
+        rejects({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"] }, "honeydue:outOfRotation", /takes every node out of rotation.*expected at least one node left serving/));
+    it("rejects outOfRotation that is not a list", () =>
+        rejects({ "honeydue:outOfRotation": "ubuntu-8gb-nbg1-3" }, "honeydue:outOfRotation (got ubuntu-8gb-nbg1-3)", /expected a JSON list of node names/));
+});
