@@ -1,0 +1,38 @@
+// docs/estate.md is drawn from the program: the committed copy must be what the program draws now,
+// and the picture must say what the estate is (nodes, hostnames -> nodes, bootstrap, workloads).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { diagram, estateDoc } from "../offline/diagram";
+import { runEstate, type Estate } from "../offline/run";
+
+let estate: Estate;
+before(async () => {
+    estate = await runEstate();
+});
+
+describe("the diagram of the estate", () => {
+    it("is committed in step with the program (run `npm run plan` and commit docs/estate.md)", () => {
+        const committed = readFileSync(join(__dirname, "..", "docs", "estate.md"), "utf8");
+        assert.equal(committed, estateDoc(estate));
+    });
+
+    it("draws the three nodes with their private IPs and ssh aliases", () => {
+        const d = diagram(estate);
+        assert.match(d, /^flowchart LR$/m);
+        assert.match(d, /ubuntu_8gb_nbg1_2\["ubuntu-8gb-nbg1-2<br\/>cx33 · 10\.0\.1\.12 · hetzner1"\]/);
+    });
+
+    it("sends every app hostname to every node in rotation", () => {
+        const d = diagram(estate);
+        for (const host of ["api_myhoneydue_com", "admin_myhoneydue_com", "myhoneydue_com"]) {
+            for (const n of [1, 2, 3]) assert.match(d, new RegExp(`^  host_${host} --> ubuntu_8gb_nbg1_${n}$`, "m"));
+        }
+    });
+
+    it("draws nothing that the estate does not have", () => {
+        const d = diagram({ ...estate, resources: estate.resources.filter((r) => r.type.startsWith("hcloud:")) });
+        assert.doesNotMatch(d, /subgraph edge|subgraph bootstrap|subgraph workloads/);
+    });
+});
