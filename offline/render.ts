@@ -1,6 +1,6 @@
 // Renders the captured estate as the plan an operator reads before `pulumi up`: layers with
 // their resources' key properties, then the build order, then the stack outputs.
-import pc from "picocolors";
+import { createColors } from "picocolors";
 import { stringify } from "yaml";
 import type { CostEstimate } from "../infra/cost";
 import type { Registration } from "./capture";
@@ -10,6 +10,9 @@ import "./describe/edge";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 import { plainText } from "./query";
+
+/** Colour only on a terminal (never when piped, even under CI), and never with NO_COLOR set. */
+const pc = createColors(Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env));
 
 export interface Section {
     title: string;

@@ -34,6 +34,11 @@ describe("npm run plan", () => {
         assert.match(stdout, /Host ubuntu-8gb-nbg1-2 hetzner1/);
     });
 
+    it("writes no colour codes when piped, even under CI", async () => {
+        const { stdout } = await run(tsx, ["offline/plan.ts"], { cwd: root, env: { ...process.env, CI: "true", NO_COLOR: undefined } });
+        assert.ok(!stdout.includes("\u001b["), "no ANSI escape in piped output");
+    });
+
     it("never prints a placeholder secret", async () => {
         const { stdout } = await plan();
         assert.ok(!/PLACEHOLDER-(db|smtp|registry|ssh|jwt|hcloud|cloudflare)/.test(stdout));
