@@ -1,9 +1,12 @@
 // The honeyDue production estate, in the order it is built:
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { Nodes } from "./infra/hetzner";
 import { sshConfig as renderSshConfig } from "./infra/sshConfig";
+import { Apps } from "./workloads";
 
 const config = loadConfig();
 
@@ -12,6 +15,12 @@ const cloudflareRanges = edgeRanges();
 
 // Hetzner: SSH key, placement group, private network, firewall, servers.
 const infra = new Nodes("honeydue", config, cloudflareRanges);
+
+// TEMPORARY until the k3s layer lands: the lead replaces this with cluster.provider.
+const provider = new k8s.Provider("honeydue-k8s", { kubeconfig: pulumi.secret("TEMPORARY kubeconfig placeholder"), clusterIdentifier: "honeydue-prod" });
+
+// Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
+const apps = new Apps("honeydue", { config, provider, cloudflareRanges });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({
@@ -22,3 +31,4 @@ export const nodes = infra.nodes.map((n) => ({
     privateIp: n.privateIp,
 }));
 export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
+export const migrationJob = apps.migrations.metadata.name;

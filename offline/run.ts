@@ -4,6 +4,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CapturingMonitor, type Registration } from "./capture";
 import { mocks } from "./mocks";
+// Layer mock answers register into ./mocks once it has fully loaded (an import at the bottom of
+// mocks.ts is hoisted above its tables and fails).
+import "./mocks-workloads";
 import { offlineConfig, root } from "./stack";
 
 export interface Estate {
