@@ -15,7 +15,9 @@ export const redisClients = ["api", "worker"];
 
 /** redis-server's flags: durable queue, bounded memory, and no eviction of queued jobs. */
 export function redisArgs(maxMemory: string): string[] {
-    return ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", String(Math.floor(bytes(maxMemory))), "--maxmemory-policy", "noeviction", "--dir", "/data"];
+    // Redis reads "mb" as 1024*1024 bytes, the same unit as Kubernetes's Mi.
+    const mb = Math.floor(bytes(maxMemory) / 1024 ** 2);
+    return ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", `${mb}mb`, "--maxmemory-policy", "noeviction", "--dir", "/data"];
 }
 
 export interface Redis {
