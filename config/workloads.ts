@@ -6,6 +6,7 @@ import { fqdn, image, int, json, nodeName, registryOf, text } from "./fields";
 const quantity = (example: string) =>
     z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, { error: `expected a Kubernetes quantity such as ${example}` });
 const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
+const absolutePath = z.string().regex(/^\/\S*$/, { error: "expected an absolute path such as /tmp" });
 const command = z.array(z.string(), { error: "expected a list of strings" });
 
 interface AppDefaults {
@@ -38,7 +39,7 @@ function app(d: AppDefaults, minReplicas: number) {
                 memoryLimit: quantity("512Mi").default(d.memoryLimit),
                 runAsUser: int(1, 2147483647).default(d.runAsUser),
                 writablePaths: z
-                    .array(path, { error: "expected a list of absolute paths" })
+                    .array(absolutePath, { error: "expected a list of absolute paths" })
                     .refine((a) => new Set(a).size === a.length, { error: "expected each path once" })
                     .default(d.writablePaths),
             },
@@ -108,7 +109,6 @@ export function checkWorkloads(c: Workloads, issue: (key: string, message: strin
     for (const key of ["api", "admin"] as const) {
         if (c[key].port === undefined || c[key].healthPath === undefined) issue(key, "has no port or healthPath; expected both (it serves HTTP behind Traefik)");
     }
-    if (c.worker.port === undefined || c.worker.healthPath === undefined) issue("worker", "has no port or healthPath; expected both (its liveness probe calls them)");
     for (const key of ["api", "admin", "worker", "migrations"] as const) {
         if (bytes(c[key].memory) > bytes(c[key].memoryLimit)) issue(key, `memory ${c[key].memory} is above memoryLimit ${c[key].memoryLimit}; expected a request at or below the limit`);
     }
