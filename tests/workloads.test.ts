@@ -257,7 +257,7 @@ describe("the migrations gate", () => {
             { name: "GOOSE_DRIVER", value: "postgres" },
             { name: "GOOSE_DBSTRING", valueFrom: { secretKeyRef: { name: (unwrap(appSecret().state.metadata) as Obj).name, key: "DATABASE_URL" } } },
         ]);
-        assert.match(c.env[1].valueFrom.secretKeyRef.name, /^honeydue-app-[0-9a-f]{8}$/);
+        assert.match((c.env as Obj[])[1].valueFrom.secretKeyRef.name, /^honeydue-app-[0-9a-f]{8}$/);
     });
 
     it("fails fast and stays for Pulumi to await: few retries, a deadline, never restarted in place, no TTL", () => {
