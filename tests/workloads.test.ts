@@ -243,6 +243,12 @@ describe("the apps", () => {
         }
         assert.ok(!ofType(estate.resources, T.service).some((s) => s.name === "honeydue-worker"));
     });
+
+    it("create each Service after its pods are ready, so Pulumi's wait for endpoints cannot time out behind the migrations", () => {
+        for (const app of ["api", "admin", "redis"]) {
+            assert.ok(dependsOn(one(estate.resources, T.service, `honeydue-${app}`), deployment(app), estate.resources), app);
+        }
+    });
 });
 
 describe("the migrations gate", () => {
@@ -281,6 +287,11 @@ describe("the migrations gate", () => {
         assert.ok(dependsOn(deployment("worker"), j, estate.resources), "worker waits for the migrations");
         assert.ok(!dependsOn(deployment("admin"), j, estate.resources));
         assert.ok(!dependsOn(deployment("redis"), j, estate.resources));
+    });
+
+    it("starts the API and the worker only once Redis serves", () => {
+        const redis = one(estate.resources, T.service, "honeydue-redis");
+        for (const app of ["api", "worker"]) assert.ok(dependsOn(deployment(app), redis, estate.resources), app);
     });
 
     it("is exported so an operator can read its logs", () => {

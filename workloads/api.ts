@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { appDeployment, type AppWorkload, type Context } from "./workload";
 
-export function createApi(ctx: Context, secretKeys: pulumi.Input<string[]>, migrations: pulumi.Resource): AppWorkload {
-    return appDeployment(ctx, { app: "api", settings: ctx.config.api, secretKeys, service: true, dependsOn: [migrations] });
+/** `after`: the migrations Job (the gate) and Redis (the API needs it to start). */
+export function createApi(ctx: Context, secretKeys: pulumi.Input<string[]>, after: pulumi.Resource[]): AppWorkload {
+    return appDeployment(ctx, { app: "api", settings: ctx.config.api, secretKeys, service: true, dependsOn: after });
 }

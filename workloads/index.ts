@@ -52,8 +52,8 @@ export class Apps extends pulumi.ComponentResource {
         this.traefik = createTraefik(ctx, args.cloudflareRanges);
         this.redis = createRedis(ctx);
         this.migrations = createMigrations(ctx);
-        this.api = createApi(ctx, allKeys, this.migrations);
-        this.worker = createWorker(ctx, allKeys, this.migrations);
+        this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);
+        this.worker = createWorker(ctx, allKeys, [this.migrations, this.redis.service]);
         this.admin = createAdmin(ctx, extraKeys);
         this.ingresses = createIngresses(ctx, { api: this.api.service!, admin: this.admin.service! }, this.traefik);
 

@@ -94,7 +94,7 @@ export function createRedis(ctx: Context): Redis {
     const service = new k8s.core.v1.Service(
         `${ctx.prefix}-redis`,
         { metadata: meta(ctx, "redis", "redis"), spec: { type: "ClusterIP", selector: selector("redis"), ports: [{ name: "redis", port: redisPort, targetPort: "redis", protocol: "TCP" }] } },
-        ctx.opts,
+        { ...ctx.opts, dependsOn: [deployment] },
     );
 
     // Once a policy selects the Redis pod, everything it does not allow is refused.

@@ -4,6 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { appDeployment, type AppWorkload, type Context } from "./workload";
 
-export function createWorker(ctx: Context, secretKeys: pulumi.Input<string[]>, migrations: pulumi.Resource): AppWorkload {
-    return appDeployment(ctx, { app: "worker", settings: ctx.config.worker, secretKeys, service: false, dependsOn: [migrations] });
+/** `after`: the migrations Job (the gate) and Redis (its queue). */
+export function createWorker(ctx: Context, secretKeys: pulumi.Input<string[]>, after: pulumi.Resource[]): AppWorkload {
+    return appDeployment(ctx, { app: "worker", settings: ctx.config.worker, secretKeys, service: false, dependsOn: after });
 }

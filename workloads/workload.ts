@@ -186,7 +186,9 @@ export function appDeployment(ctx: Context, o: DeploymentOptions): AppWorkload {
                       metadata: meta(ctx, o.app, o.app),
                       spec: { type: "ClusterIP", selector: selector(o.app), ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
                   },
-                  ctx.opts,
+                  // After the pods are ready: Pulumi waits for a Service's endpoints, and the first
+                  // rollout (behind the migrations) can take longer than that wait.
+                  { ...ctx.opts, dependsOn: [deployment] },
               )
             : undefined;
     const disruptionBudget = ha
