@@ -1,11 +1,14 @@
 // The honeyDue production estate, in the order it is built:
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
 import { sshConfig as renderSshConfig } from "./infra/sshConfig";
+import { Apps } from "./workloads";
 
 const config = loadConfig();
 
@@ -19,6 +22,11 @@ const infra = new Nodes("honeydue", config, cloudflareRanges);
 
 // Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings.
 const edge = new Edge("honeydue", config, infra.nodes);
+// TEMPORARY until the k3s layer lands: the lead replaces this with cluster.provider.
+const provider = new k8s.Provider("honeydue-k8s", { kubeconfig: pulumi.secret("TEMPORARY kubeconfig placeholder"), clusterIdentifier: "honeydue-prod" });
+
+// Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
+const apps = new Apps("honeydue", { config, provider, cloudflareRanges });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({
@@ -31,3 +39,4 @@ export const nodes = infra.nodes.map((n) => ({
 export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
 export const dns = edge.dns;
 export const monthlyCost = estimateCost(config);
+export const migrationJob = apps.migrations.metadata.name;

@@ -6,6 +6,7 @@ import { fqdn, image, int, json, nodeName, registryOf, text } from "./fields";
 const quantity = (example: string) =>
     z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, { error: `expected a Kubernetes quantity such as ${example}` });
 const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
+const absolutePath = z.string().regex(/^\/\S*$/, { error: "expected an absolute path such as /tmp" });
 const command = z.array(z.string(), { error: "expected a list of strings" });
 
 interface AppDefaults {
@@ -17,6 +18,10 @@ interface AppDefaults {
     cpu: string;
     memory: string;
     memoryLimit: string;
+    /** The image's non-root user (and group). */
+    runAsUser: number;
+    /** Where the app writes: each gets an emptyDir (the root filesystem is read-only). */
+    writablePaths: string[];
 }
 
 /** One app's settings: every field optional for the operator, defaulted here. */
@@ -32,6 +37,11 @@ function app(d: AppDefaults, minReplicas: number) {
                 cpu: quantity("100m").default(d.cpu),
                 memory: quantity("256Mi").default(d.memory),
                 memoryLimit: quantity("512Mi").default(d.memoryLimit),
+                runAsUser: int(1, 2147483647).default(d.runAsUser),
+                writablePaths: z
+                    .array(absolutePath, { error: "expected a list of absolute paths" })
+                    .refine((a) => new Set(a).size === a.length, { error: "expected each path once" })
+                    .default(d.writablePaths),
             },
             { error: "expected a JSON object of app settings" },
         ),
@@ -39,15 +49,20 @@ function app(d: AppDefaults, minReplicas: number) {
 }
 
 const tag = "8d9ca2e6ed";
+/** distroless/static's "nonroot" user, which the Go images run as. */
+const nonroot = 65532;
 const gitea = "gitea.treytartt.com/treytartt";
 
 export const workloadKeys = {
     registry: fqdn.default("gitea.treytartt.com"),
     registryUsername: text(/^\S+$/, "expected the Gitea user that pulls images"),
-    api: app({ image: `${gitea}/honeydue-api:${tag}`, replicas: 2, port: 8000, healthPath: "/api/health", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi" }, 2),
-    admin: app({ image: `${gitea}/honeydue-admin:${tag}`, replicas: 2, port: 3000, healthPath: "/", cpu: "50m", memory: "192Mi", memoryLimit: "384Mi" }, 2),
-    worker: app({ image: `${gitea}/honeydue-worker:${tag}`, replicas: 1, port: 8001, healthPath: "/healthz", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi" }, 1),
-    migrations: app({ image: `${gitea}/honeydue-migrate:${tag}`, replicas: 1, command: ["goose", "up"], cpu: "50m", memory: "64Mi", memoryLimit: "256Mi" }, 1),
+    // Sized for 8 GB nodes that also run etcd and the k3s server: all apps together request
+    // under 1.5 GB and are limited to under 3 GB across the three nodes.
+    api: app({ image: `${gitea}/honeydue-api:${tag}`, replicas: 2, port: 8000, healthPath: "/api/health", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi", runAsUser: nonroot, writablePaths: ["/tmp"] }, 2),
+    // Next.js writes its image/fetch cache under .next/cache.
+    admin: app({ image: `${gitea}/honeydue-admin:${tag}`, replicas: 2, port: 3000, healthPath: "/", cpu: "50m", memory: "192Mi", memoryLimit: "384Mi", runAsUser: 1001, writablePaths: ["/tmp", "/app/.next/cache"] }, 2),
+    worker: app({ image: `${gitea}/honeydue-worker:${tag}`, replicas: 1, port: 8001, healthPath: "/healthz", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi", runAsUser: nonroot, writablePaths: ["/tmp"] }, 1),
+    migrations: app({ image: `${gitea}/honeydue-migrate:${tag}`, replicas: 1, command: ["goose", "up"], cpu: "50m", memory: "64Mi", memoryLimit: "256Mi", runAsUser: nonroot, writablePaths: ["/tmp"] }, 1),
     redis: json(
         z.object(
             {
@@ -76,6 +91,14 @@ export const workloadKeys = {
     smtpUsername: text(/^\S+@\S+\.\S+$/, "expected the SMTP login (an email address)"),
 };
 
+const units: Record<string, number> = { "": 1, m: 0.001, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** A memory quantity ("384Mi") in bytes; the schema has already checked its form. */
+export function bytes(q: string): number {
+    const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi)?$/.exec(q);
+    return m ? Number(m[1]) * units[m[2] ?? ""] : NaN;
+}
+
 type Workloads = z.infer<z.ZodObject<typeof workloadKeys>> & { nodes: { name: string }[] };
 
 export function checkWorkloads(c: Workloads, issue: (key: string, message: string) => void): void {
@@ -85,6 +108,12 @@ export function checkWorkloads(c: Workloads, issue: (key: string, message: strin
     }
     for (const key of ["api", "admin"] as const) {
         if (c[key].port === undefined || c[key].healthPath === undefined) issue(key, "has no port or healthPath; expected both (it serves HTTP behind Traefik)");
+    }
+    for (const key of ["api", "admin", "worker", "migrations"] as const) {
+        if (bytes(c[key].memory) > bytes(c[key].memoryLimit)) issue(key, `memory ${c[key].memory} is above memoryLimit ${c[key].memoryLimit}; expected a request at or below the limit`);
+    }
+    if (bytes(c.redis.maxMemory) >= bytes(c.redis.memoryLimit)) {
+        issue("redis", `maxMemory ${c.redis.maxMemory} is not below memoryLimit ${c.redis.memoryLimit}; expected headroom for Redis's own overhead, or the kernel kills it before it evicts`);
     }
     if (!c.nodes.some((n) => n.name === c.redis.node)) {
         issue("redis", `node ${c.redis.node} is not one of the nodes (${c.nodes.map((n) => n.name).join(", ")}); expected one of them`);

@@ -6,6 +6,7 @@ import cloudflareRanges from "./fixtures/cloudflare-ip-ranges.json";
 import { addCall, addResourceState, calls, resourceState, type MockState } from "./mockRegistry";
 // Each layer adds its own answers.
 import "./mocks-edge";
+import "./mocks-workloads";
 
 type Args = pulumi.runtime.MockResourceArgs;
 

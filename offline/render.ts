@@ -7,6 +7,7 @@ import type { Registration } from "./capture";
 import { describe, typeLabel } from "./describe";
 import "./describe/hetzner";
 import "./describe/edge";
+import "./describe/workloads";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 import { plainText } from "./query";

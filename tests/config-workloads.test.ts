@@ -1,0 +1,66 @@
+// Bad workload settings stop the program with one message naming the key, what was wrong and
+// what is expected. loadConfig reads only configuration, so the cases share this process.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, loadConfig } from "../config";
+import { bytes } from "../config/workloads";
+import { migrationJobName } from "../workloads/migrations";
+import { offlineConfig } from "../offline/stack";
+
+function load(overrides: Record<string, unknown>) {
+    const { config, secretKeys } = offlineConfig(overrides);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    return loadConfig();
+}
+
+function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
+    try {
+        load(overrides);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.equal(e.problems.length, 1, e.problems.join("\n"));
+        assert.ok(e.problems[0].startsWith(key), `problem should name ${key}: ${e.problems[0]}`);
+        assert.match(e.problems[0], expected);
+        return;
+    }
+    assert.fail("expected the configuration to be rejected");
+}
+
+describe("workload configuration", () => {
+    it("defaults every app's user and writable paths", () => {
+        const c = load({});
+        assert.equal(c.api.runAsUser, 65532);
+        assert.deepEqual(c.api.writablePaths, ["/tmp"]);
+        assert.equal(c.admin.runAsUser, 1001);
+        assert.deepEqual(c.admin.writablePaths, ["/tmp", "/app/.next/cache"]);
+        assert.deepEqual(c.migrations.command, ["goose", "up"]);
+        assert.equal(c.traefik.chartVersion, "37.1.2");
+    });
+
+    it("rejects a memory request above the limit", () =>
+        rejects({ "honeydue:api": { memory: "1Gi", memoryLimit: "512Mi" } }, "honeydue:api", /memory 1Gi is above memoryLimit 512Mi; expected a request at or below the limit/));
+    it("rejects a Redis maxMemory that leaves no headroom under its limit", () =>
+        rejects({ "honeydue:redis": { maxMemory: "512Mi", memoryLimit: "512Mi" } }, "honeydue:redis", /maxMemory 512Mi is not below memoryLimit 512Mi/));
+    it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
+    it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
+    it("rejects a writable path given twice", () => rejects({ "honeydue:api": { writablePaths: ["/tmp", "/tmp"] } }, "honeydue:api.writablePaths", /expected each path once/));
+    it("rejects an unpinned Traefik chart", () => rejects({ "honeydue:traefik": { chartVersion: "37" } }, "honeydue:traefik.chartVersion", /expected a pinned chart version/));
+});
+
+describe("workload helpers", () => {
+    it("reads memory quantities in bytes", () => {
+        assert.equal(bytes("384Mi"), 384 * 1024 ** 2);
+        assert.equal(bytes("1Gi"), 1024 ** 3);
+        assert.equal(bytes("512"), 512);
+        assert.ok(Number.isNaN(bytes("lots")));
+    });
+
+    it("names the migrations Job after the tag as a DNS label", () => {
+        assert.equal(migrationJobName("gitea.treytartt.com/treytartt/honeydue-migrate:8d9ca2e6ed"), "migrate-8d9ca2e6ed");
+        assert.equal(migrationJobName("registry:5000/migrate:v1.2_rc.3"), "migrate-v1-2-rc-3");
+        assert.equal(migrationJobName(`r.io/m@sha256:${"ab".repeat(32)}`), "migrate-abababababab");
+        const long = migrationJobName(`r.io/m:${"x".repeat(120)}`);
+        assert.ok(long.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(long), long);
+    });
+});

@@ -1,0 +1,80 @@
+// The workloads follow their configuration: a stack that changes every workload setting gets
+// exactly those values in the objects (one run of the estate with overrides).
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
+import { runEstate, type Estate } from "../offline/run";
+
+type Obj = Record<string, any>;
+let estate: Estate;
+const get = (type: string, name: string) => unwrap(one(estate.resources, type, name).inputs) as Obj;
+const deployment = (app: string) => get("kubernetes:apps/v1:Deployment", `honeydue-${app}`);
+
+before(async () => {
+    estate = await runEstate({
+        overrides: {
+            "honeydue:routes": { "api.myhoneydue.com": "api", "panel.myhoneydue.com": "admin" },
+            "honeydue:api": { replicas: 3, port: 9000, healthPath: "/livez", command: ["/app/api", "serve"], memory: "300Mi", memoryLimit: "600Mi" },
+            "honeydue:worker": { image: "gitea.treytartt.com/treytartt/honeydue-worker:v2.1.0" },
+            "honeydue:migrations": { image: "gitea.treytartt.com/treytartt/honeydue-migrate:release_2025.01", command: ["goose", "-dir", "/migrations", "up"] },
+            "honeydue:redis": { node: "ubuntu-8gb-nbg1-3", storage: "10Gi", maxMemory: "256Mi" },
+            "honeydue:traefik": { chartVersion: "37.4.0" },
+            "honeydue:protect": false,
+            "honeydue:appSecrets": { JWT_SECRET: "PLACEHOLDER-jwt-secret", SESSION_KEY: "PLACEHOLDER-session-key" },
+        },
+    });
+});
+
+describe("configured workloads", () => {
+    it("use the API's replicas, port, health path, command and memory", () => {
+        const d = deployment("api");
+        const c = d.spec.template.spec.containers[0];
+        assert.equal(d.spec.replicas, 3);
+        assert.deepEqual(c.command, ["/app/api", "serve"]);
+        assert.deepEqual(c.ports, [{ name: "http", containerPort: 9000, protocol: "TCP" }]);
+        assert.deepEqual(c.readinessProbe.httpGet, { port: 9000, path: "/livez" });
+        assert.deepEqual(c.resources, { requests: { cpu: "100m", memory: "300Mi" }, limits: { memory: "600Mi" } });
+    });
+
+    it("name the migrations Job after a sanitised tag, and still gate the apps on it", () => {
+        const [job] = ofType(estate.resources, "kubernetes:batch/v1:Job");
+        assert.equal((unwrap(job.inputs.metadata) as Obj).name, "migrate-release-2025-01");
+        assert.deepEqual((unwrap(job.inputs.spec) as Obj).template.spec.containers[0].command, ["goose", "-dir", "/migrations", "up"]);
+        assert.ok(dependsOn(one(estate.resources, "kubernetes:apps/v1:Deployment", "honeydue-api"), job, estate.resources));
+        assert.ok(dependsOn(one(estate.resources, "kubernetes:apps/v1:Deployment", "honeydue-worker"), job, estate.resources));
+        assert.equal(deployment("worker").metadata.labels["app.kubernetes.io/version"], "v2.1.0");
+    });
+
+    it("route exactly the configured hostnames and derive the public URLs from them", () => {
+        const hosts = ofType(estate.resources, "kubernetes:networking.k8s.io/v1:Ingress").map((i) => (unwrap(i.inputs.spec) as Obj).rules[0].host).sort();
+        assert.deepEqual(hosts, ["api.myhoneydue.com", "panel.myhoneydue.com"]);
+        const data = ofType(estate.resources, "kubernetes:core/v1:ConfigMap")[0].inputs.data as Obj;
+        assert.equal(data.PUBLIC_ADMIN_URL, "https://panel.myhoneydue.com");
+        assert.equal(data.PUBLIC_SITE_URL, undefined, "the apex is not routed");
+    });
+
+    it("pin Redis to the configured node with the configured volume and memory, unprotected when protect is off", () => {
+        const d = deployment("redis");
+        assert.deepEqual(d.spec.template.spec.nodeSelector, { "kubernetes.io/hostname": "ubuntu-8gb-nbg1-3" });
+        const args = d.spec.template.spec.containers[0].args as string[];
+        assert.equal(args[args.indexOf("--maxmemory") + 1], "256mb");
+        const claim = one(estate.resources, "kubernetes:core/v1:PersistentVolumeClaim", "honeydue-redis-data");
+        assert.deepEqual((unwrap(claim.inputs.spec) as Obj).resources.requests, { storage: "10Gi" });
+        assert.equal(claim.protect, false);
+    });
+
+    it("install the configured Traefik chart version", () => {
+        const chart = get("kubernetes:helm.cattle.io/v1:HelmChart", "honeydue-traefik");
+        assert.equal(chart.spec.version, "37.4.0");
+        assert.equal(parse(chart.spec.valuesContent).deployment.kind, "DaemonSet");
+    });
+
+    it("reference every extra app secret by key, and keep its value secret", () => {
+        const env = deployment("api").spec.template.spec.containers[0].env as Obj[];
+        assert.deepEqual(env.map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET", "SESSION_KEY"]);
+        assert.deepEqual((deployment("admin").spec.template.spec.containers[0].env as Obj[]).map((e) => e.name), ["JWT_SECRET", "SESSION_KEY"]);
+        const text = estate.resources.map((r) => plainText(r.inputs)).join("\n");
+        assert.ok(!text.includes("PLACEHOLDER-session-key"));
+    });
+});

@@ -1,0 +1,425 @@
+// The workloads layer under mocks, with the prod stack: every object's kind, namespace and key
+// fields; the migrations gate; Redis's pinning, volume and network policy; the routes; the
+// security contexts; and no secret ever in plain text.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import cloudflareRanges from "../offline/fixtures/cloudflare-ip-ranges.json";
+import type { Registration } from "../offline/capture";
+import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
+import { runEstate, type Estate } from "../offline/run";
+import { placeholderPlain, placeholderSecrets } from "../offline/stack";
+
+const T = {
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    service: "kubernetes:core/v1:Service",
+    claim: "kubernetes:core/v1:PersistentVolumeClaim",
+    deployment: "kubernetes:apps/v1:Deployment",
+    job: "kubernetes:batch/v1:Job",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    helmChart: "kubernetes:helm.cattle.io/v1:HelmChart",
+};
+
+type Obj = Record<string, any>;
+let estate: Estate;
+let k8sObjects: Registration[];
+const spec = (r: Registration) => unwrap(r.inputs.spec) as Obj;
+const metadata = (r: Registration) => unwrap(r.inputs.metadata) as Obj;
+const pod = (r: Registration) => spec(r).template.spec as Obj;
+const container = (r: Registration) => pod(r).containers[0] as Obj;
+const deployment = (app: string) => one(estate.resources, T.deployment, `honeydue-${app}`);
+const job = () => ofType(estate.resources, T.job)[0];
+/** An auto-named object's name, as the API server (here the mock) gave it. */
+const configMapName = () => (unwrap(ofType(estate.resources, T.configMap)[0].state.metadata) as Obj).name as string;
+const appSecret = () => one(estate.resources, T.secret, "honeydue-app");
+
+before(async () => {
+    estate = await runEstate();
+    k8sObjects = estate.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+});
+
+describe("the workloads component", () => {
+    it("is one honeydue:workloads:Apps holding every Kubernetes object, each through the cluster's provider", () => {
+        const [apps] = ofType(estate.resources, "honeydue:workloads:Apps");
+        assert.ok(apps, "the component exists");
+        assert.equal(k8sObjects.length, 20);
+        for (const r of k8sObjects) {
+            assert.equal(r.parent, apps.urn, `${r.name} is a child of the component`);
+            assert.match(r.provider, /\$pulumi:providers:kubernetes::honeydue-k8s::/, `${r.name} uses the explicit provider`);
+        }
+        assert.deepEqual(estate.duplicates, []);
+    });
+
+    it("puts every object in the honeydue namespace, and only Traefik's chart in kube-system", () => {
+        const ns = one(estate.resources, T.namespace, "honeydue");
+        assert.equal(metadata(ns).name, "honeydue");
+        assert.equal(metadata(ns).labels["pod-security.kubernetes.io/enforce"], "restricted");
+        for (const r of k8sObjects.filter((x) => x.type !== T.namespace)) {
+            const expected = r.type === T.helmChart ? "kube-system" : "honeydue";
+            assert.equal(metadata(r).namespace, expected, r.name);
+        }
+    });
+
+    it("creates exactly these kinds", () => {
+        const count = (t: string) => ofType(k8sObjects, t).length;
+        assert.deepEqual(
+            Object.fromEntries(Object.entries(T).map(([k, t]) => [k, count(t)])),
+            { namespace: 1, secret: 2, configMap: 1, service: 3, claim: 1, deployment: 4, job: 1, pdb: 2, ingress: 3, netpol: 1, helmChart: 1 },
+        );
+    });
+});
+
+describe("secrets and settings", () => {
+    it("gives kubelet a dockerconfigjson for the Gitea registry, built inside the secret", () => {
+        const s = one(estate.resources, T.secret, "honeydue-registry");
+        assert.equal(s.inputs.type, "kubernetes.io/dockerconfigjson");
+        const stringData = s.inputs.stringData as Obj;
+        assert.ok(plainText(stringData).includes("[secret]"), "the config is a secret value");
+        const config = JSON.parse((unwrap(stringData) as Obj)[".dockerconfigjson"]);
+        const entry = config.auths["gitea.treytartt.com"];
+        assert.equal(entry.username, "placeholder-deployer");
+        assert.equal(entry.password, placeholderSecrets["honeydue:registryPassword"]);
+        assert.equal(Buffer.from(entry.auth, "base64").toString(), `placeholder-deployer:${placeholderSecrets["honeydue:registryPassword"]}`);
+        assert.ok(!plainText(s.inputs).includes("PLACEHOLDER"));
+    });
+
+    it("holds the Neon URL, the B2 key, the SMTP password and every extra app secret in one secret-valued Secret", () => {
+        const s = appSecret();
+        assert.equal(s.inputs.type, "Opaque");
+        assert.deepEqual(Object.keys(s.inputs.stringData as Obj), ["secret"], "stringData is one secret value");
+        const data = unwrap(s.inputs.stringData) as Obj;
+        assert.deepEqual(Object.keys(data).sort(), ["B2_APPLICATION_KEY", "DATABASE_URL", "JWT_SECRET", "SMTP_PASSWORD"]);
+        assert.equal(data.DATABASE_URL, placeholderSecrets["honeydue:databaseUrl"]);
+        assert.equal(data.JWT_SECRET, "PLACEHOLDER-jwt-secret");
+        assert.equal(metadata(s).name, undefined, "auto-named, so a changed secret rolls the pods");
+    });
+
+    it("keeps the plain settings in a ConfigMap: Redis, B2, SMTP and the public URLs from the routes", () => {
+        const cm = ofType(estate.resources, T.configMap)[0];
+        assert.deepEqual(cm.inputs.data, {
+            REDIS_ADDR: "redis.honeydue.svc.cluster.local:6379",
+            REDIS_URL: "redis://redis.honeydue.svc.cluster.local:6379/0",
+            B2_BUCKET: "honeyDueProd",
+            B2_REGION: "us-east-005",
+            B2_ENDPOINT: "https://s3.us-east-005.backblazeb2.com",
+            B2_KEY_ID: placeholderPlain["honeydue:b2KeyId"],
+            SMTP_HOST: "smtp.fastmail.com",
+            SMTP_PORT: "587",
+            SMTP_USERNAME: "placeholder@myhoneydue.com",
+            PUBLIC_API_URL: "https://api.myhoneydue.com",
+            PUBLIC_ADMIN_URL: "https://admin.myhoneydue.com",
+            PUBLIC_SITE_URL: "https://myhoneydue.com",
+        });
+    });
+
+    it("never sends a secret in plain text: the only PLACEHOLDER left is the (plain) B2 key id", () => {
+        const text = k8sObjects.map((r) => plainText(r.inputs)).join("\n");
+        const secretTokens = Object.values(placeholderSecrets).flatMap((v) => v.match(/PLACEHOLDER[\w-]*/g) ?? []);
+        assert.ok(secretTokens.length >= 7);
+        for (const token of secretTokens) assert.ok(!text.includes(token), `${token} appears in plain text`);
+        assert.ok(!text.split(placeholderPlain["honeydue:b2KeyId"]).join("").includes("PLACEHOLDER"));
+    });
+
+    it("passes secrets to containers only as secretKeyRef, never as a literal value", () => {
+        const secretNames = new Set(Object.keys(unwrap(appSecret().inputs.stringData) as Obj));
+        for (const r of [...ofType(estate.resources, T.deployment), job()]) {
+            for (const c of pod(r).containers as Obj[]) {
+                for (const e of (c.env ?? []) as Obj[]) {
+                    if (e.value !== undefined) {
+                        assert.ok(!secretNames.has(e.name), `${r.name}: ${e.name} is a secret given as a value`);
+                        assert.ok(!/PLACEHOLDER/.test(e.value), `${r.name}: ${e.name}`);
+                    } else {
+                        assert.ok(e.valueFrom.secretKeyRef, `${r.name}: ${e.name} comes from a secretKeyRef`);
+                    }
+                }
+            }
+        }
+        const api = container(deployment("api"));
+        const refs = (api.env as Obj[]).map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.name]);
+        assert.deepEqual(refs.map(([n]) => n), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
+        for (const [name, key, secret] of refs) {
+            assert.equal(key, name);
+            assert.match(secret, /^honeydue-app-[0-9a-f]{8}$/, "the app Secret's (auto) name");
+        }
+    });
+
+    it("gives the admin panel only the extra app secrets, and Redis none", () => {
+        assert.deepEqual((container(deployment("admin")).env as Obj[]).map((e) => e.name), ["JWT_SECRET"]);
+        assert.equal(container(deployment("redis")).env, undefined);
+        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
+    });
+});
+
+describe("the apps", () => {
+    const apps = { api: { port: 8000, path: "/api/health", replicas: 2, cpu: "100m", memory: "256Mi", limit: "512Mi" }, admin: { port: 3000, path: "/", replicas: 2, cpu: "50m", memory: "192Mi", limit: "384Mi" }, worker: { port: 8001, path: "/healthz", replicas: 1, cpu: "100m", memory: "256Mi", limit: "512Mi" } };
+
+    it("run the configured images from the registry with explicit tags", () => {
+        for (const app of Object.keys(apps)) {
+            assert.equal(container(deployment(app)).image, `gitea.treytartt.com/treytartt/honeydue-${app}:8d9ca2e6ed`);
+            assert.deepEqual(pod(deployment(app)).imagePullSecrets, [{ name: "registry" }]);
+            assert.equal(metadata(deployment(app)).labels["app.kubernetes.io/version"], "8d9ca2e6ed");
+        }
+    });
+
+    it("have the configured replicas, requests, memory limits and probes", () => {
+        for (const [app, want] of Object.entries(apps)) {
+            const d = deployment(app);
+            const c = container(d);
+            assert.equal(spec(d).replicas, want.replicas, app);
+            assert.deepEqual(c.resources, { requests: { cpu: want.cpu, memory: want.memory }, limits: { memory: want.limit } }, app);
+            assert.deepEqual(c.ports, [{ name: "http", containerPort: want.port, protocol: "TCP" }], app);
+            for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+                assert.deepEqual(c[probe].httpGet, { port: want.port, path: want.path }, `${app} ${probe}`);
+            }
+        }
+    });
+
+    it("read the settings ConfigMap and write only to emptyDirs", () => {
+        for (const app of Object.keys(apps)) {
+            const c = container(deployment(app));
+            assert.match(configMapName(), /^honeydue-settings-[0-9a-f]{8}$/);
+            assert.deepEqual(c.envFrom, [{ configMapRef: { name: configMapName() } }]);
+            const mounts = (c.volumeMounts as Obj[]).map((m) => m.mountPath);
+            assert.ok(mounts.includes("/tmp"), app);
+            const volumes = pod(deployment(app)).volumes as Obj[];
+            for (const m of c.volumeMounts as Obj[]) assert.ok(volumes.find((v) => v.name === m.name)?.emptyDir, `${app} ${m.mountPath} is an emptyDir`);
+        }
+        assert.ok((container(deployment("admin")).volumeMounts as Obj[]).some((m) => m.mountPath === "/app/.next/cache"));
+    });
+
+    it("run locked down: non-root, read-only root, no escalation, all capabilities dropped, seccomp, no token", () => {
+        for (const r of [...ofType(estate.resources, T.deployment), job()]) {
+            const p = pod(r);
+            assert.equal(p.automountServiceAccountToken, false, r.name);
+            assert.equal(p.securityContext.runAsNonRoot, true, r.name);
+            assert.ok(p.securityContext.runAsUser > 0, r.name);
+            assert.equal(p.securityContext.seccompProfile.type, "RuntimeDefault", r.name);
+            for (const c of p.containers as Obj[]) {
+                assert.deepEqual(c.securityContext, {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                }, r.name);
+            }
+        }
+        assert.equal(pod(deployment("admin")).securityContext.runAsUser, 1001);
+        assert.equal(pod(deployment("api")).securityContext.runAsUser, 65532);
+    });
+
+    it("spread the API and the admin panel across nodes, each with a disruption budget", () => {
+        for (const app of ["api", "admin"]) {
+            const p = pod(deployment(app));
+            assert.deepEqual(p.topologySpreadConstraints.map((t: Obj) => [t.topologyKey, t.maxSkew, t.whenUnsatisfiable]), [["kubernetes.io/hostname", 1, "DoNotSchedule"]]);
+            assert.deepEqual(p.topologySpreadConstraints[0].labelSelector.matchLabels, spec(deployment(app)).selector.matchLabels);
+            const pdb = one(estate.resources, T.pdb, `honeydue-${app}`);
+            assert.equal(spec(pdb).maxUnavailable, 1);
+            assert.deepEqual(spec(pdb).selector.matchLabels, spec(deployment(app)).selector.matchLabels);
+            assert.deepEqual(spec(deployment(app)).strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        }
+        assert.equal(pod(deployment("worker")).topologySpreadConstraints, undefined, "one worker: nothing to spread");
+        assert.ok(!ofType(estate.resources, T.pdb).some((p) => p.name === "honeydue-worker"), "a budget on one replica would block every drain");
+    });
+
+    it("select their pods with labels the pod template carries", () => {
+        for (const app of ["api", "admin", "worker", "redis"]) {
+            const d = deployment(app);
+            const podLabels = spec(d).template.metadata.labels as Obj;
+            for (const [k, v] of Object.entries(spec(d).selector.matchLabels as Obj)) assert.equal(podLabels[k], v, `${app} ${k}`);
+        }
+    });
+
+    it("expose the API and the admin panel on ClusterIP Services that select them; the worker has none", () => {
+        for (const app of ["api", "admin"]) {
+            const s = one(estate.resources, T.service, `honeydue-${app}`);
+            assert.equal(spec(s).type, "ClusterIP");
+            assert.deepEqual(spec(s).selector, spec(deployment(app)).selector.matchLabels);
+            assert.deepEqual(spec(s).ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+        }
+        assert.ok(!ofType(estate.resources, T.service).some((s) => s.name === "honeydue-worker"));
+    });
+
+    it("create each Service after its pods are ready, so Pulumi's wait for endpoints cannot time out behind the migrations", () => {
+        for (const app of ["api", "admin", "redis"]) {
+            assert.ok(dependsOn(one(estate.resources, T.service, `honeydue-${app}`), deployment(app), estate.resources), app);
+        }
+    });
+});
+
+describe("the migrations gate", () => {
+    it("runs goose up as a Job named after the image tag", () => {
+        const j = job();
+        assert.equal(metadata(j).name, "migrate-8d9ca2e6ed");
+        assert.equal(j.name, "honeydue-migrate-8d9ca2e6ed");
+        const c = container(j);
+        assert.equal(c.image, "gitea.treytartt.com/treytartt/honeydue-migrate:8d9ca2e6ed");
+        assert.deepEqual(c.command, ["goose", "up"]);
+        assert.deepEqual(c.env, [
+            { name: "GOOSE_DRIVER", value: "postgres" },
+            { name: "GOOSE_DBSTRING", valueFrom: { secretKeyRef: { name: (unwrap(appSecret().state.metadata) as Obj).name, key: "DATABASE_URL" } } },
+        ]);
+        assert.match((c.env as Obj[])[1].valueFrom.secretKeyRef.name, /^honeydue-app-[0-9a-f]{8}$/);
+    });
+
+    it("fails fast and stays for Pulumi to await: few retries, a deadline, never restarted in place, no TTL", () => {
+        const s = spec(job());
+        assert.equal(s.backoffLimit, 1);
+        assert.equal(s.activeDeadlineSeconds, 600);
+        assert.equal(s.ttlSecondsAfterFinished, undefined);
+        assert.equal(s.template.spec.restartPolicy, "Never");
+        assert.equal(container(job()).livenessProbe, undefined);
+    });
+
+    it("is retried by the next `pulumi up` after a failure (replaced, delete first)", () => {
+        assert.equal(metadata(job()).annotations["pulumi.com/replaceUnready"], "true");
+        assert.equal(job().deleteBeforeReplace, true);
+        assert.equal(job().customTimeouts?.create, "15m");
+    });
+
+    it("gates the API and the worker: both Deployments wait for the Job; the admin panel and Redis do not", () => {
+        const j = job();
+        assert.ok(dependsOn(deployment("api"), j, estate.resources), "api waits for the migrations");
+        assert.ok(dependsOn(deployment("worker"), j, estate.resources), "worker waits for the migrations");
+        assert.ok(!dependsOn(deployment("admin"), j, estate.resources));
+        assert.ok(!dependsOn(deployment("redis"), j, estate.resources));
+    });
+
+    it("starts the API and the worker only once Redis serves", () => {
+        const redis = one(estate.resources, T.service, "honeydue-redis");
+        for (const app of ["api", "worker"]) assert.ok(dependsOn(deployment(app), redis, estate.resources), app);
+    });
+
+    it("is exported so an operator can read its logs", () => {
+        assert.equal(estate.outputs.migrationJob, "migrate-8d9ca2e6ed");
+    });
+});
+
+describe("Redis", () => {
+    const redis = () => deployment("redis");
+
+    it("runs the pinned image, one replica, Recreate, on its node", () => {
+        assert.equal(container(redis()).image, "docker.io/library/redis:7.4.2-alpine");
+        assert.equal(spec(redis()).replicas, 1);
+        assert.deepEqual(spec(redis()).strategy, { type: "Recreate" });
+        assert.deepEqual(pod(redis()).nodeSelector, { "kubernetes.io/hostname": "ubuntu-8gb-nbg1-2" });
+    });
+
+    it("keeps an append-only log on a local-path volume, bounded below its memory limit", () => {
+        const args = container(redis()).args as string[];
+        assert.deepEqual(args.slice(0, 2), ["--appendonly", "yes"]);
+        assert.equal(args[args.indexOf("--maxmemory") + 1], "384mb");
+        assert.equal(args[args.indexOf("--maxmemory-policy") + 1], "noeviction");
+        assert.deepEqual(container(redis()).resources.limits, { memory: "512Mi" });
+        const claim = one(estate.resources, T.claim, "honeydue-redis-data");
+        assert.equal(spec(claim).storageClassName, "local-path");
+        assert.deepEqual(spec(claim).resources.requests, { storage: "5Gi" });
+        const volume = (pod(redis()).volumes as Obj[]).find((v) => v.name === "data");
+        assert.equal(volume?.persistentVolumeClaim.claimName, metadata(claim).name);
+        assert.ok((container(redis()).volumeMounts as Obj[]).some((m) => m.name === "data" && m.mountPath === "/data"));
+        assert.ok(dependsOn(redis(), claim, estate.resources));
+    });
+
+    it("is protected from deletion: the claim and the Deployment", () => {
+        assert.equal(one(estate.resources, T.claim, "honeydue-redis-data").protect, true);
+        assert.equal(redis().protect, true);
+    });
+
+    it("runs as the redis user, not root", () => {
+        assert.deepEqual(pod(redis()).securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepEqual(container(redis()).livenessProbe.exec.command, ["redis-cli", "ping"]);
+    });
+
+    it("is reachable on 6379 only from the API and the worker", () => {
+        const np = one(estate.resources, T.netpol, "honeydue-redis");
+        const s = spec(np);
+        assert.deepEqual(s.podSelector.matchLabels, spec(redis()).selector.matchLabels);
+        assert.deepEqual(s.policyTypes, ["Ingress"]);
+        assert.equal(s.ingress.length, 1);
+        assert.deepEqual(s.ingress[0].ports, [{ protocol: "TCP", port: 6379 }]);
+        assert.deepEqual(s.ingress[0].from, [{ podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["api", "worker"] }] } }]);
+        const name = (app: string) => (spec(deployment(app)).template.metadata.labels as Obj)["app.kubernetes.io/name"];
+        assert.deepEqual([name("api"), name("worker")], ["api", "worker"], "the policy names the pods' real labels");
+        assert.ok(!s.ingress[0].from[0].podSelector.matchExpressions[0].values.includes(name("admin")));
+        const svc = one(estate.resources, T.service, "honeydue-redis");
+        assert.equal(metadata(svc).name, "redis", "the address in the ConfigMap");
+    });
+});
+
+describe("routes", () => {
+    it("has one Ingress per hostname of the routes, to the routed app's Service, on Traefik's web entry point, without TLS", () => {
+        const ingresses = ofType(estate.resources, T.ingress);
+        const routes = Object.fromEntries(
+            ingresses.map((i) => {
+                const rule = spec(i).rules[0];
+                return [rule.host, rule.http.paths[0].backend.service.name];
+            }),
+        );
+        assert.deepEqual(routes, { "api.myhoneydue.com": "api", "admin.myhoneydue.com": "admin", "myhoneydue.com": "api" });
+        for (const i of ingresses) {
+            assert.equal(spec(i).ingressClassName, "traefik");
+            assert.equal(spec(i).tls, undefined);
+            assert.equal(spec(i).rules.length, 1);
+            assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
+            assert.equal(metadata(i).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web");
+            assert.ok(dependsOn(i, one(estate.resources, T.helmChart, "honeydue-traefik"), estate.resources), "after Traefik");
+        }
+    });
+});
+
+describe("Traefik", () => {
+    const chart = () => one(estate.resources, T.helmChart, "honeydue-traefik");
+    const values = () => parse(String(spec(chart()).valuesContent)) as Obj;
+
+    it("is installed by k3s's helm-controller from the pinned Traefik chart, in kube-system", () => {
+        assert.equal(chart().inputs.apiVersion, "helm.cattle.io/v1");
+        assert.equal(chart().inputs.kind, "HelmChart");
+        assert.deepEqual(metadata(chart()).name, "honeydue-traefik");
+        const s = spec(chart());
+        assert.equal(s.repo, "https://traefik.github.io/charts");
+        assert.equal(s.chart, "traefik");
+        assert.equal(s.version, "37.1.2");
+        assert.equal(s.targetNamespace, "kube-system");
+        assert.equal(s.failurePolicy, "abort");
+    });
+
+    it("runs as a hostNetwork DaemonSet on 80/443, one node at a time", () => {
+        const v = values();
+        assert.equal(v.deployment.kind, "DaemonSet");
+        assert.equal(v.hostNetwork, true);
+        assert.equal(v.ports.web.port, 80);
+        assert.equal(v.ports.websecure.port, 443);
+        assert.deepEqual(v.updateStrategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+        assert.deepEqual(v.service, { enabled: false });
+    });
+
+    it("can bind 80/443: NET_BIND_SERVICE as root, every other capability dropped, no escalation", () => {
+        const v = values();
+        assert.deepEqual(v.securityContext.capabilities, { drop: ["ALL"], add: ["NET_BIND_SERVICE"] });
+        assert.equal(v.securityContext.allowPrivilegeEscalation, false);
+        assert.equal(v.securityContext.readOnlyRootFilesystem, true);
+        assert.equal(v.podSecurityContext.runAsUser, 0);
+        assert.equal(v.podSecurityContext.runAsNonRoot, false);
+    });
+
+    it("trusts X-Forwarded-* from exactly Cloudflare's ranges, with no proxy protocol and no https redirect", () => {
+        const v = values();
+        const ranges = [...cloudflareRanges.ipv4Cidrs].sort().concat([...cloudflareRanges.ipv6Cidrs].sort());
+        for (const ep of ["web", "websecure"]) {
+            assert.deepEqual(v.ports[ep].forwardedHeaders, { trustedIPs: ranges, insecure: false }, ep);
+            assert.deepEqual(v.ports[ep].proxyProtocol, { trustedIPs: [], insecure: false }, ep);
+            assert.equal(v.ports[ep].redirections, undefined, `${ep}: Cloudflare Flexible speaks http to the origin; a redirect would loop`);
+        }
+    });
+
+    it("does not expose the dashboard and names the ingress class the Ingresses use", () => {
+        const v = values();
+        assert.deepEqual(v.ingressRoute, { dashboard: { enabled: false } });
+        assert.equal(v.ingressClass.name, "traefik");
+        assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com"));
+    });
+});

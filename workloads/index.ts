@@ -1,0 +1,62 @@
+// The workloads layer as one component: everything applied through the cluster's Kubernetes
+// provider. A thin class; each piece is built by the function in its own file. DESIGN §8.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { EstateConfig } from "../config";
+import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
+import { createAdmin } from "./admin";
+import { createApi } from "./api";
+import { createIngresses } from "./ingress";
+import { createMigrations } from "./migrations";
+import { createNamespace, namespaceName } from "./namespace";
+import { createRedis, type Redis } from "./redis";
+import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
+import { createSettings } from "./settings";
+import { createTraefik } from "./traefik";
+import { createWorker } from "./worker";
+import type { AppWorkload, Context } from "./workload";
+
+export interface AppsArgs {
+    config: EstateConfig;
+    /** The cluster's provider (built from the fetched kubeconfig by the k3s layer). */
+    provider: k8s.Provider;
+    /** Cloudflare's ranges: Traefik trusts X-Forwarded-* only from them. */
+    cloudflareRanges: pulumi.Output<EdgeRanges>;
+}
+
+export class Apps extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly traefik: k8s.apiextensions.CustomResource;
+    readonly redis: Redis;
+    readonly migrations: k8s.batch.v1.Job;
+    readonly api: AppWorkload;
+    readonly admin: AppWorkload;
+    readonly worker: AppWorkload;
+    readonly ingresses: k8s.networking.v1.Ingress[];
+
+    constructor(name: string, args: AppsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("honeydue:workloads:Apps", name, {}, opts);
+        const { config, provider } = args;
+        const child = { parent: this, provider };
+
+        this.namespace = createNamespace(name, child);
+        const base = { prefix: name, config, namespace: this.namespace.metadata.name, opts: child };
+        const pullSecret = createPullSecret(base);
+        const appSecret = createAppSecret(base);
+        const settings = createSettings(base, namespaceName);
+        const ctx: Context = { ...base, pullSecret: pullSecret.metadata.name, secret: appSecret.metadata.name, settings: settings.metadata.name };
+
+        const extraKeys = appSecretKeys(ctx);
+        const allKeys = extraKeys.apply((keys) => [...fixedSecretKeys, ...keys]);
+
+        this.traefik = createTraefik(ctx, args.cloudflareRanges);
+        this.redis = createRedis(ctx);
+        this.migrations = createMigrations(ctx);
+        this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);
+        this.worker = createWorker(ctx, allKeys, [this.migrations, this.redis.service]);
+        this.admin = createAdmin(ctx, extraKeys);
+        this.ingresses = createIngresses(ctx, { api: this.api.service!, admin: this.admin.service! }, this.traefik);
+
+        this.registerOutputs({});
+    }
+}

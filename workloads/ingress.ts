@@ -1,0 +1,39 @@
+// One Ingress per public hostname, to the app the routes map names. Plain HTTP on the `web`
+// entry point: Cloudflare terminates TLS (Flexible), so there is no TLS section here. DESIGN §8.
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { RoutedApp } from "../config/edge";
+import { ingressClassName } from "./traefik";
+import { meta, type Context } from "./workload";
+
+/** "api.myhoneydue.com" → "api-myhoneydue-com": a DNS label for the object's name. */
+export const hostLabel = (host: string) => host.replace(/\./g, "-").slice(0, 63).replace(/-+$/, "");
+
+export function createIngresses(
+    ctx: Context,
+    services: Record<RoutedApp, k8s.core.v1.Service>,
+    traefik: pulumi.Resource,
+): k8s.networking.v1.Ingress[] {
+    return Object.entries(ctx.config.routes).map(([host, app]) => {
+        const service = services[app];
+        return new k8s.networking.v1.Ingress(
+            `${ctx.prefix}-${hostLabel(host)}`,
+            {
+                metadata: {
+                    ...meta(ctx, hostLabel(host), app),
+                    annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "web" },
+                },
+                spec: {
+                    ingressClassName,
+                    rules: [
+                        {
+                            host,
+                            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service.metadata.name, port: { name: "http" } } } }] },
+                        },
+                    ],
+                },
+            },
+            { ...ctx.opts, dependsOn: [service, traefik] },
+        );
+    });
+}

@@ -1,0 +1,120 @@
+// Redis, the cache and the worker's queue: one pod on one named node with its data on that node's
+// disk (local-path). Recreate, because two pods cannot share the volume; appendonly, so a restart
+// keeps the queue; protected, because deleting the claim deletes the data (reclaim Delete).
+import * as k8s from "@pulumi/kubernetes";
+import { bytes } from "../config/workloads";
+import { containerSecurity, labels, meta, podSecurity, selector, versionOf, type Context } from "./workload";
+
+export const redisPort = 6379;
+/** The redis alpine image's own user and group. */
+const redisUid = 999;
+const redisGid = 1000;
+
+/** The apps allowed to talk to Redis. */
+export const redisClients = ["api", "worker"];
+
+/** redis-server's flags: durable queue, bounded memory, and no eviction of queued jobs. */
+export function redisArgs(maxMemory: string): string[] {
+    // Redis reads "mb" as 1024*1024 bytes, the same unit as Kubernetes's Mi.
+    const mb = Math.floor(bytes(maxMemory) / 1024 ** 2);
+    return ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", `${mb}mb`, "--maxmemory-policy", "noeviction", "--dir", "/data"];
+}
+
+export interface Redis {
+    deployment: k8s.apps.v1.Deployment;
+    service: k8s.core.v1.Service;
+    claim: k8s.core.v1.PersistentVolumeClaim;
+    networkPolicy: k8s.networking.v1.NetworkPolicy;
+}
+
+export function createRedis(ctx: Context): Redis {
+    const r = ctx.config.redis;
+    const keep = { ...ctx.opts, protect: ctx.config.protect };
+    const version = versionOf(r.image);
+
+    const claim = new k8s.core.v1.PersistentVolumeClaim(
+        `${ctx.prefix}-redis-data`,
+        {
+            metadata: {
+                ...meta(ctx, "redis-data", "redis"),
+                // local-path binds when the pod is scheduled (WaitForFirstConsumer): nothing to wait for here.
+                annotations: { "pulumi.com/skipAwait": "true" },
+            },
+            spec: { accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: r.storage } } },
+        },
+        keep,
+    );
+
+    const probe = { exec: { command: ["redis-cli", "ping"] }, timeoutSeconds: 2 };
+    const deployment = new k8s.apps.v1.Deployment(
+        `${ctx.prefix}-redis`,
+        {
+            metadata: meta(ctx, "redis", "redis", version),
+            spec: {
+                replicas: 1,
+                strategy: { type: "Recreate" },
+                selector: { matchLabels: selector("redis") },
+                template: {
+                    metadata: { labels: labels("redis", version) },
+                    spec: {
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        // The volume lives on this node's disk: the pod must always come back here.
+                        nodeSelector: { "kubernetes.io/hostname": r.node },
+                        securityContext: podSecurity(redisUid, redisGid),
+                        containers: [
+                            {
+                                name: "redis",
+                                image: r.image,
+                                imagePullPolicy: "IfNotPresent",
+                                args: redisArgs(r.maxMemory),
+                                ports: [{ name: "redis", containerPort: redisPort, protocol: "TCP" }],
+                                resources: { requests: { cpu: "50m", memory: r.maxMemory }, limits: { memory: r.memoryLimit } },
+                                securityContext: containerSecurity,
+                                volumeMounts: [
+                                    { name: "data", mountPath: "/data" },
+                                    { name: "tmp", mountPath: "/tmp" },
+                                ],
+                                startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 60 },
+                                readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
+                                livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 3 },
+                            },
+                        ],
+                        volumes: [
+                            { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
+                            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                        ],
+                    },
+                },
+            },
+        },
+        keep,
+    );
+
+    const service = new k8s.core.v1.Service(
+        `${ctx.prefix}-redis`,
+        { metadata: meta(ctx, "redis", "redis"), spec: { type: "ClusterIP", selector: selector("redis"), ports: [{ name: "redis", port: redisPort, targetPort: "redis", protocol: "TCP" }] } },
+        { ...ctx.opts, dependsOn: [deployment] },
+    );
+
+    // Once a policy selects the Redis pod, everything it does not allow is refused.
+    const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        `${ctx.prefix}-redis`,
+        {
+            metadata: meta(ctx, "redis-clients", "redis"),
+            spec: {
+                podSelector: { matchLabels: selector("redis") },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [{ podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: redisClients }] } }],
+                        ports: [{ protocol: "TCP", port: redisPort }],
+                    },
+                ],
+            },
+        },
+        ctx.opts,
+    );
+
+    return { deployment, service, claim, networkPolicy };
+}

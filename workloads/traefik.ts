@@ -1,0 +1,112 @@
+// Traefik v3, the ingress on every node: installed by k3s's own helm-controller from a HelmChart
+// object, so `pulumi preview` renders nothing through a live cluster (DESIGN §11). The chart's
+// values are a typed object rendered to YAML; the names below are those of the pinned chart
+// (traefik/traefik-helm-chart values.yaml at the version in config.traefik.chartVersion).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
+import type { Context } from "./workload";
+
+export const traefikRepo = "https://traefik.github.io/charts";
+/** Not "traefik": that is k3s's bundled add-on (disabled), whose leftovers must never collide with ours. */
+export const traefikRelease = "honeydue-traefik";
+export const ingressClassName = "traefik";
+
+interface EntryPoint {
+    port: number;
+    expose: { default: boolean };
+    exposedPort: number;
+    forwardedHeaders: { trustedIPs: string[]; insecure: false };
+    proxyProtocol: { trustedIPs: string[]; insecure: false };
+    redirections?: never;
+}
+
+/** The chart values this estate sets; everything else keeps the chart's default. */
+export interface TraefikValues {
+    deployment: { kind: "DaemonSet"; dnsPolicy: "ClusterFirstWithHostNet" };
+    hostNetwork: true;
+    updateStrategy: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: 0 } };
+    ports: { web: EntryPoint; websecure: EntryPoint };
+    service: { enabled: false };
+    ingressClass: { enabled: true; isDefaultClass: true; name: string };
+    ingressRoute: { dashboard: { enabled: false } };
+    providers: {
+        kubernetesCRD: { enabled: true };
+        kubernetesIngress: { enabled: true; publishedService: { enabled: false } };
+    };
+    additionalArguments: string[];
+    podSecurityContext: { runAsUser: 0; runAsGroup: 0; runAsNonRoot: false; seccompProfile: { type: "RuntimeDefault" } };
+    securityContext: {
+        allowPrivilegeEscalation: false;
+        readOnlyRootFilesystem: true;
+        capabilities: { drop: ["ALL"]; add: ["NET_BIND_SERVICE"] };
+    };
+    resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
+    global: { checkNewVersion: false; sendAnonymousUsage: false };
+}
+
+/**
+ * Cloudflare's ranges are the only proxies whose X-Forwarded-* Traefik believes. With Flexible
+ * SSL Cloudflare speaks plain HTTP to the origin, so `web` must not redirect to https (that loops).
+ */
+function entryPoint(port: number, trusted: string[]): EntryPoint {
+    return {
+        port,
+        expose: { default: true },
+        exposedPort: port,
+        forwardedHeaders: { trustedIPs: trusted, insecure: false },
+        proxyProtocol: { trustedIPs: [], insecure: false },
+    };
+}
+
+export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
+    const trusted = [...edge.ipv4, ...edge.ipv6];
+    return {
+        // One Traefik per node on the node's own 80/443: Cloudflare round-robins over the nodes.
+        deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
+        hostNetwork: true,
+        // A hostNetwork pod cannot surge (the ports are taken): replace one node at a time.
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+        ports: { web: entryPoint(80, trusted), websecure: entryPoint(443, trusted) },
+        // No Service: the node addresses are the entry points (DNS has one record per node).
+        service: { enabled: false },
+        ingressClass: { enabled: true, isDefaultClass: true, name: ingressClassName },
+        ingressRoute: { dashboard: { enabled: false } },
+        providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: false } } },
+        // Without a Service Traefik publishes the zone as each Ingress's address; Pulumi waits for
+        // that status, so `pulumi up` only succeeds once Traefik has picked the route up.
+        additionalArguments: [`--providers.kubernetesingress.ingressendpoint.hostname=${zone}`],
+        // Binding 80/443 needs NET_BIND_SERVICE, which only takes effect for uid 0: root with that one
+        // capability, nothing else, no escalation, read-only root (DESIGN §11).
+        podSecurityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+        },
+        resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+        global: { checkNewVersion: false, sendAnonymousUsage: false },
+    };
+}
+
+export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        `${ctx.prefix}-traefik`,
+        {
+            apiVersion: "helm.cattle.io/v1",
+            kind: "HelmChart",
+            metadata: { name: traefikRelease, namespace: "kube-system", labels: { "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } },
+            spec: {
+                repo: traefikRepo,
+                chart: "traefik",
+                version: ctx.config.traefik.chartVersion,
+                targetNamespace: "kube-system",
+                // A failed upgrade stays failed for an operator to read, instead of an uninstall that drops every route.
+                failurePolicy: "abort",
+                valuesContent: edge.apply((e) => stringify(traefikValues(e, ctx.config.zone))),
+            },
+        },
+        ctx.opts,
+    );
+}
