@@ -61,3 +61,4 @@ export const mocks: pulumi.runtime.Mocks = {
         return fn(c.inputs);
     },
 };
+import "./mocks-k3s";

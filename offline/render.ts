@@ -4,6 +4,7 @@ import pc from "picocolors";
 import type { Registration } from "./capture";
 import { describe, show, typeLabel } from "./describe";
 import "./describe/hetzner";
+import "./describe/k3s";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 
