@@ -209,12 +209,13 @@ describe("k3s secrets", () => {
         const marked = (text: string) => text.match(new RegExp(`${SECRET_MARK}[\\w-]*`, "g")) ?? [];
         const allowed = new Set(Object.values(placeholderPlain).flatMap(marked));
         // A payload is base64 on stdin: decode plain stdin too, or a leak there would hide.
-        const decoded = commands.filter((c) => typeof c.inputs.stdin === "string").map((c) => [`${c.name} payload`, JSON.stringify(payloadFiles(String(c.inputs.stdin)))]);
-        const leaks = [...estate.resources.map((r) => [r.name, plainText(r.inputs)]), ...decoded, ["outputs", plainText(estate.outputs)]].flatMap(([name, text]) =>
+        const decoded = commands.filter((c) => typeof c.inputs.stdin === "string").map((c): [string, string] => [`${c.name} payload`, JSON.stringify(payloadFiles(String(c.inputs.stdin)))]);
+        const scanned: [string, string][] = [...estate.resources.map((r): [string, string] => [r.name, String(plainText(r.inputs))]), ...decoded, ["outputs", String(plainText(estate.outputs))]];
+        const leaks = scanned.flatMap(([name, text]) =>
             marked(text).filter((m) => !allowed.has(m)).map((m) => `${name}: ${m}`),
         );
         assert.deepEqual(leaks, []);
-        assert.ok(marked(mockClusterToken).length === 1 && !allowed.has(marked(mockClusterToken)[0]), "the mock token is detectable");
+        assert.ok(marked(mockClusterToken).length === 1 && !allowed.has(marked(mockClusterToken)[0] ?? ""), "the mock token is detectable");
     });
 
     it("never puts the cluster token, secure token or B2 key in a command's create, update, delete or environment", () => {

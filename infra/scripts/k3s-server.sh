@@ -29,6 +29,7 @@ CREDENTIALS="$CONF_DIR/config.yaml.d/90-etcd-s3-credentials.yaml"
 MARKER="$CONF_DIR/honeydue-bootstrap"
 ETCD_DATA="$ROOT/var/lib/rancher/k3s/server/db/etcd"
 CHANGED=()
+WORK=""
 
 log() { echo "k3s-server[$NODE]: $*"; }
 die() {
@@ -124,7 +125,7 @@ wait_ready() {
 }
 
 main() {
-    local role="" version="" peers="" mode="" installed work
+    local role="" version="" peers="" mode="" installed
     NODE=""
     while [ $# -gt 0 ]; do
         case "$1" in
@@ -143,8 +144,9 @@ main() {
     fi
 
     umask 077
-    work="$(mktemp -d)"
-    trap 'rm -rf "$work"' EXIT
+    WORK="$(mktemp -d)"
+    trap 'rm -rf "$WORK"' EXIT
+    local work="$WORK"
     read_payload "$work"
     [ -s "$work/config.yaml" ] || die "the payload has no config.yaml"
     [ -s "$work/token" ] || die "the payload has no token"
