@@ -100,6 +100,10 @@ describe("k3s bootstrap chain", () => {
         }
     });
 
+    it("replaces a server delete-first, so the old node is drained before its name and IP are reused", () => {
+        for (const n of names) assert.equal(server(n).deleteBeforeReplace, true, n);
+    });
+
     it("drains a removed node and deletes its Node object, on the node itself, before its server goes", () => {
         for (const n of names) {
             const m = cmd(`${n}-membership`);
