@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ConfigError, loadConfig } from "../config";
 import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
-import { clusterWide, serverConfigs } from "../infra/k3s/serverConfig";
+import { serverConfigs } from "../infra/k3s/serverConfig";
 import { k3sYamlFixture } from "../offline/mocks-k3s";
 import { offlineConfig } from "../offline/stack";
 
@@ -46,7 +46,7 @@ describe("k3s configuration keys", () => {
 describe("k3s with an API hostname", () => {
     const config = load({ "honeydue:apiHostname": "k8s.myhoneydue.com" });
     it("adds the hostname to tls-san on every server, next to node 1's IPv4 and the private IPs", () => {
-        const { configs } = serverConfigs(clusterWide(config, servers), servers);
+        const { configs } = serverConfigs(config, servers);
         for (const c of configs) assert.deepEqual(c["tls-san"], ["203.0.113.11", "k8s.myhoneydue.com", "10.0.1.11", "10.0.1.12", "10.0.1.13"]);
     });
     it("points the kubeconfig at the hostname and renames k3s's 'default' entries", () => {

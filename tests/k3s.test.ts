@@ -63,6 +63,13 @@ describe("k3s bootstrap chain", () => {
         assert.ok(!dependsTransitively(i1, i2, estate.resources), "node 1 does not wait for a joiner");
     });
 
+    it("makes a server's install depend on its own and node 1's server only (replacing node 3 leaves 1 and 2 alone)", () => {
+        const direct = (c: Registration, s: Registration) => [...c.dependencies, ...Object.values(c.propertyDependencies).flat()].includes(s.urn);
+        assert.ok(!direct(cmd(`${names[0]}-k3s`), server(names[1])) && !direct(cmd(`${names[0]}-k3s`), server(names[2])));
+        assert.ok(!direct(cmd(`${names[1]}-k3s`), server(names[2])));
+        assert.ok(direct(cmd(`${names[2]}-k3s`), server(names[0])) && direct(cmd(`${names[2]}-k3s`), server(names[2])));
+    });
+
     it("joins with the secure token read back from node 1 after it is verified", () => {
         const token = cmd("honeydue-join-token");
         assert.equal(token.inputs.create, "cat /var/lib/rancher/k3s/server/token");

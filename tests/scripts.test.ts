@@ -11,7 +11,7 @@ import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
 import type { EstateConfig } from "../config";
 import { scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
-import { clusterWide, renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
+import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 
 const VERSION = "v1.34.6+k3s1";
 const TOKEN = "sandboxClusterToken0123456789abcdefABCDEF";
@@ -29,7 +29,7 @@ const cluster = {
     b2Region: "us-east-005",
     etcdSnapshotFolder: "etcd-snapshots",
 } as unknown as EstateConfig;
-const rendered = serverConfigs(clusterWide(cluster, servers), servers);
+const rendered = serverConfigs(cluster, servers);
 
 const initFiles = (config = rendered.configs[0]) => ({
     "config.yaml": renderServerConfig(config),

@@ -10,7 +10,7 @@ import type { EstateConfig } from "../../config";
 import type { Node } from "../hetzner";
 import { connection } from "./connection";
 import { runScript, withPayload } from "./scripts";
-import { clusterWide, renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "./serverConfig";
+import { clusterWide, renderEtcdS3Credentials, renderServerConfig, serverConfig, type ServerAddress } from "./serverConfig";
 
 export interface NodeSteps {
     node: Node;
@@ -39,9 +39,15 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
     const version = config.k3sVersion;
     const on = (node: Node, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent, deletedWith: node.server, customTimeouts: timeouts, ...extra });
 
-    // Resolved addresses -> every server's rendered files (config is plain; the token and B2 key are secrets).
-    const addresses = pulumi.all(nodes.map((n) => n.publicIpv4)).apply((ips) => nodes.map<ServerAddress>((n, i) => ({ name: n.spec.name, privateIp: n.privateIp, publicIpv4: ips[i] })));
-    const rendered = addresses.apply((servers) => serverConfigs(clusterWide(config, servers), servers));
+    // A server's files depend only on its own and node 1's public addresses (so replacing node 3
+    // does not touch node 1's or node 2's inputs); the shared values come from one function.
+    const privateIps = nodes.map((n) => n.privateIp);
+    const rendered = (i: number) =>
+        pulumi.all([nodes[0].publicIpv4, nodes[i].publicIpv4]).apply(([firstIp, ownIp]) => {
+            const shared = clusterWide(config, firstIp, privateIps);
+            const self: ServerAddress = { name: nodes[i].spec.name, privateIp: nodes[i].privateIp, publicIpv4: ownIp };
+            return { own: serverConfig(shared, nodes, self, i === 0 ? "init" : "join"), rejoin: serverConfig(shared, nodes, self, "rejoin") };
+        });
     const credentials = config.secrets.b2ApplicationKey.apply((key) => renderEtcdS3Credentials(config.b2KeyId, key));
 
     const waits = nodes.map(
@@ -60,14 +66,14 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
         const peers = nodes.slice(1).map((n) => n.privateIp);
         const files =
             role === "init"
-                ? pulumi.all([rendered, a.token, credentials]).apply(([r, token, creds]) => ({
-                      "config.yaml": renderServerConfig(r.configs[0]),
+                ? pulumi.all([rendered(i), a.token, credentials]).apply(([r, token, creds]) => ({
+                      "config.yaml": renderServerConfig(r.own),
                       "config-rejoin.yaml": renderServerConfig(r.rejoin),
                       token: `${token}\n`,
                       "etcd-s3-credentials.yaml": creds,
                   }))
-                : pulumi.all([rendered, secureToken!.stdout, credentials]).apply(([r, token, creds]) => ({
-                      "config.yaml": renderServerConfig(r.configs[i]),
+                : pulumi.all([rendered(i), secureToken!.stdout, credentials]).apply(([r, token, creds]) => ({
+                      "config.yaml": renderServerConfig(r.own),
                       token: `${token.trim()}\n`,
                       "etcd-s3-credentials.yaml": creds,
                   }));

@@ -49,8 +49,8 @@ export interface ServerAddress {
 export const serverUrl = (privateIp: string) => `https://${privateIp}:6443`;
 
 /** The shared values, from the configuration and the addresses the kubeconfig may use. */
-export function clusterWide(config: EstateConfig, servers: ServerAddress[]): ClusterWide {
-    const tlsSan = [servers[0].publicIpv4, ...(config.apiHostname ? [config.apiHostname] : []), ...servers.map((s) => s.privateIp)];
+export function clusterWide(config: EstateConfig, firstPublicIpv4: string, privateIps: string[]): ClusterWide {
+    const tlsSan = [firstPublicIpv4, ...(config.apiHostname ? [config.apiHostname] : []), ...privateIps];
     return {
         "cluster-cidr": config.clusterCidr,
         "service-cidr": config.serviceCidr,
@@ -74,24 +74,25 @@ export function clusterWide(config: EstateConfig, servers: ServerAddress[]): Clu
 }
 
 /**
- * Every server's configuration. The first server starts the cluster (`cluster-init`); the others
- * join it at its private address. `rejoin` is the first server's alternative for when it is
- * rebuilt while the cluster runs: it joins through the second server instead of starting a new
- * cluster (the node script chooses; see infra/scripts/k3s-server.sh).
+ * One server's configuration: the shared values, its own addresses, and how it enters the
+ * cluster. "init": the first server starts it (`cluster-init`). "join": the others join the first
+ * server at its private address. "rejoin": the first server rebuilt while the cluster runs joins
+ * through the second server instead of starting a new cluster (the node script chooses; see
+ * infra/scripts/k3s-server.sh).
  */
-export function serverConfigs(shared: ClusterWide, servers: ServerAddress[]): { configs: ServerConfig[]; rejoin: ServerConfig } {
-    const own = (s: ServerAddress) => ({
-        "node-name": s.name,
-        "node-ip": s.privateIp,
-        "advertise-address": s.privateIp,
-        "node-external-ip": s.publicIpv4,
-    });
-    const [first, ...rest] = servers;
-    const configs: ServerConfig[] = [
-        { ...shared, ...own(first), "cluster-init": true },
-        ...rest.map((s) => ({ ...shared, ...own(s), server: serverUrl(first.privateIp) })),
-    ];
-    return { configs, rejoin: { ...shared, ...own(first), server: serverUrl(servers[1].privateIp) } };
+export function serverConfig(shared: ClusterWide, servers: Pick<ServerAddress, "privateIp">[], self: ServerAddress, how: "init" | "join" | "rejoin"): ServerConfig {
+    const own = { "node-name": self.name, "node-ip": self.privateIp, "advertise-address": self.privateIp, "node-external-ip": self.publicIpv4 };
+    if (how === "init") return { ...shared, ...own, "cluster-init": true };
+    return { ...shared, ...own, server: serverUrl(servers[how === "join" ? 0 : 1].privateIp) };
+}
+
+/** Every server's configuration, from ONE shared object. */
+export function serverConfigs(config: EstateConfig, servers: ServerAddress[]): { configs: ServerConfig[]; rejoin: ServerConfig } {
+    const shared = clusterWide(config, servers[0].publicIpv4, servers.map((s) => s.privateIp));
+    return {
+        configs: servers.map((s, i) => serverConfig(shared, servers, s, i === 0 ? "init" : "join")),
+        rejoin: serverConfig(shared, servers, servers[0], "rejoin"),
+    };
 }
 
 /** The file as written on the node. */
