@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
 import type { EstateConfig } from "../config";
+import { kernelDefaults } from "../infra/hetzner/cloudInit";
 import { scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 
@@ -92,6 +93,12 @@ function sandbox(): string {
     for (const [i, tool] of shimmed.entries()) {
         const real = realPaths[i];
         writeFileSync(join(dir, "bin", tool), `#!/bin/bash\nprintf '%s\\n' "${tool} $*" >>"$FAKE/log"\nexec ${real} "$@"\n`, { mode: 0o755 });
+    }
+    // The kernel settings cloud-init sets for protect-kernel-defaults, as the node would show them.
+    for (const [key, value] of Object.entries(kernelDefaults)) {
+        const path = join(dir, "root", "proc", "sys", ...key.split("."));
+        mkdirSync(join(path, ".."), { recursive: true });
+        writeFileSync(path, `${value}\n`);
     }
     writeFileSync(join(dir, "log"), "");
     return dir;
@@ -240,6 +247,12 @@ describe("k3s-server.sh", () => {
         const r = run("k3s-server", joinArgs, joinFiles(), { READY_TIMEOUT: "1" });
         fails(r, /API server on this node is not ready after 1s \(last \/readyz answer: '\[-\]etcd failed: reason withheld'\); see 'journalctl -u k3s -n 100'/);
         assert.ok(Date.now() - started < 10_000, "bounded");
+    });
+
+    it("stops before installing when the kernel settings protect-kernel-defaults needs are missing", () => {
+        writeFileSync(nodeFile("proc/sys/vm/overcommit_memory"), "0\n");
+        fails(run("k3s-server", joinArgs, joinFiles()), /protect-kernel-defaults is on but vm\.overcommit_memory=0 \(expected 1\); cloud-init's \/etc\/sysctl\.d\/90-kubelet\.conf/);
+        assert.deepEqual(calls("installer"), []);
     });
 
     it("fails with a clear message when the installer fails", () => {

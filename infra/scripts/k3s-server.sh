@@ -97,6 +97,20 @@ bootstrap_mode() {
     fi
 }
 
+# protect-kernel-defaults makes the kubelet refuse to start unless these are already set
+# (cloud-init sets them at first boot). Checked up front for a clear message instead of a crash loop.
+check_kernel_defaults() {
+    local pair key want have bad=()
+    grep -q '^protect-kernel-defaults: true' "$1" || return 0
+    for pair in vm/overcommit_memory=1 vm/panic_on_oom=0 kernel/panic=10 kernel/panic_on_oops=1; do
+        key="${pair%=*}"
+        want="${pair#*=}"
+        have="$(cat "$ROOT/proc/sys/$key" 2>/dev/null || echo unreadable)"
+        [ "$have" = "$want" ] || bad+=("${key//\//.}=$have (expected $want)")
+    done
+    [ "${#bad[@]}" -eq 0 ] || die "protect-kernel-defaults is on but ${bad[*]}; cloud-init's /etc/sysctl.d/90-kubelet.conf should set them (run 'sysctl --system')"
+}
+
 installed_version() {
     if command -v k3s >/dev/null 2>&1; then
         k3s --version 2>/dev/null | awk 'NR == 1 { print $3 }'
@@ -161,6 +175,7 @@ main() {
         fi
     fi
 
+    check_kernel_defaults "$config"
     install_file "$config" "$CONFIG"
     install_file "$work/token" "$TOKEN"
     if [ -s "$work/etcd-s3-credentials.yaml" ]; then
