@@ -1,12 +1,11 @@
 // The honeyDue production estate, in the order it is built:
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
+import { Cluster } from "./infra/k3s";
 import { sshConfig as renderSshConfig } from "./infra/sshConfig";
 import { Apps } from "./workloads";
 
@@ -18,15 +17,14 @@ const cloudflareRanges = edgeRanges();
 // Hetzner: SSH key, placement group, private network, firewall, servers.
 const infra = new Nodes("honeydue", config, cloudflareRanges);
 
-// k3s cluster: (the cluster layer goes here).
+// k3s: HA cluster over SSH (embedded etcd on every server), and the Kubernetes provider.
+const cluster = new Cluster("honeydue", { config, nodes: infra.nodes, network: infra.network });
 
 // Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings.
 const edge = new Edge("honeydue", config, infra.nodes);
-// TEMPORARY until the k3s layer lands: the lead replaces this with cluster.provider.
-const provider = new k8s.Provider("honeydue-k8s", { kubeconfig: pulumi.secret("TEMPORARY kubeconfig placeholder"), clusterIdentifier: "honeydue-prod" });
 
 // Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
-const apps = new Apps("honeydue", { config, provider, cloudflareRanges });
+const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({
@@ -40,3 +38,6 @@ export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
 export const dns = edge.dns;
 export const monthlyCost = estimateCost(config);
 export const migrationJob = apps.migrations.metadata.name;
+/** Admin kubeconfig (secret): `(umask 077; pulumi stack output --show-secrets kubeconfig > ~/.kube/honeydue-k3s.yaml)`. */
+export const kubeconfig = cluster.kubeconfig;
+export const apiEndpoint = cluster.endpoint;

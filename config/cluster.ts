@@ -22,6 +22,15 @@ export const clusterKeys = {
     b2Region: z.string().regex(/^[a-z]{2}-[a-z]+-\d{3}$/, { error: "expected a Backblaze B2 region such as us-east-005" }).default("us-east-005"),
     b2KeyId: text(/^[A-Za-z0-9]{12,40}$/, "expected a Backblaze B2 application key id (12-40 letters and digits)"),
     etcdSnapshotFolder: z.string().regex(/^[a-z0-9][a-z0-9/_-]*$/, { error: "expected a folder name such as etcd-snapshots" }).default("etcd-snapshots"),
+    /** The private network's NIC on the node: flannel and etcd traffic stay on it. On Hetzner CX with Ubuntu 24.04 it is enp7s0. */
+    privateInterface: z
+        .string()
+        .regex(/^[a-z][a-z0-9._-]{0,14}$/, { error: "expected a Linux network interface name such as enp7s0 (the node's private NIC)" })
+        .default("enp7s0"),
+    /** Flannel's backend; equal on every server. wireguard-native encrypts pod traffic between nodes. */
+    flannelBackend: z
+        .enum(["vxlan", "wireguard-native", "host-gw"], { error: "expected vxlan, wireguard-native or host-gw" })
+        .default("vxlan"),
 };
 
 type Cluster = z.infer<z.ZodObject<typeof clusterKeys>> & { networkCidr: string };

@@ -1,6 +1,6 @@
 // The tables of offline answers, kept apart from the Mocks object so each layer's file can add
 // its own (`offline/mocks-<layer>.ts`) without an import-order trap.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export type MockState = Record<string, unknown>;
 
@@ -15,4 +15,15 @@ export function addResourceState(type: string, fn: (a: pulumi.runtime.MockResour
 /** What a data source (invoke) answers. */
 export function addCall(token: string, fn: (inputs: Record<string, unknown>) => MockState): void {
     calls[token] = fn;
+}
+
+/** Unwraps the runtime's secret envelopes in mock inputs. */
+export function plain(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(plain);
+    if (v && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return plain(o.value);
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
+    }
+    return v;
 }

@@ -6,6 +6,7 @@ import cloudflareRanges from "./fixtures/cloudflare-ip-ranges.json";
 import { addCall, addResourceState, calls, resourceState, type MockState } from "./mockRegistry";
 // Each layer adds its own answers.
 import "./mocks-edge";
+import "./mocks-k3s";
 import "./mocks-workloads";
 
 type Args = pulumi.runtime.MockResourceArgs;
@@ -13,17 +14,6 @@ type Args = pulumi.runtime.MockResourceArgs;
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 /** hcloud ids are numbers in the SDK; a non-numeric mock id would be tested as NaN. */
 const numericId = (a: Args) => String(parseInt(hash(`${a.type}/${a.name}`).slice(0, 7), 16));
-
-/** Unwraps the runtime's secret envelopes in mock inputs. */
-export function plain(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(plain);
-    if (v && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return plain(o.value);
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
-    }
-    return v;
-}
 
 /** Public addresses from the documentation ranges, keyed by the node's private host number. */
 function serverState(a: Args): MockState {

@@ -8,6 +8,7 @@ import { describe, typeLabel } from "./describe";
 import "./describe/hetzner";
 import "./describe/edge";
 import "./describe/workloads";
+import "./describe/k3s";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 import { plainText } from "./query";

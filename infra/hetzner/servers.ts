@@ -41,6 +41,8 @@ export function createServer(node: NodeSpec, index: number, a: ServerArgs, opts:
             rebuildProtection: protect,
             shutdownBeforeDeletion: true,
         },
-        { ...opts, protect, ignoreChanges: replacementInputs, dependsOn: [a.subnet] },
+        // Delete first on a deliberate replacement: the name and private IP are taken until the old
+        // server is gone, and the k3s layer drains the old node and deletes its Node object first.
+        { ...opts, protect, ignoreChanges: replacementInputs, dependsOn: [a.subnet], deleteBeforeReplace: true },
     );
 }

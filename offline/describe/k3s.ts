@@ -1,0 +1,45 @@
+// The k3s bootstrap in the plan: what each remote command does, on which node, in which role and
+// at which version (the build-order section shows that they run one after another).
+import { describeType, show } from "./index";
+
+/** "--role init --node n1" → { role: "init", node: "n1" } from a command's text. */
+function flags(text: unknown): Record<string, string> {
+    const words = typeof text === "string" ? text.split(/\s+/) : [];
+    const out: Record<string, string> = {};
+    words.forEach((w, i) => {
+        if (w.startsWith("--") && words[i + 1] !== undefined) out[w.slice(2)] = words[i + 1];
+    });
+    return out;
+}
+
+describeType("command:remote:Command", (r) => {
+    const i = r.inputs as Record<string, unknown>;
+    const f = flags(i.create ?? i.delete);
+    const kind = r.name.split("-").pop();
+    const deleted = r.deletedWith ? `skipped when ${r.deletedWith.split("::").pop()} is deleted` : "";
+    switch (kind) {
+        case "wait":
+            return [`${f.node}: wait for SSH and cloud-init (exit 2 'degraded' accepted)`, deleted];
+        case "k3s":
+            return [
+                f.role === "init"
+                    ? `${f.node}: install k3s ${f.version} as the first server (cluster-init; rejoins through ${f.peers?.split(",")[0]} if rebuilt), wait for /readyz`
+                    : `${f.node}: install k3s ${f.version} and join the cluster, wait for /readyz`,
+                "config.yaml (0600), token and B2 credentials arrive on stdin [secret]",
+                deleted,
+            ];
+        case "ready":
+            return [`${f.node}: wait until the Node is Ready on ${f.version}; the next server waits for this`, deleted];
+        case "membership":
+            return [`${f.node}: on delete, drain the node and delete its Node object (skipped when the whole estate goes)`];
+        case "token":
+            return [`read the secure join token from the first server (not logged, stdout secret)`, deleted];
+        case "kubeconfig":
+            return [`read /etc/rancher/k3s/k3s.yaml from the first server (logging ${show(i.logging)}, stdout secret), point it at the API endpoint`, deleted];
+        default:
+            return [];
+    }
+});
+
+describeType("random:index/randomPassword:RandomPassword", (r) => [`k3s cluster token, ${show(r.inputs.length)} characters [secret]`]);
+describeType("pulumi:providers:kubernetes", (r) => [`Kubernetes provider from the kubeconfig [secret], clusterIdentifier ${show(r.inputs.clusterIdentifier)}`]);

@@ -1,0 +1,18 @@
+// What the k3s layer's resources answer offline: the token generator gives a labelled
+// placeholder, the command that reads node 1's kubeconfig gives a realistic k3s.yaml (fake
+// certificates, server 127.0.0.1 as k3s writes it), the join-token read gives a secure-form token.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { addResourceState, plain } from "./mockRegistry";
+
+export const k3sYamlFixture = readFileSync(join(__dirname, "fixtures", "k3s.yaml"), "utf8");
+export const mockClusterToken = "PLACEHOLDERk3sClusterToken000000000000000000000";
+export const mockSecureToken = `K10${"0".repeat(60)}::server:${mockClusterToken}`;
+
+addResourceState("random:index/randomPassword:RandomPassword", () => ({ result: mockClusterToken }));
+addResourceState("command:remote:Command", (a) => {
+    const create = String(plain(a.inputs.create) ?? "");
+    if (create.endsWith("cat /etc/rancher/k3s/k3s.yaml")) return { stdout: k3sYamlFixture, stderr: "" };
+    if (create.endsWith("cat /var/lib/rancher/k3s/server/token")) return { stdout: `${mockSecureToken}\n`, stderr: "" };
+    return { stdout: "", stderr: "" };
+});

@@ -1,0 +1,62 @@
+// The k3s keys of the configuration contract, and the pure pieces of the k3s layer that depend on
+// configuration the prod stack does not set (an API hostname).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { ConfigError, loadConfig } from "../config";
+import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
+import { serverConfigs } from "../infra/k3s/serverConfig";
+import { k3sYamlFixture } from "../offline/mocks-k3s";
+import { offlineConfig } from "../offline/stack";
+
+function load(overrides: Record<string, unknown>) {
+    const { config, secretKeys } = offlineConfig(overrides);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    return loadConfig();
+}
+
+function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
+    try {
+        load(overrides);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError);
+        assert.equal(e.problems.length, 1, e.problems.join("\n"));
+        assert.ok(e.problems[0].startsWith(key), e.problems[0]);
+        assert.match(e.problems[0], expected);
+        return;
+    }
+    assert.fail("expected the configuration to be rejected");
+}
+
+const servers = [1, 2, 3].map((i) => ({ name: `n${i}`, privateIp: `10.0.1.1${i}`, publicIpv4: `203.0.113.1${i}` }));
+
+describe("k3s configuration keys", () => {
+    it("defaults the private NIC to Hetzner's enp7s0 and flannel to vxlan", () => {
+        const c = load({});
+        assert.equal(c.privateInterface, "enp7s0");
+        assert.equal(c.flannelBackend, "vxlan");
+    });
+    it("rejects a private interface that is not an interface name", () =>
+        rejects({ "honeydue:privateInterface": "eth0; rm -rf /" }, "honeydue:privateInterface (got eth0; rm -rf /)", /expected a Linux network interface name such as enp7s0/));
+    it("rejects an unknown flannel backend", () => rejects({ "honeydue:flannelBackend": "ipsec" }, "honeydue:flannelBackend (got ipsec)", /expected vxlan, wireguard-native or host-gw/));
+    it("takes a DNS-only API hostname", () => assert.equal(load({ "honeydue:apiHostname": "K8s.MyHoneyDue.com." }).apiHostname, "k8s.myhoneydue.com"));
+});
+
+describe("k3s with an API hostname", () => {
+    const config = load({ "honeydue:apiHostname": "k8s.myhoneydue.com" });
+    it("adds the hostname to tls-san on every server, next to node 1's IPv4 and the private IPs", () => {
+        const { configs } = serverConfigs(config, servers);
+        for (const c of configs) assert.deepEqual(c["tls-san"], ["203.0.113.11", "k8s.myhoneydue.com", "10.0.1.11", "10.0.1.12", "10.0.1.13"]);
+    });
+    it("points the kubeconfig at the hostname and renames k3s's 'default' entries", () => {
+        const doc = parse(rewriteKubeconfig(k3sYamlFixture, "k8s.myhoneydue.com", "honeydue-prod"));
+        assert.equal(doc.clusters[0].cluster.server, "https://k8s.myhoneydue.com:6443");
+        assert.equal(doc.clusters[0].cluster["certificate-authority-data"], parse(k3sYamlFixture).clusters[0].cluster["certificate-authority-data"]);
+        assert.deepEqual(doc.contexts[0], { name: "honeydue-prod", context: { cluster: "honeydue-prod", user: "honeydue-prod" } });
+        assert.equal(doc["current-context"], "honeydue-prod");
+    });
+    it("refuses a kubeconfig without a cluster, clearly", () => {
+        assert.throws(() => rewriteKubeconfig("apiVersion: v1\nkind: Config\n", "203.0.113.11", "x"), /has no cluster, user or context/);
+    });
+});

@@ -1,0 +1,243 @@
+// The k3s layer under mocks: the bootstrap chain and its order, what every server is configured
+// with, the secret kubeconfig and the provider, and that no secret travels in plain text.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import type { Registration } from "../offline/capture";
+import { mockClusterToken, mockSecureToken } from "../offline/mocks-k3s";
+import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
+import { runEstate, type Estate } from "../offline/run";
+import { placeholderPlain, SECRET_MARK } from "../offline/stack";
+import { payloadFiles } from "../infra/k3s/scripts";
+
+const C = "command:remote:Command";
+const S = "hcloud:index/server:Server";
+const names = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
+const privateIps = ["10.0.1.11", "10.0.1.12", "10.0.1.13"];
+
+let estate: Estate;
+let commands: Registration[];
+const cmd = (name: string) => one(estate.resources, C, name);
+const server = (name: string) => one(estate.resources, S, name);
+/** What a server's install step sends on stdin: the script and its payload files. */
+const files = (node: string) => {
+    const stdin = cmd(`${node}-k3s`).inputs.stdin;
+    assert.ok(stdin && typeof stdin === "object" && "secret" in stdin, `${node}: the install stdin must be secret`);
+    return payloadFiles(String(unwrap(stdin)));
+};
+const config = (node: string) => parse(files(node)["config.yaml"]) as Record<string, unknown>;
+
+before(async () => {
+    estate = await runEstate();
+    commands = ofType(estate.resources, C);
+});
+
+describe("k3s bootstrap chain", () => {
+    it("builds the cluster as one honeydue:cluster:K3s component whose commands are its children", () => {
+        const component = one(estate.resources, "honeydue:cluster:K3s", "honeydue");
+        assert.ok(commands.length >= 3 * 4 + 2);
+        for (const c of commands) assert.equal(c.parent, component.urn, c.name);
+        assert.deepEqual(estate.duplicates, []);
+    });
+
+    it("waits for SSH and cloud-init on every node, retrying the dial without a count limit", () => {
+        for (const n of names) {
+            const wait = cmd(`${n}-wait`);
+            assert.equal(wait.inputs.create, `bash -s -- --node ${n}`);
+            assert.match(String(wait.inputs.stdin), /cloud-init status --wait/);
+            assert.equal((unwrap(wait.inputs.connection) as { dialErrorLimit: number }).dialErrorLimit, -1);
+            assert.ok(wait.customTimeouts?.create, "a bounded create timeout replaces the dial count");
+            assert.ok(dependsOn(wait, server(n), estate.resources));
+        }
+    });
+
+    it("installs node 1 first, then joins node 2, then node 3, each after the previous server is verified", () => {
+        const [i1, i2, i3] = names.map((n) => cmd(`${n}-k3s`));
+        const [r1, r2, r3] = names.map((n) => cmd(`${n}-ready`));
+        assert.ok(dependsOn(i1, cmd(`${names[0]}-wait`), estate.resources));
+        assert.ok(dependsOn(r1, i1, estate.resources) && dependsOn(r2, i2, estate.resources) && dependsOn(r3, i3, estate.resources));
+        assert.ok(dependsOn(i2, r1, estate.resources), "node 2 joins after node 1 is verified");
+        assert.ok(dependsOn(i3, r2, estate.resources), "node 3 joins after node 2 is verified");
+        assert.ok(dependsTransitively(i3, i2, estate.resources), "the node-3 join waits for the node-2 join: never in parallel");
+        assert.ok(!dependsTransitively(i2, i3, estate.resources));
+        assert.ok(!dependsTransitively(i1, i2, estate.resources), "node 1 does not wait for a joiner");
+    });
+
+    it("makes a server's install depend on its own and node 1's server only (replacing node 3 leaves 1 and 2 alone)", () => {
+        const direct = (c: Registration, s: Registration) => [...c.dependencies, ...Object.values(c.propertyDependencies).flat()].includes(s.urn);
+        assert.ok(!direct(cmd(`${names[0]}-k3s`), server(names[1])) && !direct(cmd(`${names[0]}-k3s`), server(names[2])));
+        assert.ok(!direct(cmd(`${names[1]}-k3s`), server(names[2])));
+        assert.ok(direct(cmd(`${names[2]}-k3s`), server(names[0])) && direct(cmd(`${names[2]}-k3s`), server(names[2])));
+    });
+
+    it("joins with the secure token read back from node 1 after it is verified", () => {
+        const token = cmd("honeydue-join-token");
+        assert.equal(token.inputs.create, "cat /var/lib/rancher/k3s/server/token");
+        assert.equal(token.inputs.logging, "none");
+        assert.ok(token.additionalSecretOutputs.includes("stdout"));
+        assert.ok(dependsOn(token, cmd(`${names[0]}-ready`), estate.resources));
+        for (const n of names.slice(1)) {
+            assert.ok(dependsOn(cmd(`${n}-k3s`), token, estate.resources));
+            assert.equal(files(n).token, `${mockSecureToken}\n`);
+        }
+        assert.equal(files(names[0]).token, `${mockClusterToken}\n`, "node 1 starts the cluster with the RandomPassword token");
+    });
+
+    it("pins the configured k3s version in every install and verification", () => {
+        for (const n of names) {
+            assert.match(String(cmd(`${n}-k3s`).inputs.create), / --version v1\.34\.6\+k3s1( |$)/);
+            assert.equal(cmd(`${n}-ready`).inputs.create, `bash -s -- --node ${n} --version v1.34.6+k3s1`);
+        }
+    });
+
+    it("gives node 1 the init role with its peers, the others the join role", () => {
+        assert.equal(cmd(`${names[0]}-k3s`).inputs.create, `bash -s -- --role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13`);
+        for (const n of names.slice(1)) assert.equal(cmd(`${n}-k3s`).inputs.create, `bash -s -- --role join --node ${n} --version v1.34.6+k3s1`);
+    });
+
+    it("ties every command to its server with deletedWith, and the drains to the estate's network", () => {
+        const network = one(estate.resources, "hcloud:index/network:Network", "honeydue-private");
+        for (const c of commands) {
+            if (c.name.endsWith("-membership")) {
+                assert.equal(c.deletedWith, network.urn, `${c.name}: a node's removal must run its drain`);
+                continue;
+            }
+            const node = names.find((n) => c.name.startsWith(n)) ?? names[0];
+            assert.equal(c.deletedWith, server(node).urn, c.name);
+        }
+    });
+
+    it("replaces a server delete-first, so the old node is drained before its name and IP are reused", () => {
+        for (const n of names) assert.equal(server(n).deleteBeforeReplace, true, n);
+    });
+
+    it("drains a removed node and deletes its Node object, on the node itself, before its server goes", () => {
+        for (const n of names) {
+            const m = cmd(`${n}-membership`);
+            assert.equal(m.inputs.create, undefined, "nothing to do on create");
+            assert.equal(m.inputs.delete, `bash -s -- --node ${n}`);
+            assert.match(String(m.inputs.stdin), /kubectl drain "\$node"/);
+            assert.match(String(m.inputs.stdin), /kubectl delete node "\$node"/);
+            assert.ok(dependsOn(m, cmd(`${n}-ready`), estate.resources), "deleted before the node's own steps and server");
+            assert.ok(dependsTransitively(m, server(n), estate.resources));
+        }
+    });
+});
+
+describe("k3s server configuration", () => {
+    it("starts the cluster on node 1 only; the others join node 1's private address", () => {
+        assert.equal(config(names[0])["cluster-init"], true);
+        assert.equal(config(names[0]).server, undefined);
+        for (const n of names.slice(1)) {
+            assert.equal(config(n)["cluster-init"], undefined, `${n} must never run cluster-init`);
+            assert.equal(config(n).server, "https://10.0.1.11:6443");
+        }
+    });
+
+    it("gives a rebuilt node 1 a join configuration through node 2 instead of a second cluster-init", () => {
+        const rejoin = parse(files(names[0])["config-rejoin.yaml"]) as Record<string, unknown>;
+        assert.equal(rejoin["cluster-init"], undefined);
+        assert.equal(rejoin.server, "https://10.0.1.12:6443");
+        assert.equal(rejoin["node-ip"], "10.0.1.11");
+        for (const n of names.slice(1)) assert.equal(files(n)["config-rejoin.yaml"], undefined);
+    });
+
+    it("renders the values k3s requires to match identically on every server", () => {
+        const critical = ["cluster-cidr", "service-cidr", "flannel-backend", "flannel-iface", "secrets-encryption", "disable", "tls-san", "token-file", "etcd-snapshot-schedule-cron", "etcd-snapshot-retention", "etcd-s3", "etcd-s3-endpoint", "etcd-s3-bucket", "etcd-s3-region", "etcd-s3-folder", "write-kubeconfig-mode", "protect-kernel-defaults"];
+        const first = config(names[0]);
+        for (const k of critical) assert.notEqual(first[k], undefined, `${k} is set`);
+        for (const n of names.slice(1)) for (const k of critical) assert.deepEqual(config(n)[k], first[k], `${n}: ${k}`);
+        assert.equal(first["cluster-cidr"], "10.42.0.0/16");
+        assert.equal(first["service-cidr"], "10.43.0.0/16");
+        assert.deepEqual(first.disable, ["traefik", "servicelb"]);
+        assert.equal(first["secrets-encryption"], true);
+        assert.equal(first["write-kubeconfig-mode"], "0600");
+        assert.match(files(names[0])["config.yaml"], /write-kubeconfig-mode: "0600"/, "quoted, or YAML reads the number 600");
+        assert.equal(first["protect-kernel-defaults"], true);
+        assert.equal(first["flannel-iface"], "enp7s0");
+        assert.equal(first["etcd-s3-endpoint"], "s3.us-east-005.backblazeb2.com");
+        assert.equal(first["etcd-s3-bucket"], "honeyDueProd");
+        assert.equal(first["etcd-snapshot-schedule-cron"], "0 */6 * * *");
+    });
+
+    it("uses private addresses inside the cluster and the public one as external IP", () => {
+        names.forEach((n, i) => {
+            const c = config(n);
+            assert.equal(c["node-name"], n);
+            assert.equal(c["node-ip"], privateIps[i]);
+            assert.equal(c["advertise-address"], privateIps[i]);
+            assert.equal(c["node-external-ip"], `203.0.113.${11 + i}`);
+        });
+    });
+
+    it("covers every address the kubeconfig may use in tls-san", () => {
+        assert.deepEqual(config(names[0])["tls-san"], ["203.0.113.11", ...privateIps]);
+    });
+
+    it("keeps the B2 credentials out of config.yaml, in their own drop-in delivered on stdin", () => {
+        for (const n of names) {
+            const f = files(n);
+            assert.ok(!f["config.yaml"].includes("etcd-s3-secret-key"));
+            assert.deepEqual(parse(f["etcd-s3-credentials.yaml"]), { "etcd-s3-access-key": "PLACEHOLDERb2KeyId0000000", "etcd-s3-secret-key": "PLACEHOLDERb2ApplicationKey000" });
+        }
+    });
+});
+
+describe("kubeconfig and Kubernetes provider", () => {
+    it("reads node 1's k3s.yaml without logging it, its stdout secret, after every server is verified", () => {
+        const read = cmd("honeydue-kubeconfig");
+        assert.equal(read.inputs.create, "cat /etc/rancher/k3s/k3s.yaml");
+        assert.equal(read.inputs.logging, "none");
+        assert.equal(read.inputs.addPreviousOutputInEnv, false);
+        assert.ok(read.additionalSecretOutputs.includes("stdout"));
+        for (const n of names) assert.ok(dependsOn(read, cmd(`${n}-ready`), estate.resources));
+        assert.deepEqual(read.inputs.triggers, ["v1.34.6+k3s1"], "re-read after an upgrade");
+    });
+
+    it("exports the kubeconfig as a secret pointing at node 1's public IPv4", () => {
+        const out = estate.outputs.kubeconfig;
+        assert.ok(out && typeof out === "object" && "secret" in out, "kubeconfig output must be secret");
+        const doc = parse(String(unwrap(out))) as { clusters: { cluster: { server: string } }[]; "current-context": string; users: { user: Record<string, string> }[] };
+        assert.equal(doc.clusters[0].cluster.server, "https://203.0.113.11:6443");
+        assert.equal(doc["current-context"], "honeydue-prod");
+        assert.ok(doc.users[0].user["client-key-data"].startsWith(SECRET_MARK), "the fixture's key came through");
+        assert.equal(estate.outputs.apiEndpoint, "203.0.113.11");
+    });
+
+    it("builds the provider from that kubeconfig with a fixed clusterIdentifier", () => {
+        const [provider] = ofType(estate.resources, "pulumi:providers:kubernetes");
+        assert.equal(provider.inputs.clusterIdentifier, "honeydue-prod");
+        const kubeconfig = provider.inputs.kubeconfig;
+        assert.ok(kubeconfig && typeof kubeconfig === "object" && "secret" in kubeconfig, "provider kubeconfig must be secret");
+        assert.match(String(unwrap(kubeconfig)), /server: https:\/\/203\.0\.113\.11:6443/);
+        assert.ok(dependsOn(provider, cmd("honeydue-kubeconfig"), estate.resources));
+    });
+});
+
+describe("k3s secrets", () => {
+    it("never has a placeholder secret in plain text in any resource input or output", () => {
+        // Plain per-operator placeholders (public key, B2 key id…) may show; nothing else marked PLACEHOLDER may.
+        const marked = (text: string) => text.match(new RegExp(`${SECRET_MARK}[\\w-]*`, "g")) ?? [];
+        const allowed = new Set(Object.values(placeholderPlain).flatMap(marked));
+        // A payload is base64 on stdin: decode plain stdin too, or a leak there would hide.
+        const decoded = commands.filter((c) => typeof c.inputs.stdin === "string").map((c): [string, string] => [`${c.name} payload`, JSON.stringify(payloadFiles(String(c.inputs.stdin)))]);
+        const scanned: [string, string][] = [...estate.resources.map((r): [string, string] => [r.name, String(plainText(r.inputs))]), ...decoded, ["outputs", String(plainText(estate.outputs))]];
+        const leaks = scanned.flatMap(([name, text]) =>
+            marked(text).filter((m) => !allowed.has(m)).map((m) => `${name}: ${m}`),
+        );
+        assert.deepEqual(leaks, []);
+        assert.ok(marked(mockClusterToken).length === 1 && !allowed.has(marked(mockClusterToken)[0] ?? ""), "the mock token is detectable");
+    });
+
+    it("never puts the cluster token, secure token or B2 key in a command's create, update, delete or environment", () => {
+        for (const c of commands) {
+            const text = JSON.stringify(unwrap([c.inputs.create, c.inputs.update, c.inputs.delete, c.inputs.environment]));
+            for (const s of [mockClusterToken, mockSecureToken.split("::")[0], "PLACEHOLDERb2ApplicationKey000", SECRET_MARK]) assert.ok(!text.includes(s), `${c.name} carries a secret in its command text`);
+            assert.equal(c.inputs.environment, undefined, `${c.name}: environment needs AcceptEnv and travels in the clear`);
+        }
+    });
+
+    it("marks the connection (private key) secret on every command", () => {
+        for (const c of commands) assert.ok(c.inputs.connection && typeof c.inputs.connection === "object" && "secret" in c.inputs.connection, c.name);
+    });
+});
