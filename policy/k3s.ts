@@ -1,0 +1,87 @@
+// The k3s bootstrap's conventions (DESIGN §6, §9): a pinned k3s release, no secret in a command's
+// text, the kubeconfig kept secret, and a Kubernetes provider that survives a re-fetched kubeconfig.
+import * as command from "@pulumi/command";
+import { validateResourceOfType, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
+
+/** A pinned k3s release, e.g. v1.34.6+k3s1. */
+export const pinnedK3s = /\bv\d+\.\d+\.\d+\+k3s\d+\b/;
+/** Marks of a command that installs (or upgrades) k3s with the official installer. */
+const installsK3s = /INSTALL_K3S_|get\.k3s\.io|k3s-io\/k3s\/releases|install-k3s|k3s-install/;
+
+type CommandProps = { create?: string; update?: string; delete?: string; stdin?: string; environment?: Record<string, string>; triggers?: unknown[] };
+
+/** Everything a command sends that could carry the k3s version: its scripts, stdin, environment and triggers. */
+function commandText(c: CommandProps): string {
+    const parts: unknown[] = [c.create, c.update, c.stdin, ...Object.entries(c.environment ?? {}).map(([k, v]) => `${k}=${v}`), ...(c.triggers ?? [])];
+    return parts.map((p) => (typeof p === "string" ? p : p === undefined ? "" : JSON.stringify(p))).join("\n");
+}
+
+export const k3sVersionPinned: ResourceValidationPolicy = {
+    name: "k3s-version-pinned",
+    description: "Every command that installs k3s installs a pinned release (vX.Y.Z+k3sN), never a channel.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(command.remote.Command, (cmd, _args, report) => {
+        const text = commandText(cmd);
+        if (!installsK3s.test(text)) return;
+        if (/INSTALL_K3S_CHANNEL/.test(text)) {
+            report("the command installs k3s from a channel (INSTALL_K3S_CHANNEL); pin a release with INSTALL_K3S_VERSION set from honeydue:k3sVersion (e.g. v1.34.6+k3s1)");
+        } else if (!pinnedK3s.test(text)) {
+            report("the command installs k3s without a pinned release; pass INSTALL_K3S_VERSION from honeydue:k3sVersion (e.g. v1.34.6+k3s1)");
+        }
+    }),
+};
+
+/** A secret written into a command line: a token/password flag or variable with a literal value. */
+const inlineSecret = [
+    /(--(agent-)?token|--password|--secret[a-z-]*)[= ]+['"]?(?![$'"/])[^\s'"]{6,}/i,
+    /\b(K3S_(AGENT_)?TOKEN|[A-Z_]*PASSWORD|[A-Z_]*SECRET[A-Z_]*|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/,
+    /\bK10[0-9a-f]{20,}::/,
+    /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+export const commandNoInlineSecret: ResourceValidationPolicy = {
+    name: "k3s-command-no-inline-secret",
+    description: "No secret is written into a command's create/update/delete text (the provider prints it on failure): pass it on stdin or in a 0600 file.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(command.remote.Command, (cmd, _args, report) => {
+        for (const field of ["create", "update", "delete"] as const) {
+            const text = cmd[field];
+            if (typeof text !== "string") continue;
+            const hit = inlineSecret.find((re) => re.test(text));
+            if (hit) report(`the command's ${field} text carries a literal secret (${hit.source.slice(0, 40)}…); pass the value on stdin or in a 0600 file and reference it as a variable`);
+        }
+    }),
+};
+
+const readsKubeconfig = /\/etc\/rancher\/k3s\/k3s\.yaml/;
+export const kubeconfigSecret: ResourceValidationPolicy = {
+    name: "k3s-kubeconfig-secret",
+    description: "The command that reads the cluster's kubeconfig logs nothing and keeps its stdout secret.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(command.remote.Command, (cmd, args, report) => {
+        if (!readsKubeconfig.test(`${cmd.create ?? ""}\n${cmd.update ?? ""}`)) return;
+        const problems = [
+            ...(cmd.logging === "none" || cmd.logging === "stderr" ? [] : [`logging: "none" (now ${cmd.logging ?? "stdoutAndStderr"})`]),
+            ...(args.opts.additionalSecretOutputs.includes("stdout") ? [] : ['additionalSecretOutputs: ["stdout"]']),
+        ];
+        if (problems.length > 0) report(`the command prints the kubeconfig (admin credentials); set ${problems.join(" and ")}`);
+    }),
+};
+
+export const kubernetesProviderType = "pulumi:providers:kubernetes";
+
+export const providerClusterIdentifier: ResourceValidationPolicy = {
+    name: "k3s-kubernetes-provider-cluster-identifier",
+    description: "The Kubernetes provider has a fixed clusterIdentifier, so a re-fetched kubeconfig does not replace every Kubernetes resource.",
+    enforcementLevel: "mandatory",
+    // k8s.Provider's __pulumiType is "kubernetes", not the registered type: compare the type string.
+    validateResource: (args: ResourceValidationArgs, report) => {
+        if (args.type !== kubernetesProviderType) args.notApplicable(`Policy only applies to resources of type '${kubernetesProviderType}'`);
+        const id = args.props.clusterIdentifier;
+        if (typeof id !== "string" || id.trim() === "") {
+            report("the Kubernetes provider has no clusterIdentifier; set a fixed one (e.g. \"honeydue-prod\") so a new kubeconfig updates the provider instead of replacing every resource");
+        }
+    },
+};
+
+export const k3sPolicies = [k3sVersionPinned, commandNoInlineSecret, kubeconfigSecret, providerClusterIdentifier];
