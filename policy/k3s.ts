@@ -34,7 +34,7 @@ export const k3sVersionPinned: ResourceValidationPolicy = {
 /** A secret written into a command line: a token/password flag or variable with a literal value. */
 const inlineSecret = [
     /(--(agent-)?token|--password|--secret[a-z-]*)[= ]+['"]?(?![$'"/])[^\s'"]{6,}/i,
-    /\b(K3S_(AGENT_)?TOKEN|[A-Z_]*PASSWORD|[A-Z_]*SECRET[A-Z_]*|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/,
+    /\b(K3S_(AGENT_)?TOKEN|[A-Z0-9_]*PASSWORD|[A-Z0-9_]*SECRET[A-Z0-9_]*|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/,
     /\bK10[0-9a-f]{20,}::/,
     /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
 ];
