@@ -190,7 +190,12 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
         }
         const getConfig = <T extends object>() => configFor(p.name, p.configSchema, config) as T;
         const record = (message: string, urn?: string, level = enforcementLevel) => verdict.violations.push({ policy: p.name, enforcementLevel: level, ...(urn ? { urn } : {}), message });
-        const unknown = (message: string) => record(message, undefined, "advisory");
+        // As the engine does: a value unknown during preview makes an advisory note, not a violation.
+        let notes = 0;
+        const unknown = (message: string) => {
+            notes += 1;
+            record(message, undefined, "advisory");
+        };
         let applied = false;
 
         if (isResourcePolicy(p)) {
@@ -225,7 +230,7 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
             const report: ReportViolation = (message, urn) => record(message, urn);
             applied = await attempt(p.name, () => p.validateStack(args, report), verdict.reasons, unknown);
         }
-        verdict.status = verdict.violations.some((v) => v.enforcementLevel !== "advisory" || !v.message.startsWith("can't run")) ? "violated" : applied ? "passed" : "not applicable";
+        verdict.status = verdict.violations.length > notes ? "violated" : applied ? "passed" : "not applicable";
     }
     const violations = verdicts.flatMap((v) => v.violations);
     return { verdicts, violations, mandatory: violations.filter((v) => v.enforcementLevel === "mandatory") };
