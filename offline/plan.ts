@@ -1,21 +1,28 @@
 // `npm run plan`: what `pulumi up` would build for the prod stack, offline — no cloud, no
-// credentials, no Pulumi CLI. Exit 0 when the plan is sound, 2 on a configuration error.
+// credentials, no Pulumi CLI. Exit 0 when the plan is sound, 1 on a mandatory policy violation,
+// 2 on a configuration error.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { orderSection, outputsSection, render, resourceSections, summary } from "./render";
 import { runEstate } from "./run";
+import { evaluate } from "./policies";
+import { policySection } from "./verdicts";
 
 const usage = `usage: npm run plan [-- --set key=value ...]
   --set key=value   try a configuration change offline, e.g. --set honeydue:serverType=cx43
-                    (JSON values for lists and objects; repeatable)`;
+                    (JSON values for lists and objects; repeatable)
+  --policy-pack-config file.json
+                    the policies' settings, as \`pulumi preview --policy-pack-config\` takes them`;
 
-function overrides(): Record<string, unknown> {
-    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, help: { type: "boolean" } } });
+function cli(): { overrides: Record<string, unknown>; policyConfig: Record<string, any> } {
+    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, "policy-pack-config": { type: "string" }, help: { type: "boolean" } } });
     if (values.help) {
         process.stdout.write(`${usage}\n`);
         process.exit(0);
     }
-    return Object.fromEntries(
+    const policyConfig = values["policy-pack-config"] ? JSON.parse(readFileSync(values["policy-pack-config"], "utf8")) : {};
+    const overrides = Object.fromEntries(
         (values.set ?? []).map((kv) => {
             const eq = kv.indexOf("=");
             if (eq < 1) throw new Error(`--set ${kv}: expected key=value\n${usage}`);
@@ -23,13 +30,15 @@ function overrides(): Record<string, unknown> {
             return [key.includes(":") ? key : `honeydue:${key}`, kv.slice(eq + 1)];
         }),
     );
+    return { overrides, policyConfig };
 }
 
 async function main(): Promise<number> {
     const started = Date.now();
     let estate;
+    const { overrides, policyConfig } = cli();
     try {
-        estate = await runEstate({ overrides: overrides() });
+        estate = await runEstate({ overrides });
     } catch (e) {
         if (e instanceof ConfigError) {
             process.stderr.write(`plan: ${e.message}\n`);
@@ -41,9 +50,10 @@ async function main(): Promise<number> {
         title: "honeyDue estate: offline plan of `pulumi up` for stack prod",
         lines: ["No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER."],
     };
-    process.stdout.write(render([header, summary(estate), ...resourceSections(estate), orderSection(estate), outputsSection(estate)]));
+    const policies = await evaluate(estate.resources, { config: policyConfig });
+    process.stdout.write(render([header, summary(estate), ...resourceSections(estate), orderSection(estate), outputsSection(estate), policySection(policies)]));
     process.stdout.write(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-    return 0;
+    return policies.mandatory.length > 0 ? 1 : 0;
 }
 
 main().then(
