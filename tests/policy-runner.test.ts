@@ -145,4 +145,15 @@ describe("the pack", () => {
         const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces: string[] };
         assert.deepEqual(rootPkg.workspaces, ["policy"]);
     });
+
+    it("runs in CI on every pull request: pulumi preview of prod with the pack, secrets from the CI's store", () => {
+        const wf = parse(readFileSync(join(root, ".gitea", "workflows", "preview.yml"), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }> };
+        assert.ok("pull_request" in wf.on);
+        const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+        const preview = steps.find((s) => s.run?.includes("pulumi preview"))!;
+        assert.match(preview.run!, /pulumi preview --stack prod .*--policy-pack policy/);
+        for (const key of ["PULUMI_CONFIG_PASSPHRASE", "HCLOUD_TOKEN", "CLOUDFLARE_API_TOKEN"]) assert.equal(preview.env?.[key], `\${{ secrets.${key} }}`);
+        assert.ok(steps.some((s) => s.run?.startsWith("npm ci")));
+        assert.ok(steps.some((s) => /pulumi login/.test(s.run ?? "")));
+    });
 });
