@@ -169,8 +169,12 @@ async function attempt(policy: string, run: () => unknown, reasons: string[], un
     }
 }
 
-/** Resource state as stack policies see it (outputs): inputs, what the provider returned, registered outputs. */
-const stateOf = (r: Registration) => ({ ...r.inputs, ...r.state, ...(r.outputs ?? {}) });
+/**
+ * Resource state as stack policies see it (the engine gives outputs): what the mock provider returned,
+ * the inputs over it (mocks echo inputs, so a broken copy of the estate need only break the inputs),
+ * and a component's or the stack's registered outputs.
+ */
+const stateOf = (r: Registration) => ({ ...r.state, ...r.inputs, ...(r.outputs ?? {}) });
 
 export async function evaluate(resources: Registration[], opts: PolicyOptions = {}): Promise<PolicyReport> {
     const list = opts.policies ?? packPolicies;

@@ -10,9 +10,9 @@ const installsK3s = /INSTALL_K3S_|get\.k3s\.io|k3s-io\/k3s\/releases|install-k3s
 
 type CommandProps = { create?: string; update?: string; delete?: string; stdin?: string; environment?: Record<string, string>; triggers?: unknown[] };
 
-/** Everything a command sends that could carry the k3s version: its scripts, stdin, environment and triggers. */
-function commandText(c: CommandProps): string {
-    const parts: unknown[] = [c.create, c.update, c.stdin, ...Object.entries(c.environment ?? {}).map(([k, v]) => `${k}=${v}`), ...(c.triggers ?? [])];
+/** The parts of a command that are this invocation's own: its command lines, environment and triggers. */
+function invocation(c: CommandProps): string {
+    const parts: unknown[] = [c.create, c.update, ...Object.entries(c.environment ?? {}).map(([k, v]) => `${k}=${v}`), ...(c.triggers ?? [])];
     return parts.map((p) => (typeof p === "string" ? p : p === undefined ? "" : JSON.stringify(p))).join("\n");
 }
 
@@ -21,11 +21,15 @@ export const k3sVersionPinned: ResourceValidationPolicy = {
     description: "Every command that installs k3s installs a pinned release (vX.Y.Z+k3sN), never a channel.",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(command.remote.Command, (cmd, _args, report) => {
-        const text = commandText(cmd);
-        if (!installsK3s.test(text)) return;
-        if (/INSTALL_K3S_CHANNEL/.test(text)) {
+        const own = invocation(cmd);
+        const script = cmd.stdin ?? "";
+        if (!installsK3s.test(`${own}\n${script}`)) return;
+        // A script sent on stdin may quote an example release in a message: only a literal
+        // INSTALL_K3S_VERSION there counts; otherwise the version must be in the invocation.
+        const pinned = pinnedK3s.test(own) || new RegExp(`INSTALL_K3S_VERSION=['"]?${pinnedK3s.source.replace(/\\b/g, "")}`).test(script);
+        if (/INSTALL_K3S_CHANNEL=/.test(`${own}\n${script}`)) {
             report("the command installs k3s from a channel (INSTALL_K3S_CHANNEL); pin a release with INSTALL_K3S_VERSION set from honeydue:k3sVersion (e.g. v1.34.6+k3s1)");
-        } else if (!pinnedK3s.test(text)) {
+        } else if (!pinned) {
             report("the command installs k3s without a pinned release; pass INSTALL_K3S_VERSION from honeydue:k3sVersion (e.g. v1.34.6+k3s1)");
         }
     }),

@@ -3,7 +3,7 @@
 // reports nothing when the layer it is about is absent (notApplicable).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseAllDocuments } from "yaml";
-import { known, list, named, schemaOf, settings, type Metadata } from "./lib";
+import { isUnknownError, known, list, named, schemaOf, settings, type Metadata } from "./lib";
 
 const SERVER = "hcloud:index/server:Server";
 const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
@@ -31,14 +31,24 @@ export const oddServerCount: StackValidationPolicy = {
     },
 };
 
-/** Lists named `outOfRotation` anywhere in the stack's outputs (the stack's or a component's). */
+/** Lists named `outOfRotation` in the outputs of the stack or a component (e.g. the stack's `dns.outOfRotation`). */
 function declaredOutOfRotation(resources: PolicyResource[]): string[] {
-    return resources
-        .filter((r) => !r.type.includes("/"))
-        .flatMap((r) => {
-            const v = known(() => r.props.outOfRotation);
-            return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-        });
+    const found: string[] = [];
+    const search = (v: unknown, depth: number): void => {
+        if (!v || typeof v !== "object" || depth > 3) return;
+        for (const [k, x] of Object.entries(v)) {
+            if (k === "outOfRotation" && Array.isArray(x)) found.push(...x.filter((n): n is string => typeof n === "string"));
+            else search(known(() => x), depth + 1);
+        }
+    };
+    for (const r of resources.filter((x) => !x.type.includes("/"))) {
+        try {
+            search(r.props, 0);
+        } catch (e) {
+            if (!isUnknownError(e)) throw e;
+        }
+    }
+    return found;
 }
 
 /** The server a record points at: through the property its content came from, else by address. */
@@ -134,13 +144,19 @@ export const apiAfterMigrations: StackValidationPolicy = {
 
 export const k3sConfigDefaults = { criticalKeys: ["cluster-cidr", "service-cidr", "flannel-backend", "secrets-encryption", "disable", "cluster-dns", "cluster-domain", "disable-network-policy", "egress-selector-mode"] };
 
-/** Texts a command sends that may hold a k3s config.yaml: stdin, its scripts (and their heredocs), a copied file. */
+/** Heredoc bodies in a script: `cat > f <<'EOF' … EOF`. */
+const heredocs = (text: string) => [...text.matchAll(/<<-?\s*['"]?(\w+)['"]?[^\n]*\n([\s\S]*?)\n\s*\1\s*(\n|$)/g)].map((m) => m[2]);
+/** Files sent as payload lines "<name> <base64 content>" (how the k3s scripts take files on stdin). */
+const payloadFiles = (text: string) =>
+    [...text.matchAll(/^\S+[ \t]+([A-Za-z0-9+/]{16,}={0,2})[ \t]*$/gm)].map((m) => Buffer.from(m[1], "base64").toString("utf8")).filter((t) => !t.includes("\uFFFD"));
+
+/** Texts a command sends that may hold a k3s config.yaml: stdin, its scripts (heredocs, base64 payload files), a copied file. */
 async function texts(r: PolicyResource): Promise<string[]> {
     const props = r.props as Record<string, unknown>;
     const out: string[] = [];
     for (const key of ["stdin", "create", "update"]) {
         const v = known(() => props[key]);
-        if (typeof v === "string") out.push(v, ...[...v.matchAll(/<<-?\s*['"]?(\w+)['"]?[^\n]*\n([\s\S]*?)\n\s*\1\s*(\n|$)/g)].map((m) => m[2]));
+        if (typeof v === "string") out.push(v, ...heredocs(v), ...payloadFiles(v));
     }
     const source = known(() => props.source) as { text?: unknown } | undefined;
     const text = source && typeof source === "object" ? await Promise.resolve(known(() => source.text)) : undefined;

@@ -21,7 +21,19 @@ describe("k3s-version-pinned", () => {
         assert.match(messages(await verdictOf(k.k3sVersionPinned, [channel]))[0], /installs k3s from a channel \(INSTALL_K3S_CHANNEL\)/);
     });
 
-    it("finds the version where the script takes it: stdin or triggers", async () => {
+    it("does not take an example release quoted by a script on stdin for a pin", async () => {
+        const cmd = installCommand("n1", "10.0.1.11");
+        cmd.inputs.create = "bash -s -- --role init --version stable";
+        cmd.inputs.stdin = { secret: 'INSTALL_K3S_VERSION="$version" sh install.sh # from https://get.k3s.io\ndie "--version must be a pinned release such as v1.34.6+k3s1"' };
+        assert.equal((await verdictOf(k.k3sVersionPinned, [cmd])).status, "violated");
+        cmd.inputs.create = "bash -s -- --role init --version v1.34.6+k3s1";
+        assert.equal((await verdictOf(k.k3sVersionPinned, [cmd])).status, "passed");
+        cmd.inputs.create = "bash -s";
+        cmd.inputs.stdin = "INSTALL_K3S_VERSION='v1.34.6+k3s1' sh install.sh";
+        assert.equal((await verdictOf(k.k3sVersionPinned, [cmd])).status, "passed");
+    });
+
+    it("finds the version where the command takes it: its triggers", async () => {
         const viaTriggers = installCommand("n1", "10.0.1.11");
         viaTriggers.inputs.create = 'INSTALL_K3S_VERSION="$(cat /run/k3s-version)" /opt/honeydue/install-k3s.sh';
         viaTriggers.inputs.triggers = ["v1.34.6+k3s1"];

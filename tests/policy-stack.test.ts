@@ -56,6 +56,8 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs], { "stack-round-robin-complete": { outOfRotation: ["ubuntu-8gb-nbg1-3"] } })).status, "passed");
         const stack = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed");
+        const nested = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { zone: "myhoneydue.com", outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
+        assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
     });
@@ -109,6 +111,14 @@ describe("stack-k3s-identical-server-config", () => {
         const rs = installs();
         rs[1] = reg(COMMAND, "n2-k3s-install", { create: `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${k3sConfig("10.0.1.12").replace("secrets-encryption: true", "secrets-encryption: false")}EOF\nsystemctl restart k3s` });
         assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0], /^k3s config of n2-k3s-install differs from n1-k3s-install in secrets-encryption \(false vs true\)/);
+    });
+
+    it("finds a config sent as a base64 payload line on stdin (script, then \"<file> <base64>\" lines)", async () => {
+        const payload = (ip: string, cfg = k3sConfig(ip)) =>
+            reg(COMMAND, `k3s-${ip}`, { create: "bash -s -- --role join", stdin: { secret: `#!/usr/bin/env bash\nmain "$@"\nconfig.yaml ${Buffer.from(cfg).toString("base64")}\ntoken ${Buffer.from("K10abc::server:x\n").toString("base64")}\n` } });
+        assert.equal((await verdictOf(s.identicalK3sConfig, [payload("10.0.1.11"), payload("10.0.1.12")])).status, "passed");
+        const drifted = payload("10.0.1.12", k3sConfig("10.0.1.12").replace("flannel-backend: vxlan", "flannel-backend: wireguard-native"));
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, [payload("10.0.1.11"), drifted]))[0], /flannel-backend \("wireguard-native" vs "vxlan"\)/);
     });
 
     it("reports nothing without k3s commands", async () => {
