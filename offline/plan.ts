@@ -1,13 +1,16 @@
 // `npm run plan`: what `pulumi up` would build for the prod stack, offline — no cloud, no
-// credentials, no Pulumi CLI. Exit 0 when the plan is sound, 2 on a configuration error.
+// credentials, no Pulumi CLI. Exit 0 when the plan is sound, 1 on a mandatory policy violation,
+// 2 on a configuration error.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
-import { orderSection, outputsSection, render, resourceSections, summary } from "./render";
 import { estateDoc } from "./diagram";
+import { evaluate } from "./policies";
+import { orderSection, outputsSection, render, resourceSections, summary } from "./render";
 import { runEstate, type Estate } from "./run";
 import { root } from "./stack";
+import { policySection, policySummary } from "./verdicts";
 
 /** Keeps docs/estate.md (the Mermaid picture) in step with the program; only for the stack as committed. */
 function writeDiagram(estate: Estate): string {
@@ -26,15 +29,18 @@ function writeDiagram(estate: Estate): string {
 
 const usage = `usage: npm run plan [-- --set key=value ...]
   --set key=value   try a configuration change offline, e.g. --set honeydue:serverType=cx43
-                    (JSON values for lists and objects; repeatable)`;
+                    (JSON values for lists and objects; repeatable)
+  --policy-pack-config file.json
+                    the policies' settings, as \`pulumi preview --policy-pack-config\` takes them`;
 
-function overrides(): Record<string, unknown> {
-    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, help: { type: "boolean" } } });
+function cli(): { overrides: Record<string, unknown>; policyConfig: Record<string, any> } {
+    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, "policy-pack-config": { type: "string" }, help: { type: "boolean" } } });
     if (values.help) {
         process.stdout.write(`${usage}\n`);
         process.exit(0);
     }
-    return Object.fromEntries(
+    const policyConfig = values["policy-pack-config"] ? JSON.parse(readFileSync(values["policy-pack-config"], "utf8")) : {};
+    const overrides = Object.fromEntries(
         (values.set ?? []).map((kv) => {
             const eq = kv.indexOf("=");
             if (eq < 1) throw new Error(`--set ${kv}: expected key=value\n${usage}`);
@@ -42,14 +48,15 @@ function overrides(): Record<string, unknown> {
             return [key.includes(":") ? key : `honeydue:${key}`, kv.slice(eq + 1)];
         }),
     );
+    return { overrides, policyConfig };
 }
 
 async function main(): Promise<number> {
     const started = Date.now();
     let estate;
-    const changes = overrides();
+    const { overrides, policyConfig } = cli();
     try {
-        estate = await runEstate({ overrides: changes });
+        estate = await runEstate({ overrides });
     } catch (e) {
         if (e instanceof ConfigError) {
             process.stderr.write(`plan: ${e.message}\n`);
@@ -61,10 +68,13 @@ async function main(): Promise<number> {
         title: "honeyDue estate: offline plan of `pulumi up` for stack prod",
         lines: ["No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER."],
     };
-    process.stdout.write(render([header, summary(estate), ...resourceSections(estate), orderSection(estate), outputsSection(estate)]));
-    if (Object.keys(changes).length === 0) process.stdout.write(`\n${writeDiagram(estate)}\n`);
+    const policies = await evaluate(estate.resources, { config: policyConfig });
+    const overview = summary(estate);
+    overview.lines.push(policySummary(policies));
+    process.stdout.write(render([header, overview, ...resourceSections(estate), orderSection(estate), outputsSection(estate), policySection(policies)]));
+    if (Object.keys(overrides).length === 0) process.stdout.write(`\n${writeDiagram(estate)}\n`);
     process.stdout.write(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-    return 0;
+    return policies.mandatory.length > 0 ? 1 : 0;
 }
 
 main().then(

@@ -1,9 +1,9 @@
 // Renders the captured estate as the plan an operator reads before `pulumi up`: layers with
 // their resources' key properties, then the build order, then the stack outputs.
-import { createColors } from "picocolors";
 import { stringify } from "yaml";
 import type { CostEstimate } from "../infra/cost";
 import type { Registration } from "./capture";
+import { pc } from "./colour";
 import { describe, typeLabel } from "./describe";
 import "./describe/hetzner";
 import "./describe/edge";
@@ -13,8 +13,6 @@ import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 import { plainText } from "./query";
 
-/** Colour only on a terminal (never when piped, even under CI), and never with NO_COLOR set. */
-const pc = createColors(Boolean(process.stdout.isTTY) && !("NO_COLOR" in process.env));
 
 export interface Section {
     title: string;
@@ -29,9 +27,12 @@ const layerTitle = (c: Registration) => {
     return `${layer}: ${kind} (${c.name})`;
 };
 
+/** Each layer (top-level component, in the order index.ts builds them) with its resources. */
 export function layers(estate: Estate): Map<Registration, Registration[]> {
     const index = byUrn(estate.resources);
     const out = new Map<Registration, Registration[]>();
+    const stack = estate.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    for (const c of estate.resources.filter((r) => !r.custom && r.parent === stack?.urn)) out.set(c, []);
     for (const r of estate.resources.filter((x) => x.custom)) {
         const layer = layerOf(r, index);
         if (!layer) continue;
@@ -42,7 +43,7 @@ export function layers(estate: Estate): Map<Registration, Registration[]> {
 }
 
 export function summary(estate: Estate): Section {
-    const lines = [...layers(estate)].map(([layer, rs]) => `${layerTitle(layer).padEnd(40)} ${rs.length || 1} to create`);
+    const lines = [...layers(estate)].map(([layer, rs]) => `${layerTitle(layer).padEnd(40)} ${rs.length} to create`);
     const w = waves(estate.resources);
     lines.push(`${"build order".padEnd(40)} ${w.length} waves`);
     const cost = estate.outputs.monthlyCost as CostEstimate | undefined;

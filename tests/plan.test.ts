@@ -2,6 +2,8 @@
 // a bad configuration stops it with the one message and no stack trace.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -44,10 +46,23 @@ describe("npm run plan", () => {
         assert.ok(!/PLACEHOLDER-(db|smtp|registry|ssh|jwt|hcloud|cloudflare)/.test(stdout));
     });
 
-    it("tries a change offline with --set", async () => {
+    it("tries a change offline with --set; the policy pack stops a server type it does not allow (exit 1)", async () => {
         const { code, stdout } = await plan("--set", "serverType=cx43");
-        assert.equal(code, 0);
+        assert.equal(code, 1);
         assert.match(stdout, /cx43 in nbg1/);
+        assert.match(stdout, /violated\s+hetzner-server-type \(mandatory, 3 violations\)\n\s+ubuntu-8gb-nbg1-1: server type cx43 is not allowed/);
+        assert.match(stdout, /3 mandatory violations: `pulumi up` would stop here/);
+    });
+
+    it("prints each policy's verdict, and takes the policies' settings as --policy-pack-config does", async () => {
+        const file = join(mkdtempSync(join(tmpdir(), "plan-")), "policy.json");
+        writeFileSync(file, JSON.stringify({ "hetzner-server-type": { allowedServerTypes: ["cx33", "cx43"] } }));
+        const { code, stdout } = await plan("--set", "serverType=cx43", "--policy-pack-config", file);
+        assert.equal(code, 0);
+        assert.match(stdout, /Policies \(pack honeydue \d+\.\d+\.\d+: \d+ passed, 0 violated/);
+        assert.match(stdout, /passed\s+hetzner-server-type\n/);
+        assert.match(stdout, /passed\s+hetzner-firewall-cluster-ports-closed\n/);
+        assert.match(stdout, /no mandatory violation/);
     });
 
     it("stops on a bad configuration with the key, the problem and what is expected, no stack trace", async () => {

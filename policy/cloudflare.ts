@@ -1,0 +1,62 @@
+// The edge's conventions (DESIGN §7, §9): app records go through Cloudflare's proxy, TLS is never
+// off, and records use the current DnsRecord resource.
+import * as cloudflare from "@pulumi/cloudflare";
+import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { list, schemaOf, settings } from "./lib";
+
+const addressTypes = ["A", "AAAA", "CNAME"];
+
+export const recordProxiedDefaults = { dnsOnlyNames: [] as string[] };
+export const recordProxied: ResourceValidationPolicy = {
+    name: "cloudflare-record-proxied",
+    description: "App DNS records (A, AAAA, CNAME) are proxied by Cloudflare, so the origin's addresses stay behind the edge; DNS-only names are excepted by name.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(recordProxiedDefaults, { dnsOnlyNames: "Names that are DNS-only on purpose, e.g. the Kubernetes API's hostname (honeydue:apiHostname)." }),
+    validateResource: validateResourceOfType(cloudflare.DnsRecord, (record, args, report) => {
+        const { dnsOnlyNames } = settings(args, recordProxiedDefaults);
+        if (!addressTypes.includes(record.type) || dnsOnlyNames.includes(record.name)) return;
+        if (record.proxied !== true) {
+            report(`${record.type} record ${record.name} is not proxied; set proxied: true (and ttl: 1), or list ${record.name} in dnsOnlyNames if it is DNS-only on purpose`);
+        }
+    }),
+};
+
+export const sslModeDefaults = { allowedSslModes: ["flexible", "full", "strict"] };
+export const sslNotOff: ResourceValidationPolicy = {
+    name: "cloudflare-ssl-not-off",
+    description: "The zone's SSL mode is never off: visitors always get HTTPS at the edge.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(sslModeDefaults, { allowedSslModes: "SSL modes the zone may have." }),
+    validateResource: validateResourceOfType(cloudflare.ZoneSetting, (setting, args, report) => {
+        if (setting.settingId !== "ssl") return;
+        const { allowedSslModes } = settings(args, sslModeDefaults);
+        const mode = typeof setting.value === "string" ? setting.value : JSON.stringify(setting.value);
+        if (!allowedSslModes.includes(mode)) report(`the zone's SSL mode is ${mode}; set the ssl ZoneSetting to one of ${list(allowedSslModes)} (honeydue:sslMode)`);
+    }),
+};
+
+export const minTlsDefaults = { allowedMinTlsVersions: ["1.2", "1.3"] };
+export const minTls: ResourceValidationPolicy = {
+    name: "cloudflare-min-tls-version",
+    description: "The zone refuses TLS older than 1.2.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(minTlsDefaults, { allowedMinTlsVersions: "Minimum TLS versions the zone may have." }),
+    validateResource: validateResourceOfType(cloudflare.ZoneSetting, (setting, args, report) => {
+        if (setting.settingId !== "min_tls_version") return;
+        const { allowedMinTlsVersions } = settings(args, minTlsDefaults);
+        if (!allowedMinTlsVersions.includes(String(setting.value))) {
+            report(`the zone's minimum TLS version is ${String(setting.value)}; set the min_tls_version ZoneSetting to one of ${list(allowedMinTlsVersions)} (honeydue:minTlsVersion)`);
+        }
+    }),
+};
+
+export const noLegacyRecord: ResourceValidationPolicy = {
+    name: "cloudflare-dns-record-resource",
+    description: "DNS records use cloudflare.DnsRecord, not the deprecated cloudflare.Record.",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(cloudflare.Record, (record, _args, report) => {
+        report(`record ${record.name} uses the deprecated cloudflare.Record; declare it as cloudflare.DnsRecord`);
+    }),
+};
+
+export const cloudflarePolicies = [recordProxied, sslNotOff, minTls, noLegacyRecord];

@@ -1,0 +1,53 @@
+// Cloudflare policies, each over a compliant hand-made record or zone setting and a broken copy.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as c from "../policy/cloudflare";
+import { messages, record, reg, server, verdictOf, zoneSetting } from "./policy-fixtures";
+
+const node = server();
+
+describe("cloudflare-record-proxied", () => {
+    it("passes a proxied A record and ignores TXT records", async () => {
+        assert.equal((await verdictOf(c.recordProxied, [record("api.myhoneydue.com", node)])).status, "passed");
+        const txt = record("myhoneydue.com", node);
+        Object.assign(txt.inputs, { type: "TXT", content: "v=spf1 -all", proxied: false });
+        assert.equal((await verdictOf(c.recordProxied, [txt])).violations.length, 0);
+    });
+
+    it("refuses an app record that is DNS-only, unless it is named as DNS-only on purpose", async () => {
+        const bad = record("api.myhoneydue.com", node);
+        bad.inputs.proxied = false;
+        assert.deepEqual(messages(await verdictOf(c.recordProxied, [bad])), [
+            "A record api.myhoneydue.com is not proxied; set proxied: true (and ttl: 1), or list api.myhoneydue.com in dnsOnlyNames if it is DNS-only on purpose",
+        ]);
+        assert.equal((await verdictOf(c.recordProxied, [bad], { "cloudflare-record-proxied": { dnsOnlyNames: ["api.myhoneydue.com"] } })).status, "passed");
+    });
+});
+
+describe("cloudflare-ssl-not-off", () => {
+    it("passes flexible and refuses off", async () => {
+        assert.equal((await verdictOf(c.sslNotOff, [zoneSetting("ssl", "flexible")])).status, "passed");
+        assert.deepEqual(messages(await verdictOf(c.sslNotOff, [zoneSetting("ssl", "off")])), [
+            "the zone's SSL mode is off; set the ssl ZoneSetting to one of flexible, full, strict (honeydue:sslMode)",
+        ]);
+    });
+
+    it("leaves other settings alone", async () => {
+        assert.equal((await verdictOf(c.sslNotOff, [zoneSetting("always_use_https", "off")])).violations.length, 0);
+    });
+});
+
+describe("cloudflare-min-tls-version", () => {
+    it("passes 1.2 and refuses 1.0", async () => {
+        assert.equal((await verdictOf(c.minTls, [zoneSetting("min_tls_version", "1.2")])).status, "passed");
+        assert.match(messages(await verdictOf(c.minTls, [zoneSetting("min_tls_version", "1.0")]))[0], /^the zone's minimum TLS version is 1\.0; set the min_tls_version ZoneSetting to one of 1\.2, 1\.3/);
+    });
+});
+
+describe("cloudflare-dns-record-resource", () => {
+    it("is not applicable to DnsRecord and refuses the deprecated Record", async () => {
+        assert.equal((await verdictOf(c.noLegacyRecord, [record("api.myhoneydue.com", node)])).status, "not applicable");
+        const legacy = reg("cloudflare:index/record:Record", "api", { zoneId: "z", name: "api.myhoneydue.com", type: "A", content: "203.0.113.11" });
+        assert.deepEqual(messages(await verdictOf(c.noLegacyRecord, [legacy])), ["record api.myhoneydue.com uses the deprecated cloudflare.Record; declare it as cloudflare.DnsRecord"]);
+    });
+});

@@ -1,0 +1,197 @@
+// Kubernetes policies, each over compliant hand-made workloads (API, Redis, the migrations Job,
+// the Traefik HelmChart) and broken copies of them.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as k from "../policy/kubernetes";
+import { configMap, deployment, messages, migrationJob, redis, reg, traefikChart, traefikValues, verdictOf } from "./policy-fixtures";
+
+type Dep = ReturnType<typeof deployment>;
+const pod = (d: Dep) => (d.inputs.spec as any).template.spec;
+const api = (d: Dep) => pod(d).containers[0];
+const compliant = () => [deployment(), deployment("admin", "gitea.treytartt.com/treytartt/honeydue-admin:8d9ca2e6ed"), redis(), migrationJob(), traefikChart(), configMap({ PORT: "8000", B2_KEY_ID: "x" })];
+
+describe("every Kubernetes policy", () => {
+    for (const policy of k.kubernetesPolicies) {
+        it(`${policy.name} passes the compliant workloads`, async () => {
+            const v = await verdictOf(policy, compliant());
+            assert.deepEqual(v.violations, []);
+            assert.equal(v.status, "passed");
+        });
+    }
+});
+
+describe("k8s-namespace", () => {
+    it("refuses a workload in default and a stranger in kube-system", async () => {
+        const bad = deployment();
+        delete (bad.inputs.metadata as any).namespace;
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [bad])), ["Deployment api is in namespace default; set metadata.namespace to honeydue"]);
+        const stranger = deployment("worker");
+        (stranger.inputs.metadata as any).namespace = "kube-system";
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [stranger])), [
+            "Deployment worker is in the system namespace kube-system; put it in honeydue, or list worker in systemNames if it is a system piece",
+        ]);
+    });
+
+    it("is not applicable to cluster-scoped objects and providers", async () => {
+        const ns = reg("kubernetes:core/v1:Namespace", "honeydue", { metadata: { name: "honeydue" } });
+        assert.equal((await verdictOf(k.inNamespace, [ns, reg("pulumi:providers:kubernetes", "k3s", {})])).status, "not applicable");
+    });
+});
+
+describe("k8s-image-registry", () => {
+    it("refuses an image from another registry, in a container or a chart's values", async () => {
+        const bad = deployment();
+        api(bad).image = "ghcr.io/someone/api:1.0.0";
+        assert.deepEqual(messages(await verdictOf(k.imageRegistry, [bad])), [
+            "container api of Deployment api runs ghcr.io/someone/api:1.0.0 from ghcr.io; use an image from gitea.treytartt.com, docker.io",
+        ]);
+        const chart = traefikChart(traefikValues.replace("registry: docker.io", "registry: quay.io"));
+        assert.match(messages(await verdictOf(k.imageRegistry, [chart]))[0], /^HelmChart traefik sets image from quay\.io; set image\.registry/);
+    });
+
+    it("reads docker.io for names without a registry", () => {
+        assert.equal(k.registryOf("redis:7-alpine"), "docker.io");
+        assert.equal(k.registryOf("library/redis:7-alpine"), "docker.io");
+        assert.equal(k.registryOf("gitea.treytartt.com/treytartt/honeydue-api:1"), "gitea.treytartt.com");
+        assert.equal(k.registryOf("localhost:5000/x:1"), "localhost:5000");
+    });
+});
+
+describe("k8s-image-pinned", () => {
+    for (const [image, what] of [
+        ["gitea.treytartt.com/treytartt/honeydue-api:latest", "on :latest"],
+        ["gitea.treytartt.com/treytartt/honeydue-api", "untagged"],
+        ["redis", "untagged"],
+    ]) {
+        it(`refuses ${image}`, async () => {
+            const bad = deployment();
+            api(bad).image = image;
+            assert.deepEqual(messages(await verdictOf(k.imagePinned, [bad])), [
+                `container api of Deployment api runs ${image}, which is ${what}; pin it to a release tag or digest (e.g. :8d9ca2e6ed)`,
+            ]);
+        });
+    }
+
+    it("accepts a digest and a registry with a port", async () => {
+        const d = deployment();
+        api(d).image = "localhost:5000/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert.equal((await verdictOf(k.imagePinned, [d])).status, "passed");
+    });
+
+    it("refuses image.tag latest in a chart's values", async () => {
+        const chart = traefikChart(traefikValues.replace("tag: v3.5.3", "tag: latest"));
+        assert.match(messages(await verdictOf(k.imagePinned, [chart]))[0], /^HelmChart traefik sets image\.tag "latest"/);
+    });
+});
+
+describe("k8s-helm-chart-pinned", () => {
+    it("refuses a chart without a pinned version", async () => {
+        const chart = traefikChart(traefikValues, { version: undefined });
+        assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [chart])), ["HelmChart traefik has chart version \"\"; set spec.version to a pinned release such as 37.1.2"]);
+    });
+});
+
+describe("k8s-container-resources", () => {
+    it("refuses a container without a memory limit, and an init container without requests", async () => {
+        const bad = deployment();
+        delete api(bad).resources.limits;
+        pod(bad).initContainers = [{ name: "wait", image: "docker.io/library/busybox:1.37", securityContext: { allowPrivilegeEscalation: false } }];
+        assert.deepEqual(messages(await verdictOf(k.containerResources, [bad])), [
+            "container wait of Deployment api has no requests.cpu, requests.memory, limits.memory; set resources.requests.cpu and resources.requests.memory and resources.limits.memory",
+            "container api of Deployment api has no limits.memory; set resources.limits.memory",
+        ]);
+    });
+});
+
+describe("k8s-probes", () => {
+    it("refuses a long-running container without probes but not a Job's", async () => {
+        const bad = deployment();
+        delete api(bad).livenessProbe;
+        assert.deepEqual(messages(await verdictOf(k.containerProbes, [bad, migrationJob()])), [
+            "container api of Deployment api has no livenessProbe; add livenessProbe (and a startupProbe for slow starts)",
+        ]);
+    });
+});
+
+describe("k8s-non-root", () => {
+    it("refuses root, escalation and privileged containers", async () => {
+        const bad = deployment();
+        pod(bad).securityContext = {};
+        api(bad).securityContext = { privileged: true };
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [bad])), [
+            "container api of Deployment api may run as root or escalate; set securityContext runAsNonRoot: true (with a non-zero runAsUser), allowPrivilegeEscalation: false, privileged: false",
+        ]);
+    });
+
+    it("refuses runAsUser 0 even with runAsNonRoot, and excepts Traefik by name", async () => {
+        const bad = deployment();
+        api(bad).securityContext = { ...api(bad).securityContext, runAsUser: 0 };
+        assert.equal((await verdictOf(k.nonRoot, [bad])).status, "violated");
+        const traefik = deployment("traefik", "docker.io/traefik:v3.5.3");
+        pod(traefik).securityContext = { runAsUser: 0 };
+        assert.equal((await verdictOf(k.nonRoot, [traefik])).status, "passed");
+    });
+});
+
+describe("k8s-no-host-network", () => {
+    it("refuses hostNetwork on anything but Traefik, in a pod spec or a chart's values", async () => {
+        const bad = deployment();
+        pod(bad).hostNetwork = true;
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bad])), ["Deployment api uses hostNetwork; remove it and reach the pod through a Service (only traefik may)"]);
+        const chart = traefikChart();
+        (chart.inputs.metadata as any).name = "other";
+        chart.name = "other";
+        (chart.inputs.spec as any).chart = "other";
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [chart])), ["HelmChart other sets hostNetwork: true; remove it (only traefik may)"]);
+    });
+});
+
+describe("k8s-secret-references", () => {
+    it("refuses a literal secret env value and one taken from a ConfigMap", async () => {
+        const bad = deployment();
+        api(bad).env.push({ name: "SMTP_PASSWORD", value: "hunter22" }, { name: "JWT_SECRET", valueFrom: { configMapKeyRef: { name: "honeydue-app", key: "JWT_SECRET" } } });
+        assert.deepEqual(messages(await verdictOf(k.secretReferences, [bad])), [
+            "Deployment api: env SMTP_PASSWORD of container api is a literal value; take it from the app Secret with valueFrom.secretKeyRef",
+            "Deployment api: env JWT_SECRET of container api comes from a ConfigMap; take it from the app Secret with valueFrom.secretKeyRef",
+        ]);
+    });
+
+    it("refuses a connection string with a password whatever its name", async () => {
+        const bad = deployment();
+        api(bad).env.push({ name: "PG", value: "postgresql://u:p4ss@db.example/x" });
+        assert.equal((await verdictOf(k.secretReferences, [bad])).violations.length, 1);
+    });
+
+    it("refuses a ConfigMap holding a secret-like key, and allows names the operator lists", async () => {
+        const cm = configMap({ PORT: "8000", B2_APPLICATION_KEY: "abc" });
+        assert.deepEqual(messages(await verdictOf(k.secretReferences, [cm])), [
+            "ConfigMap honeydue-app holds B2_APPLICATION_KEY, which looks secret; move it to the app Secret and reference it with secretKeyRef",
+        ]);
+        assert.equal((await verdictOf(k.secretReferences, [cm], { "k8s-secret-references": { allowedNames: ["B2_APPLICATION_KEY"] } })).status, "passed");
+    });
+
+    it("tells secret names from names that only point at one", () => {
+        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN"]) assert.ok(k.looksSecret(n, []), n);
+        for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME"]) assert.ok(!k.looksSecret(n, []), n);
+    });
+});
+
+describe("k8s-redis-pvc-and-node-pin", () => {
+    it("refuses Redis without a PVC or a node pin", async () => {
+        const bad = redis();
+        delete pod(bad).volumes;
+        delete pod(bad).nodeSelector;
+        assert.deepEqual(messages(await verdictOf(k.redisStorage, [bad])), [
+            "Deployment redis runs Redis without a PersistentVolumeClaim; mount a PVC (local-path) at /data so appendonly data survives a restart",
+            "Deployment redis runs Redis unpinned; set nodeSelector kubernetes.io/hostname to honeydue:redis.node (its local-path volume lives on that node)",
+        ]);
+    });
+
+    it("finds Redis by its image whatever the workload is called", async () => {
+        const bad = redis();
+        bad.name = "cache";
+        (bad.inputs.metadata as any).name = "cache";
+        delete pod(bad).nodeSelector;
+        assert.equal((await verdictOf(k.redisStorage, [bad])).violations.length, 1);
+    });
+});

@@ -1,0 +1,159 @@
+// The offline runner speaks the engine's protocol: inputs to resource policies, state to stack
+// policies, secrets unwrapped, unknowns behind the pack's proxy, options and provider filled in,
+// schema defaults and the operator's configuration, notApplicable as a thrown sentinel.
+// And the pack itself: index.ts only constructs it; every policy is named, described and levelled.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { UNKNOWN } from "../offline/capture";
+import { evaluate, NotApplicable, seconds } from "../offline/policies";
+import { policies } from "../policy/all";
+import { serverType } from "../policy/hetzner";
+import { deployment, installCommand, K8S_PROVIDER, k8sProvider, reg, server, verdictOf } from "./policy-fixtures";
+
+const root = join(__dirname, "..");
+
+/** A resource policy that records the args it was given. */
+function spy(seen: ResourceValidationArgs[]): ResourceValidationPolicy {
+    return { name: "spy", description: "records its args", enforcementLevel: "advisory", validateResource: (args) => void seen.push(args) };
+}
+
+describe("the offline runner", () => {
+    it("hands resource policies the inputs with secrets unwrapped, the options and the provider", async () => {
+        const seen: ResourceValidationArgs[] = [];
+        const provider = k8sProvider();
+        const d = deployment("api", undefined, {}, {
+            provider: `${provider.urn}::${provider.id}`,
+            parent: "urn:pulumi:prod::honeydue::honeydue:workloads:Workloads::honeydue",
+            customTimeouts: { create: "10m", update: "", delete: "1h30m" },
+            deleteBeforeReplace: true,
+        });
+        await evaluate([provider, d, installCommand("n1", "10.0.1.11")], { policies: [spy(seen)] });
+        const args = seen.find((a) => a.name === "api")!;
+        assert.equal(args.type, "kubernetes:apps/v1:Deployment");
+        assert.equal(args.urn, d.urn);
+        assert.equal(args.opts.parent, d.parent);
+        assert.equal(args.opts.deleteBeforeReplace, true);
+        assert.deepEqual(args.opts.customTimeouts, { createSeconds: 600, updateSeconds: 0, deleteSeconds: 5400 });
+        assert.equal(args.provider?.type, K8S_PROVIDER);
+        assert.equal(args.provider?.props.clusterIdentifier, "honeydue-prod");
+        const cmd = seen.find((a) => a.name === "n1-k3s-install")!;
+        assert.match(cmd.props.stdin, /^token: K10abc/);
+        assert.equal(typeof cmd.props.connection.privateKey, "string");
+    });
+
+    it("hands stack policies the state (outputs) with parents and dependencies as resources", async () => {
+        let seen: PolicyResource[] = [];
+        const policy: StackValidationPolicy = { name: "spy", description: "records", validateStack: (args: StackValidationArgs) => void (seen = args.resources) };
+        const s = server();
+        const child = reg("cloudflare:index/dnsRecord:DnsRecord", "r", { content: "203.0.113.11" }, { dependencies: [s.urn], propertyDependencies: { content: [s.urn] }, parent: s.urn });
+        await evaluate([s, child], { policies: [policy] });
+        const [ps, pc] = seen;
+        assert.equal(ps.props.ipv4Address, "203.0.113.11");
+        assert.equal(pc.parent, ps);
+        assert.deepEqual(pc.dependencies, [ps]);
+        assert.deepEqual(pc.propertyDependencies.content, [ps]);
+    });
+
+    it("applies the schema's defaults and the operator's settings and enforcement level", async () => {
+        let config: unknown;
+        const policy: ResourceValidationPolicy = {
+            name: "cfg",
+            description: "reads config",
+            enforcementLevel: "mandatory",
+            configSchema: { properties: { a: { type: "string", default: "x" }, b: { type: "integer", default: 1 } } },
+            validateResource: (args, report) => {
+                config = args.getConfig();
+                report("always");
+            },
+        };
+        const r = await evaluate([server()], { policies: [policy], config: { cfg: { enforcementLevel: "advisory", b: 2 } } });
+        assert.deepEqual(config, { a: "x", b: 2 });
+        assert.equal(r.violations[0].enforcementLevel, "advisory");
+        assert.equal(r.mandatory.length, 0);
+        assert.equal((await evaluate([server()], { policies: [policy], config: { cfg: "disabled" } })).verdicts[0].status, "disabled");
+    });
+
+    it("makes notApplicable throw, so validateResourceOfType skips other types", async () => {
+        let thrown: unknown;
+        const policy: ResourceValidationPolicy = {
+            name: "na",
+            description: "calls notApplicable",
+            validateResource: (args) => {
+                try {
+                    args.notApplicable("because");
+                } catch (e) {
+                    thrown = e;
+                    throw e;
+                }
+            },
+        };
+        const v = (await evaluate([server()], { policies: [policy] })).verdicts[0];
+        assert.ok(thrown instanceof NotApplicable);
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["because"]);
+        assert.equal((await verdictOf(serverType, [k8sProvider()])).status, "not applicable");
+    });
+
+    it("turns a value unknown during preview into the engine's advisory 'can't run' note", async () => {
+        const s = server();
+        s.inputs.serverType = UNKNOWN;
+        const v = await verdictOf(serverType, [s]);
+        assert.equal(v.violations.length, 1);
+        assert.equal(v.violations[0].enforcementLevel, "advisory");
+        assert.match(v.violations[0].message, /^can't run policy 'hetzner-server-type' during preview: string value at \.serverType can't be known during preview/);
+        assert.notEqual(v.status, "violated");
+    });
+
+    it("reads durations as the engine's seconds", () => {
+        assert.equal(seconds("20m"), 1200);
+        assert.equal(seconds("1h30m"), 5400);
+        assert.equal(seconds(""), 0);
+    });
+});
+
+describe("the pack", () => {
+    it("index.ts only constructs the PolicyPack from ./all", () => {
+        const index = readFileSync(join(root, "policy", "index.ts"), "utf8");
+        assert.match(index, /import \{ packEnforcementLevel, packName, policies \} from "\.\/all"/);
+        assert.equal(index.match(/new PolicyPack\(/g)?.length, 1);
+        assert.doesNotMatch(index, /validateResource|validateStack|reportViolation|=>/);
+    });
+
+    it("names, describes and levels every policy; names are unique; every setting has a default", () => {
+        const names = policies.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const p of policies) {
+            assert.match(p.name, /^(hetzner|k3s|cloudflare|k8s|stack)-[a-z0-9-]+$/);
+            assert.ok(p.description.length > 20, p.name);
+            assert.equal(p.enforcementLevel, "mandatory", p.name);
+            for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) assert.notEqual(s.default, undefined, `${p.name}.${k}`);
+        }
+        assert.ok(policies.length >= 25);
+    });
+
+    it("is a nodejs pack with a version, installed by the root workspace", () => {
+        const yaml = parse(readFileSync(join(root, "policy", "PulumiPolicy.yaml"), "utf8")) as { runtime: string; description: string };
+        assert.equal(yaml.runtime, "nodejs");
+        assert.ok(yaml.description.length > 10);
+        const pkg = JSON.parse(readFileSync(join(root, "policy", "package.json"), "utf8")) as { version: string; dependencies: Record<string, string> };
+        assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+        for (const v of Object.values(pkg.dependencies)) assert.match(v, /^\d+\.\d+\.\d+$/, "dependencies pinned exactly");
+        const rootPkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { workspaces: string[] };
+        assert.deepEqual(rootPkg.workspaces, ["policy"]);
+    });
+
+    it("runs in CI on every pull request: pulumi preview of prod with the pack, secrets from the CI's store", () => {
+        const wf = parse(readFileSync(join(root, ".gitea", "workflows", "preview.yml"), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }> };
+        assert.ok("pull_request" in wf.on);
+        const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+        const preview = steps.find((s) => s.run?.includes("pulumi preview"))!;
+        assert.match(preview.run!, /pulumi preview --stack prod .*--policy-pack policy/);
+        for (const key of ["PULUMI_CONFIG_PASSPHRASE", "HCLOUD_TOKEN", "CLOUDFLARE_API_TOKEN"]) assert.equal(preview.env?.[key], `\${{ secrets.${key} }}`);
+        assert.ok(steps.some((s) => s.run?.startsWith("npm ci")));
+        assert.ok(steps.some((s) => /pulumi login/.test(s.run ?? "")));
+    });
+});

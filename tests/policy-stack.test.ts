@@ -1,0 +1,127 @@
+// Whole-stack policies over hand-made estates: servers, round-robin records, the API and its
+// migrations, the k3s servers' configs. Each reports nothing when its layer is absent.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as s from "../policy/stack";
+import type { Registration } from "../offline/capture";
+import { COMMAND, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
+
+const nodes = () => [server("ubuntu-8gb-nbg1-1", "10.0.1.11"), server("ubuntu-8gb-nbg1-2", "10.0.1.12"), server("ubuntu-8gb-nbg1-3", "10.0.1.13")];
+const hosts = ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"];
+const records = (ns: Registration[]) => hosts.flatMap((h) => ns.map((n) => record(h, n)));
+
+describe("stack-odd-server-count", () => {
+    it("passes three servers, refuses two and four, and is not applicable without servers", async () => {
+        assert.equal((await verdictOf(s.oddServerCount, nodes())).status, "passed");
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, nodes().slice(0, 2))), [
+            "the stack has 2 servers; etcd needs an odd number, at least 3: set honeydue:nodes to 3 nodes",
+        ]);
+        assert.equal((await verdictOf(s.oddServerCount, [...nodes(), server("ubuntu-8gb-nbg1-4", "10.0.1.14")])).status, "violated");
+        assert.equal((await verdictOf(s.oddServerCount, [])).status, "not applicable");
+    });
+});
+
+describe("stack-round-robin-complete", () => {
+    it("passes one proxied A record per node per hostname", async () => {
+        const ns = nodes();
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...records(ns)])).status, "passed");
+    });
+
+    it("reports nothing when the estate has no DNS records yet", async () => {
+        assert.equal((await verdictOf(s.roundRobin, nodes())).status, "not applicable");
+    });
+
+    it("refuses a hostname missing a node's record, and a node with two", async () => {
+        const ns = nodes();
+        const rs = records(ns).filter((r) => r.name !== "admin.myhoneydue.com-ubuntu-8gb-nbg1-2");
+        rs.push({ ...record("myhoneydue.com", ns[0]), name: "again", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::again" });
+        assert.deepEqual(messages(await verdictOf(s.roundRobin, [...ns, ...rs])), [
+            "A admin.myhoneydue.com has no record for node ubuntu-8gb-nbg1-2; add one A record per node (or list ubuntu-8gb-nbg1-2 in outOfRotation to take it out on purpose)",
+            "A myhoneydue.com has 2 records for node ubuntu-8gb-nbg1-1; keep exactly one per node",
+        ]);
+    });
+
+    it("matches records to nodes by address when the content carries no dependency", async () => {
+        const ns = nodes();
+        const rs = records(ns).map((r) => ({ ...r, propertyDependencies: {}, dependencies: [] }));
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs])).status, "passed");
+        rs[0].inputs = { ...rs[0].inputs, content: "192.0.2.99" };
+        assert.match(messages(await verdictOf(s.roundRobin, [...ns, ...rs]))[0], /record api\.myhoneydue\.com-ubuntu-8gb-nbg1-1 points at no node; remove it/);
+    });
+
+    it("accepts a node taken out of rotation, from the policy config or the stack's outOfRotation output", async () => {
+        const ns = nodes();
+        const rs = records(ns).filter((r) => !r.name.endsWith("ubuntu-8gb-nbg1-3"));
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs])).status, "violated");
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs], { "stack-round-robin-complete": { outOfRotation: ["ubuntu-8gb-nbg1-3"] } })).status, "passed");
+        const stack = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
+        assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed");
+        const nested = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { zone: "myhoneydue.com", outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
+        assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
+        // Out of rotation means absent everywhere: a leftover record is reported.
+        assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
+    });
+
+    it("refuses a configured hostname that has no records at all", async () => {
+        const ns = nodes();
+        const rs = records(ns).filter((r) => r.inputs.name !== "myhoneydue.com");
+        const v = await verdictOf(s.roundRobin, [...ns, ...rs], { "stack-round-robin-complete": { hostnames: hosts } });
+        assert.deepEqual(messages(v), ["myhoneydue.com has no A records; add one proxied A record per node"]);
+    });
+});
+
+describe("stack-api-after-migrations", () => {
+    it("passes an API that depends on the migrations Job, directly or through a component", async () => {
+        const job = migrationJob();
+        assert.equal((await verdictOf(s.apiAfterMigrations, [job, deployment("api", undefined, {}, { dependencies: [job.urn] })])).status, "passed");
+        const comp = reg("honeydue:workloads:Migrations", "migrations", {}, { custom: false });
+        const inside = { ...job, parent: comp.urn };
+        assert.equal((await verdictOf(s.apiAfterMigrations, [comp, inside, deployment("api", undefined, {}, { dependencies: [comp.urn] })])).status, "passed");
+    });
+
+    it("refuses an API that does not wait for the Job, and one with no Job at all", async () => {
+        const api = deployment();
+        assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [migrationJob(), api])), [
+            "Deployment api does not depend on the migrations Job migrations-8d9ca2e6ed; add dependsOn: [migrations] so it rolls only after the migration succeeded",
+        ]);
+        assert.match(messages(await verdictOf(s.apiAfterMigrations, [api]))[0], /^Deployment api has no migrations Job to wait for/);
+    });
+
+    it("is not applicable before the workloads exist", async () => {
+        assert.equal((await verdictOf(s.apiAfterMigrations, nodes())).status, "not applicable");
+    });
+});
+
+describe("stack-k3s-identical-server-config", () => {
+    const installs = () => [installCommand("n1", "10.0.1.11"), installCommand("n2", "10.0.1.12"), installCommand("n3", "10.0.1.13")];
+
+    it("passes servers whose configs differ only in per-node values", async () => {
+        assert.equal((await verdictOf(s.identicalK3sConfig, installs())).status, "passed");
+    });
+
+    it("refuses a server whose cluster CIDR or disabled add-ons drifted", async () => {
+        const rs = installs();
+        rs[2] = installCommand("n3", "10.0.1.13", k3sConfig("10.0.1.13").replace("10.42.0.0/16", "10.52.0.0/16").replace("  - servicelb\n", ""));
+        assert.deepEqual(messages(await verdictOf(s.identicalK3sConfig, rs)), [
+            'k3s config of n3-k3s-install differs from n1-k3s-install in cluster-cidr ("10.52.0.0/16" vs "10.42.0.0/16"), disable (["traefik"] vs ["servicelb","traefik"]); render every server\'s config.yaml from the one typed object',
+        ]);
+    });
+
+    it("finds a config written by a heredoc in the script", async () => {
+        const rs = installs();
+        rs[1] = reg(COMMAND, "n2-k3s-install", { create: `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${k3sConfig("10.0.1.12").replace("secrets-encryption: true", "secrets-encryption: false")}EOF\nsystemctl restart k3s` });
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0], /^k3s config of n2-k3s-install differs from n1-k3s-install in secrets-encryption \(false vs true\)/);
+    });
+
+    it("finds a config sent as a base64 payload line on stdin (script, then \"<file> <base64>\" lines)", async () => {
+        const payload = (ip: string, cfg = k3sConfig(ip)) =>
+            reg(COMMAND, `k3s-${ip}`, { create: "bash -s -- --role join", stdin: { secret: `#!/usr/bin/env bash\nmain "$@"\nconfig.yaml ${Buffer.from(cfg).toString("base64")}\ntoken ${Buffer.from("K10abc::server:x\n").toString("base64")}\n` } });
+        assert.equal((await verdictOf(s.identicalK3sConfig, [payload("10.0.1.11"), payload("10.0.1.12")])).status, "passed");
+        const drifted = payload("10.0.1.12", k3sConfig("10.0.1.12").replace("flannel-backend: vxlan", "flannel-backend: wireguard-native"));
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, [payload("10.0.1.11"), drifted]))[0], /flannel-backend \("wireguard-native" vs "vxlan"\)/);
+    });
+
+    it("reports nothing without k3s commands", async () => {
+        assert.equal((await verdictOf(s.identicalK3sConfig, nodes())).status, "not applicable");
+    });
+});
