@@ -2,6 +2,7 @@
 // object or stops the program with one line per bad value (key, what was wrong, what is expected).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { adoptKeys, checkAdopt } from "./adopt";
 import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
 import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
@@ -11,7 +12,7 @@ import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
 
-const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys });
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
 
@@ -107,6 +108,7 @@ export function loadConfig(): EstateConfig {
         checkEdge(c, issue);
         checkWorkloads(c, issue);
         checkCost(c, issue);
+        checkAdopt(c, issue);
     }
     if (problems.length > 0 || !plain.success || !secrets.success) throw new ConfigError(problems);
 

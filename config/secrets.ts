@@ -9,6 +9,8 @@ export const secretKeys = {
     databaseUrl: text(/^postgres(ql)?:\/\/[^\s]+@[^\s/]+\/\S+$/, "expected a Postgres connection string such as postgresql://user:password@host/db?sslmode=require"),
     b2ApplicationKey: text(/^[A-Za-z0-9+/]{20,64}$/, "expected a Backblaze B2 application key (20-64 characters)"),
     smtpPassword: text(/^.{8,}$/s, "expected the Fastmail app password (8 characters or more)"),
+    /** The cluster token of a cluster that already runs (adoption) or a new one (rotation); a generated one otherwise. */
+    k3sToken: text(/^[A-Za-z0-9]{16,128}$/, "expected a k3s cluster token of 16-128 letters and digits (the passphrase part, not the K10… secure form)").optional(),
     /** Extra app secrets (JWT keys and the like) as one object; each becomes a key of the app Secret. */
     appSecrets: json(
         z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: "expected upper-case environment-variable names" }), z.string(), {
