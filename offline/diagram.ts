@@ -69,17 +69,23 @@ export function diagram(estate: Estate): string {
     }
 
     const workloads = resources.filter((r) => /^kubernetes:apps\/v1:(Deployment|DaemonSet|StatefulSet)$/.test(r.type));
-    if (workloads.length > 0) {
-        lines.push('  subgraph workloads["workloads (namespace honeydue)"]');
+    const charts = resources.filter((r) => r.type === "kubernetes:helm.cattle.io/v1:HelmChart");
+    const jobs = resources.filter((r) => r.type === "kubernetes:batch/v1:Job");
+    if (workloads.length + charts.length + jobs.length > 0) {
+        lines.push('  subgraph workloads["workloads"]');
+        for (const c of charts) lines.push(`    ${id(`wl_${c.name}`)}[["${label(c.name)}<br/>Helm chart ${(c.inputs.spec as any)?.chart ?? ""} ${(c.inputs.spec as any)?.version ?? ""}"]]`);
+        for (const j of jobs) lines.push(`    ${id(`wl_${j.name}`)}{{"${label(j.name)}<br/>Job"}}`);
         for (const w of workloads) {
             const spec = w.inputs.spec as Record<string, any>;
             const kind = w.type.split(":").pop();
             lines.push(`    ${id(`wl_${w.name}`)}[["${label(w.name)}<br/>${kind}${spec?.replicas ? ` ×${spec.replicas}` : ""}"]]`);
         }
         lines.push("  end");
+        for (const c of charts) lines.push(`  ${id(`wl_${c.name}`)} -. every node .-> hetzner`);
         for (const w of workloads) {
             const pin = pinnedNode((w.inputs.spec as Record<string, any>)?.template?.spec);
             lines.push(pin ? `  ${id(`wl_${w.name}`)} -. pinned .-> ${id(pin)}` : `  ${id(`wl_${w.name}`)} -. spread .-> hetzner`);
+            for (const j of jobs.filter((x) => w.dependencies.includes(x.urn))) lines.push(`  ${id(`wl_${j.name}`)} -- before --> ${id(`wl_${w.name}`)}`);
         }
     }
     return `${lines.join("\n")}\n`;

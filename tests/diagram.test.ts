@@ -31,6 +31,21 @@ describe("the diagram of the estate", () => {
         }
     });
 
+    it("draws the bootstrap in its order: node 3 joins after node 2", () => {
+        const d = diagram(estate);
+        assert.match(d, /^ {4}ubuntu_8gb_nbg1_2_ready --> ubuntu_8gb_nbg1_3_k3s$/m);
+        assert.match(d, /^ {4}honeydue_join_token --> ubuntu_8gb_nbg1_2_k3s$/m);
+    });
+
+    it("draws where workloads run and the migration gate", () => {
+        const d = diagram(estate);
+        assert.match(d, /^ {2}wl_honeydue_redis -\. pinned \.-> ubuntu_8gb_nbg1_2$/m);
+        assert.match(d, /^ {2}wl_honeydue_traefik -\. every node \.-> hetzner$/m);
+        assert.match(d, /^ {2}wl_honeydue_migrate_8d9ca2e6ed -- before --> wl_honeydue_api$/m);
+        assert.match(d, /^ {2}wl_honeydue_migrate_8d9ca2e6ed -- before --> wl_honeydue_worker$/m);
+        assert.doesNotMatch(d, /-- before --> wl_honeydue_admin/);
+    });
+
     it("draws nothing that the estate does not have", () => {
         const d = diagram({ ...estate, resources: estate.resources.filter((r) => r.type.startsWith("hcloud:")) });
         assert.doesNotMatch(d, /subgraph edge|subgraph bootstrap|subgraph workloads/);
