@@ -7,7 +7,11 @@ import { z } from "zod";
 import { plannedRecords, recordName } from "../infra/cloudflare/recordPlan";
 import { bool, json, nodeName } from "./fields";
 
-const hcloudId = z.string({ error: "expected a Hetzner id (digits) as a string" }).regex(/^\d+$/, { error: "expected a Hetzner id (digits), as `hcloud … list -o columns=id,name` prints it" });
+// `pulumi config set --path … 12345678` stores a number, so a whole number is taken as the id it spells.
+const hcloudId = z.preprocess(
+    (v) => (typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? String(v) : v),
+    z.string({ error: "expected a Hetzner id (digits)" }).regex(/^\d+$/, { error: "expected a Hetzner id (digits), as `hcloud … list -o columns=id,name` prints it" }),
+);
 const cloudflareHex = "[a-f0-9]{32}";
 const recordId = z
     .string({ error: "expected <zone id>/<record id>" })

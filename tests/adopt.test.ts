@@ -128,10 +128,10 @@ describe("adopting the running estate", () => {
     it("shows adoption in the plan: `=` and the import id instead of `+`, and the counts per layer", () => {
         assert.match(plan, /infra: Nodes \(honeydue\)\s+1 to create, 7 to import/);
         assert.match(plan, /edge: Cloudflare \(honeydue\)\s+15 to create, 6 to import/);
-        assert.match(plan, /= hcloud Server\s+ubuntu-8gb-nbg1-1  import 201\n/);
+        assert.match(plan, /= hcloud Server\s+ubuntu-8gb-nbg1-1 {2}import 201\n/);
         assert.match(plan, /\+ hcloud Server\s+ubuntu-8gb-nbg1-3\n/);
-        assert.match(plan, /= hcloud NetworkSubnet\s+honeydue-private-nodes  import 103-10\.0\.1\.0\/24\n/);
-        assert.match(plan, new RegExp(`= cloudflare ZoneSetting\\s+myhoneydue\\.com-ssl  import ${zone}/ssl\\n`));
+        assert.match(plan, /= hcloud NetworkSubnet\s+honeydue-private-nodes {2}import 103-10\.0\.1\.0\/24\n/);
+        assert.match(plan, new RegExp(`= cloudflare ZoneSetting\\s+myhoneydue\\.com-ssl {2}import ${zone}/ssl\\n`));
         assert.match(plan, /adopted: kept as it runs/);
         assert.doesNotMatch(plan, /\+ hcloud Server\s+ubuntu-8gb-nbg1-1/);
     });

@@ -57,8 +57,13 @@ describe("adoption configuration", () => {
         rejects({ loadBalancer: "5" }, "honeydue:adopt", /loadBalancer is not something this program adopts; expected only sshKey, placementGroup, network, subnet, firewall, servers, dnsRecords, zoneSettings, k3s/));
     it("rejects a server id that is not a Hetzner id", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-1": "ubuntu-8gb-nbg1-1" } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ubuntu-8gb-nbg1-1)", /expected a Hetzner id \(digits\)/));
-    it("rejects a server id given as a number, not a string", () =>
-        rejects({ servers: { "ubuntu-8gb-nbg1-1": 201 } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got 201)", /expected a Hetzner id \(digits\) as a string/));
+    it("takes an id stored as a number (`pulumi config set --path` stores digits as one)", () => {
+        const c = load({ "honeydue:adopt": { firewall: 104, servers: { "ubuntu-8gb-nbg1-1": 201 } } });
+        assert.equal(c.adopt.firewall, "104");
+        assert.equal(c.adopt.servers["ubuntu-8gb-nbg1-1"], "201");
+    });
+    it("rejects a server id that is a fraction", () =>
+        rejects({ servers: { "ubuntu-8gb-nbg1-1": 20.5 } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got 20.5)", /expected a Hetzner id \(digits\)/));
     it("rejects a server for a node that is not one", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-9": "209" } }, "honeydue:adopt.servers", /ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names/));
     it("rejects one server given for two nodes", () =>
