@@ -32,7 +32,9 @@ addCall("cloudflare:index/getIpRanges:getIpRanges", () => cloudflareRanges);
 
 export const mocks: pulumi.runtime.Mocks = {
     newResource(a: Args) {
-        const id = a.type.startsWith("hcloud:") ? numericId(a) : `${a.name}-id`;
+        // An imported resource keeps the id it has (Cloudflare's import id is "<zone id>/<id>").
+        const imported = a.id ? (a.type.startsWith("cloudflare:") ? a.id.split("/").pop() : a.id) : undefined;
+        const id = imported ?? (a.type.startsWith("hcloud:") ? numericId(a) : `${a.name}-id`);
         return { id, state: { ...a.inputs, ...(resourceState[a.type]?.(a) ?? {}) } };
     },
     call(c: pulumi.runtime.MockCallArgs) {

@@ -42,8 +42,17 @@ export function layers(estate: Estate): Map<Registration, Registration[]> {
     return out;
 }
 
+/** "3 to create", or "1 to create, 11 to import" when some resources are adopted (the `import` option). */
+export function counts(rs: Registration[]): string {
+    const imports = rs.filter((r) => r.importId).length;
+    return imports === 0 ? `${rs.length} to create` : `${rs.length - imports} to create, ${imports} to import`;
+}
+
+/** `+` for a resource to create; `=` and its import id for one that already exists and is adopted. */
+const marker = (r: Registration) => (r.importId ? `${pc.yellow("=")}` : pc.green("+"));
+
 export function summary(estate: Estate): Section {
-    const lines = [...layers(estate)].map(([layer, rs]) => `${layerTitle(layer).padEnd(40)} ${rs.length} to create`);
+    const lines = [...layers(estate)].map(([layer, rs]) => `${layerTitle(layer).padEnd(40)} ${counts(rs)}`);
     const w = waves(estate.resources);
     lines.push(`${"build order".padEnd(40)} ${w.length} waves`);
     const cost = estate.outputs.monthlyCost as CostEstimate | undefined;
@@ -55,7 +64,7 @@ export function resourceSections(estate: Estate): Section[] {
     return [...layers(estate)].map(([layer, rs]) => ({
         title: layerTitle(layer),
         lines: (rs.length ? rs : [layer]).flatMap((r) => [
-            `${pc.green("+")} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}`,
+            `${marker(r)} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}${r.importId ? `  ${pc.yellow(`import ${r.importId}`)}` : ""}`,
             ...describe(r, estate.resources).map(indent(6)),
         ]),
     }));

@@ -4,12 +4,15 @@
 import type * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../config";
-import { createRecord, recordSpecs, type EdgeNode, type RecordSpec } from "./records";
+import { createRecord, recordName, recordSpecs, type EdgeNode, type RecordSpec } from "./records";
 import { dnsSummary, type DnsSummary } from "./summary";
 import { zoneIdOf } from "./zone";
 import { createZoneSettings } from "./zoneSettings";
 
-export type EdgeConfig = Pick<EstateConfig, "zone" | "zoneId" | "routes" | "apiHostname" | "ipv6" | "sslMode" | "minTlsVersion" | "outOfRotation">;
+export type EdgeConfig = Pick<EstateConfig, "zone" | "zoneId" | "routes" | "apiHostname" | "ipv6" | "sslMode" | "minTlsVersion" | "outOfRotation"> & {
+    /** Records and settings that already exist, imported by id instead of created (README, "Adopting the running estate"). */
+    adopt?: Pick<EstateConfig["adopt"], "dnsRecords" | "zoneSettings">;
+};
 
 export class Edge extends pulumi.ComponentResource {
     readonly zoneId: pulumi.Output<string>;
@@ -30,8 +33,9 @@ export class Edge extends pulumi.ComponentResource {
             nodes,
             outOfRotation: config.outOfRotation,
         });
-        this.records = specs.map((spec) => ({ spec, record: createRecord(spec, this.zoneId, child) }));
-        this.settings = createZoneSettings(config.zone, this.zoneId, config, child);
+        const adopted = config.adopt ?? { dnsRecords: {}, zoneSettings: {} };
+        this.records = specs.map((spec) => ({ spec, record: createRecord(spec, this.zoneId, { ...child, import: adopted.dnsRecords[recordName(spec)] }) }));
+        this.settings = createZoneSettings(config.zone, this.zoneId, config, { ...child, imports: adopted.zoneSettings });
         this.dns = dnsSummary(config.zone, this.zoneId, this.records, this.settings, config.outOfRotation);
         this.registerOutputs({});
     }

@@ -3,6 +3,7 @@
 // records, and adding or removing a node adds or removes only its records (names are per node).
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { plannedRecords, recordName, type PlannedRecord, type RecordPlanInput } from "./recordPlan";
 
 /** What the edge needs from a node (infra/hetzner's Node satisfies it). */
 export interface EdgeNode {
@@ -11,47 +12,24 @@ export interface EdgeNode {
     publicIpv6: pulumi.Output<string>;
 }
 
-export type RecordType = "A" | "AAAA";
+export { AUTO_TTL, DNS_ONLY_TTL, recordName, type RecordType } from "./recordPlan";
 
-export interface RecordSpec {
-    hostname: string;
-    node: string;
-    type: RecordType;
-    proxied: boolean;
-    ttl: number;
+export interface RecordSpec extends PlannedRecord {
     content: pulumi.Output<string>;
 }
 
-/** Cloudflare's "automatic" TTL; proxied records take no other. */
-export const AUTO_TTL = 1;
-/** DNS-only names should follow a replaced node within a minute; 60 s is the lowest outside Enterprise. */
-export const DNS_ONLY_TTL = 60;
-
-export interface RecordPlan {
-    /** App hostnames: proxied through Cloudflare. */
-    routes: string[];
-    /** The Kubernetes API's name: DNS-only (Cloudflare does not proxy 6443), IPv4 only like adminCidrs. */
-    apiHostname?: string;
-    ipv6: boolean;
+export interface RecordPlan extends Omit<RecordPlanInput, "nodes"> {
     nodes: EdgeNode[];
-    outOfRotation: string[];
 }
 
-/** Every record the edge publishes, hostname by hostname, node by node. */
+/** Every record the edge publishes (recordPlan.ts), each with its own node's address. */
 export function recordSpecs(p: RecordPlan): RecordSpec[] {
-    const serving = p.nodes.filter((n) => !p.outOfRotation.includes(n.spec.name));
-    const app = p.routes.flatMap((hostname) =>
-        serving.flatMap((n) => [
-            { hostname, node: n.spec.name, type: "A" as const, proxied: true, ttl: AUTO_TTL, content: n.publicIpv4 },
-            ...(p.ipv6 ? [{ hostname, node: n.spec.name, type: "AAAA" as const, proxied: true, ttl: AUTO_TTL, content: n.publicIpv6 }] : []),
-        ]),
-    );
-    const api = p.apiHostname === undefined ? [] : serving.map((n) => ({ hostname: p.apiHostname!, node: n.spec.name, type: "A" as const, proxied: false, ttl: DNS_ONLY_TTL, content: n.publicIpv4 }));
-    return [...app, ...api];
+    const byName = new Map(p.nodes.map((n) => [n.spec.name, n]));
+    return plannedRecords({ ...p, nodes: p.nodes.map((n) => n.spec.name) }).map((r) => {
+        const node = byName.get(r.node)!;
+        return { ...r, content: r.type === "A" ? node.publicIpv4 : node.publicIpv6 };
+    });
 }
-
-/** Stable per hostname, node and type: "api.myhoneydue.com-ubuntu-8gb-nbg1-1-a". */
-export const recordName = (r: Pick<RecordSpec, "hostname" | "node" | "type">) => `${r.hostname}-${r.node}-${r.type.toLowerCase()}`;
 
 export function createRecord(r: RecordSpec, zoneId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): cloudflare.DnsRecord {
     return new cloudflare.DnsRecord(

@@ -18,8 +18,14 @@ export function zoneSettingValues(t: TlsSettings): Record<string, string> {
     };
 }
 
-export function createZoneSettings(zone: string, zoneId: pulumi.Input<string>, t: TlsSettings, opts: pulumi.CustomResourceOptions): cloudflare.ZoneSetting[] {
+/** `imports`: settingId → "<zone id>/<setting id>" of a setting to import rather than create (adoption). */
+export function createZoneSettings(
+    zone: string,
+    zoneId: pulumi.Input<string>,
+    t: TlsSettings,
+    { imports = {}, ...opts }: pulumi.CustomResourceOptions & { imports?: Record<string, string | undefined> },
+): cloudflare.ZoneSetting[] {
     return Object.entries(zoneSettingValues(t)).map(
-        ([settingId, value]) => new cloudflare.ZoneSetting(`${zone}-${settingId.replace(/_/g, "-")}`, { zoneId, settingId, value }, opts),
+        ([settingId, value]) => new cloudflare.ZoneSetting(`${zone}-${settingId.replace(/_/g, "-")}`, { zoneId, settingId, value }, { ...opts, import: imports[settingId] }),
     );
 }

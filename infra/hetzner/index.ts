@@ -28,20 +28,33 @@ export class Nodes extends pulumi.ComponentResource {
         super("honeydue:infra:Nodes", name, {}, opts);
         const child = { parent: this };
         const labels = estateLabels(config);
+        // What already exists (README, "Adopting the running estate") is imported by its Hetzner id, not created.
+        const adopt = config.adopt;
 
-        const sshKey = new hcloud.SshKey(`${name}-operator`, { name: `${name}-operator`, publicKey: config.sshPublicKey, labels }, child);
-        const placementGroup = new hcloud.PlacementGroup(`${name}-spread`, { name: `${name}-spread`, type: "spread", labels }, child);
+        const sshKey = new hcloud.SshKey(`${name}-operator`, { name: `${name}-operator`, publicKey: config.sshPublicKey, labels }, { ...child, import: adopt.sshKey });
+        const placementGroup = new hcloud.PlacementGroup(
+            `${name}-spread`,
+            { name: `${name}-spread`, type: "spread", labels },
+            { ...child, import: adopt.placementGroup },
+        );
         const { network, subnet } = createNetwork(
             `${name}-private`,
-            { networkCidr: config.networkCidr, subnetCidr: config.subnetCidr, networkZone: config.networkZone, labels, protect: config.protect },
+            {
+                networkCidr: config.networkCidr,
+                subnetCidr: config.subnetCidr,
+                networkZone: config.networkZone,
+                labels,
+                protect: config.protect,
+                adopt: { network: adopt.network, subnet: adopt.subnet },
+            },
             child,
         );
-        const firewall = createFirewall(`${name}-firewall`, edge.apply((e) => firewallRules(e, config.adminCidrs)), labels, child);
+        const firewall = createFirewall(`${name}-firewall`, edge.apply((e) => firewallRules(e, config.adminCidrs)), labels, { ...child, import: adopt.firewall });
 
         this.network = network;
         this.firewall = firewall;
         this.nodes = config.nodes.map((spec, i) => {
-            const server = createServer(spec, i, { config, sshKey, placementGroup, network, subnet, firewall, labels }, child);
+            const server = createServer(spec, i, { config, sshKey, placementGroup, network, subnet, firewall, labels, adoptId: adopt.servers[spec.name] }, child);
             return { spec, server, publicIpv4: server.ipv4Address, publicIpv6: server.ipv6Address, privateIp: spec.privateIp };
         });
         this.registerOutputs({});

@@ -16,10 +16,20 @@ export interface ServerArgs {
     subnet: hcloud.NetworkSubnet;
     firewall: hcloud.Firewall;
     labels: Record<string, string>;
+    /** The Hetzner id of the server that already runs this node: imported, not created. */
+    adoptId?: string;
 }
 
 /** Inputs that force a new server in the provider; changing them must not silently rebuild a node. */
 export const replacementInputs = ["image", "userData", "sshKeys"];
+
+/**
+ * What an adopted (hand-built, imported) server is left alone in as well. The provider does not read
+ * `publicNets` back on import, so it would always show a change, and applying one powers the server
+ * off and may give it new addresses; joining a placement group needs the server powered off too.
+ * Both are done by hand, one node at a time, if ever (README, "Adopting the running estate").
+ */
+export const adoptedServerInputs = ["publicNets", "placementGroupId"];
 
 export function createServer(node: NodeSpec, index: number, a: ServerArgs, opts: pulumi.CustomResourceOptions): hcloud.Server {
     const protect = a.config.protect;
@@ -43,6 +53,13 @@ export function createServer(node: NodeSpec, index: number, a: ServerArgs, opts:
         },
         // Delete first on a deliberate replacement: the name and private IP are taken until the old
         // server is gone, and the k3s layer drains the old node and deletes its Node object first.
-        { ...opts, protect, ignoreChanges: replacementInputs, dependsOn: [a.subnet], deleteBeforeReplace: true },
+        {
+            ...opts,
+            protect,
+            ignoreChanges: a.adoptId === undefined ? replacementInputs : [...replacementInputs, ...adoptedServerInputs],
+            dependsOn: [a.subnet],
+            deleteBeforeReplace: true,
+            import: a.adoptId,
+        },
     );
 }

@@ -17,6 +17,9 @@ describeType("hcloud:index/server:Server", (r) => {
     return [
         `${i.serverType} in ${i.location}, ${i.image}, private ${nets.map((n) => n.ip).join(", ")}, public IPv4${pub.ipv6Enabled ? " + IPv6" : ""} assigned by Hetzner`,
         `spread placement group, firewall attached, ${i.deleteProtection ? "delete+rebuild protected" : "NOT protected"}, ignores later changes to ${r.ignoreChanges.join("/")}`,
+        ...(r.importId
+            ? [`adopted: kept as it runs (its disk, addresses and placement untouched); labels, protection, firewall and network attachment are brought in line in place`]
+            : []),
     ];
 });
 

@@ -1,0 +1,96 @@
+// Adoption's configuration errors: ids in the form each provider imports, for resources the program
+// actually creates; one message per bad value, naming the key, what was wrong and what is expected.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, loadConfig } from "../config";
+import { offlineConfig } from "../offline/stack";
+
+const zone = "023e105f4ecef8ad9ca31a8372d0c353";
+const record = "372e67954025e0ba6aaa6d586b9e0b59";
+
+function load(overrides: Record<string, unknown>) {
+    const { config, secretKeys } = offlineConfig(overrides);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    return loadConfig();
+}
+
+function rejects(adopt: unknown, key: string, expected: RegExp, more: Record<string, unknown> = {}) {
+    let found: string[] = [];
+    try {
+        load({ "honeydue:adopt": adopt, ...more });
+        assert.fail("expected the configuration to be rejected");
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+        found = e.problems;
+    }
+    assert.equal(found.length, 1, `expected one problem, got:\n${found.join("\n")}`);
+    assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
+    assert.match(found[0], expected);
+}
+
+describe("adoption configuration", () => {
+    it("adopts nothing by default", () => {
+        const c = load({});
+        assert.deepEqual(c.adopt, { servers: {}, dnsRecords: {}, zoneSettings: {}, k3s: false });
+    });
+
+    it("accepts every id in the form its provider imports", () => {
+        const c = load({
+            "honeydue:adopt": {
+                sshKey: "101",
+                placementGroup: "102",
+                network: "103",
+                subnet: "103-10.0.1.0/24",
+                firewall: "104",
+                servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-3": "203" },
+                dnsRecords: { "api.myhoneydue.com-ubuntu-8gb-nbg1-1-a": `${zone}/${record}`, "myhoneydue.com-ubuntu-8gb-nbg1-2-aaaa": `${zone}/${record.replace("3", "4")}` },
+                zoneSettings: { ssl: `${zone}/ssl`, always_use_https: `${zone}/always_use_https` },
+            },
+        });
+        assert.equal(c.adopt.subnet, "103-10.0.1.0/24");
+        assert.deepEqual(c.adopt.servers, { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-3": "203" });
+        assert.equal(c.adopt.zoneSettings.ssl, `${zone}/ssl`);
+    });
+
+    it("rejects a key it does not adopt, listing what it does", () =>
+        rejects({ loadBalancer: "5" }, "honeydue:adopt", /loadBalancer is not something this program adopts; expected only sshKey, placementGroup, network, subnet, firewall, servers, dnsRecords, zoneSettings, k3s/));
+    it("rejects a server id that is not a Hetzner id", () =>
+        rejects({ servers: { "ubuntu-8gb-nbg1-1": "ubuntu-8gb-nbg1-1" } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ubuntu-8gb-nbg1-1)", /expected a Hetzner id \(digits\)/));
+    it("takes an id stored as a number (`pulumi config set --path` stores digits as one)", () => {
+        const c = load({ "honeydue:adopt": { firewall: 104, servers: { "ubuntu-8gb-nbg1-1": 201 } } });
+        assert.equal(c.adopt.firewall, "104");
+        assert.equal(c.adopt.servers["ubuntu-8gb-nbg1-1"], "201");
+    });
+    it("rejects a server id that is a fraction", () =>
+        rejects({ servers: { "ubuntu-8gb-nbg1-1": 20.5 } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got 20.5)", /expected a Hetzner id \(digits\)/));
+    it("rejects a server for a node that is not one", () =>
+        rejects({ servers: { "ubuntu-8gb-nbg1-9": "209" } }, "honeydue:adopt.servers", /ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names/));
+    it("rejects one server given for two nodes", () =>
+        rejects({ servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "201" } }, "honeydue:adopt.servers", /server 201 is given for ubuntu-8gb-nbg1-1 and ubuntu-8gb-nbg1-2; expected one server per node/));
+    it("rejects a subnet given by its range alone", () =>
+        rejects({ subnet: "10.0.1.0/24" }, "honeydue:adopt.subnet (got 10.0.1.0/24)", /expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24/));
+    it("rejects a subnet whose range is not subnetCidr (a subnet cannot change range in place)", () =>
+        rejects({ subnet: "103-10.0.2.0/24" }, "honeydue:adopt.subnet", /is the subnet 10\.0\.2\.0\/24, but honeydue:subnetCidr is 10\.0\.1\.0\/24/));
+    it("rejects a subnet of another network than the adopted one", () =>
+        rejects({ network: "103", subnet: "999-10.0.1.0/24" }, "honeydue:adopt.subnet", /belongs to network 999, not the adopted network 103/));
+    it("rejects a DNS record id without its zone", () =>
+        rejects({ dnsRecords: { "api.myhoneydue.com-ubuntu-8gb-nbg1-1-a": record } }, "honeydue:adopt.dnsRecords.api.myhoneydue.com-ubuntu-8gb-nbg1-1-a", /expected <zone id>\/<record id>/));
+    it("rejects a record the edge does not create, listing the records it does", () =>
+        rejects({ dnsRecords: { "www.myhoneydue.com-ubuntu-8gb-nbg1-1-a": `${zone}/${record}` } }, "honeydue:adopt.dnsRecords", /www\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a is not a record the edge creates; expected one of: api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a, api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-aaaa, .*myhoneydue\.com-ubuntu-8gb-nbg1-3-aaaa$/));
+    it("rejects a record of a node out of rotation (the edge does not create it)", () =>
+        rejects({ dnsRecords: { "api.myhoneydue.com-ubuntu-8gb-nbg1-3-a": `${zone}/${record}` } }, "honeydue:adopt.dnsRecords", /api\.myhoneydue\.com-ubuntu-8gb-nbg1-3-a is not a record the edge creates/, { "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-3"] }));
+    it("accepts the API hostname's record once apiHostname is set", () => {
+        const c = load({ "honeydue:apiHostname": "k8s.myhoneydue.com", "honeydue:adopt": { dnsRecords: { "k8s.myhoneydue.com-ubuntu-8gb-nbg1-2-a": `${zone}/${record}` } } });
+        assert.deepEqual(Object.keys(c.adopt.dnsRecords), ["k8s.myhoneydue.com-ubuntu-8gb-nbg1-2-a"]);
+    });
+    it("rejects a zone setting the edge does not manage", () =>
+        rejects({ zoneSettings: { tls_1_3: `${zone}/tls_1_3` } }, "honeydue:adopt.zoneSettings", /tls_1_3 is not a zone setting the edge manages; expected ssl, always_use_https, min_tls_version/));
+    it("rejects a zone setting imported under another setting's id", () =>
+        rejects({ zoneSettings: { ssl: `${zone}/min_tls_version` } }, "honeydue:adopt.zoneSettings", /ssl is given .*\/min_tls_version; expected <zone id>\/ssl/));
+    it("rejects records and settings in a zone other than honeydue:zoneId", () =>
+        rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl` } }, "honeydue:adopt", /names zone\(s\) f{32}, but honeydue:zoneId is 0{32}; expected every record and setting in that zone/, { "honeydue:zoneId": "0".repeat(32) }));
+    it("rejects records and settings spread over two zones", () =>
+        rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${zone}/min_tls_version` } }, "honeydue:adopt", /names 2 zones .*; expected every record and setting in the one zone of honeydue:zone/));
+    it("rejects adopt that is not an object", () => rejects("12345", "honeydue:adopt", /expected a JSON object of provider ids to import/));
+});
