@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Registration } from "../offline/capture";
 import { evaluate } from "../offline/policies";
+import { resourceSections } from "../offline/render";
 import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
@@ -73,6 +74,13 @@ describe("restoring etcd from a B2 snapshot", () => {
             create(`${names[0]}-k3s`),
             `bash -s -- --role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`,
         );
+    });
+
+    it("says so in the plan, on node 1's step and on the others'", () => {
+        const lines = resourceSections(estate).flatMap((s) => s.lines);
+        assert.equal(lines.filter((l) => l.includes(`RESTORE etcd from the B2 snapshot ${SNAPSHOT}`)).length, 1);
+        assert.equal(lines.filter((l) => l.includes(`after the restore from ${SNAPSHOT}: move the old etcd data aside and rejoin`)).length, 2);
+        assert.equal(lines.filter((l) => l.includes("adopt: a node already on this version is left alone")).length, 3);
     });
 
     it("has the other servers rejoin after that restore, never restore themselves", () => {
