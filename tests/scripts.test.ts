@@ -438,6 +438,7 @@ describe("k3s-server.sh --restore / --rejoin-restored (etcd from a B2 snapshot)"
         state("peer-10.0.1.12");
         ok(run("k3s-server", initArgs, initFiles()));
         assert.equal(marker().mode, "rejoin");
+        mkdirSync(nodeFile("var/lib/rancher/k3s/server/db/etcd"), { recursive: true }); // a member now
         ok(run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles()));
         const config = parse(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"));
         assert.equal(config["cluster-init"], true);
@@ -450,6 +451,15 @@ describe("k3s-server.sh --restore / --rejoin-restored (etcd from a B2 snapshot)"
         assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
         assert.equal(calls("k3s server --cluster-reset").length, 1);
         assert.equal(marker().restored, SNAPSHOT);
+    });
+
+    it("never restores over a running cluster from a rebuilt node 1 (a restore left configured)", () => {
+        state("peer-10.0.1.12");
+        const r = run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles());
+        fails(r, /the restore from etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 is still configured, but this server has no etcd data and the cluster runs \(10\.0\.1\.12 answers\): a rebuilt first server does not restore over it; remove honeydue:etcdRestore/);
+        assert.deepEqual(calls("installer"), []);
+        assert.deepEqual(calls("k3s server"), []);
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s/config.yaml")));
     });
 
     it("stops with k3s's own lines and the snapshot's name when the reset fails; the next run tries again", () => {

@@ -27,7 +27,8 @@
 #
 # --restore SNAPSHOT (node 1, honeydue:etcdRestore): once per snapshot name, stop k3s and run
 # `k3s server --cluster-reset --cluster-reset-restore-path=SNAPSHOT`, which reads the etcd-s3
-# settings and credentials from config.yaml and its drop-in, then start normally.
+# settings and credentials from config.yaml and its drop-in, then start normally. A node 1 without
+# etcd data while a peer answers (rebuilt after the restore) refuses: never restore over a cluster.
 # --rejoin-restored SNAPSHOT (the others, strictly after node 1): once per snapshot name, stop k3s,
 # move the old etcd data aside (server/db-before-restore-SNAPSHOT) and join the restored cluster.
 #
@@ -138,6 +139,19 @@ peer_answers() {
     local answer
     answer="$(curl -sk --max-time "${PEER_PROBE_TIMEOUT:-5}" "https://$1:6443/ping" 2>/dev/null || true)"
     [ "$answer" = pong ]
+}
+
+# Prints the first of the comma-separated peers that answers on :6443 (nothing when none does).
+answering_peer() {
+    local peer list=()
+    IFS=',' read -r -a list <<<"$1"
+    for peer in "${list[@]}"; do
+        if [ -n "$peer" ] && peer_answers "$peer"; then
+            echo "$peer"
+            return 0
+        fi
+    done
+    return 0
 }
 
 # Prints "cluster-init" or "rejoin" for the init role (see the header).
@@ -325,6 +339,14 @@ main() {
         else
             log "adopted node: applying the program's configuration now, with the upgrade from $installed to $version"
         fi
+    fi
+
+    # A rebuilt node 1 (no etcd data) must never reset a cluster that runs without it: the restore
+    # named in the configuration was done before this server existed.
+    if [ -n "$restore" ] && [ -n "$snapshot" ] && [ ! -d "$ETCD_DATA" ]; then
+        local peer
+        peer="$(answering_peer "$peers")"
+        [ -z "$peer" ] || die "the restore from $snapshot is still configured, but this server has no etcd data and the cluster runs ($peer answers): a rebuilt first server does not restore over it; remove honeydue:etcdRestore if that restore was done ('pulumi config rm honeydue:etcdRestore'), or stop k3s on the other servers to restore on purpose"
     fi
 
     local config="$work/config.yaml"
