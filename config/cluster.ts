@@ -1,6 +1,6 @@
 // The k3s cluster: DESIGN §6. Values k3s requires to be equal on every server live here once.
 import { z } from "zod";
-import { cidr, fqdn, int, overlaps, text } from "./fields";
+import { cidr, fqdn, int, json, overlaps, text } from "./fields";
 
 export const clusterKeys = {
     k3sVersion: z
@@ -31,6 +31,27 @@ export const clusterKeys = {
     flannelBackend: z
         .enum(["vxlan", "wireguard-native", "host-gw"], { error: "expected vxlan, wireguard-native or host-gw" })
         .default("vxlan"),
+    /**
+     * Restore etcd from a snapshot in the B2 bucket's etcdSnapshotFolder: node 1 resets the cluster
+     * from it, then the others rejoin, once per snapshot name (docs/runbook/restore-etcd.md).
+     */
+    etcdRestore: json(
+        z.strictObject(
+            {
+                snapshot: z
+                    .string({ error: "expected the snapshot's file name" })
+                    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,250}$/, {
+                        error: "expected a snapshot's file name in the bucket's etcd folder, such as etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 (no folder, no path)",
+                    }),
+            },
+            {
+                error: (issue) =>
+                    issue.code === "unrecognized_keys"
+                        ? `unknown key ${issue.keys.join(", ")}; expected only "snapshot"`
+                        : 'expected a JSON object such as {"snapshot": "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600"}',
+            },
+        ),
+    ).optional(),
 };
 
 type Cluster = z.infer<z.ZodObject<typeof clusterKeys>> & { networkCidr: string };

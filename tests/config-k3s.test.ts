@@ -60,3 +60,38 @@ describe("k3s with an API hostname", () => {
         assert.throws(() => rewriteKubeconfig("apiVersion: v1\nkind: Config\n", "203.0.113.11", "x"), /has no cluster, user or context/);
     });
 });
+
+describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
+    const snapshot = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
+    const withToken = (token: string) => {
+        const { config, secretKeys } = offlineConfig({ "honeydue:k3sToken": token }, ["honeydue:k3sToken"]);
+        pulumi.runtime.setAllConfig(config, secretKeys);
+        return loadConfig;
+    };
+
+    it("takes a snapshot name to restore, and none by default", () => {
+        assert.deepEqual(load({ "honeydue:etcdRestore": { snapshot } }).etcdRestore, { snapshot });
+        assert.equal(load({}).etcdRestore, undefined);
+    });
+    it("rejects a snapshot given as a path", () =>
+        rejects({ "honeydue:etcdRestore": { snapshot: "etcd-snapshots/../x" } }, "honeydue:etcdRestore.snapshot (got etcd-snapshots/../x)", /expected a snapshot's file name in the bucket's etcd folder, such as etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 \(no folder, no path\)/));
+    it("rejects a restore without a snapshot", () => rejects({ "honeydue:etcdRestore": {} }, "honeydue:etcdRestore.snapshot (got nothing)", /expected the snapshot's file name/));
+    it("rejects an unknown key in the restore object", () =>
+        rejects({ "honeydue:etcdRestore": { snapshot, path: "/tmp/x" } }, "honeydue:etcdRestore", /unknown key path; expected only "snapshot"/));
+    it("rejects a restore given as a bare string", () => rejects({ "honeydue:etcdRestore": snapshot }, "honeydue:etcdRestore (got etcd-snapshot", /expected a JSON object such as \{"snapshot": /));
+
+    it("takes a configured cluster token as a secret", () => {
+        const config = withToken("runningClusterToken0123456789")();
+        assert.ok(pulumi.Output.isInstance(config.secrets.k3sToken));
+    });
+    it("rejects the secure K10… form, without echoing the value", () => {
+        try {
+            withToken("K10abcdef::server:runningClusterToken0123")();
+            assert.fail("expected a rejection");
+        } catch (e) {
+            assert.ok(e instanceof ConfigError);
+            assert.equal(e.problems.length, 1, e.problems.join("\n"));
+            assert.match(e.problems[0], /^honeydue:k3sToken: expected a k3s cluster token of 16-128 letters and digits \(the passphrase part, not the K10… secure form\)$/);
+        }
+    });
+});

@@ -4,7 +4,7 @@
 // as the command provider sends it: `bash -s -- ARGS` with the payload after the script.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
@@ -50,13 +50,22 @@ case "$url" in
   */ping) ip="\${url#https://}"; ip="\${ip%%:*}"; if [ -f "$FAKE/state/peer-$ip" ]; then printf pong; else exit 7; fi ;;
   *) [ -n "$out" ] && cp "$FAKE/installer.sh" "$out" ;;
 esac`,
-    // The installer as `sh install.sh` runs it: records its environment, installs k3s, starts it.
+    // The installer as `sh install.sh` runs it: records its environment, installs k3s, starts it
+    // (unless INSTALL_K3S_SKIP_START=true).
     "installer.sh": `
-echo "installer INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC" >>"$FAKE/log"
+skip=""; [ "$INSTALL_K3S_SKIP_START" = true ] && skip=" INSTALL_K3S_SKIP_START=true"
+echo "installer INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC$skip" >>"$FAKE/log"
 [ -f "$FAKE/state/installer-fails" ] && exit 1
 printf '%s' "$INSTALL_K3S_VERSION" >"$FAKE/state/version"
-cp "$FAKE/k3s" "$FAKE/installed/k3s"; chmod +x "$FAKE/installed/k3s"
-touch "$FAKE/state/active"`,
+/bin/cp "$FAKE/k3s" "$FAKE/installed/k3s"; /bin/chmod +x "$FAKE/installed/k3s"
+[ -n "$skip" ] || "$FAKE/start-k3s"`,
+    // k3s starting: writes its secure server token from the token file, as k3s does, and clears
+    // the reset flag (absolute paths: the shims would record these calls as the script's).
+    "start-k3s": `
+touch "$FAKE/state/active"
+server="$K3S_ROOT/var/lib/rancher/k3s/server"; /bin/mkdir -p "$server"
+if [ -f "$K3S_ROOT/etc/rancher/k3s/token" ]; then t="$(<"$K3S_ROOT/etc/rancher/k3s/token")"; printf 'K10fakecahash::server:%s\\n' "\${t##*:}" >"$server/token"; fi
+/bin/rm -f "$server/db/reset-flag"`,
     k3s: `
 case "$*" in
   --version) echo "k3s version $(cat "$FAKE/state/version") (fake)"; echo "go version go1.24" ;;
@@ -65,11 +74,18 @@ case "$*" in
   "kubectl get node "*) if [ -f "$FAKE/state/node-notready" ]; then echo "False $(cat "$FAKE/state/version")"; else echo "True $(cat "$FAKE/state/version")"; fi ;;
   "kubectl drain "*) [ -f "$FAKE/state/drain-fails" ] && exit 1; echo drained ;;
   "kubectl delete node "*) echo deleted ;;
+  "token rotate "*) [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
+  "server --cluster-reset "*)
+    [ -f "$FAKE/state/reset-fails" ] && { echo "etcd-snapshot: snapshot not found in s3"; exit 1; }
+    [ -f "$K3S_ROOT/etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml" ] && grep -q '^etcd-s3: true' "$K3S_ROOT/etc/rancher/k3s/config.yaml" && touch "$FAKE/state/reset-read-s3-settings"
+    /bin/mkdir -p "$K3S_ROOT/var/lib/rancher/k3s/server/db/etcd"; : >"$K3S_ROOT/var/lib/rancher/k3s/server/db/reset-flag"
+    echo "Managed etcd cluster membership has been reset, restart without --cluster-reset flag now." ;;
 esac`,
     systemctl: `
 case "$*" in
   "is-active --quiet k3s") [ -f "$FAKE/state/active" ] ;;
-  "restart k3s") touch "$FAKE/state/active" ;;
+  "restart k3s" | "start k3s") "$FAKE/start-k3s" ;;
+  "stop k3s") /bin/rm -f "$FAKE/state/active" ;;
 esac`,
     "cloud-init": `exit "$(cat "$FAKE/state/cloud-init-rc" 2>/dev/null || echo 0)"`,
 };
@@ -85,9 +101,9 @@ function sandbox(): string {
     const dir = join(base, String(n++));
     for (const d of ["bin", "installed", "state", "root", "tmp"]) mkdirSync(join(dir, d), { recursive: true });
     for (const [name, body] of Object.entries(fakes)) {
-        const isBin = name !== "installer.sh" && name !== "k3s";
+        const isBin = !["installer.sh", "k3s", "start-k3s"].includes(name);
         const path = isBin ? join(dir, "bin", name) : join(dir, name);
-        const record = name === "installer.sh" ? "" : `printf '%s\\n' "${name} $*" >>"$FAKE/log"\n`;
+        const record = name === "installer.sh" || name === "start-k3s" ? "" : `printf '%s\\n' "${name} $*" >>"$FAKE/log"\n`;
         writeFileSync(path, `#!/bin/bash\n${record}${body}\n`, { mode: 0o755 });
     }
     for (const [i, tool] of shimmed.entries()) {
@@ -136,6 +152,12 @@ const nodeFile = (p: string) => join(box, "root", p);
 const mode = (p: string) => (statSync(nodeFile(p)).mode & 0o777).toString(8);
 const state = (flag: string, content = "") => writeFileSync(join(box, "state", flag), content);
 const resetLog = () => writeFileSync(join(box, "log"), "");
+/** The script's marker on the node, /etc/rancher/k3s/honeydue-bootstrap, as key → value. */
+const marker = (): Record<string, string> => {
+    const path = nodeFile("etc/rancher/k3s/honeydue-bootstrap");
+    if (!existsSync(path)) return {};
+    return Object.fromEntries(readFileSync(path, "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+};
 const ok = (r: Run) => assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 const fails = (r: Run, message: RegExp) => {
     assert.notEqual(r.code, 0, `expected a failure\nstdout: ${r.stdout}`);
@@ -164,7 +186,7 @@ describe("k3s-server.sh", () => {
         assert.ok(calls("curl").some((l) => l.endsWith("https://get.k3s.io")), "the official installer");
         assert.ok(calls("curl").some((l) => l.endsWith("https://10.0.1.12:6443/ping")), "peers probed before cluster-init");
         assert.ok(calls("k3s kubectl get --raw /readyz").length >= 1);
-        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/honeydue-bootstrap"), "utf8").trim(), "cluster-init");
+        assert.deepEqual(marker(), { mode: "cluster-init", k3s: "managed" });
         assert.deepEqual(readdirSync(join(box, "tmp")), [], "the decoded payload is removed");
     });
 
@@ -208,7 +230,7 @@ describe("k3s-server.sh", () => {
         assert.match(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), /^K10abc::server:/);
         assert.equal(mode("etc/rancher/k3s/token"), "600");
         assert.ok(!calls("curl").some((l) => l.includes("/ping")));
-        assert.ok(!existsSync(nodeFile("etc/rancher/k3s/honeydue-bootstrap")));
+        assert.deepEqual(marker(), { k3s: "managed" }, "a joiner records no bootstrap mode");
     });
 
     it("rejoins a rebuilt first node through node 2 instead of starting a second cluster", () => {
@@ -219,7 +241,7 @@ describe("k3s-server.sh", () => {
         const config = parse(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"));
         assert.equal(config["cluster-init"], undefined);
         assert.equal(config.server, "https://10.0.1.12:6443");
-        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/honeydue-bootstrap"), "utf8").trim(), "rejoin");
+        assert.equal(marker().mode, "rejoin");
         assert.match(r.stdout, /never a second cluster-init/);
         resetLog();
         ok(run("k3s-server", initArgs, initFiles()));
@@ -278,6 +300,256 @@ describe("k3s-server.sh", () => {
             assert.ok(!recorded.includes(secret), "a secret in argv");
             assert.ok(!recorded.includes(Buffer.from(secret).toString("base64").slice(0, 24)), "a base64 secret in argv");
         }
+    });
+});
+
+// A server built by hand: k3s on `version` running, its own config.yaml, its secure token.
+const HAND_CONFIG = "# written by hand\ncluster-init: true\nnode-ip: 10.0.1.11\nflannel-iface: enp7s0\n";
+function handBuilt(version = VERSION, passphrase = TOKEN) {
+    state("version", version);
+    copyFileSync(join(box, "k3s"), join(box, "installed", "k3s"));
+    state("active");
+    mkdirSync(nodeFile("etc/rancher/k3s"), { recursive: true });
+    writeFileSync(nodeFile("etc/rancher/k3s/config.yaml"), HAND_CONFIG, { mode: 0o644 });
+    mkdirSync(nodeFile("var/lib/rancher/k3s/server/db/etcd"), { recursive: true });
+    writeFileSync(nodeFile("var/lib/rancher/k3s/server/token"), `K10handbuiltcahash::server:${passphrase}\n`);
+}
+const withFlags = (args: string[], ...flags: string[]) => [...args, ...flags];
+const NEXT = "v1.34.7+k3s1";
+const bumped = (args: string[]) => args.map((a) => (a === VERSION ? NEXT : a));
+const OTHER_TOKEN = "rotatedClusterToken9876543210zyxwvuZYXWVU";
+
+describe("k3s-server.sh --adopt (a node built by hand)", () => {
+    for (const [role, args, files] of [
+        ["node 1", initArgs, initFiles],
+        ["a joiner", joinArgs, joinFiles],
+    ] as const) {
+        it(`leaves ${role} on the pinned version alone, on the first and the second run: no install, no file written, no restart`, () => {
+            handBuilt();
+            for (const runNo of [1, 2]) {
+                resetLog();
+                const r = run("k3s-server", withFlags([...args], "--adopt"), files());
+                ok(r);
+                assert.match(r.stdout, runNo === 1 ? /already runs here \(built by hand\): adopted and left alone/ : /adopted node on k3s v1\.34\.6\+k3s1: left alone/);
+                assert.equal(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"), HAND_CONFIG, "the hand-written config.yaml is kept");
+                assert.equal(mode("etc/rancher/k3s/config.yaml"), "644", "not even its mode is touched");
+                assert.ok(!existsSync(nodeFile("etc/rancher/k3s/token")), "no token file written");
+                assert.ok(!existsSync(nodeFile("etc/rancher/k3s/config.yaml.d")), "no credentials drop-in written");
+                assert.deepEqual(calls("installer"), [], "the installer is never called");
+                assert.deepEqual(calls("curl"), [], "nothing downloaded, no peer probed");
+                assert.deepEqual(calls("systemctl restart"), [], "k3s is never restarted");
+                assert.deepEqual(calls("systemctl stop"), []);
+                assert.deepEqual(calls("mv"), []);
+                assert.ok(calls("k3s kubectl get --raw /readyz").length >= 1, "it does check the node is healthy");
+                assert.deepEqual(marker(), { k3s: "adopted" }, "the node records that it was adopted");
+            }
+        });
+    }
+
+    it("refuses a node that runs another k3s version than pinned, saying how to adopt it", () => {
+        handBuilt("v1.33.5+k3s1");
+        const r = run("k3s-server", withFlags(initArgs, "--adopt"), initFiles());
+        fails(r, /k3s v1\.33\.5\+k3s1 runs here but honeydue:k3sVersion is v1\.34\.6\+k3s1; to adopt a running node, pin the version it runs first \('pulumi config set honeydue:k3sVersion v1\.33\.5\+k3s1'\), adopt, then upgrade/);
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"), HAND_CONFIG);
+        assert.deepEqual(calls("installer"), []);
+        assert.deepEqual(marker(), {});
+    });
+
+    it("refuses node 1 when the program's token is not the one the cluster runs with, without printing either", () => {
+        handBuilt(VERSION, OTHER_TOKEN);
+        const r = run("k3s-server", withFlags(initArgs, "--adopt"), initFiles());
+        fails(r, /not the one this cluster runs with; set honeydue:k3sToken to the running cluster's token \(the part after '::server:' in \/var\/lib\/rancher\/k3s\/server\/token/);
+        assert.ok(!`${r.stdout}${r.stderr}`.includes(TOKEN) && !`${r.stdout}${r.stderr}`.includes(OTHER_TOKEN));
+        assert.deepEqual(calls("k3s token"), [], "adoption never rotates");
+        assert.deepEqual(marker(), {});
+    });
+
+    it("refuses an adopted node whose k3s is not running, instead of starting it", () => {
+        handBuilt();
+        rmSync(join(box, "state", "active"));
+        fails(run("k3s-server", withFlags(joinArgs, "--adopt"), joinFiles()), /installed but not running; an adopted node is left as it is: start it/);
+        assert.deepEqual(calls("systemctl restart"), []);
+    });
+
+    it("applies our configuration at the next version bump, as an upgrade; the node is managed from then on", () => {
+        handBuilt();
+        ok(run("k3s-server", withFlags(initArgs, "--adopt"), initFiles()));
+        resetLog();
+        const r = run("k3s-server", withFlags(bumped(initArgs), "--adopt"), initFiles());
+        ok(r);
+        assert.match(r.stdout, /adopted node: applying the program's configuration now, with the upgrade from v1\.34\.6\+k3s1 to v1\.34\.7\+k3s1/);
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${NEXT} INSTALL_K3S_EXEC=server`]);
+        const config = parse(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"));
+        assert.equal(config["token-file"], "/etc/rancher/k3s/token", "our configuration replaced the hand-written one");
+        assert.equal(config["cluster-init"], true, "node 1 with etcd data keeps founding the cluster");
+        assert.equal(mode("etc/rancher/k3s/config.yaml"), "600");
+        assert.deepEqual(marker(), { k3s: "managed", mode: "cluster-init" });
+        resetLog();
+        ok(run("k3s-server", withFlags(bumped(initArgs), "--adopt"), initFiles({ ...rendered.configs[0], "tls-san": ["203.0.113.11", "api.example.com"] })));
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"], "a managed node takes configuration changes, --adopt or not");
+    });
+
+    it("installs a node without k3s normally, --adopt or not", () => {
+        ok(run("k3s-server", withFlags(joinArgs, "--adopt"), joinFiles()));
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server`]);
+        assert.deepEqual(marker(), { k3s: "managed" });
+    });
+
+    it("applies our configuration to an adopted node once --adopt is dropped", () => {
+        handBuilt();
+        ok(run("k3s-server", withFlags(joinArgs, "--adopt"), joinFiles()));
+        resetLog();
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.deepEqual(calls("installer"), []);
+        assert.deepEqual(marker(), { k3s: "managed" });
+    });
+});
+
+describe("k3s-server.sh --restore / --rejoin-restored (etcd from a B2 snapshot)", () => {
+    const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
+
+    it("resets node 1 from the snapshot once, with the etcd-s3 settings from its files, then starts it", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        resetLog();
+        const r = run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles());
+        ok(r);
+        const recorded = log().split("\n");
+        const stop = recorded.indexOf("systemctl stop k3s");
+        const reset = recorded.indexOf(`k3s server --cluster-reset --cluster-reset-restore-path=${SNAPSHOT}`);
+        const start = recorded.indexOf("systemctl restart k3s");
+        assert.ok(stop >= 0 && reset > stop && start > reset, `stop, reset, start in order:\n${log()}`);
+        assert.ok(existsSync(join(box, "state", "reset-read-s3-settings")), "config.yaml (etcd-s3) and the credentials drop-in were in place for the reset");
+        assert.ok(!existsSync(nodeFile("var/lib/rancher/k3s/server/db/reset-flag")), "k3s started normally afterwards");
+        assert.deepEqual(calls("installer"), []);
+        assert.deepEqual(marker(), { mode: "cluster-init", k3s: "managed", restored: SNAPSHOT });
+        assert.match(r.stdout, /restored from etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600/);
+        for (const secret of [TOKEN, B2_KEY]) assert.ok(!log().includes(secret), "no secret on a command line");
+
+        resetLog();
+        const again = run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles());
+        ok(again);
+        assert.deepEqual(calls("k3s server"), [], "the same snapshot is never restored twice");
+        assert.deepEqual(calls("systemctl stop"), []);
+        assert.match(again.stdout, /nothing to change/);
+    });
+
+    it("restores a rebuilt node 1 that had joined through node 2 as the cluster's founder again", () => {
+        state("peer-10.0.1.12");
+        ok(run("k3s-server", initArgs, initFiles()));
+        assert.equal(marker().mode, "rejoin");
+        mkdirSync(nodeFile("var/lib/rancher/k3s/server/db/etcd"), { recursive: true }); // a member now
+        ok(run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles()));
+        const config = parse(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"));
+        assert.equal(config["cluster-init"], true);
+        assert.equal(config.server, undefined);
+        assert.equal(marker().mode, "cluster-init");
+    });
+
+    it("installs a fresh node 1 without starting it, then restores", () => {
+        ok(run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles()));
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
+        assert.equal(calls("k3s server --cluster-reset").length, 1);
+        assert.equal(marker().restored, SNAPSHOT);
+    });
+
+    it("never restores over a running cluster from a rebuilt node 1 (a restore left configured)", () => {
+        state("peer-10.0.1.12");
+        const r = run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles());
+        fails(r, /the restore from etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 is still configured, but this server has no etcd data and the cluster runs \(10\.0\.1\.12 answers\): a rebuilt first server does not restore over it; remove honeydue:etcdRestore/);
+        assert.deepEqual(calls("installer"), []);
+        assert.deepEqual(calls("k3s server"), []);
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s/config.yaml")));
+    });
+
+    it("stops with k3s's own lines and the snapshot's name when the reset fails; the next run tries again", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("reset-fails");
+        const r = run("k3s-server", withFlags(initArgs, "--restore", "etcd-snapshot-typo"), initFiles());
+        fails(r, /the restore from etcd-snapshot-typo failed or timed out \(its last lines are above\); is the name right/);
+        assert.match(r.stderr, /snapshot not found in s3/);
+        assert.equal(marker().restored, undefined);
+        rmSync(join(box, "state", "reset-fails"));
+        resetLog();
+        ok(run("k3s-server", withFlags(initArgs, "--restore", "etcd-snapshot-typo"), initFiles()));
+        assert.equal(calls("k3s server --cluster-reset").length, 1);
+    });
+
+    it("makes a joiner move its old etcd data aside and join the restored cluster, once", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        mkdirSync(nodeFile("var/lib/rancher/k3s/server/db/etcd"), { recursive: true });
+        writeFileSync(nodeFile("var/lib/rancher/k3s/server/db/etcd/member"), "old");
+        resetLog();
+        const r = run("k3s-server", withFlags(joinArgs, "--rejoin-restored", SNAPSHOT), joinFiles());
+        ok(r);
+        assert.deepEqual(calls("systemctl stop"), ["systemctl stop k3s"]);
+        assert.ok(!existsSync(nodeFile("var/lib/rancher/k3s/server/db/etcd")), "no old etcd data when it starts");
+        assert.equal(readFileSync(nodeFile(`var/lib/rancher/k3s/server/db-before-restore-${SNAPSHOT}/etcd/member`), "utf8"), "old", "kept aside, not deleted");
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.deepEqual(calls("k3s server"), [], "only node 1 resets");
+        assert.deepEqual(marker(), { k3s: "managed", restored: SNAPSHOT });
+        resetLog();
+        ok(run("k3s-server", withFlags(joinArgs, "--rejoin-restored", SNAPSHOT), joinFiles()));
+        assert.deepEqual(calls("systemctl stop"), [], "a second run leaves the rejoined server alone");
+        assert.deepEqual(calls("systemctl restart"), []);
+    });
+
+    it("restores an adopted node: a restore is a deliberate change that applies our configuration", () => {
+        handBuilt();
+        ok(run("k3s-server", withFlags(initArgs, "--adopt"), initFiles()));
+        ok(run("k3s-server", withFlags(initArgs, "--adopt", "--restore", SNAPSHOT), initFiles()));
+        assert.equal(calls("k3s server --cluster-reset").length, 1);
+        assert.equal(parse(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"))["etcd-s3"], true);
+        assert.deepEqual(marker(), { k3s: "managed", restored: SNAPSHOT, mode: "cluster-init" });
+    });
+
+    it("refuses a restore flag on the wrong role and a snapshot that is not a file name", () => {
+        fails(run("k3s-server", withFlags(joinArgs, "--restore", SNAPSHOT), joinFiles()), /--restore is for the init role \(node 1\); the others take --rejoin-restored/);
+        fails(run("k3s-server", withFlags(initArgs, "--rejoin-restored", SNAPSHOT), initFiles()), /--rejoin-restored is for the join role; node 1 takes --restore/);
+        fails(run("k3s-server", withFlags(initArgs, "--restore", "../etc/passwd"), initFiles()), /the snapshot must be a file name in the bucket's folder, got '\.\.\/etc\/passwd'/);
+    });
+});
+
+describe("k3s-server.sh token rotation", () => {
+    const rotatedInit = () => ({ ...initFiles(), token: `${OTHER_TOKEN}\n` });
+
+    it("rotates the token on node 1 when the payload's differs, then restarts with the new token file; once", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        resetLog();
+        const r = run("k3s-server", initArgs, rotatedInit());
+        ok(r);
+        assert.match(r.stdout, /the cluster token changed: rotating it/);
+        assert.deepEqual(calls("k3s token"), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
+        assert.ok(!log().includes(TOKEN), "the old token is read by k3s from its own file, never passed");
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${OTHER_TOKEN}\n`);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.ok(log().indexOf("k3s token rotate") < log().indexOf("systemctl restart k3s"), "rotated while the old token still runs");
+        resetLog();
+        ok(run("k3s-server", initArgs, rotatedInit()));
+        assert.deepEqual(calls("k3s token"), [], "k3s now runs with the new token: nothing more");
+        assert.deepEqual(calls("systemctl restart"), []);
+    });
+
+    it("restarts a joiner with the new secure token, without rotating again", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        resetLog();
+        ok(run("k3s-server", joinArgs, { ...joinFiles(), token: `K10abc::server:${OTHER_TOKEN}\n` }));
+        assert.deepEqual(calls("k3s token"), []);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+    });
+
+    it("refuses to rotate when k3s is not running, before writing the new token", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        rmSync(join(box, "state", "active"));
+        fails(run("k3s-server", initArgs, rotatedInit()), /the cluster token changed but k3s is not running here, so it cannot be rotated/);
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
+    });
+
+    it("stops clearly when the rotation fails, leaving the old token in place", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("rotate-fails");
+        fails(run("k3s-server", initArgs, rotatedInit()), /'k3s token rotate' failed or timed out; k3s still runs with the old token/);
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
     });
 });
 

@@ -4,6 +4,11 @@
 //   node 2: join -> verify; then node 3: join -> verify (never in parallel: etcd admits one learner at a time)
 //   per node: a membership command whose delete drains the node and deletes its Node object
 // A version change re-runs install and verification node by node in the same order.
+// Day 2, each a change of the install steps' inputs, so `pulumi preview` shows it node by node:
+//   adopt.k3s: `--adopt` (a node already on the pinned version is left alone, see k3s-server.sh);
+//   etcdRestore: node 1 `--restore <snapshot>`, then the others `--rejoin-restored <snapshot>`;
+//   a new k3sToken: node 1's token file changes (the script rotates it), the join token is read
+//   again (its trigger is the token), and the joiners restart with it one by one.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../config";
@@ -24,7 +29,7 @@ export interface NodeSteps {
 export interface BootstrapArgs {
     config: EstateConfig;
     nodes: Node[];
-    /** The cluster token for the first server (a RandomPassword's result, secret). */
+    /** The cluster token for the first server (configured k3sToken or a RandomPassword; secret). */
     token: pulumi.Output<string>;
     /** Deleted only when the whole estate goes: drains are skipped then. */
     estateAnchor: pulumi.Resource;
@@ -37,6 +42,9 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
     const { config, nodes } = a;
     const sudo = config.sshUser !== "root";
     const version = config.k3sVersion;
+    const adopt = config.adopt.k3s ? ["--adopt"] : [];
+    const snapshot = config.etcdRestore?.snapshot;
+    const restore = (role: "init" | "join") => (snapshot ? [role === "init" ? "--restore" : "--rejoin-restored", snapshot] : []);
     const on = (node: Node, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent, deletedWith: node.server, customTimeouts: timeouts, ...extra });
 
     // A server's files depend only on its own and node 1's public addresses (so replacing node 3
@@ -82,7 +90,10 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
             `${node.spec.name}-k3s`,
             {
                 connection: connection(node, config),
-                create: runScript(["--role", role, "--node", node.spec.name, "--version", version, ...(role === "init" ? ["--peers", peers.join(",")] : [])], config.sshUser),
+                create: runScript(
+                    ["--role", role, "--node", node.spec.name, "--version", version, ...(role === "init" ? ["--peers", peers.join(",")] : []), ...adopt, ...restore(role)],
+                    config.sshUser,
+                ),
                 stdin: pulumi.secret(files.apply((f) => withPayload("k3s-server", f))),
                 addPreviousOutputInEnv: false,
             },
@@ -107,7 +118,14 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
             // The secure token (K10<CA hash>::server:<password>) lets joiners verify the cluster CA.
             secureToken = new command.remote.Command(
                 `${name}-join-token`,
-                { connection: connection(node, config), create: `${sudo ? "sudo -n " : ""}cat ${secureTokenPath}`, logging: "none", addPreviousOutputInEnv: false },
+                {
+                    connection: connection(node, config),
+                    create: `${sudo ? "sudo -n " : ""}cat ${secureTokenPath}`,
+                    logging: "none",
+                    addPreviousOutputInEnv: false,
+                    // Read again after a rotation (a secret trigger: state holds it encrypted, the plan shows [secret]).
+                    triggers: [a.token],
+                },
                 on(node, { dependsOn: [ready], additionalSecretOutputs: ["stdout"] }),
             );
         }

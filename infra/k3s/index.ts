@@ -3,12 +3,12 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { EstateConfig } from "../../config";
 import type { Node } from "../hetzner";
 import { bootstrap, type NodeSteps } from "./bootstrap";
 import { connection } from "./connection";
 import { fetchKubeconfig, kubernetesProvider } from "./kubeconfig";
+import { clusterToken } from "./token";
 
 export interface ClusterArgs {
     config: EstateConfig;
@@ -32,8 +32,8 @@ export class Cluster extends pulumi.ComponentResource {
         const first = nodes[0];
 
         // Only the first server uses it directly; joiners get the secure form read back from it.
-        const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
-        const { steps } = bootstrap(name, { config, nodes, token: pulumi.secret(token.result), estateAnchor: args.network }, this);
+        const token = clusterToken(name, config, this);
+        const { steps } = bootstrap(name, { config, nodes, token, estateAnchor: args.network }, this);
 
         this.endpoint = config.apiHostname ? pulumi.output(config.apiHostname) : first.publicIpv4;
         const clusterIdentifier = `honeydue-${config.stack}`;

@@ -4,6 +4,7 @@
 # "<name> <base64 content>", so no secret is ever on a command line or in the environment.
 #
 #   bash -s -- --role init|join --node NAME --version vX.Y.Z+k3sN [--peers IP,IP...]
+#               [--adopt] [--restore SNAPSHOT | --rejoin-restored SNAPSHOT]
 #
 # Payload files: config.yaml (this server's k3s configuration), token (the cluster token),
 # etcd-s3-credentials.yaml (a k3s config drop-in holding the B2 key; optional) and, for the init
@@ -11,14 +12,35 @@
 #
 # Role init is the first node. On the first-ever bootstrap it starts the cluster (cluster-init).
 # Rebuilt, it must not start a second cluster: when it has no etcd data of its own and any peer
-# already answers, it joins through the first peer instead (config-rejoin.yaml). The choice is
-# recorded in /etc/rancher/k3s/honeydue-bootstrap and kept from then on.
+# already answers, it joins through the first peer instead (config-rejoin.yaml).
+#
+# What the script decided is kept in /etc/rancher/k3s/honeydue-bootstrap, one key=value a line:
+#   mode=cluster-init|rejoin   the init role's choice, kept from then on
+#   k3s=adopted|managed        adopted: built by hand and left alone; managed: our configuration
+#   restored=SNAPSHOT          the last etcd snapshot restored (node 1) or rejoined after (others)
+#
+# --adopt (honeydue:adopt.k3s): a node that already runs k3s and has never been managed is left
+# alone when it runs the pinned version (no install, no file written, no restart) and recorded as
+# adopted; on another version the script refuses (pin the running version first). An adopted node
+# gets our configuration at the next deliberate change: a version bump, a restore, or --adopt
+# dropped. On node 1 the payload token must be the running cluster's.
+#
+# --restore SNAPSHOT (node 1, honeydue:etcdRestore): once per snapshot name, stop k3s and run
+# `k3s server --cluster-reset --cluster-reset-restore-path=SNAPSHOT`, which reads the etcd-s3
+# settings and credentials from config.yaml and its drop-in, then start normally. A node 1 without
+# etcd data while a peer answers (rebuilt after the restore) refuses: never restore over a cluster.
+# --rejoin-restored SNAPSHOT (the others, strictly after node 1): once per snapshot name, stop k3s,
+# move the old etcd data aside (server/db-before-restore-SNAPSHOT) and join the restored cluster.
+#
+# Token rotation (node 1): when the payload token differs from the one k3s runs with (the tail of
+# /var/lib/rancher/k3s/server/token), `k3s token rotate` replaces it (k3s reads the old token from
+# that file itself), then k3s restarts with the new token file. The joiners follow in their steps.
 #
 # Second run with the same version and files: nothing is installed or restarted.
 #
 # Environment (defaults for a real node): K3S_ROOT (prefix for every path, for tests),
 # K3S_INSTALLER_URL (https://get.k3s.io), READY_TIMEOUT (300 s), POLL_INTERVAL (5 s),
-# PEER_PROBE_TIMEOUT (5 s).
+# PEER_PROBE_TIMEOUT (5 s), RESTORE_TIMEOUT (900 s), ROTATE_TIMEOUT (120 s).
 set -euo pipefail
 
 ROOT="${K3S_ROOT:-}"
@@ -27,7 +49,10 @@ CONFIG="$CONF_DIR/config.yaml"
 TOKEN="$CONF_DIR/token"
 CREDENTIALS="$CONF_DIR/config.yaml.d/90-etcd-s3-credentials.yaml"
 MARKER="$CONF_DIR/honeydue-bootstrap"
-ETCD_DATA="$ROOT/var/lib/rancher/k3s/server/db/etcd"
+DB_DIR="$ROOT/var/lib/rancher/k3s/server/db"
+ETCD_DATA="$DB_DIR/etcd"
+RESET_FLAG="$DB_DIR/reset-flag"
+SERVER_TOKEN="$ROOT/var/lib/rancher/k3s/server/token"
 CHANGED=()
 WORK=""
 
@@ -35,6 +60,51 @@ log() { echo "k3s-server[$NODE]: $*"; }
 die() {
     echo "k3s-server[${NODE:-?}]: $*" >&2
     exit 1
+}
+
+# A marker line as key=value (the first version of the marker held only the init role's mode).
+marker_line() {
+    case "$1" in
+        cluster-init | rejoin) printf 'mode=%s' "$1" ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+
+# Prints the marker's value for key $1 (nothing when unset).
+marker_get() {
+    local line
+    [ -f "$MARKER" ] || return 0
+    while IFS= read -r line || [ -n "$line" ]; do
+        line="$(marker_line "$line")"
+        if [ "${line%%=*}" = "$1" ]; then
+            printf '%s\n' "${line#*=}"
+            return 0
+        fi
+    done <"$MARKER"
+    return 0
+}
+
+# Sets key $1 to $2 in the marker; rewrites the file only when its content changes.
+marker_set() {
+    local key="$1" value="$2" line out=""
+    if [ -f "$MARKER" ]; then
+        while IFS= read -r line || [ -n "$line" ]; do
+            line="$(marker_line "$line")"
+            if [ -n "$line" ] && [ "${line%%=*}" != "$key" ]; then out+="$line"$'\n'; fi
+        done <"$MARKER"
+    fi
+    out+="$key=$value"$'\n'
+    if [ -f "$MARKER" ] && printf '%s' "$out" | cmp -s - "$MARKER"; then return 0; fi
+    mkdir -p "$CONF_DIR"
+    printf '%s' "$out" >"$MARKER"
+}
+
+# The passphrase k3s runs with: the tail of its secure token K10<CA hash>::server:<passphrase>.
+running_passphrase() {
+    local secure
+    [ -s "$SERVER_TOKEN" ] || return 0
+    secure="$(<"$SERVER_TOKEN")"
+    printf '%s\n' "${secure##*:}"
 }
 
 # Reads "<name> <base64>" lines from stdin into $1/<name>. Content is decoded by a pipe from a
@@ -71,11 +141,25 @@ peer_answers() {
     [ "$answer" = pong ]
 }
 
+# Prints the first of the comma-separated peers that answers on :6443 (nothing when none does).
+answering_peer() {
+    local peer list=()
+    IFS=',' read -r -a list <<<"$1"
+    for peer in "${list[@]}"; do
+        if [ -n "$peer" ] && peer_answers "$peer"; then
+            echo "$peer"
+            return 0
+        fi
+    done
+    return 0
+}
+
 # Prints "cluster-init" or "rejoin" for the init role (see the header).
 bootstrap_mode() {
-    local peers="$1" peer first="" answering=() list=()
-    if [ -f "$MARKER" ]; then
-        cat "$MARKER"
+    local peers="$1" peer first="" answering=() list=() recorded
+    recorded="$(marker_get mode)"
+    if [ -n "$recorded" ]; then
+        echo "$recorded"
         return 0
     fi
     if [ -d "$ETCD_DATA" ]; then
@@ -117,11 +201,13 @@ installed_version() {
     fi
 }
 
+# $3 "skip-start": install without starting k3s (a restore starts it after the cluster reset).
 run_installer() {
-    local version="$1" work="$2" url="${K3S_INSTALLER_URL:-https://get.k3s.io}"
+    local version="$1" work="$2" skip=false url="${K3S_INSTALLER_URL:-https://get.k3s.io}"
+    [ "${3:-}" != skip-start ] || skip=true
     log "installing k3s $version with the installer from $url"
     curl -sfL --retry 3 --max-time 120 -o "$work/install.sh" "$url" || die "could not download the k3s installer from $url"
-    INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="server" sh "$work/install.sh" ||
+    INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="server" INSTALL_K3S_SKIP_START="$skip" sh "$work/install.sh" ||
         die "the k3s installer failed for $version; see its output above and 'journalctl -u k3s -n 100'"
 }
 
@@ -138,8 +224,71 @@ wait_ready() {
     done
 }
 
+# Adoption, first contact or a re-run: a node that runs the pinned k3s is only checked, never
+# changed. Node 1's payload token must be the one the cluster runs with, or the first deliberate
+# change (which writes our token file) would stop k3s from starting.
+adopt_in_place() {
+    local role="$1" version="$2" token="$3" state="$4" current
+    systemctl is-active --quiet k3s ||
+        die "k3s $version is installed but not running; an adopted node is left as it is: start it ('systemctl start k3s', see 'journalctl -u k3s -n 100') and run again"
+    if [ "$role" = init ]; then
+        current="$(running_passphrase)"
+        if [ -n "$current" ] && [ "$current" != "$(<"$token")" ]; then
+            if [ "$state" = adopted ]; then
+                die "the cluster token changed while this node is adopted and left alone; rotate it after the node runs our configuration (bump honeydue:k3sVersion, or drop honeydue:adopt.k3s), see docs/runbook/rotate-k3s-token.md"
+            fi
+            die "the cluster token the program would use is not the one this cluster runs with; set honeydue:k3sToken to the running cluster's token (the part after '::server:' in /var/lib/rancher/k3s/server/token on this node) with 'pulumi config set --secret honeydue:k3sToken'"
+        fi
+    fi
+    wait_ready
+    marker_set k3s adopted
+    if [ "$state" = adopted ]; then
+        log "adopted node on k3s $version: left alone (its configuration is applied at the next version bump)"
+    else
+        log "k3s $version already runs here (built by hand): adopted and left alone; no install, no configuration written, no restart"
+    fi
+}
+
+# Replaces the cluster token with the payload's while k3s runs. k3s reads the old token from its
+# own token file; it takes the new one only as a flag (it hides its arguments from ps as it starts).
+rotate_token() {
+    local new
+    new="$(<"$1")"
+    systemctl is-active --quiet k3s ||
+        die "the cluster token changed but k3s is not running here, so it cannot be rotated; start k3s ('systemctl start k3s') and run again"
+    log "the cluster token changed: rotating it with 'k3s token rotate' (then restarting with the new token file)"
+    timeout "${ROTATE_TIMEOUT:-120}" k3s token rotate --new-token="$new" >/dev/null ||
+        die "'k3s token rotate' failed or timed out; k3s still runs with the old token (see 'journalctl -u k3s -n 100'); fix it and run 'pulumi up' again"
+}
+
+# Node 1: reset the cluster to this server alone, from an etcd snapshot in the B2 bucket.
+restore_snapshot() {
+    local snapshot="$1" out="$WORK/cluster-reset.log"
+    systemctl stop k3s || die "could not stop k3s before the restore"
+    if [ -f "$RESET_FLAG" ]; then
+        log "a cluster reset already ran here and k3s has not started since (server/db/reset-flag): starting without another reset"
+        return 0
+    fi
+    log "restoring etcd from the snapshot $snapshot in the B2 bucket (k3s server --cluster-reset); this server becomes the cluster's only member"
+    if ! timeout "${RESTORE_TIMEOUT:-900}" k3s server --cluster-reset --cluster-reset-restore-path="$snapshot" >"$out" 2>&1; then
+        tail -n 20 "$out" >&2 || true
+        die "the restore from $snapshot failed or timed out (its last lines are above); is the name right ('k3s etcd-snapshot ls' on a server lists the bucket's snapshots)?"
+    fi
+}
+
+# The other servers after node 1's restore: their etcd data belongs to the old cluster.
+leave_old_cluster() {
+    local snapshot="$1" aside="$DB_DIR-before-restore-$1"
+    log "the cluster was restored from $snapshot: stopping k3s, moving the old etcd data aside and joining again"
+    systemctl stop k3s || die "could not stop k3s before rejoining the restored cluster"
+    if [ -d "$DB_DIR" ]; then
+        rm -rf "$aside"
+        mv "$DB_DIR" "$aside"
+    fi
+}
+
 main() {
-    local role="" version="" peers="" mode="" installed
+    local role="" version="" peers="" mode="" installed adopt=false restore="" rejoined="" state snapshot
     NODE=""
     while [ $# -gt 0 ]; do
         case "$1" in
@@ -147,12 +296,19 @@ main() {
             --node) NODE="${2:?--node needs a value}"; shift 2 ;;
             --version) version="${2:?--version needs a value}"; shift 2 ;;
             --peers) peers="${2:?--peers needs a value}"; shift 2 ;;
-            *) die "unknown argument '$1'; expected --role, --node, --version, --peers" ;;
+            --adopt) adopt=true; shift ;;
+            --restore) restore="${2:?--restore needs a snapshot name}"; shift 2 ;;
+            --rejoin-restored) rejoined="${2:?--rejoin-restored needs a snapshot name}"; shift 2 ;;
+            *) die "unknown argument '$1'; expected --role, --node, --version, --peers, --adopt, --restore, --rejoin-restored" ;;
         esac
     done
     case "$role" in init | join) ;; *) die "--role must be init or join, got '$role'" ;; esac
     [ -n "$NODE" ] || die "missing --node NAME"
     [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$ ]] || die "--version must be a pinned k3s release such as v1.34.6+k3s1, got '$version'"
+    [ -z "$restore" ] || [ "$role" = init ] || die "--restore is for the init role (node 1); the others take --rejoin-restored"
+    [ -z "$rejoined" ] || [ "$role" = join ] || die "--rejoin-restored is for the join role; node 1 takes --restore"
+    snapshot="$restore$rejoined"
+    [ -z "$snapshot" ] || [[ "$snapshot" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "the snapshot must be a file name in the bucket's folder, got '$snapshot'"
     if [ -z "$ROOT" ] && [ "$(id -u)" -ne 0 ]; then
         die "must run as root (log in as root, or give honeydue:sshUser passwordless sudo)"
     fi
@@ -165,13 +321,48 @@ main() {
     [ -s "$work/config.yaml" ] || die "the payload has no config.yaml"
     [ -s "$work/token" ] || die "the payload has no token"
 
+    installed="$(installed_version)"
+    state="$(marker_get k3s)"
+    # A restore already done for this snapshot is not repeated.
+    [ -z "$snapshot" ] || [ "$(marker_get restored)" != "$snapshot" ] || snapshot=""
+
+    if [ "$adopt" = true ] && [ -n "$installed" ] && [ "$state" != managed ]; then
+        if [ "$state" != adopted ] && [ "$installed" != "$version" ]; then
+            die "k3s $installed runs here but honeydue:k3sVersion is $version; to adopt a running node, pin the version it runs first ('pulumi config set honeydue:k3sVersion $installed'), adopt, then upgrade by changing honeydue:k3sVersion (docs/runbook/upgrade-k3s.md)"
+        fi
+        if [ "$installed" = "$version" ] && [ -z "$snapshot" ]; then
+            adopt_in_place "$role" "$version" "$work/token" "$state"
+            return 0
+        fi
+        if [ -n "$snapshot" ]; then
+            log "adopted node: applying the program's configuration now, for the restore from $snapshot"
+        else
+            log "adopted node: applying the program's configuration now, with the upgrade from $installed to $version"
+        fi
+    fi
+
+    # A rebuilt node 1 (no etcd data) must never reset a cluster that runs without it: the restore
+    # named in the configuration was done before this server existed.
+    if [ -n "$restore" ] && [ -n "$snapshot" ] && [ ! -d "$ETCD_DATA" ]; then
+        local peer
+        peer="$(answering_peer "$peers")"
+        [ -z "$peer" ] || die "the restore from $snapshot is still configured, but this server has no etcd data and the cluster runs ($peer answers): a rebuilt first server does not restore over it; remove honeydue:etcdRestore if that restore was done ('pulumi config rm honeydue:etcdRestore'), or stop k3s on the other servers to restore on purpose"
+    fi
+
     local config="$work/config.yaml"
     if [ "$role" = init ]; then
-        mode="$(bootstrap_mode "$peers")"
+        # After a restore this server founds the cluster again, whatever it did before.
+        if [ -n "$snapshot" ]; then mode=cluster-init; else mode="$(bootstrap_mode "$peers")"; fi
         if [ "$mode" = rejoin ]; then
             [ -s "$work/config-rejoin.yaml" ] || die "a cluster already runs, and the payload has no config-rejoin.yaml to join it with"
             config="$work/config-rejoin.yaml"
             log "no etcd data here and the cluster already runs: joining it (never a second cluster-init)"
+        fi
+        # A new cluster token while k3s runs: rotate it before the new token file is written.
+        local current
+        current="$(running_passphrase)"
+        if [ -z "$snapshot" ] && [ -n "$installed" ] && [ -n "$current" ] && [ "$current" != "$(<"$work/token")" ]; then
+            rotate_token "$work/token"
         fi
     fi
 
@@ -185,7 +376,17 @@ main() {
         CHANGED+=("${CREDENTIALS#"$ROOT"} (removed)")
     fi
 
-    installed="$(installed_version)"
+    if [ -n "$restore" ] && [ -n "$snapshot" ]; then
+        if [ "$installed" != "$version" ]; then
+            run_installer "$version" "$work" skip-start
+            installed="$version"
+        fi
+        restore_snapshot "$snapshot"
+        marker_set restored "$snapshot"
+    elif [ -n "$rejoined" ] && [ -n "$snapshot" ] && [ -n "$installed" ]; then
+        leave_old_cluster "$snapshot"
+    fi
+
     if [ "$installed" = "$version" ] && [ "${#CHANGED[@]}" -eq 0 ] && systemctl is-active --quiet k3s; then
         log "k3s $version already installed and configured; nothing to change"
     elif [ "$installed" != "$version" ]; then
@@ -197,10 +398,10 @@ main() {
     fi
 
     wait_ready
-    if [ "$role" = init ] && [ ! -f "$MARKER" ]; then
-        echo "$mode" >"$MARKER"
-    fi
-    log "k3s $version ready ($role${mode:+, $mode})"
+    if [ "$role" = init ] && { [ -z "$(marker_get mode)" ] || [ -n "$restore" ]; }; then marker_set mode "$mode"; fi
+    [ -z "$rejoined" ] || [ -z "$snapshot" ] || marker_set restored "$snapshot"
+    marker_set k3s managed
+    log "k3s $version ready ($role${mode:+, $mode}${snapshot:+, restored from $snapshot})"
 }
 
 main "$@"; exit $?

@@ -20,14 +20,19 @@ describeType("command:remote:Command", (r) => {
     switch (kind) {
         case "wait":
             return [`${f.node}: wait for SSH and cloud-init (exit 2 'degraded' accepted)`, deleted];
-        case "k3s":
+        case "k3s": {
+            const adopted = / --adopt( |$)/.test(String(i.create ?? ""));
             return [
                 f.role === "init"
                     ? `${f.node}: install k3s ${f.version} as the first server (cluster-init; rejoins through ${f.peers?.split(",")[0]} if rebuilt), wait for /readyz`
                     : `${f.node}: install k3s ${f.version} and join the cluster, wait for /readyz`,
                 "config.yaml (0600), token and B2 credentials arrive on stdin [secret]",
+                adopted ? "adopt: a node already on this version is left alone (no install, no config written, no restart) until the next version bump" : "",
+                f.restore ? `RESTORE etcd from the B2 snapshot ${f.restore} (cluster reset, once per snapshot name), then start as the only member` : "",
+                f["rejoin-restored"] ? `after the restore from ${f["rejoin-restored"]}: move the old etcd data aside and rejoin (once)` : "",
                 deleted,
-            ];
+            ].filter((line) => line !== "");
+        }
         case "ready":
             return [`${f.node}: wait until the Node is Ready on ${f.version}; the next server waits for this`, deleted];
         case "membership":

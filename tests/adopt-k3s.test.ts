@@ -1,0 +1,115 @@
+// The k3s layer for day 2, under mocks, in ONE configuration run: adopting a cluster built by
+// hand (adopt.k3s with the running cluster's token as honeydue:k3sToken) while restoring etcd from
+// a B2 snapshot (etcdRestore). What each node's command is told, which token node 1 gets, and that
+// the configured token never travels in plain text. The scripts' side is in tests/scripts.test.ts.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { Registration } from "../offline/capture";
+import { evaluate } from "../offline/policies";
+import { resourceSections } from "../offline/render";
+import { mockClusterToken } from "../offline/mocks-k3s";
+import { dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
+import { runEstate, type Estate } from "../offline/run";
+import { payloadFiles } from "../infra/k3s/scripts";
+
+const C = "command:remote:Command";
+const names = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
+/** The running cluster's token (labelled, so a leak is found by its mark). */
+const RUNNING_TOKEN = "PLACEHOLDERrunningClusterToken00000000000000";
+const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
+
+let estate: Estate;
+const cmd = (name: string) => one(estate.resources, C, name);
+const create = (name: string) => String(cmd(name).inputs.create);
+
+before(async () => {
+    estate = await runEstate({
+        overrides: {
+            "honeydue:adopt": { k3s: true },
+            "honeydue:k3sToken": RUNNING_TOKEN,
+            "honeydue:etcdRestore": { snapshot: SNAPSHOT },
+        },
+        secretKeys: ["honeydue:k3sToken"],
+    });
+});
+
+describe("adopting the running k3s cluster", () => {
+    it("tells every node's k3s step that the cluster is adopted, and no other step", () => {
+        for (const n of names) assert.match(create(`${n}-k3s`), / --adopt( |$)/, n);
+        for (const c of ofType(estate.resources, C).filter((r) => !r.name.endsWith("-k3s"))) {
+            assert.ok(!String(c.inputs.create ?? c.inputs.delete).includes("--adopt"), c.name);
+        }
+        assert.deepEqual(estate.duplicates, []);
+    });
+
+    it("starts node 1 with the configured token, and creates no RandomPassword", () => {
+        const stdin = cmd(`${names[0]}-k3s`).inputs.stdin;
+        assert.ok(stdin && typeof stdin === "object" && "secret" in stdin, "node 1's payload is secret");
+        assert.equal(payloadFiles(String(unwrap(stdin))).token, `${RUNNING_TOKEN}\n`);
+        assert.deepEqual(ofType(estate.resources, "random:index/randomPassword:RandomPassword"), [], "no generated token beside the configured one");
+        assert.ok(!JSON.stringify(estate.resources.map((r) => unwrap(r.inputs))).includes(mockClusterToken), "the generated token is used nowhere");
+    });
+
+    it("reads the join token again whenever the cluster token changes, the token kept secret in the trigger", () => {
+        assert.deepEqual(cmd("honeydue-join-token").inputs.triggers, { secret: [RUNNING_TOKEN] }, "the whole trigger list is secret");
+    });
+
+    it("never has the configured token in plain text in any input or output, nor in a command's text", () => {
+        const decoded = ofType(estate.resources, C)
+            .filter((c) => typeof c.inputs.stdin === "string")
+            .map((c) => JSON.stringify(payloadFiles(String(c.inputs.stdin))));
+        const plain = [...estate.resources.map((r) => plainText(r.inputs)), ...decoded, plainText(estate.outputs)];
+        assert.ok(plain.length > 20);
+        for (const text of plain) assert.ok(!text.includes(RUNNING_TOKEN), "the configured token in plain text");
+        for (const c of ofType(estate.resources, C)) {
+            const text = JSON.stringify(unwrap([c.inputs.create, c.inputs.update, c.inputs.delete, c.inputs.environment]));
+            assert.ok(!text.includes(RUNNING_TOKEN), `${c.name} carries the token in its command text`);
+        }
+    });
+});
+
+describe("restoring etcd from a B2 snapshot", () => {
+    it("has node 1 restore the named snapshot, visible in its command (so the plan shows it)", () => {
+        assert.equal(
+            create(`${names[0]}-k3s`),
+            `bash -s -- --role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`,
+        );
+    });
+
+    it("says so in the plan, on node 1's step and on the others'", () => {
+        const lines = resourceSections(estate).flatMap((s) => s.lines);
+        assert.equal(lines.filter((l) => l.includes(`RESTORE etcd from the B2 snapshot ${SNAPSHOT}`)).length, 1);
+        assert.equal(lines.filter((l) => l.includes(`after the restore from ${SNAPSHOT}: move the old etcd data aside and rejoin`)).length, 2);
+        assert.equal(lines.filter((l) => l.includes("adopt: a node already on this version is left alone")).length, 3);
+    });
+
+    it("has the other servers rejoin after that restore, never restore themselves", () => {
+        for (const n of names.slice(1)) {
+            assert.equal(create(`${n}-k3s`), `bash -s -- --role join --node ${n} --version v1.34.6+k3s1 --adopt --rejoin-restored ${SNAPSHOT}`);
+        }
+        const restoring = ofType(estate.resources, C).filter((c) => String(c.inputs.create ?? "").includes("--restore "));
+        assert.deepEqual(restoring.map((c) => c.name), [`${names[0]}-k3s`]);
+    });
+
+    it("rejoins strictly after node 1's restore, one server at a time", () => {
+        const [i1, i2, i3] = names.map((n) => cmd(`${n}-k3s`));
+        const after = (a: Registration, b: Registration) => dependsTransitively(a, b, estate.resources);
+        assert.ok(after(i2, i1) && after(i3, i2), "node 2 after node 1, node 3 after node 2");
+        assert.ok(!after(i1, i2) && !after(i2, i3));
+    });
+
+    it("sends node 1 the etcd-s3 settings and credentials the reset reads from its files", () => {
+        const files = payloadFiles(String(unwrap(cmd(`${names[0]}-k3s`).inputs.stdin)));
+        assert.match(files["config.yaml"], /^etcd-s3: true$/m);
+        assert.match(files["config.yaml"], /^etcd-s3-folder: etcd-snapshots$/m);
+        assert.match(files["etcd-s3-credentials.yaml"], /etcd-s3-secret-key: /);
+    });
+});
+
+describe("the policy pack over this configuration", () => {
+    it("passes every policy, the k3s ones and stack-k3s-identical-server-config included", async () => {
+        const report = await evaluate(estate.resources);
+        assert.deepEqual(report.mandatory, []);
+        assert.deepEqual(report.violations, []);
+    });
+});
