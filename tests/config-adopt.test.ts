@@ -2,31 +2,13 @@
 // actually creates; one message per bad value, naming the key, what was wrong and what is expected.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "../config";
-import { offlineConfig } from "../offline/stack";
+import { load, rejects as rejectsWith } from "./support/config";
 
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
 const record = "372e67954025e0ba6aaa6d586b9e0b59";
 
-function load(overrides: Record<string, unknown>) {
-    const { config, secretKeys } = offlineConfig(overrides);
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    return loadConfig();
-}
-
 function rejects(adopt: unknown, key: string, expected: RegExp, more: Record<string, unknown> = {}) {
-    let found: string[] = [];
-    try {
-        load({ "honeydue:adopt": adopt, ...more });
-        assert.fail("expected the configuration to be rejected");
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        found = e.problems;
-    }
-    assert.equal(found.length, 1, `expected one problem, got:\n${found.join("\n")}`);
-    assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
-    assert.match(found[0], expected);
+    rejectsWith({ "honeydue:adopt": adopt, ...more }, key, expected);
 }
 
 describe("adoption configuration", () => {
@@ -55,6 +37,12 @@ describe("adoption configuration", () => {
 
     it("rejects a key it does not adopt, listing what it does", () =>
         rejects({ loadBalancer: "5" }, "honeydue:adopt", /loadBalancer is not something this program adopts; expected only sshKey, placementGroup, network, subnet, firewall, servers, dnsRecords, zoneSettings, k3s/));
+    it("rejects adopting a running k3s without its token", () =>
+        rejects({ k3s: true }, "honeydue:adopt", /k3s is true but honeydue:k3sToken is not set; expected the running cluster's token/));
+    it("adopts a running k3s with its token", () => {
+        const c = load({ "honeydue:adopt": { k3s: true }, "honeydue:k3sToken": "runningClusterToken0123" }, ["honeydue:k3sToken"]);
+        assert.equal(c.adopt.k3s, true);
+    });
     it("rejects a server id that is not a Hetzner id", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-1": "ubuntu-8gb-nbg1-1" } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ubuntu-8gb-nbg1-1)", /expected a Hetzner id \(digits\)/));
     it("takes an id stored as a number (`pulumi config set --path` stores digits as one)", () => {

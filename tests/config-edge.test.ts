@@ -2,29 +2,7 @@
 // what is expected. loadConfig reads only configuration, so many cases share this process.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "../config";
-import { offlineConfig } from "../offline/stack";
-
-function load(overrides: Record<string, unknown>) {
-    const { config, secretKeys } = offlineConfig(overrides);
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    return loadConfig();
-}
-
-function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
-    let found: string[] = [];
-    try {
-        load(overrides);
-        assert.fail("expected the configuration to be rejected");
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        found = e.problems;
-    }
-    assert.equal(found.length, 1, `expected one problem, got:\n${found.join("\n")}`);
-    assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
-    assert.match(found[0], expected);
-}
+import { load, rejects } from "./support/config";
 
 describe("edge configuration", () => {
     it("defaults to flexible, TLS 1.2, the book's three hostnames and every node in rotation", () => {

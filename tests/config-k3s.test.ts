@@ -9,25 +9,7 @@ import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
 import { serverConfigs } from "../infra/k3s/serverConfig";
 import { k3sYamlFixture } from "../offline/mocks-k3s";
 import { offlineConfig } from "../offline/stack";
-
-function load(overrides: Record<string, unknown>) {
-    const { config, secretKeys } = offlineConfig(overrides);
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    return loadConfig();
-}
-
-function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
-    try {
-        load(overrides);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError);
-        assert.equal(e.problems.length, 1, e.problems.join("\n"));
-        assert.ok(e.problems[0].startsWith(key), e.problems[0]);
-        assert.match(e.problems[0], expected);
-        return;
-    }
-    assert.fail("expected the configuration to be rejected");
-}
+import { load, rejects } from "./support/config";
 
 const servers = [1, 2, 3].map((i) => ({ name: `n${i}`, privateIp: `10.0.1.1${i}`, publicIpv4: `203.0.113.1${i}` }));
 

@@ -2,30 +2,9 @@
 // what is expected. loadConfig reads only configuration, so the cases share this process.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "../config";
 import { bytes } from "../config/workloads";
 import { migrationJobName } from "../workloads/migrations";
-import { offlineConfig } from "../offline/stack";
-
-function load(overrides: Record<string, unknown>) {
-    const { config, secretKeys } = offlineConfig(overrides);
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    return loadConfig();
-}
-
-function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
-    try {
-        load(overrides);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        assert.equal(e.problems.length, 1, e.problems.join("\n"));
-        assert.ok(e.problems[0].startsWith(key), `problem should name ${key}: ${e.problems[0]}`);
-        assert.match(e.problems[0], expected);
-        return;
-    }
-    assert.fail("expected the configuration to be rejected");
-}
+import { load, rejects } from "./support/config";
 
 describe("workload configuration", () => {
     it("defaults every app's user and writable paths", () => {

@@ -5,32 +5,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../config";
 import { offlineConfig } from "../offline/stack";
-
-function load(overrides: Record<string, unknown>, secretKeys: string[] = []) {
-    const { config, secretKeys: secrets } = offlineConfig(overrides, secretKeys);
-    pulumi.runtime.setAllConfig(config, secrets);
-    return loadConfig();
-}
-
-/** Loads, expects a ConfigError, and returns its problems. */
-function problems(overrides: Record<string, unknown>, secretKeys: string[] = []): string[] {
-    try {
-        load(overrides, secretKeys);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-        assert.ok(pulumi.RunError.isInstance(e), "a ConfigError must be a RunError (no stack trace)");
-        return e.problems;
-    }
-    assert.fail("expected the configuration to be rejected");
-}
-
-/** Exactly one problem, naming the key and matching the expectation. */
-function rejects(overrides: Record<string, unknown>, key: string, expected: RegExp) {
-    const found = problems(overrides);
-    assert.equal(found.length, 1, `expected one problem, got:\n${found.join("\n")}`);
-    assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
-    assert.match(found[0], expected);
-}
+import { load, problems, rejects } from "./support/config";
 
 const fourNodes = [1, 2, 3, 4].map((i) => ({ name: `ubuntu-8gb-nbg1-${i}`, privateIp: `10.0.1.${10 + i}` }));
 

@@ -2,16 +2,9 @@
 // shows its price before `pulumi up`.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "../config";
+import { ConfigError } from "../config";
 import { estimateCost } from "../infra/cost";
-import { offlineConfig } from "../offline/stack";
-
-function load(overrides: Record<string, unknown> = {}) {
-    const { config, secretKeys } = offlineConfig(overrides);
-    pulumi.runtime.setAllConfig(config, secretKeys);
-    return loadConfig();
-}
+import { load } from "./support/config";
 
 describe("monthly cost", () => {
     it("prices the book's estate within the book's $30-40 a month", () => {
