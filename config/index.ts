@@ -109,6 +109,9 @@ export function loadConfig(): EstateConfig {
         checkWorkloads(c, issue);
         checkCost(c, issue);
         checkAdopt(c, issue);
+        if (c.adopt.k3s && secretRaw.k3sToken === undefined) {
+            issue("adopt", "k3s is true but honeydue:k3sToken is not set; expected the running cluster's token (the passphrase after '::server:' in /var/lib/rancher/k3s/server/token on a node), set with `pulumi config set --secret honeydue:k3sToken`");
+        }
     }
     if (problems.length > 0 || !plain.success || !secrets.success) throw new ConfigError(problems);
 
