@@ -19,6 +19,8 @@ type Plain = z.infer<typeof plainSchema>;
 /** Every `honeydue:` key the program reads, plain and secret. */
 export const plainKeyNames = Object.keys(plainSchema.shape);
 export const secretKeyNames = Object.keys(secretKeys);
+/** Every key's schema, plain and secret: what Pulumi.yaml's declarations are checked against. */
+export const keySchemas: Record<string, z.ZodType> = { ...plainSchema.shape, ...secretKeys };
 type SecretValues = z.infer<typeof secretSchema>;
 
 export type Secrets = { [K in SecretKey]: pulumi.Output<SecretValues[K]> };
