@@ -210,21 +210,7 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
                     if (!verdict.reasons.includes(`Policy only applies to resources of type '${only}'`)) verdict.reasons.push(`Policy only applies to resources of type '${only}'`);
                     continue;
                 }
-                const props = asProps(r.inputs);
-                const provider = providerOf(r, byUrn, (x) => x.inputs);
-                const args: ResourceValidationArgs = {
-                    type: r.type,
-                    props,
-                    urn: r.urn,
-                    name: r.name,
-                    opts: optionsOf(r),
-                    ...(provider ? { provider } : {}),
-                    stackTags,
-                    isType: (cls) => isTypeOf(r.type, cls),
-                    asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
-                    getConfig,
-                    notApplicable,
-                };
+                const args: ResourceValidationArgs = { ...resourceView(r, byUrn, (x) => x.inputs), stackTags, getConfig, notApplicable };
                 // Resource violations always name the resource being validated.
                 const report: ReportViolation = (message) => record(message, r.urn);
                 for (const v of validations) if (await attempt(p.name, () => v(args, report), verdict.reasons, unknown)) applied = true;
@@ -245,25 +231,27 @@ export async function runPolicies(resources: Registration[], opts: PolicyOptions
     return (await evaluate(resources, opts)).violations;
 }
 
+/** What both kinds of policy see of one resource: its properties (inputs, or state for stack policies), options and provider. */
+function resourceView(r: Registration, byUrn: Map<string, Registration>, propsOf: (x: Registration) => Record<string, unknown>) {
+    const props = asProps(propsOf(r));
+    const provider = providerOf(r, byUrn, propsOf);
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        ...(provider ? { provider } : {}),
+        isType: (cls: unknown) => isTypeOf(r.type, cls),
+        // The two argument types spell asType differently; both get the same function.
+        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as never,
+    };
+}
+
 /** Every resource as AnalyzeStack hands it over: outputs as props, parent and dependencies as objects. */
 function stackResources(resources: Registration[], byUrn: Map<string, Registration>): PolicyResource[] {
     const made = new Map<string, PolicyResource>();
-    for (const r of resources) {
-        const props = asProps(stateOf(r));
-        const provider = providerOf(r, byUrn, stateOf);
-        made.set(r.urn, {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: optionsOf(r),
-            ...(provider ? { provider } : {}),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (cls) => isTypeOf(r.type, cls),
-            asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
-        });
-    }
+    for (const r of resources) made.set(r.urn, { ...resourceView(r, byUrn, stateOf), dependencies: [], propertyDependencies: {} });
     const link = (urns: string[]) => urns.map((u) => made.get(u)).filter((x): x is PolicyResource => x !== undefined);
     for (const r of resources) {
         const pr = made.get(r.urn)!;
