@@ -2,7 +2,7 @@
 // estate uses. Values are deterministic (derived from names and inputs), so two runs are identical.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import cloudflareRanges from "./fixtures/cloudflare-ip-ranges.json";
+import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
 import { addCall, addResourceState, calls, resourceState, type MockState } from "./mockRegistry";
 // Each layer adds its own answers.
 import "./mocks-edge";

@@ -1,6 +1,6 @@
-// Cloudflare's published edge ranges (https://www.cloudflare.com/ips/): the default of the policies
-// that allow web traffic from Cloudflare only. The program reads the live list with
+// Cloudflare's published edge ranges (https://www.cloudflare.com/ips/), kept inside the pack so it
+// stands alone when published: the default of the policies that allow web traffic from Cloudflare only. The program reads the live list with
 // `cloudflare.getIpRanges`; the offline mocks answer with this same file, so both agree.
-import published from "../offline/fixtures/cloudflare-ip-ranges.json";
+import published from "./cloudflare-ip-ranges.json";
 
 export const cloudflareRanges: string[] = [...published.ipv4Cidrs, ...published.ipv6Cidrs];

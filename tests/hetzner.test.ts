@@ -2,7 +2,7 @@
 // the placement group and the private network.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import cloudflareRanges from "../offline/fixtures/cloudflare-ip-ranges.json";
+import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
 import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";

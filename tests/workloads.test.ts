@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import cloudflareRanges from "../offline/fixtures/cloudflare-ip-ranges.json";
+import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
 import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";

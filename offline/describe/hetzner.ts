@@ -1,4 +1,4 @@
-import cloudflareRanges from "../fixtures/cloudflare-ip-ranges.json";
+import cloudflareRanges from "../../policy/cloudflare-ip-ranges.json";
 import { describeType, show } from "./index";
 
 const cloudflare = new Set([...cloudflareRanges.ipv4Cidrs, ...cloudflareRanges.ipv6Cidrs]);
