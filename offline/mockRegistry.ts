@@ -1,5 +1,6 @@
 // The tables of offline answers, kept apart from the Mocks object so each layer's file can add
 // its own (`offline/mocks-<layer>.ts`) without an import-order trap.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export type MockState = Record<string, unknown>;
@@ -27,3 +28,6 @@ export function plain(v: unknown): unknown {
     }
     return v;
 }
+
+/** Deterministic hex derived from a name: mock ids and suffixes stay identical run after run. */
+export const mockHash = (s: string) => createHash("sha256").update(s).digest("hex");

@@ -1,9 +1,8 @@
 // What the cloud would answer, offline: ids, addresses and data-source results for each type the
 // estate uses. Values are deterministic (derived from names and inputs), so two runs are identical.
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
-import { addCall, addResourceState, calls, resourceState, type MockState } from "./mockRegistry";
+import { addCall, addResourceState, calls, mockHash, resourceState, type MockState } from "./mockRegistry";
 // Each layer adds its own answers.
 import "./mocks-edge";
 import "./mocks-k3s";
@@ -11,9 +10,8 @@ import "./mocks-workloads";
 
 type Args = pulumi.runtime.MockResourceArgs;
 
-const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 /** hcloud ids are numbers in the SDK; a non-numeric mock id would be tested as NaN. */
-const numericId = (a: Args) => String(parseInt(hash(`${a.type}/${a.name}`).slice(0, 7), 16));
+const numericId = (a: Args) => String(parseInt(mockHash(`${a.type}/${a.name}`).slice(0, 7), 16));
 
 /** Public addresses from the documentation ranges, keyed by the node's private host number. */
 function serverState(a: Args): MockState {

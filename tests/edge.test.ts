@@ -2,10 +2,10 @@
 // node per app hostname, apex included), each record following only its own server, the zone
 // looked up by name, the zone's TLS settings and the `dns` output.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 import type { Registration } from "../offline/capture";
+import { mockZoneId } from "../offline/mocks-edge";
 import { dependsOn, ofType } from "../offline/query";
 import { resourceSections } from "../offline/render";
 import { runEstate, type Estate } from "../offline/run";
@@ -19,7 +19,7 @@ let estate: Estate;
 let records: Registration[];
 let servers: Map<string, Registration>;
 /** What offline/mocks-edge.ts answers for the zone's lookup by name. */
-const zoneId = createHash("sha256").update("zone/myhoneydue.com").digest("hex").slice(0, 32);
+const zoneId = mockZoneId("myhoneydue.com");
 before(async () => {
     estate = await runEstate();
     records = ofType(estate.resources, R);
