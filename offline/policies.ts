@@ -226,11 +226,6 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
     return { verdicts, violations, mandatory: violations.filter((v) => v.enforcementLevel === "mandatory") };
 }
 
-/** The violations of the pack over a captured estate: { policy, enforcementLevel, urn?, message }[]. */
-export async function runPolicies(resources: Registration[], opts: PolicyOptions = {}): Promise<Violation[]> {
-    return (await evaluate(resources, opts)).violations;
-}
-
 /** What both kinds of policy see of one resource: its properties (inputs, or state for stack policies), options and provider. */
 function resourceView(r: Registration, byUrn: Map<string, Registration>, propsOf: (x: Registration) => Record<string, unknown>) {
     const props = asProps(propsOf(r));
