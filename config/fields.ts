@@ -3,16 +3,19 @@
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
 
+/** A config string parsed as JSON; anything else, or a string that is not JSON, as it came. */
+export function parseJson(raw: unknown): unknown {
+    if (typeof raw !== "string") return raw;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw; // left as a string, so the schema reports the type it expected
+    }
+}
+
 /** Pulumi hands every structured value to the program as a JSON string. */
 export function json<T extends z.ZodType>(schema: T) {
-    return z.preprocess((raw) => {
-        if (typeof raw !== "string") return raw;
-        try {
-            return JSON.parse(raw);
-        } catch {
-            return raw; // left as a string, so the schema reports the type it expected
-        }
-    }, schema);
+    return z.preprocess(parseJson, schema);
 }
 
 /** A required string whose every failure, missing included, says the same expected form. */

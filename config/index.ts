@@ -6,6 +6,7 @@ import { adoptKeys, checkAdopt } from "./adopt";
 import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
 import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
+import { parseJson } from "./fields";
 import { checkInfra, infraKeys, networkZones } from "./infra";
 import { providerTokens, secretKeys, type SecretKey } from "./secrets";
 import { checkWorkloads, workloadKeys } from "./workloads";
@@ -50,18 +51,9 @@ function issueText(key: string, issue: z.core.$ZodIssue, raw: unknown, secret: b
         const how = secret ? `pulumi config set --secret ${project}:${key}` : `pulumi config set ${project}:${key} …`;
         return `${project}:${key} is missing: ${issue.message.replace(/^Invalid input: /, "")} (set it with \`${how}\`)`;
     }
-    const value = issue.path.length === 0 ? raw : issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown>)?.[p as PropertyKey], tryJson(raw));
+    const value = issue.path.length === 0 ? raw : issue.path.reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown>)?.[p as PropertyKey], parseJson(raw));
     const given = secret || issue.message.startsWith("got ") ? "" : ` (got ${describe(value)})`;
     return `${project}:${where}${given}: ${issue.message}`;
-}
-
-function tryJson(raw: unknown): unknown {
-    if (typeof raw !== "string") return raw;
-    try {
-        return JSON.parse(raw);
-    } catch {
-        return raw;
-    }
 }
 
 /** Loads and validates the stack's configuration. Throws ConfigError listing every bad value. */
