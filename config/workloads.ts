@@ -106,9 +106,6 @@ export function checkWorkloads(c: Workloads, issue: (key: string, message: strin
         const from = registryOf(c[key].image);
         if (from !== c.registry) issue(key, `image ${c[key].image} comes from ${from}; expected an image from the registry ${c.registry}`);
     }
-    for (const key of ["api", "admin"] as const) {
-        if (c[key].port === undefined || c[key].healthPath === undefined) issue(key, "has no port or healthPath; expected both (it serves HTTP behind Traefik)");
-    }
     for (const key of ["api", "admin", "worker", "migrations"] as const) {
         if (bytes(c[key].memory) > bytes(c[key].memoryLimit)) issue(key, `memory ${c[key].memory} is above memoryLimit ${c[key].memoryLimit}; expected a request at or below the limit`);
     }
