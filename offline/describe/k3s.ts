@@ -40,7 +40,7 @@ describeType("command:remote:Command", (r) => {
         case "drain":
             return [`${f.node}: when its server is replaced or removed, first: cordon, drain and stop k3s on it (skipped when the whole estate goes)`];
         case "membership":
-            return [`${f.node}: when its server is replaced or removed, after the drain: delete its Node object from ${f.from} (k3s drops its etcd member) (skipped when the whole estate goes)`];
+            return [`${f.node}: when its server is replaced or removed, after the drain: delete its Node object from ${f.from}, so k3s drops its etcd member (skipped when the whole estate goes)`];
         case "token":
             return [`read the secure join token from the first server (not logged, stdout secret)`, deleted];
         case "kubeconfig":
