@@ -55,8 +55,12 @@ const secureTokenPath = "/var/lib/rancher/k3s/server/token";
  * pkg/resource/deploy/step_generator.go `calculateDependentReplacements`). For a command that is
  * `triggers` alone: pulumi-command 1.2.1 provider/pkg/provider/common/inputs.go marks only
  * `triggers` replaceOnChanges, and pulumi-go-provider 1.3.0 infer/resource.go `diff` turns a change
- * of that key into a replace; anything else is an update, and an update without `update`/`create`
- * text runs nothing (provider/pkg/provider/remote/commandController.go `Update`). So the server's
+ * of that key (there: the whole value unknown) into a replace; a change of one element is made a
+ * replace by the engine, from the `replaceOnChanges: ["triggers[*]"]` the SDK adds
+ * (@pulumi/command remote/command.js). Anything else is an update, and an update without
+ * `update`/`create` text runs nothing (provider/pkg/provider/remote/commandController.go `Update`).
+ * A delete runs with the state's inputs (`Delete` reads `req.State`): the departing server's
+ * address and script. So the server's
  * own id in `triggers` makes exactly that server's replacement (or removal) delete the step first,
  * and nothing else does.
  */
@@ -116,7 +120,7 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
             : undefined,
     );
 
-    const steps: NodeSteps[] = [];
+    const steps: Omit<NodeSteps, "drain" | "membership">[] = [];
     let secureToken: command.remote.Command | undefined;
     nodes.forEach((node, i) => {
         const role = i === 0 ? "init" : "join";
@@ -155,7 +159,7 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
             { ...remote(node), create: runScript("node-ready", ["--node", node.spec.name, "--version", version], user), stdin: withPayload("node-ready"), triggers: lifeOf(node) },
             on(node, { dependsOn: [install] }),
         );
-        steps.push({ node, role, wait: waits[i], install, ready, halt: halts[i] } as NodeSteps);
+        steps.push({ node, role, wait: waits[i], install, ready, halt: halts[i] });
         if (i === 0) {
             // The secure token (K10<CA hash>::server:<password>) lets joiners verify the cluster CA.
             secureToken = new command.remote.Command(
@@ -178,7 +182,8 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
     // `calculateDependentReplacements` replaces it with that target as well, so the drain would be
     // skipped exactly when it is needed. Both are deletedWith the estate's network instead, which
     // goes only when the whole estate does: then nothing is drained.
-    nodes.forEach((node, i) => {
+    const all = steps.map((step, i): NodeSteps => {
+        const node = step.node;
         const survivor = nodes[survivorOf(i)];
         const estate = { parent, deletedWith: a.estateAnchor, customTimeouts: timeouts };
         // On a surviving server: deleting the Node object makes k3s remove the node's etcd member
@@ -205,8 +210,7 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
             { ...remote(node), delete: runScript("drain-node", ["--node", node.spec.name], user), stdin: withPayload("drain-node"), triggers: lifeOf(node) },
             { ...estate, dependsOn: [steps[i].ready, membership] },
         );
-        steps[i].membership = membership;
-        steps[i].drain = drain;
+        return { ...step, drain, membership };
     });
-    return { steps, secureToken: secureToken! };
+    return { steps: all, secureToken: secureToken! };
 }
