@@ -255,6 +255,28 @@ describe("simulated kubernetes", () => {
         assert.deepEqual(retry.diff.replaces, ['metadata.annotations["pulumi.com/replaceUnready"]']);
     });
 
+    it("a Service's assigned clusterIP is no change; setting another one replaces it (diff.go: .spec.clusterIP)", async () => {
+        const SVC = "kubernetes:core/v1:Service";
+        const svc = { metadata: { name: "redis", namespace: "honeydue" }, spec: { type: "ClusterIP", ports: [{ port: 6379 }] } };
+        const made = await up(kubernetes, urn(SVC, "redis"), svc);
+        assert.match(String((made.outs.spec as { clusterIP: string }).clusterIP), /^10\.43\./);
+        assert.equal((await plan(kubernetes, urn(SVC, "redis"), made.id, made.inputs, made.outs, svc)).diff.changes, false);
+        const pinned = await plan(kubernetes, urn(SVC, "redis"), made.id, made.inputs, made.outs, { ...svc, spec: { ...svc.spec, clusterIP: "10.43.0.99" } });
+        assert.deepEqual(pinned.diff.replaces, ["spec.clusterIP"]);
+    });
+
+    it("an adopted object (written into the cluster file by hand) imports and then shows no change", async () => {
+        const key = "v1/ConfigMap/honeydue/adopted";
+        const live = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "adopted", namespace: "honeydue", uid: "u-1", resourceVersion: "9" }, data: { A: "1" } };
+        writeCloud("kubernetes", { ...cloud("kubernetes"), objects: { ...cloud("kubernetes").objects, [key]: live } });
+        const CM = "kubernetes:core/v1:ConfigMap";
+        const read = await kubernetes.read!("honeydue/adopted", urn(CM, "adopted"), {});
+        const news = { metadata: { name: "adopted", namespace: "honeydue" }, data: { A: "1" } };
+        assert.equal((await plan(kubernetes, urn(CM, "adopted"), read.id!, read.inputs, read.props!, news)).diff.changes, false);
+        const changed = await plan(kubernetes, urn(CM, "adopted"), read.id!, read.inputs, read.props!, { ...news, data: { A: "2" } });
+        assert.deepEqual(changed.diff.replaces, ["data.A"], "ConfigMap data is immutable while enableConfigMapMutable is off");
+    });
+
     it("imports by `namespace/name` with the live object's inputs (no status, uid or resourceVersion)", async () => {
         const read = await kubernetes.read!("honeydue/api", urn(DEP, "api"), {});
         assert.equal(read.id, "honeydue/api");

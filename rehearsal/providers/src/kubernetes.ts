@@ -24,6 +24,8 @@ export const version = "4.34.2";
 export interface Cluster {
     nextUid: number;
     objects: Record<string, Props>;
+    /** key → the inputs the object was last applied with (what Diff compares the new inputs to). */
+    applied: Record<string, Props>;
     /** image → how a Job running it ends (default: Complete). The scenarios' way to fail a migration. */
     jobOutcomes: Record<string, { reason: string; message: string }>;
     /** image → why a Deployment running it never becomes available (default: it rolls out). */
@@ -32,7 +34,7 @@ export interface Cluster {
     upsertExistingObjects: boolean;
 }
 
-export const emptyCluster = (): Cluster => ({ nextUid: 1, objects: {}, jobOutcomes: {}, rolloutFailures: {}, upsertExistingObjects: false });
+export const emptyCluster = (): Cluster => ({ nextUid: 1, objects: {}, applied: {}, jobOutcomes: {}, rolloutFailures: {}, upsertExistingObjects: false });
 
 const clusterScoped = new Set(["Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass", "CustomResourceDefinition", "IngressClass"]);
 const builtIn = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
@@ -97,6 +99,14 @@ const matches = (path: string, forceNew: string) => {
     const p = path.replace(/\[\d+\]/g, "[*]");
     return p === forceNew || p.startsWith(`${forceNew}.`) || p.startsWith(`${forceNew}[`) || forceNew.startsWith(`${p}.`);
 };
+
+/** `live` cut down to the paths `shape` has: what an imported object's live state says about the inputs. */
+function prune(live: unknown, shape: unknown): unknown {
+    if (Array.isArray(live) && Array.isArray(shape)) return live.map((x, i) => (i < shape.length ? prune(x, shape[i]) : x));
+    const object = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+    if (object(live) && object(shape)) return Object.fromEntries(Object.keys(shape as Props).filter((k) => k in (live as Props)).map((k) => [k, prune((live as Props)[k], (shape as Props)[k])]));
+    return live;
+}
 
 /** What the API server and the provider add to an object: not part of the inputs. */
 function inputsOf(live: Props): Props {
@@ -207,14 +217,18 @@ export const provider: sdk.Provider = {
     },
     async diff(id, urn, olds, news) {
         const { apiVersion, kind } = gvk(urn);
-        const before = inputsOf(plain(olds));
         const after = plain<Props>(news);
+        // The old inputs, as pulumi-kubernetes compares them (provider.go Diff: old live state pruned
+        // to the inputs' shape); the @pulumi/pulumi server hands a provider the old outputs only, so
+        // the cluster file keeps the applied inputs, and an imported object is pruned to the new ones.
+        const cluster = peekCloud("kubernetes", emptyCluster);
+        const before = cluster.applied?.[keyOfId(urn, id)] ?? (prune(inputsOf(plain(olds)), after) as Props);
         const paths = differingPaths(before, after);
         const forceNew = forceNewPaths(apiVersion, kind);
         const replaces = paths.filter((p) => forceNew.some((f) => matches(p, f))).map((p) => p.slice(1));
         const m = metaOf(news);
         if (kind === "Job" && m.annotations?.["pulumi.com/replaceUnready"] === "true") {
-            const live = peekCloud("kubernetes", emptyCluster).objects[keyOfId(urn, id)];
+            const live = cluster.objects[keyOfId(urn, id)];
             const complete = ((live?.status as Props)?.conditions as Props[] | undefined)?.some((c) => c.type === "Complete" && c.status === "True");
             if (live && !complete) replaces.push('metadata.annotations["pulumi.com/replaceUnready"]');
         }
@@ -239,6 +253,7 @@ export const provider: sdk.Provider = {
             }
             const settled = settle(c, kind, obj, existing);
             c.objects[key] = settled.live;
+            (c.applied ??= {})[key] = obj;
             return settled;
         });
         const outs = withSecrets(live, inputs);
@@ -261,6 +276,7 @@ export const provider: sdk.Provider = {
             if (!existing) throw new CloudError(`${kind.toLowerCase()}s "${id}" not found`);
             const settled = settle(c, kind, obj, existing);
             c.objects[key] = settled.live;
+            (c.applied ??= {})[key] = obj;
             return settled;
         });
         const outs = withSecrets(live, news);
@@ -273,8 +289,12 @@ export const provider: sdk.Provider = {
         withCloud("kubernetes", emptyCluster, (c) => {
             const key = keyOfId(urn, id);
             delete c.objects[key];
+            delete c.applied?.[key];
             // Deleting a namespace deletes everything in it.
-            if (kind === "Namespace") for (const k of Object.keys(c.objects)) if (k.split("/").slice(-2, -1)[0] === id && !k.includes("/Namespace/")) delete c.objects[k];
+            if (kind === "Namespace") for (const k of Object.keys(c.objects)) if (k.split("/").slice(-2, -1)[0] === id && !k.includes("/Namespace/")) {
+                    delete c.objects[k];
+                    delete c.applied?.[k];
+                }
         });
     },
 };

@@ -105,9 +105,10 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
             const record = peekCloud(o.name, empty).tables[kind.table]?.[key];
             if (!record) return { id: "", props: {}, inputs: {} };
             id = kind.idOf?.(key) ?? key;
-            const kept = pick(old, kind.inputs.filter((k) => !kind.readable.includes(k)));
-            const state = keepSecrets({ ...old, ...record, id }, props ?? {});
-            return { id, props: state, inputs: keepSecrets({ ...kept, ...pick(record, kind.readable) }, props ?? {}) };
+            // Defaults fill what a hand-written cloud record leaves out, as the provider's Read reports them.
+            const kept = { ...kind.defaults, ...pick(old, kind.inputs.filter((k) => !kind.readable.includes(k))) };
+            const state = keepSecrets({ ...kind.defaults, ...old, ...record, id }, props ?? {});
+            return { id, props: state, inputs: keepSecrets({ ...kept, ...pick({ ...kind.defaults, ...record }, kind.readable) }, props ?? {}) };
         },
         async update(id, urn, olds, news) {
             const kind = kindOf(o, urn);
