@@ -113,7 +113,8 @@ describe("simulated hcloud", () => {
         assert.equal(read.inputs.name, "node-1");
         assert.equal(read.inputs.serverType, "cx33");
         for (const k of ["userData", "sshKeys", "publicNets"]) assert.equal(read.inputs[k], undefined, k);
-        assert.equal((await hcloud.read!("424242", urn(T.server, "node-1"), {})).id, "", "an unknown id reads as gone");
+        await assert.rejects(hcloud.read!("424242", urn(T.server, "node-1"), {}), /resource '424242' does not exist/, "importing an unknown id fails");
+        assert.equal((await hcloud.read!("424242", urn(T.server, "node-1"), serverOuts)).id, "", "refreshing a vanished server reads as gone");
     });
 
     it("counts a boot for each change made with the server powered off (placement group, type)", async () => {
@@ -282,7 +283,8 @@ describe("simulated kubernetes", () => {
         assert.equal(read.id, "honeydue/api");
         assert.equal((read.inputs.metadata as Record<string, unknown>).uid, undefined);
         assert.equal(read.inputs.status, undefined);
-        assert.equal((await kubernetes.read!("honeydue/nope", urn(DEP, "x"), {})).id, "");
+        await assert.rejects(kubernetes.read!("honeydue/nope", urn(DEP, "x"), {}), /does not exist/);
+        assert.equal((await kubernetes.read!("honeydue/nope", urn(DEP, "x"), read.props)).id, "", "a refresh of a deleted object reads as gone");
     });
 });
 

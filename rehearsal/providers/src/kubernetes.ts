@@ -17,7 +17,7 @@
 // Ids are `<namespace>/<name>` (cluster-scoped: `<name>`), which is also the import id.
 import type * as sdk from "@pulumi/pulumi/provider";
 import { peekCloud, withCloud } from "./cloud";
-import { CloudError, hasUnknown, isSecret, plain, same, sha, type Props } from "./values";
+import { CloudError, gone, hasUnknown, isSecret, plain, same, sha, type Props } from "./values";
 
 export const version = "4.34.2";
 
@@ -262,7 +262,7 @@ export const provider: sdk.Provider = {
     },
     async read(id, urn, props) {
         const live = peekCloud("kubernetes", emptyCluster).objects[keyOfId(urn, id)];
-        if (!live) return { id: "", props: {}, inputs: {} };
+        if (!live) return gone(id, props);
         const { kind } = gvk(urn);
         const realId = idOf(kind, metaOf(live));
         return { id: realId, props: withSecrets(live, props ?? {}), inputs: withSecrets(inputsOf(live), props ?? {}) };

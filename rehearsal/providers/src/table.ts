@@ -4,7 +4,7 @@
 // on import, and what create/update/delete do to the cloud.
 import type * as provider from "@pulumi/pulumi/provider";
 import { withCloud, peekCloud } from "./cloud";
-import { changedKeys, CloudError, hasUnknown, isSecret, pick, plain, type Props } from "./values";
+import { changedKeys, CloudError, gone, hasUnknown, isSecret, pick, plain, type Props } from "./values";
 
 export interface Cloud {
     nextId: number;
@@ -103,7 +103,7 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
             const old = plain<Props>(props ?? {});
             const key = kind.key?.(id, old) ?? id;
             const record = peekCloud(o.name, empty).tables[kind.table]?.[key];
-            if (!record) return { id: "", props: {}, inputs: {} };
+            if (!record) return gone(id, props);
             id = kind.idOf?.(key) ?? key;
             // Defaults fill what a hand-written cloud record leaves out, as the provider's Read reports them.
             const kept = { ...kind.defaults, ...pick(old, kind.inputs.filter((k) => !kind.readable.includes(k))) };

@@ -76,5 +76,17 @@ export function changedKeys(olds: Props, news: Props, keys: readonly string[], c
     });
 }
 
+/**
+ * A read of an id the cloud does not hold. On refresh (old state given) the blank id tells the
+ * engine the resource is gone (pulumi/pulumi pkg/resource/deploy/step.go RefreshStep.Apply). On
+ * import there is no way to say so: @pulumi/pulumi's provider server always sends a properties
+ * struct (server.js Server.read: `Struct.fromJavaScript(result.props)`, never nil), so the engine's
+ * ImportStep `read.Outputs == nil` check cannot fire; the read fails with the engine's own words instead.
+ */
+export function gone(id: string, props: Props | undefined): { id: string; props: Props; inputs: Props } {
+    if (!props || Object.keys(props).length === 0) throw new CloudError(`resource '${id}' does not exist`);
+    return { id: "", props: {}, inputs: {} };
+}
+
 /** An error the engine shows as the provider's message (gRPC UNKNOWN with this text). */
 export class CloudError extends Error {}
