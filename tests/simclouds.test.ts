@@ -80,6 +80,11 @@ describe("simulated hcloud", () => {
         assert.equal(serverOuts.ipv4Address, "127.0.1.11");
         assert.match(String(serverOuts.ipv6Address), /^2001:db8:/);
         assert.equal(cloud("hcloud").tables.servers[ids.server].name, "node-1");
+        assert.deepEqual(
+            cloud("hcloud").operations.map((o: { op: string; table: string }) => `${o.op} ${o.table}`),
+            ["create sshKeys", "create networks", "create networkSubnets", "create firewalls", "create servers"],
+            "the cloud logs every change in order",
+        );
     });
 
     it("replaces a server on image, location, userData or sshKeys, updates it on type or labels (ForceNew in resource.go)", async () => {
@@ -251,6 +256,7 @@ describe("simulated kubernetes", () => {
         assert.equal(failed.message, "Resource 'migrate-v1' was created but failed to initialize");
         assert.equal(failed.id, "honeydue/migrate-v1", "the Job exists: the engine records it (ErrorResourceInitFailed)");
         assert.deepEqual(failed.reasons, ["[BackoffLimitExceeded] Job has reached the specified backoff limit"]);
+        assert.deepEqual(cloud("kubernetes").operations.slice(-3), ["create batch/v1/Job/honeydue/migrate-v1", "delete batch/v1/Job/honeydue/migrate-v1", "create batch/v1/Job/honeydue/migrate-v1"]);
         const live = await kubernetes.read!("honeydue/migrate-v1", urn(JOB, "migrate"), {});
         const retry = await plan(kubernetes, urn(JOB, "migrate"), "honeydue/migrate-v1", live.inputs, live.props!, job("migrate:2"));
         assert.deepEqual(retry.diff.replaces, ['metadata.annotations["pulumi.com/replaceUnready"]']);

@@ -30,6 +30,8 @@ export interface Cluster {
     jobOutcomes: Record<string, { reason: string; message: string }>;
     /** image → why a Deployment running it never becomes available (default: it rolls out). */
     rolloutFailures: Record<string, string>;
+    /** Every change the provider made, in order (`<op> <key>`): what a scenario checks besides the engine's events. */
+    operations?: string[];
     /** pulumi-kubernetes's upsertExistingObjects provider option (see README: Configure is not forwarded). */
     upsertExistingObjects: boolean;
 }
@@ -254,6 +256,7 @@ export const provider: sdk.Provider = {
             const settled = settle(c, kind, obj, existing);
             c.objects[key] = settled.live;
             (c.applied ??= {})[key] = obj;
+            (c.operations ??= []).push(`create ${key}`);
             return settled;
         });
         const outs = withSecrets(live, inputs);
@@ -277,6 +280,7 @@ export const provider: sdk.Provider = {
             const settled = settle(c, kind, obj, existing);
             c.objects[key] = settled.live;
             (c.applied ??= {})[key] = obj;
+            (c.operations ??= []).push(`update ${key}`);
             return settled;
         });
         const outs = withSecrets(live, news);
@@ -288,6 +292,7 @@ export const provider: sdk.Provider = {
         const { kind } = gvk(urn);
         withCloud("kubernetes", emptyCluster, (c) => {
             const key = keyOfId(urn, id);
+            if (c.objects[key]) (c.operations ??= []).push(`delete ${key}`);
             delete c.objects[key];
             delete c.applied?.[key];
             // Deleting a namespace deletes everything in it.

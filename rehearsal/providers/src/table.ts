@@ -6,9 +6,18 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { withCloud, peekCloud } from "./cloud";
 import { changedKeys, CloudError, gone, hasUnknown, isSecret, pick, plain, type Props } from "./values";
 
+/** One change the provider made to its cloud, in order: what a scenario checks besides the engine's events. */
+export interface Operation {
+    op: "create" | "update" | "delete";
+    table: string;
+    id: string;
+    name?: string;
+}
+
 export interface Cloud {
     nextId: number;
     tables: Record<string, Record<string, Props>>;
+    operations?: Operation[];
     [extra: string]: unknown;
 }
 
@@ -63,6 +72,10 @@ export interface TableProviderOptions {
     empty?: () => Cloud;
 }
 
+function log(c: Cloud, op: Operation["op"], kind: Kind, id: string, row: Props): void {
+    (c.operations ??= []).push({ op, table: kind.table, id, ...(row.name !== undefined ? { name: String(row.name) } : {}) });
+}
+
 function kindOf(o: TableProviderOptions, urn: string): Kind {
     const type = urn.split("::")[2]?.split("$").pop() ?? "";
     const kind = o.kinds[type];
@@ -95,6 +108,7 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
                 const made = kind.create(c, p, newId(c), urn);
                 table(c, kind.table)[made.id] = made.record;
                 const id = kind.idOf?.(made.id) ?? made.id;
+                log(c, "create", kind, made.id, made.record);
                 return { id, outs: keepSecrets({ ...made.record, id }, inputs) };
             });
         },
@@ -121,6 +135,7 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
                 o.unique?.(c, kind, p, key);
                 const next = kind.update ? kind.update(c, key, plain(olds), p, record) : { ...record, ...pick(p, kind.inputs) };
                 rows[key] = next;
+                log(c, "update", kind, key, next);
                 return { outs: keepSecrets({ ...olds, ...next, id }, news) };
             });
         },
@@ -133,6 +148,7 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
                 if (!record) return; // already gone: deleting is idempotent, as the real providers treat 404
                 kind.beforeDelete?.(c, key, record);
                 delete rows[key];
+                log(c, "delete", kind, key, record);
             });
         },
         async invoke(token, args) {
