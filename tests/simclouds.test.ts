@@ -170,6 +170,12 @@ describe("simulated cloudflare", () => {
             assert.deepEqual([diff.changes, diff.replaces], [true, []], JSON.stringify(change));
         }
         assert.equal((await d({})).changes, false);
+        const uncommented: Record<string, unknown> = { ...args };
+        delete uncommented.comment;
+        const updated = await cloudflare.update!(rec.id, urn(REC, "api-a-node-1"), rec.outs, uncommented);
+        assert.equal(updated.outs.comment, undefined, "an input no longer set is unset in the cloud");
+        assert.equal((await cloudflare.diff!(rec.id, urn(REC, "api-a-node-1"), updated.outs, uncommented)).changes, false);
+        rec = { ...rec, outs: (await cloudflare.update!(rec.id, urn(REC, "api-a-node-1"), updated.outs, args)).outs };
     });
 
     it("imports a record by `<zone_id>/<record_id>` and a setting by `<zone_id>/<setting_id>`", async () => {

@@ -134,9 +134,11 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
                 if (!record) throw new CloudError(`${kind.table} ${id} not found (not_found)`);
                 o.unique?.(c, kind, p, key);
                 const next = kind.update ? kind.update(c, key, plain(olds), p, record) : { ...record, ...pick(p, kind.inputs) };
+                // An input the program no longer sets is unset in the cloud too (unless the provider computes it).
+                for (const k of kind.inputs) if (p[k] === undefined && !kind.computed?.includes(k)) delete next[k];
                 rows[key] = next;
                 log(c, "update", kind, key, next);
-                return { outs: keepSecrets({ ...olds, ...next, id }, news) };
+                return { outs: keepSecrets({ ...next, id }, news) };
             });
         },
         async delete(id, urn, props) {
