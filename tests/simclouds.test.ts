@@ -122,6 +122,21 @@ describe("simulated hcloud", () => {
         assert.equal((await hcloud.read!("424242", urn(T.server, "node-1"), serverOuts)).id, "", "refreshing a vanished server reads as gone");
     });
 
+    it("adopts a hand-written server record: import, then only in-place changes and no boot", async () => {
+        const c = cloud("hcloud");
+        c.tables.servers["77"] = { name: "node-2", serverType: "cx33", image: "ubuntu-24.04", location: "nbg1", ipv4Address: "127.0.1.12", networks: [{ networkId: Number(ids.network), ip: "10.0.1.12" }], labels: {} };
+        writeCloud("hcloud", c);
+        const read = await hcloud.read!("77", urn(T.server, "node-2"), {});
+        // What the engine sends after ignoreChanges (image, userData, sshKeys, publicNets, placementGroupId take the read values).
+        const news: Record<string, unknown> = { ...serverArgs(), name: "node-2", networks: [{ networkId: Number(ids.network), ip: "10.0.1.12" }], labels: { node: "node-2" } };
+        for (const k of ["image", "userData", "sshKeys", "publicNets", "placementGroupId"]) news[k] = read.inputs[k];
+        const { inputs, diff } = await plan(hcloud, urn(T.server, "node-2"), "77", read.inputs, read.props!, news);
+        assert.deepEqual([diff.changes, diff.replaces], [true, []], "labels, firewall and protection change in place");
+        await hcloud.update!("77", urn(T.server, "node-2"), read.props!, inputs);
+        assert.equal(cloud("hcloud").tables.servers["77"].boots, undefined, "no power cycle");
+        assert.equal(cloud("hcloud").tables.servers["77"].ipv4Address, "127.0.1.12");
+    });
+
     it("counts a boot for each change made with the server powered off (placement group, type)", async () => {
         const news = { ...serverArgs(), placementGroupId: 7 };
         await hcloud.update!(ids.server, urn(T.server, "node-1"), serverOuts, news);
@@ -136,6 +151,10 @@ describe("simulated hcloud", () => {
         await assert.rejects(hcloud.delete!(ids.firewall, urn(T.firewall, "f"), {}), /still in use.*resource_in_use/);
         await hcloud.update!(ids.server, urn(T.server, "node-1"), serverOuts, { ...serverArgs(), deleteProtection: false });
         await hcloud.delete!(ids.server, urn(T.server, "node-1"), serverOuts);
+        await assert.rejects(hcloud.delete!(ids.firewall, urn(T.firewall, "f"), {}), /in use by server 77/, "the adopted server uses it too");
+        const adopted = cloud("hcloud").tables.servers["77"];
+        await hcloud.update!("77", urn(T.server, "node-2"), adopted, { ...adopted, deleteProtection: false });
+        await hcloud.delete!("77", urn(T.server, "node-2"), adopted);
         await hcloud.delete!(ids.firewall, urn(T.firewall, "f"), {});
         assert.equal(cloud("hcloud").tables.servers[ids.server], undefined);
     });
