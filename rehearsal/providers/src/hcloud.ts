@@ -97,7 +97,11 @@ const firewall: Kind = {
     },
 };
 
-/** Inputs of a server whose change powers it off (internal/server/resource.go resourceServerUpdate: Poweroff for server_type, public_net, placement_group_id). */
+/**
+ * Inputs of a server whose change powers it off (terraform-provider-hcloud v1.66.1
+ * internal/server/resource.go: resourceServerUpdate's server_type branch, updatePublicNet and
+ * setPlacementGroup each call Server.Poweroff on a running server).
+ */
 export const powerCycling = ["serverType", "publicNets", "placementGroupId"];
 
 const server: Kind = {
