@@ -53,12 +53,18 @@ export class Estate {
         return plugins;
     }
 
-    /** Starts the three test hosts (rehearsal/hosts/up.sh returns once they accept SSH). */
+    /**
+     * Starts the three test hosts named like the stack's nodes (rehearsal/hosts/up.sh returns once
+     * they accept SSH); it writes addresses.json, from which the simulated hcloud gives each server
+     * its host's address.
+     */
     hostsUp(): void {
-        mkdirSync(this.hostsDir, { recursive: true });
-        // The simulated hcloud gives each server the address its name maps to here.
-        writeFileSync(join(this.hostsDir, "addresses.json"), JSON.stringify(Object.fromEntries(this.nodeNames.map((n, i) => [n, HOSTS[i]])), null, 2));
-        execFileSync("bash", [join(this.root, "rehearsal/hosts/up.sh")], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, REHEARSAL_STATE: this.state } });
+        mkdirSync(this.state, { recursive: true });
+        execFileSync("bash", [join(this.root, "rehearsal/hosts/up.sh"), ...this.nodeNames], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, REHEARSAL_STATE: this.state } });
+        const addresses = JSON.parse(readFileSync(join(this.hostsDir, "addresses.json"), "utf8"));
+        this.nodeNames.forEach((n, i) => {
+            if (addresses[n] !== HOSTS[i]) throw new Error(`rehearsal/hosts/up.sh mapped ${n} to ${addresses[n]}, expected ${HOSTS[i]}`);
+        });
     }
 
     hostsDown(): void {
@@ -141,9 +147,9 @@ export class Estate {
                 "-i",
                 join(this.hostsDir, "id_ed25519"),
                 "-o",
-                "StrictHostKeyChecking=no",
+                "StrictHostKeyChecking=yes",
                 "-o",
-                `UserKnownHostsFile=${join(this.hostsDir, "known_hosts.rehearsal")}`,
+                `UserKnownHostsFile=${join(this.hostsDir, "known_hosts")}`,
                 "-o",
                 "BatchMode=yes",
                 "-o",
