@@ -89,12 +89,12 @@ export class Pulumi {
     }
 
     /** `pulumi preview|up|destroy` on the rehearsal stack, with an event log. */
-    async operation(kind: "preview" | "up" | "destroy" | "refresh", extra: string[] = []): Promise<Operation> {
+    async operation(kind: "preview" | "up" | "destroy" | "refresh", extra: string[] = [], configFile = this.configFile): Promise<Operation> {
         const logs = join(this.state, "logs");
         mkdirSync(logs, { recursive: true });
         const name = `${String(++this.count).padStart(2, "0")}-${kind}`;
         const eventLog = join(logs, `${name}.events.jsonl`);
-        const args = [kind, "--stack", this.stack, "--config-file", this.configFile, "--non-interactive", "--event-log", eventLog, ...extra];
+        const args = [kind, "--stack", this.stack, "--config-file", configFile, "--non-interactive", "--event-log", eventLog, ...extra];
         if (kind !== "preview") args.push("--yes", "--skip-preview");
         const run = await this.run(args);
         const log = join(logs, `${name}.log`);

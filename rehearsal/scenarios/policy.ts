@@ -19,7 +19,7 @@ export const policy: Scenario = {
         const doc = parse(readFileSync(broken, "utf8"));
         doc.config["honeydue:serverType"] = "cx43";
         writeFileSync(broken, stringify(doc));
-        const bad = await estate.pulumi.operation("preview", ["--policy-pack", "policy", "--config-file", broken]);
+        const bad = await estate.pulumi.operation("preview", ["--policy-pack", "policy"], broken);
         check.exit(bad, "fail", "preview --policy-pack policy with honeydue:serverType cx43");
         const hit = bad.policies.find((p) => p.policyName === "hetzner-server-type");
         check.that(hit?.enforcementLevel === "mandatory", "hetzner-server-type reports a mandatory violation");
