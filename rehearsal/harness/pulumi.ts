@@ -66,6 +66,9 @@ export class Pulumi {
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+            // --event-log exists only with debug commands on (pkg/cmd/pulumi/operations/preview.go and
+            // up.go: `if env.DebugCommands.Value()`), as the Automation API sets it for its event stream.
+            PULUMI_DEBUG_COMMANDS: "true",
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
             PULUMI_SKIP_CONFIRMATIONS: "true",
             REHEARSAL_STATE: this.state,
@@ -74,10 +77,10 @@ export class Pulumi {
     }
 
     /** Runs `pulumi args…`; stdin (for secrets) never appears on a command line. */
-    run(args: string[], stdin?: string): Promise<Run> {
+    run(args: string[], stdin?: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
         const started = Date.now();
         return new Promise((resolve, reject) => {
-            const child = spawn(join(this.bin, "pulumi"), args, { cwd: this.cwd, env: this.env(), stdio: ["pipe", "pipe", "pipe"] });
+            const child = spawn(join(this.bin, "pulumi"), args, { cwd: this.cwd, env: { ...this.env(), ...extraEnv }, stdio: ["pipe", "pipe", "pipe"] });
             let stdout = "";
             let stderr = "";
             child.stdout.on("data", (d) => (stdout += d));

@@ -5,6 +5,8 @@ import type { Operation, Step } from "./pulumi";
 
 export interface Scenario {
     name: string;
+    /** "cli": the Pulumi CLI alone is enough; "engine" (default): the language host, the command provider, the simulated clouds and the hosts. */
+    needs?: "cli" | "engine";
     /** Runs the scenario; returns the operations whose steps the report line counts. */
     run(estate: Estate, check: Check): Promise<Operation[]>;
 }

@@ -12,9 +12,11 @@ export interface Toolchain {
     commandVersion: string;
     /** Where it came from, for the report. */
     source: string;
+    /** What is missing for the engine scenarios (the CLI alone runs the "cli" ones). */
+    missing: string[];
 }
 
-/** A tool the rehearsal cannot run without; the message says how to supply it. */
+/** No Pulumi CLI at all: nothing can run. */
 export class MissingTool extends Error {}
 
 export function findToolchain(root: string): Toolchain {
@@ -30,17 +32,21 @@ export function findToolchain(root: string): Toolchain {
         source = `rehearsal/tools/build.sh -> ${bin}`;
     }
     const commandPlugin = process.env.REHEARSAL_COMMAND_PLUGIN ?? join(bin, "pulumi-resource-command");
+    if (!existsSync(join(bin, "pulumi"))) throw new MissingTool(`no Pulumi CLI at ${join(bin, "pulumi")} (${source})`);
     const missing = [
-        [join(bin, "pulumi"), "the Pulumi CLI"],
         [join(bin, "pulumi-language-nodejs"), "the Node.js language host"],
         [commandPlugin, `pulumi-resource-command ${commandVersion}`],
-    ].filter(([file]) => !existsSync(file));
-    if (missing.length > 0) {
-        throw new MissingTool(
-            `the rehearsal needs ${missing.map(([file, what]) => `${what} (${file})`).join(", ")}.\n` +
-                `  Point REHEARSAL_PULUMI_BIN at a folder holding pulumi and pulumi-language-nodejs (e.g. ~/.pulumi/bin of the released CLI), ` +
-                `and REHEARSAL_COMMAND_PLUGIN at pulumi-resource-command ${commandVersion}, or see rehearsal/tools/build.sh's report above.`,
-        );
-    }
-    return { bin, commandPlugin, commandVersion, source };
+    ]
+        .filter(([file]) => !existsSync(file))
+        .map(([file, what]) => `${what} (${file})`);
+    return { bin, commandPlugin, commandVersion, source, missing };
+}
+
+/** How to supply what build.sh could not build. */
+export function howToSupply(tools: Toolchain): string {
+    return (
+        `the engine scenarios need ${tools.missing.join(", ")}.\n` +
+        `  Point REHEARSAL_PULUMI_BIN at a folder holding pulumi and pulumi-language-nodejs (e.g. ~/.pulumi/bin of the released CLI), ` +
+        `and REHEARSAL_COMMAND_PLUGIN at pulumi-resource-command ${tools.commandVersion}; rehearsal/tools/build.sh's report above says why it could not build them.`
+    );
 }

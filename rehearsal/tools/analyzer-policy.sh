@@ -2,9 +2,11 @@
 # pulumi-analyzer-policy-nodejs: boots a Node.js CrossGuard policy pack for the Pulumi CLI. Ours,
 # written from what the CLI expects of it; the released CLI ships its own beside its binaries.
 #
-# When the CLI uses it (pulumi/pulumi sdk/go/common/resource/plugin/analyzer_plugin.go,
-# NewPolicyAnalyzer): only when no `nodejs` language plugin is found; otherwise the language host's
-# RunPlugin starts the pack. The CLI then looks up the analyzer plugin "policy-<runtime>", runs it
+# When the CLI uses it: the CLI 3.276.0 itself runs a policy pack folder through the Node.js
+# language host's RunPlugin (pkg/resource/plugin/analyzer_plugin.go NewPolicyAnalyzer ->
+# plugin.go ExecPlugin, "via runtime"), so `--policy-pack policy` needs no launcher there. The
+# SDK's older loader (sdk/go/common/resource/plugin/analyzer_plugin.go, NewPolicyAnalyzer) falls
+# back to this launcher when no `nodejs` language plugin is found. The CLI then looks up the analyzer plugin "policy-<runtime>", runs it
 # with the policy pack folder as working directory and the arguments
 #     <engine address> . [-<option>=<value> ...]      (the runtime options of PulumiPolicy.yaml)
 # and reads the gRPC port from the first line of its stdout (plugin.go, newPlugin). If stderr says
@@ -15,13 +17,20 @@
 # pack folder, so the pack's SDK answers), which starts the analyzer server and prints the port.
 set -euo pipefail
 
-if (($# < 2)); then
-    echo "usage: pulumi-analyzer-policy-nodejs <engine-address> <policy-pack-dir> [-option=value ...]" >&2
+# The CLI also launches an executable given as `--policy-pack <file>` directly, with the engine
+# address as its only argument (pkg/resource/plugin/analyzer_plugin.go, NewPolicyAnalyzer, "binary
+# analyzer plugin"); then the pack folder comes from HONEYDUE_POLICY_PACK.
+if (($# < 1)); then
+    echo "usage: pulumi-analyzer-policy-nodejs <engine-address> [<policy-pack-dir> [-option=value ...]]" >&2
     exit 2
 fi
 engine="$1"
-pack="$2"
-shift 2
+pack="${2:-${HONEYDUE_POLICY_PACK:-}}"
+if [[ -z "$pack" ]]; then
+    echo "pulumi-analyzer-policy-nodejs: no policy pack folder: give it as the second argument or in HONEYDUE_POLICY_PACK" >&2
+    exit 2
+fi
+shift $(($# < 2 ? 1 : 2))
 
 # Runtime options are accepted and ignored: run-policy-pack reads tsconfig.json from the pack folder
 # itself (run-policy-pack/run.ts), which is all `typescript: true` asks for.
