@@ -31,7 +31,7 @@ export GOTOOLCHAIN=local
 hash="$({
     go version
     echo "pulumi $pulumi_version command $command_version"
-    cat "$tools/cli/go.mod" "$tools/cli/go.sum" "$0" "$tools/analyzer-policy.sh"
+    cat "$tools/cli/go.mod" "$tools/cli/go.sum" "$0"
 } | sha256sum | cut -c1-16)"
 cache="${HONEYDUE_TOOLS:-$HOME/.cache/honeydue-tools}/$hash"
 bin="$cache/bin"
@@ -102,7 +102,8 @@ else
     echo "reusing  pulumi-resource-command from $bin" >&2
 fi
 
-# 4. Our launcher for Node.js policy packs (see analyzer-policy.sh for why and when the CLI uses it).
+# 4. Our launcher for Node.js policy packs (see analyzer-policy.sh for why and when the CLI uses
+#    it); copied on every run, so it is not part of the cache key.
 install -m 0755 "$tools/analyzer-policy.sh" "$bin/pulumi-analyzer-policy-nodejs"
 
 node -e '
