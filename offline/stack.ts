@@ -59,6 +59,23 @@ export function offlineConfig(overrides: Record<string, unknown> = {}, extraSecr
         if (v === undefined) delete config[k];
         else config[k] = asConfigString(v);
     }
+    if (assumesNewEstate(config)) config["honeydue:newEstate"] = "true";
     const secretKeys = [...Object.keys(placeholderSecrets), ...extraSecretKeys].filter((k) => k in config);
     return { config, secretKeys };
+}
+
+/**
+ * A fresh clone has no adoption ids, so its plan is of a new estate: offline, `honeydue:newEstate`
+ * is assumed true then (the plan's header says so). Not when any server id is given: a partly
+ * adopted estate must say newEstate itself, as `pulumi up` requires (config/newEstate.ts).
+ */
+export function assumesNewEstate(config: Record<string, string>): boolean {
+    if ("honeydue:newEstate" in config) return false;
+    let servers: unknown;
+    try {
+        servers = (JSON.parse(config["honeydue:adopt"] ?? "{}") as { servers?: unknown })?.servers;
+    } catch {
+        return false; // a broken adopt value is reported by the configuration check
+    }
+    return !servers || typeof servers !== "object" || Object.keys(servers).length === 0;
 }
