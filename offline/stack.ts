@@ -28,6 +28,19 @@ export const placeholderSecrets: Record<string, string> = {
     "honeydue:appSecrets": JSON.stringify({ JWT_SECRET: "PLACEHOLDER-jwt-secret" }),
 };
 
+/**
+ * Placeholders for the optional secrets, so adoption and token rotation can be tried offline
+ * (`npm run plan -- --secret honeydue:k3sToken`); each passes its key's schema.
+ */
+const optionalPlaceholders: Record<string, string> = {
+    "honeydue:k3sToken": "PLACEHOLDERk3sTokenForThePlanOnly",
+};
+
+/** A labelled placeholder for any secret key: the prod stack's, an optional one's, or PLACEHOLDER-<key>. */
+export function placeholderSecret(key: string): string {
+    return placeholderSecrets[key] ?? optionalPlaceholders[key] ?? `PLACEHOLDER-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+}
+
 /** The marker every placeholder secret carries; a test greps for it in plain text. */
 export const SECRET_MARK = "PLACEHOLDER";
 

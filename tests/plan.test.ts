@@ -31,7 +31,7 @@ describe("npm run plan", () => {
         }
         assert.match(stdout, /in tcp 80 from Cloudflare \(22 ranges\)/);
         assert.match(stdout, /in tcp 22 from 198\.51\.100\.7\/32/);
-        assert.match(stdout, /wave 1: .*Firewall honeydue-firewall/);
+        assert.match(stdout, /wave 1: [^]*?Firewall honeydue-firewall[^]*?wave 2:/);
         assert.match(stdout, /wave 3: Server ubuntu-8gb-nbg1-1, Server ubuntu-8gb-nbg1-2, Server ubuntu-8gb-nbg1-3/);
         assert.match(stdout, /Host ubuntu-8gb-nbg1-2 hetzner1/);
     });
