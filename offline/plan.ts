@@ -9,6 +9,7 @@ import { ConfigError } from "../config";
 import { useColour, wantsColour } from "./colour";
 import { estateDoc } from "./diagram";
 import { evaluate } from "./policies";
+import { policyConfigProblems } from "./policyConfig";
 import { orderSection, outputsSection, render, resourceSections, summary, type Section } from "./render";
 import { runEstate, type Estate } from "./run";
 import { assumesNewEstate, offlineConfig, placeholderSecret, root, stackFileConfig } from "./stack";
@@ -92,6 +93,8 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
             throw new UsageError(`--policy-pack-config ${file}: not valid JSON (${(e as Error).message})`);
         }
         if (!policyConfig || typeof policyConfig !== "object" || Array.isArray(policyConfig)) throw new UsageError(`--policy-pack-config ${file}: expected a JSON object of policy name → settings`);
+        const problems = policyConfigProblems(policyConfig);
+        if (problems.length > 0) throw new UsageError(`--policy-pack-config ${file} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     }
     if (values.color && values["no-color"]) throw new UsageError("--color and --no-color: give one");
     return {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { diagram, estateDoc } from "../offline/diagram";
 import { evaluate } from "../offline/policies";
+import { policyConfigProblems } from "../offline/policyConfig";
 import { runEstate, type Estate } from "../offline/run";
 
 let estate: Estate;
@@ -59,6 +60,7 @@ describe("the policy configurations the documents give", () => {
     const root = join(__dirname, "..");
     it("policy/config.prod.json (what npm run preview/up pass) passes the prod stack", async () => {
         const config = JSON.parse(readFileSync(join(root, "policy", "config.prod.json"), "utf8")) as Record<string, unknown>;
+        assert.deepEqual(policyConfigProblems(config), []);
         const report = await evaluate(estate.resources, { config: config as Record<string, any> });
         assert.deepEqual(report.mandatory, []);
     });
@@ -66,6 +68,7 @@ describe("the policy configurations the documents give", () => {
         const readme = readFileSync(join(root, "README.md"), "utf8");
         const example = /For example `policy\/config\.prod\.json`[^]*?```json\n([^]*?)```/.exec(readme);
         assert.ok(example, "the README shows an example policy config");
+        assert.deepEqual(policyConfigProblems(JSON.parse(example[1]) as Record<string, unknown>), []);
         const report = await evaluate(estate.resources, { config: JSON.parse(example[1]) as Record<string, any> });
         assert.deepEqual(report.mandatory.map((v) => v.message ?? v), []);
     });

@@ -41,6 +41,17 @@ describe("plan: usage errors exit 2 before anything runs", () => {
         assert.equal(r.code, 2);
         assert.match(r.err, /not valid JSON/);
     });
+    it("a policy config with an unknown policy, level or setting", async () => {
+        const file = join(mkdtempSync(join(tmpdir(), "plan-")), "typos.json");
+        writeFileSync(file, JSON.stringify({ "hetzner-server-typ": {}, "k8s-probes": "advisorie", "k8s-image-registry": { allowedRegistry: ["docker.io"] }, "cloudflare-ssl-not-off": { enforcementLevel: "strict" } }));
+        const r = await run("--policy-pack-config", file);
+        assert.equal(r.code, 2);
+        assert.match(r.err, /has 4 problem\(s\)/);
+        assert.match(r.err, /hetzner-server-typ is not a policy of the pack \(did you mean hetzner-server-type\?\)/);
+        assert.match(r.err, /k8s-probes: enforcement level "advisorie" is not one \(did you mean advisory\?\)/);
+        assert.match(r.err, /k8s-image-registry\.allowedRegistry is not a setting of k8s-image-registry \(did you mean allowedRegistries\?\)/);
+        assert.match(r.err, /cloudflare-ssl-not-off\.enforcementLevel: got "strict"/);
+    });
     it("a --set without a value, a stray argument, and a secret value on the command line", async () => {
         assert.equal((await run("--set", "serverType")).code, 2);
         assert.equal((await run("plan")).code, 2);
