@@ -167,11 +167,15 @@ const cronFields = [
 /**
  * What is wrong with a five-field cron expression, or undefined when every field is valid: each
  * field a list of `*`, a value or a range `a-b`, each optionally `/step`; months and weekdays may
- * be named (jan, mon). That is the standard syntax of robfig/cron v3, which k3s schedules
+ * be named (jan, mon); or a descriptor (@daily, @every 6h). That is the standard syntax of robfig/cron v3, which k3s schedules
  * snapshots with (k3s-io/k3s pkg/etcd/etcd.go, setSnapshotFunction: `e.cron.AddFunc(...)`, whose
  * error is not checked, so a bad schedule means no snapshots and no message).
  */
 export function cronProblem(expr: string): string | undefined {
+    // robfig/cron's descriptors (parser.go, parseDescriptor): @yearly … @hourly, and @every <Go duration>.
+    if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(expr.trim())) return undefined;
+    if (expr.trim().startsWith("@every ")) return /^@every ((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(expr.trim()) ? undefined : `"${expr.trim()}" is not @every <duration> such as @every 6h`;
+    if (expr.trim().startsWith("@")) return `"${expr.trim()}" is not a descriptor (expected @yearly, @monthly, @weekly, @daily, @hourly or @every <duration>)`;
     const parts = expr.trim().split(/\s+/);
     if (parts.length !== 5) return `has ${parts.length} field(s)`;
     for (const [i, part] of parts.entries()) {

@@ -126,7 +126,7 @@ function checkAdminCidrs(c: Infra, issue: (key: string, message: string) => void
             const [addr, prefix] = parseCidr(v)!;
             const min = adminPrefixMin[addr.kind()];
             if (prefix < min) {
-                issue("adminCidrs", `${v} is broader than /${min}; expected an operator's own address or range (/32 for one IPv4 address), or set honeydue:allowBroadAdminCidrs to true on purpose`);
+                issue("adminCidrs", `${v} is broader than /${min}; expected an operator's own address or range (/${addr.kind() === "ipv4" ? 32 : 128} for one address), or set honeydue:allowBroadAdminCidrs to true on purpose`);
             }
         }
     }

@@ -49,6 +49,9 @@ describe("cron, network, images, hostnames, routes", () => {
         assert.match(cronProblem("*/0 * * * *") ?? "", /minute/);
         assert.match(cronProblem("0 0 * *") ?? "", /has 4 field/);
         assert.equal(cronProblem("0 3 1-15/2 jan,jul mon-fri"), undefined);
+        assert.equal(cronProblem("@daily"), undefined);
+        assert.equal(cronProblem("@every 6h"), undefined);
+        assert.match(cronProblem("@sometimes") ?? "", /not a descriptor/);
     });
     it("refuses a private network outside RFC 1918", () => rejects({ "honeydue:networkCidr": "100.64.0.0/16", "honeydue:subnetCidr": "100.64.1.0/24", "honeydue:nodes": book.map((n) => ({ ...n, privateIp: n.privateIp.replace("10.0.", "100.64.") })) }, "honeydue:networkCidr", /not a private RFC 1918 range/));
     it("refuses a digest that is not 64 hex digits", () => rejects({ "honeydue:redis": { image: "docker.io/library/redis@sha256:abc" } }, "honeydue:redis.image", /expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/));
