@@ -37,7 +37,9 @@ describe("npm run plan", () => {
     });
 
     it("writes no colour codes when piped, even under CI", async () => {
-        const { stdout } = await run(tsx, ["offline/plan.ts"], { cwd: root, env: { ...process.env, CI: "true", NO_COLOR: undefined } });
+        // Build the environment without the colour variables (an undefined value would be passed as "undefined").
+        const env = Object.fromEntries(Object.entries({ ...process.env, CI: "true" }).filter(([k]) => k !== "NO_COLOR" && k !== "FORCE_COLOR"));
+        const { stdout } = await run(tsx, ["offline/plan.ts"], { cwd: root, env });
         assert.ok(!stdout.includes("\u001b["), "no ANSI escape in piped output");
     });
 
