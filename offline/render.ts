@@ -77,9 +77,10 @@ export function resourceSections(estate: Estate, opts: ResourceOptions = {}): Se
         lines: (rs.length ? rs : [layer]).flatMap((r) => {
             const tags = optionTags(r);
             return [
-                `${marker(r)} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}${tags.length ? `  ${pc.magenta(`[${tags.join(", ")}]`)}` : ""}${r.importId ? `  ${pc.yellow(`import ${r.importId}`)}` : ""}`,
+                `${marker(r)} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}${r.importId ? `  ${pc.yellow(`import ${r.importId}`)}` : ""}`,
                 ...(opts.urns ? [indent(6)(`urn ${r.urn}`)] : []),
                 ...describe(r, estate.resources).map(indent(6)),
+                ...(tags.length ? [indent(6)(pc.magenta(`options: ${tags.join(", ")}`))] : []),
             ];
         }),
     }));
@@ -113,7 +114,8 @@ export function wrap(line: string, max = width): string[] {
     let current = indentation;
     for (const word of line.slice(indentation.length).split(" ")) {
         const candidate = current.trim() === "" ? `${current}${word}` : `${current} ${word}`;
-        if (visible(candidate) <= max || current.trim() === "") {
+        // A word too long for any line stays on this one and is cut below.
+        if (visible(candidate) <= max || current.trim() === "" || visible(`${hang}${word}`) > max) {
             current = candidate;
             continue;
         }

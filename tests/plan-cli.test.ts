@@ -120,7 +120,11 @@ describe("plan: one full run", () => {
     });
 
     it("shows protect and delete-before-replace, and URNs on request", () => {
-        assert.match(r.out, /Server +ubuntu-8gb-nbg1-2 +\[protect, delete before replace\]\n +urn urn:pulumi:prod::honeydue::honeydue:infra:Nodes\$hcloud:index\/server:Server::ubuntu-8gb-nbg1-2\n/);
+        const server = /\+ hcloud Server +ubuntu-8gb-nbg1-2\n([^]*?)\n {2}[+=] /.exec(r.out)?.[1] ?? assert.fail("no server ubuntu-8gb-nbg1-2 in the plan");
+        assert.match(server, /^ {8}urn urn:pulumi:prod::honeydue::honeydue:infra:Nodes\$hcloud:index\/server:Server::ubuntu-8gb-nbg1-2$/m);
+        assert.match(server, /^ {8}options: protect, delete before replace$/m);
+        const pvc = /PersistentVolumeClaim +honeydue-redis-data\n([^]*?)\n {2}[+=] /.exec(r.out)?.[1] ?? assert.fail("no Redis PVC in the plan");
+        assert.match(pvc, /^ {8}options: protect$/m);
     });
 
     it("takes a placeholder for a secret key the stack does not set (a token rotation, offline)", () => {
