@@ -14,7 +14,7 @@
 #   cluster.sh reimage HOST      a rebuilt server of the same name: power-off, then a fresh disk
 #                                (the host's /etc, /var/lib and /usr/local changes are dropped)
 # Before reading, each host's systemd is brought up to date (a k3s unit in auto-restart retries).
-# shellcheck source=hosts.lib.sh
+# shellcheck source-path=SCRIPTDIR source=hosts.lib.sh
 . "$(dirname "$0")/hosts.lib.sh"
 
 C="$HOSTS_DIR/cluster"

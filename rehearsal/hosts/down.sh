@@ -2,7 +2,7 @@
 # Stops the test hosts and removes their state ($REHEARSAL_STATE/hosts). Idempotent: with
 # nothing running it only makes sure nothing is left. Stops only the processes of the hosts'
 # own namespaces (found through each sshd's pid file), by pid.
-# shellcheck source=hosts.lib.sh
+# shellcheck source-path=SCRIPTDIR source=hosts.lib.sh
 . "$(dirname "$0")/hosts.lib.sh"
 
 [ -d "$HOSTS_DIR" ] || exit 0

@@ -84,6 +84,9 @@ CONF
 start_host() {
     local name="$1" addr="$2" d="$HOSTS_DIR/$1" kv binds="" deadline
     prepare_host "$name" "$addr"
+    if (exec 3<>"/dev/tcp/$addr/22") 2>/dev/null; then
+        hosts_die "something already listens on $addr:22 (a machine-wide sshd on 0.0.0.0:22?); the test hosts need that port on their own addresses"
+    fi
     for kv in "${SYSCTLS[@]}"; do binds+="mount --bind '$d/sysctl/${kv%=*}' '/proc/sys/${kv%=*}'; "; done
     rm -f "$d/sshd.pid"
     unshare --mount --uts --propagation private -- /bin/bash -c "

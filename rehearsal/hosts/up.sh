@@ -2,7 +2,7 @@
 # Starts the three SSH test hosts and their shared fake k3s cluster (rehearsal/hosts/README.md).
 #   REHEARSAL_STATE=DIR rehearsal/hosts/up.sh [NAME1 NAME2 NAME3]
 # Starts from nothing: hosts that run are stopped and their state removed first.
-# shellcheck source=hosts.lib.sh
+# shellcheck source-path=SCRIPTDIR source=hosts.lib.sh
 . "$(dirname "$0")/hosts.lib.sh"
 
 names=("$@")
