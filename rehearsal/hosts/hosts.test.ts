@@ -228,6 +228,46 @@ describe("a departed server and its name", () => {
     });
 });
 
+describe("day 2 with the real node scripts", () => {
+    it("restores etcd from a snapshot on node 1, then the others rejoin the restored cluster", () => {
+        const saved = ssh(0, "k3s etcd-snapshot save");
+        ok(saved);
+        const snapshot = /Snapshot (\S+) saved/.exec(saved.stdout)?.[1] ?? "";
+        assert.match(snapshot, new RegExp(`^on-demand-${names[0]}-\\d+$`));
+        const old = status().members;
+        ok(script(0, "k3s-server", [...initArgs, "--restore", snapshot], initFiles()));
+        let s = status();
+        assert.deepEqual(s.members.map((m) => m.node), [names[0]], "node 1 is the only member after the reset");
+        assert.ok(!old.some((m) => m.name === s.members[0].name), "under a new member name");
+        for (const i of [1, 2]) {
+            ok(script(i, "k3s-server", [...joinArgs(i), "--rejoin-restored", snapshot], joinFiles(i)));
+            ok(ready(i));
+        }
+        s = status();
+        assert.deepEqual(s.members.map((m) => [m.node, m.learner]).sort(), names.map((n) => [n, false]));
+        assert.ok(s.nodes.every((n) => n.ready), JSON.stringify(s.nodes));
+        assert.ok(events().some((e) => e.event === "cluster-reset" && e.fields.restore === snapshot && e.host === names[0]));
+        assert.equal(ssh(1, `test -d /var/lib/rancher/k3s/server/db-before-restore-${snapshot}/etcd`).code, 0, "the old etcd data kept aside");
+    });
+
+    it("rotates the cluster token on node 1; the others restart with the new secure token", () => {
+        const next = "rehearsalRotatedToken9876543210zyxwvuZYXWVU";
+        const before = status().hosts;
+        const r = script(0, "k3s-server", initArgs, { ...initFiles(), token: `${next}\n` });
+        ok(r);
+        assert.match(r.stdout, /rotating it/);
+        secureToken = ssh(0, "cat /var/lib/rancher/k3s/server/token").stdout.trim();
+        assert.match(secureToken, new RegExp(`::server:${next}$`));
+        for (const i of [1, 2]) {
+            ok(script(i, "k3s-server", joinArgs(i), joinFiles(i)));
+            ok(ready(i));
+        }
+        const after = status().hosts;
+        for (const n of names) assert.equal(after[n].restarts, before[n].restarts + 1, `${n} restarted once`);
+        assert.ok(!readFileSync(join(hostsDir, "cluster", "events.log"), "utf8").includes(next), "no token in the events");
+    });
+});
+
 describe("down.sh", () => {
     it("stops every host process and leaves no state; a second run is a no-op", () => {
         const pids = names.map((n) => readFileSync(join(hostsDir, n, "sshd.pid"), "utf8").trim());
