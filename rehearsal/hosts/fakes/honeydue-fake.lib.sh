@@ -89,7 +89,10 @@ cfg_token() {
         [ -f "$file" ] && tr -d '\n' <"$file"
         return 0
     fi
-    cfg_get token
+    file="$(cfg_get token)"
+    # The installer keeps K3S_TOKEN in the unit's environment file (a hand-built server).
+    [ -n "$file" ] || file="$(sed -n 's/^K3S_TOKEN=//p' "$UNIT.env" 2>/dev/null | tail -n 1)"
+    printf '%s' "$file"
 }
 passphrase_of() { local t="$1"; [[ "$t" == K10*::*:* ]] && printf '%s' "${t##*:}" || printf '%s' "$t"; }
 
