@@ -4,7 +4,7 @@
 // `npm test` (run: node --import tsx --test rehearsal/hosts/hosts.test.ts).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -105,6 +105,14 @@ after(() => {
 });
 
 describe("the test hosts", () => {
+    it("are shell that passes shellcheck (kept out of npm test: about 1.5 s of CPU)", () => {
+        const files = [...readdirSync(here).filter((f) => f.endsWith(".sh")), ...readdirSync(join(here, "fakes")).map((f) => join("fakes", f))];
+        assert.ok(files.length >= 10, files.join(" "));
+        const r = spawnSync("shellcheck", ["-x", "--severity=style", ...files], { cwd: here, encoding: "utf8" });
+        assert.ok(!r.error, "shellcheck is not installed (apt-get install shellcheck; .ci/run does it)");
+        assert.equal(r.status, 0, r.stdout);
+    });
+
     it("publish their addresses, host keys and the client key", () => {
         assert.deepEqual(JSON.parse(readFileSync(join(hostsDir, "addresses.json"), "utf8")), Object.fromEntries(names.map((n, i) => [n, addresses[i]])));
         for (const a of addresses) assert.match(readFileSync(join(hostsDir, `${a}.hostkey.pub`), "utf8"), /^ssh-ed25519 /);
