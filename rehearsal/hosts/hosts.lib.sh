@@ -52,7 +52,8 @@ prepare_host() {
     mkdir -p "$d/home" "$d"/root/{etc/rancher,etc/systemd/system,etc/ssh/sshd_config.d,var/lib/rancher,usr/local/bin,usr/local/sbin} "$d"/work/{etc,varlib,usrlocal} "$d/sysctl"
     for f in systemctl curl cloud-init journalctl; do install -m 0755 "$HOSTS_HERE/fakes/$f" "$d/root/usr/local/sbin/$f"; done
     for f in honeydue-fake.lib.sh honeydue-k3s honeydue-k3s-install.sh; do install -m 0644 "$HOSTS_HERE/fakes/$f" "$d/root/usr/local/sbin/$f"; done
-    printf 'HONEYDUE_HOST=%s\nHONEYDUE_ADDRESS=%s\nHONEYDUE_CLUSTER=%s\n' "$name" "$addr" "$HOSTS_DIR/cluster" >"$d/root/usr/local/sbin/honeydue-host.env"
+    printf 'HONEYDUE_HOST=%s\nHONEYDUE_ADDRESS=%s\nHONEYDUE_CLUSTER=%s\nHONEYDUE_USER_DATA=%s\nHONEYDUE_YAML=%s\n' "$name" "$addr" "$HOSTS_DIR/cluster" \
+        "$d/user-data" "$(realpath -m "$HOSTS_HERE/../../node_modules/yaml")" >"$d/root/usr/local/sbin/honeydue-host.env"
     for kv in "${SYSCTLS[@]}"; do
         mkdir -p "$d/sysctl/${kv%%/*}"
         echo "${kv#*=}" >"$d/sysctl/${kv%=*}"

@@ -4,11 +4,12 @@
 // `npm test` (run: node --import tsx --test rehearsal/hosts/hosts.test.ts).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { EstateConfig } from "../../config";
+import { cloudInit } from "../../infra/hetzner/cloudInit";
 import { runScript, withPayload, type ScriptName } from "../../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../../infra/k3s/serverConfig";
 
@@ -137,12 +138,17 @@ describe("the test hosts", () => {
 });
 
 describe("a 3-node bootstrap with the real node scripts", () => {
-    it("waits for cloud-init on each host", () => {
+    it("waits for cloud-init on each host, which applies the server's user data there only", () => {
+        const machine = readdirSync("/etc/ssh/sshd_config.d");
         for (const [i, n] of names.entries()) {
+            // What the simulated cloud does when it creates the server.
+            writeFileSync(join(hostsDir, n, "user-data"), cloudInit());
             const r = script(i, "wait-for-node", ["--node", n]);
             ok(r);
             assert.match(r.stdout, new RegExp(`${n}: cloud-init done`));
+            assert.match(ssh(i, "sshd -T").stdout, /^passwordauthentication no$/m, "the hardening drop-in is in effect on the host");
         }
+        assert.deepEqual(readdirSync("/etc/ssh/sshd_config.d"), machine, "this machine's sshd configuration is untouched");
     });
 
     it("starts the cluster on node 1 (cluster-init), which /ping and the secure token then show", () => {
