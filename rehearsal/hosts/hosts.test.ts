@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { EstateConfig } from "../../config";
-import { cloudInit } from "../../infra/hetzner/cloudInit";
+import { cloudInit, sshdExpected } from "../../infra/hetzner/cloudInit";
 import { runScript, withPayload, type ScriptName } from "../../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../../infra/k3s/serverConfig";
 
@@ -67,7 +67,7 @@ function ssh(i: number, command: string, input?: string): Run {
 // Short waits for the test; the scripts' defaults are minutes.
 const waits = "READY_TIMEOUT=20 NODE_READY_TIMEOUT=20 POLL_INTERVAL=0.2 PEER_PROBE_TIMEOUT=1";
 const script = (i: number, name: ScriptName, args: string[], files: Record<string, string> = {}, extraEnv = "") =>
-    ssh(i, `${waits} ${extraEnv} ${runScript(args, "root")}`, withPayload(name, files));
+    ssh(i, `${waits} ${extraEnv} ${runScript(name, args, "root")}`, withPayload(name, files));
 
 const initFiles = () => ({
     "config.yaml": renderServerConfig(rendered.configs[0]),
@@ -143,9 +143,10 @@ describe("a 3-node bootstrap with the real node scripts", () => {
         for (const [i, n] of names.entries()) {
             // What the simulated cloud does when it creates the server.
             writeFileSync(join(hostsDir, n, "user-data"), cloudInit());
-            const r = script(i, "wait-for-node", ["--node", n]);
+            const r = script(i, "wait-for-node", ["--node", n, ...sshdExpected.flatMap((kv) => ["--sshd", kv])]);
             ok(r);
             assert.match(r.stdout, new RegExp(`${n}: cloud-init done`));
+            assert.match(r.stdout, /sshd hardening in effect/);
             assert.match(ssh(i, "sshd -T").stdout, /^passwordauthentication no$/m, "the hardening drop-in is in effect on the host");
         }
         assert.deepEqual(readdirSync("/etc/ssh/sshd_config.d"), machine, "this machine's sshd configuration is untouched");
@@ -221,16 +222,15 @@ describe("a departed server and its name", () => {
         assert.match(journal(2), /ETCD join failed: duplicate node name found, please use a unique name for this node/);
     });
 
-    it("drains and deletes the node from a surviving server, which removes its member; the rebuilt server then joins", () => {
-        const r = script(0, "drain-node", ["--node", names[2]], {}, "DRAIN_TIMEOUT=30");
-        ok(r);
-        assert.match(r.stdout, /drained and removed from the cluster/);
-        const own = events().filter((e) => e.fields.node === names[2]);
-        const at = (name: string) => own.findIndex((e) => e.event === name && e.host === names[0]);
-        assert.ok(at("drain") >= 0 && at("drain") < at("remove-member") && at("remove-member") < at("delete-node"), JSON.stringify(own));
-        const removed = own[at("remove-member")].fields.member;
-        // k3s on node 3 kept restarting (Restart=always); with the stale member gone its next start
-        // joins, as a new member, and registers the Node again.
+    it("lets it join once the stale Node is deleted from a surviving server, which removes its member", () => {
+        const gone = script(2, "drain-node", ["--node", names[2]]);
+        ok(gone);
+        assert.match(gone.stdout, /not running here; nothing to drain/, "a rebuilt server's k3s is down: nothing to drain");
+        ok(script(0, "remove-node", ["--node", names[2], "--from", names[0]], {}, "REMOVE_TIMEOUT=30"));
+        const removed = events().find((e) => e.event === "remove-member" && e.fields.node === names[2] && e.host === names[0])?.fields.member;
+        assert.ok(removed, "node 1 removed node 3's stale member");
+        // k3s on node 3 kept restarting (Restart=always); with the stale member gone it joins, as a
+        // new member, and registers the Node again.
         ok(script(2, "k3s-server", joinArgs(2), joinFiles(2)));
         ok(ready(2));
         const s = status();
@@ -239,6 +239,23 @@ describe("a departed server and its name", () => {
         assert.ok(s.nodes.every((n) => n.ready && !n.cordoned), JSON.stringify(s.nodes));
         assert.equal(s.hosts[names[0]].restarts, 0, "node 1 never restarted");
         assert.equal(s.hosts[names[1]].restarts, 0, "node 2 never restarted");
+    });
+
+    it("drains a leaving node and stops its k3s on it, then deletes its Node from a surviving server", () => {
+        const drained = script(2, "drain-node", ["--node", names[2]], {}, "DRAIN_TIMEOUT=30");
+        ok(drained);
+        assert.match(drained.stdout, /drained and k3s stopped/);
+        ok(script(0, "remove-node", ["--node", names[2], "--from", names[0]], {}, "REMOVE_TIMEOUT=30"));
+        const since = events().findIndex((e) => e.event === "drain" && e.fields.node === names[2]);
+        const order = events()
+            .slice(since)
+            .filter((e) => (e.fields.node === names[2] && ["drain", "stop", "remove-member", "delete-node"].includes(e.event)))
+            .map((e) => `${e.event}@${e.host}`);
+        assert.deepEqual(order, [`drain@${names[2]}`, `stop@${names[2]}`, `remove-member@${names[0]}`, `delete-node@${names[0]}`]);
+        const s = status();
+        assert.deepEqual(s.members.map((m) => m.node).sort(), names.slice(0, 2));
+        assert.deepEqual(s.nodes.map((n) => n.name), names.slice(0, 2));
+        assert.equal(s.hosts[names[2]].k3s, "inactive");
     });
 });
 
@@ -249,6 +266,8 @@ describe("day 2 with the real node scripts", () => {
         const snapshot = /Snapshot (\S+) saved/.exec(saved.stdout)?.[1] ?? "";
         assert.match(snapshot, new RegExp(`^on-demand-${names[0]}-\\d+$`));
         const old = status().members;
+        for (const i of [1, 2]) ok(script(i, "halt-for-restore", ["--node", names[i], "--snapshot", snapshot]));
+        assert.equal(status().hosts[names[1]].k3s, "inactive", "no server keeps the old cluster running");
         ok(script(0, "k3s-server", [...initArgs, "--restore", snapshot], initFiles()));
         let s = status();
         assert.deepEqual(s.members.map((m) => m.node), [names[0]], "node 1 is the only member after the reset");
