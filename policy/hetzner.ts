@@ -89,8 +89,14 @@ export const closedPortsDefaults = { closedPorts: ["22", "6443", "2379-2380", "1
 type Family = "ipv4" | "ipv6";
 const familyBits: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 
+const parsed = new Map<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined>();
 /** A source as ipaddr.js parses it: a CIDR, or a bare address as its /32 or /128. Undefined when it does not parse. */
 function parseSource(source: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
+    if (!parsed.has(source)) parsed.set(source, parseFresh(source));
+    return parsed.get(source);
+}
+
+function parseFresh(source: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
     const s = source.trim();
     try {
         const [addr, bits] = ipaddr.parseCIDR(s.includes("/") ? s : `${s}/${s.includes(":") ? 128 : 32}`);

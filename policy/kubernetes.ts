@@ -3,9 +3,8 @@
 // (Traefik excepted by name), secrets only through Secret references, Redis on a pinned PVC.
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
-import { parse } from "yaml";
 import { idOf, k8sName, list, listed, named, schemaOf, settings, showId, traefikIds, type Metadata, type ObjectId } from "./lib";
-import { chartImage, containersOf, forHelmCharts, forPods, forWorkloads, type Container, type EnvVar, type PodSpec, type Workload } from "./workloads";
+import { chartImage, containersOf, forHelmCharts, forPods, forWorkloads, valuesOf, type Container, type EnvVar, type PodSpec, type Workload } from "./workloads";
 
 /** Kinds that live outside namespaces. */
 const clusterScoped = new Set([
@@ -300,19 +299,11 @@ export const traefikApiClosed: ResourceValidationPolicy = {
                 if (insecureApi.test(String(a).trim())) report(`container ${c.name} of ${name} passes ${a}, which serves Traefik's API and dashboard without authentication; remove it`);
             }
         }
-        const values = w.kind === "HelmChart" ? valuesOf(w) : undefined;
+        const values = w.kind === "HelmChart" ? valuesOf(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) : undefined;
         if (values?.ingressRoute?.dashboard?.enabled === true) report(`${name} enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values`);
         if (values?.api?.insecure === true) report(`${name} sets api.insecure: true; remove it`);
     }),
 };
-/** The chart values behind a HelmChart workload (parsed again: chartWorkload keeps only the pod). */
-function valuesOf(w: Workload): Record<string, any> | undefined {
-    try {
-        return parse(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) as Record<string, any>;
-    } catch {
-        return undefined;
-    }
-}
 
 /** Names that hold secrets: passwords, secrets, tokens, keys (not key ids), connection strings. */
 const secretName = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|DATABASE_URL|(^|_)DSN$|(^|_)[A-Z0-9]*KEY$/;

@@ -108,6 +108,19 @@ function* plainStrings(props: object, value: unknown, at: Path): Generator<[Path
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) yield* plainStrings(props, v, [...at, k]);
 }
 
+const matchers = new WeakMap<Needle[], { re: RegExp; byText: Map<string, Needle[]> }>();
+/** One regular expression for all needles (longest first), so each string is scanned once. */
+function matcher(found: Needle[]): { re: RegExp; byText: Map<string, Needle[]> } {
+    const cached = matchers.get(found);
+    if (cached) return cached;
+    const byText = new Map<string, Needle[]>();
+    for (const n of found) byText.set(n.text, [...(byText.get(n.text) ?? []), n]);
+    const texts = [...byText.keys()].sort((a, b) => b.length - a.length);
+    const made = { re: new RegExp(texts.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g"), byText };
+    matchers.set(found, made);
+    return made;
+}
+
 const showPath = (p: Path) => p.map((x) => (typeof x === "number" ? `[${x}]` : `.${x}`)).join("").replace(/^\./, "");
 
 /** Reports each needle found in a plain property of `props` (read through the unknown-checking proxy, so unknowns are skipped). */
@@ -117,10 +130,12 @@ function search(props: object, found: Needle[], where: string, report: (message:
         return;
     }
     const seen = new Set<string>();
+    const { re, byText } = matcher(found);
     for (const [path, text] of plainStrings(props, (props as { __getSpecialProxyTarget?: object }).__getSpecialProxyTarget ?? props, [])) {
-        for (const n of found) {
-            const key = `${showPath(path)} ${n.what}`;
-            if (!seen.has(key) && text.includes(n.text)) {
+        for (const m of text.matchAll(re)) {
+            for (const n of byText.get(m[0]) ?? []) {
+                const key = `${showPath(path)} ${n.what}`;
+                if (seen.has(key)) continue;
                 seen.add(key);
                 report(`${where}: ${showPath(path)} holds ${n.what} in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`);
             }

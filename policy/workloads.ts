@@ -96,15 +96,26 @@ export interface HelmChart {
     spec?: { chart?: string; version?: string; repo?: string; chartContent?: string; valuesContent?: string; set?: Record<string, unknown> };
 }
 
+const parsedValues = new Map<string, Record<string, any> | undefined>();
+/** A chart's values, parsed once per text (policies only read them); undefined when the YAML is invalid. */
+export function valuesOf(text: string): Record<string, any> | undefined {
+    if (!parsedValues.has(text)) {
+        try {
+            parsedValues.set(text, (parse(text) as Record<string, any>) ?? {});
+        } catch {
+            parsedValues.set(text, undefined);
+        }
+    }
+    return parsedValues.get(text);
+}
+
 /** A validation of k3s helm-controller HelmCharts (a custom resource: no SDK class, so the type is compared). */
 export function forHelmCharts(check: (chart: HelmChart, values: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation {
     return (args, report) => {
         if (args.type !== helmChartType) args.notApplicable(`Policy only applies to resources of type '${helmChartType}'`);
         const chart = args.props as HelmChart;
-        let values: Record<string, any> = {};
-        try {
-            values = (parse(chart.spec?.valuesContent ?? "") as Record<string, any>) ?? {};
-        } catch {
+        const values = valuesOf(chart.spec?.valuesContent ?? "");
+        if (values === undefined) {
             report("spec.valuesContent is not valid YAML; render it with yaml's stringify from one values object");
             return;
         }
