@@ -42,7 +42,8 @@ export interface Violation {
     message: string;
 }
 
-export type Status = "passed" | "violated" | "not applicable" | "disabled";
+/** "advisory": violated, but the policy is advisory (a warning; `pulumi up` goes on). */
+export type Status = "passed" | "violated" | "advisory" | "not applicable" | "disabled";
 
 export interface Verdict {
     policy: string;
@@ -262,7 +263,7 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
             const report: ReportViolation = (message, urn) => record(message, urn);
             applied = await attempt(p.name, () => p.validateStack(args, report), verdict.reasons, unknown);
         }
-        verdict.status = verdict.violations.length > notes ? "violated" : applied ? "passed" : "not applicable";
+        verdict.status = verdict.violations.length > notes ? (enforcementLevel === "advisory" ? "advisory" : "violated") : applied ? "passed" : "not applicable";
     }
     if (lowered.length > 0) {
         verdicts.push({
