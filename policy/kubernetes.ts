@@ -1,6 +1,6 @@
 // The workloads' conventions (DESIGN §8, §9): everything in the honeydue namespace, images pinned
 // from the allowed registries, sized and probed containers, non-root pods off the host network
-// (Traefik excepted by name), secrets only through Secret references, Redis on a pinned PVC.
+// (Traefik excepted by kind, namespace and name), secrets only through Secret references, Redis on a pinned PVC.
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
 import { idOf, k8sName, list, listed, named, schemaOf, settings, showId, traefikIds, type Metadata, type ObjectId } from "./lib";
