@@ -110,6 +110,7 @@ describe("secrets and settings", () => {
             SMTP_HOST: "smtp.fastmail.com",
             SMTP_PORT: "587",
             SMTP_USERNAME: "placeholder@myhoneydue.com",
+            CLIENT_IP_HEADER: "CF-Connecting-IP",
             PUBLIC_API_URL: "https://api.myhoneydue.com",
             PUBLIC_ADMIN_URL: "https://admin.myhoneydue.com",
             PUBLIC_SITE_URL: "https://myhoneydue.com",
@@ -139,7 +140,7 @@ describe("secrets and settings", () => {
             }
         }
         const api = container(deployment("api"));
-        const refs = (api.env as Obj[]).map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.name]);
+        const refs = (api.env as Obj[]).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.name]);
         assert.deepEqual(refs.map(([n]) => n), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
         for (const [name, key, secret] of refs) {
             assert.equal(key, name);
@@ -148,9 +149,9 @@ describe("secrets and settings", () => {
     });
 
     it("gives the admin panel only the extra app secrets, and Redis none", () => {
-        assert.deepEqual((container(deployment("admin")).env as Obj[]).map((e) => e.name), ["JWT_SECRET"]);
+        assert.deepEqual((container(deployment("admin")).env as Obj[]).map((e) => e.name), ["PORT", "JWT_SECRET"]);
         assert.equal(container(deployment("redis")).env, undefined);
-        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
+        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["PORT", "DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
     });
 });
 
@@ -172,6 +173,8 @@ describe("the apps", () => {
             assert.equal(spec(d).replicas, want.replicas, app);
             assert.deepEqual(c.resources, { requests: { cpu: want.cpu, memory: want.memory }, limits: { memory: want.limit } }, app);
             assert.deepEqual(c.ports, [{ name: "http", containerPort: want.port, protocol: "TCP" }], app);
+            // The app listens where the Service and probes point, whatever its image defaults to.
+            assert.deepEqual((c.env as Obj[]).find((e) => e.name === "PORT"), { name: "PORT", value: String(want.port) }, app);
             for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
                 assert.deepEqual(c[probe].httpGet, { port: want.port, path: want.path }, `${app} ${probe}`);
             }
@@ -312,7 +315,8 @@ describe("Redis", () => {
     it("keeps an append-only log on a local-path volume, bounded below its memory limit", () => {
         const args = container(redis()).args as string[];
         assert.deepEqual(args.slice(0, 2), ["--appendonly", "yes"]);
-        assert.equal(args[args.indexOf("--maxmemory") + 1], "384mb");
+        // 300Mi: at most 60% of the 512Mi limit, room for the rewrite's copy-on-write child.
+        assert.equal(args[args.indexOf("--maxmemory") + 1], "300mb");
         assert.equal(args[args.indexOf("--maxmemory-policy") + 1], "noeviction");
         assert.deepEqual(container(redis()).resources.limits, { memory: "512Mi" });
         const claim = one(estate.resources, T.claim, "honeydue-redis-data");

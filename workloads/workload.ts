@@ -100,7 +100,8 @@ export interface PodOptions {
 export function podSpec(ctx: Context, o: PodOptions): PodSpec {
     const s = o.settings;
     const probed = (o.probes ?? true) && s.port !== undefined && s.healthPath !== undefined;
-    const plain = o.env ?? [];
+    // The port the app listens on, from the configuration, not each image's own default (a plain value).
+    const plain = [...(s.port !== undefined ? [{ name: "PORT", value: String(s.port) }] : []), ...(o.env ?? [])];
     const container: Container = {
         name: o.app,
         image: s.image,
