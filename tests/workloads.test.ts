@@ -365,7 +365,8 @@ describe("routes", () => {
         );
         assert.deepEqual(routes, { "api.myhoneydue.com": "api", "admin.myhoneydue.com": "admin", "myhoneydue.com": "api" });
         for (const i of ingresses) {
-            assert.equal(spec(i).ingressClassName, "traefik");
+            // Ours, not "traefik" (the class k3s's bundled Traefik creates).
+            assert.equal(spec(i).ingressClassName, "honeydue-traefik");
             assert.equal(spec(i).tls, undefined);
             assert.equal(spec(i).rules.length, 1);
             assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
@@ -423,7 +424,8 @@ describe("Traefik", () => {
     it("does not expose the dashboard and names the ingress class the Ingresses use", () => {
         const v = values();
         assert.deepEqual(v.ingressRoute, { dashboard: { enabled: false } });
-        assert.equal(v.ingressClass.name, "traefik");
+        assert.equal(v.ingressClass.name, "honeydue-traefik");
         assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com"));
+        assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressclass=honeydue-traefik"), "serves only its own class");
     });
 });

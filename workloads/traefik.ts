@@ -11,7 +11,12 @@ import type { Context } from "./workload";
 export const traefikRepo = "https://traefik.github.io/charts";
 /** Not "traefik": that is k3s's bundled add-on (disabled), whose leftovers must never collide with ours. */
 export const traefikRelease = "honeydue-traefik";
-export const ingressClassName = "traefik";
+/**
+ * Our own IngressClass, never "traefik": k3s's bundled chart creates an IngressClass of that name,
+ * and a bundled Traefik left on an adopted node would serve (without trusting Cloudflare's
+ * forwarded headers) every Ingress of that class. Our Traefik watches only this class.
+ */
+export const ingressClassName = "honeydue-traefik";
 
 interface EntryPoint {
     port: number;
@@ -76,7 +81,8 @@ export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
         providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: false } } },
         // Without a Service Traefik publishes the zone as each Ingress's address; Pulumi waits for
         // that status, so `pulumi up` only succeeds once Traefik has picked the route up.
-        additionalArguments: [`--providers.kubernetesingress.ingressendpoint.hostname=${zone}`],
+        // Only Ingresses of our class: both Traefiks' IngressClasses name the same controller.
+        additionalArguments: [`--providers.kubernetesingress.ingressendpoint.hostname=${zone}`, `--providers.kubernetesingress.ingressclass=${ingressClassName}`],
         // Binding 80/443 needs NET_BIND_SERVICE, which only takes effect for uid 0: root with that one
         // capability, nothing else, no escalation, read-only root (DESIGN §11).
         podSecurityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } },
