@@ -9,6 +9,10 @@ import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets } from "../offline/stack";
+import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
+
+const C = "command:remote:Command";
+const nodeNames = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
 
 const T = {
     namespace: "kubernetes:core/v1:Namespace",
@@ -371,7 +375,7 @@ describe("routes", () => {
             assert.equal(spec(i).rules.length, 1);
             assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
             assert.equal(metadata(i).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web");
-            assert.ok(dependsOn(i, one(estate.resources, T.helmChart, "honeydue-traefik"), estate.resources), "after Traefik");
+            for (const node of nodeNames) assert.ok(dependsOn(i, one(estate.resources, C, `${node}-traefik-ready`), estate.resources), `after Traefik serves on ${node}`);
         }
     });
 });
@@ -427,5 +431,44 @@ describe("Traefik", () => {
         assert.equal(v.ingressClass.name, "honeydue-traefik");
         assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com"));
         assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressclass=honeydue-traefik"), "serves only its own class");
+    });
+});
+
+describe("waiting for Traefik", () => {
+    // pulumi-kubernetes marks a HelmChart ready at once and helm-controller sets no success
+    // condition (workloads/traefikReady.ts cites both), so these commands are the wait.
+    const chart = () => one(estate.resources, T.helmChart, "honeydue-traefik");
+    const values = () => parse(String(spec(chart()).valuesContent)) as Obj;
+    const ready = (node: string) => one(estate.resources, C, `${node}-traefik-ready`);
+
+    it("runs a bounded check on every node, after the HelmChart, for the generation the HelmChart carries", () => {
+        const generation = values().deployment.podAnnotations["honeydue-chart-generation"] as string;
+        assert.match(generation, /^[0-9a-f]{16}$/);
+        for (const node of nodeNames) {
+            const r = ready(node);
+            assert.ok(dependsOn(r, chart(), estate.resources), `${node} waits for the HelmChart`);
+            const create = String(unwrap(r.inputs.create));
+            assert.match(create, new RegExp(`^(sudo -n )?bash -s -- --node ${node} --chart honeydue-traefik --host myhoneydue.com --generation ${generation}$`));
+            assert.match(String(r.inputs.stdin), /^#!\/usr\/bin\/env bash\n# Waits, on one server, until Traefik serves there/);
+            assert.equal(r.inputs.addPreviousOutputInEnv, false);
+            // triggers force a replacement (a re-run): the generation, and the node's server.
+            const triggers = unwrap(r.inputs.triggers) as unknown[];
+            assert.equal(triggers[0], generation, node);
+            assert.equal(triggers.length, 2);
+            assert.deepEqual(r.customTimeouts?.create, "15m");
+        }
+    });
+
+    it("has a generation that changes with the chart version and with every value, so the check re-runs on each change", () => {
+        const repo = "https://traefik.github.io/charts";
+        const edge = { ipv4: ["173.245.48.0/20"], ipv6: ["2400:cb00::/32"] };
+        const base = traefikValues(edge, "myhoneydue.com");
+        const g = chartGeneration(repo, "37.1.2", base);
+        assert.notEqual(chartGeneration(repo, "37.1.3", base), g, "a new chart version");
+        assert.notEqual(chartGeneration(repo, "37.1.2", traefikValues({ ...edge, ipv4: ["173.245.48.0/21"] }, "myhoneydue.com")), g, "new trusted ranges");
+        assert.equal(chartGeneration(repo, "37.1.2", traefikValues(edge, "myhoneydue.com")), g, "stable for the same spec");
+        const r = renderedValues(repo, "37.1.2", base);
+        assert.equal(r.generation, g);
+        assert.equal((parse(r.valuesContent) as Obj).deployment.podAnnotations["honeydue-chart-generation"], g);
     });
 });

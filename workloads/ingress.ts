@@ -12,7 +12,8 @@ export const hostLabel = (host: string) => host.replace(/\./g, "-").slice(0, 63)
 export function createIngresses(
     ctx: Context,
     services: Record<RoutedApp, k8s.core.v1.Service>,
-    traefik: pulumi.Resource,
+    /** Traefik serving on every node (the per-node waits). */
+    traefik: pulumi.Resource[],
 ): k8s.networking.v1.Ingress[] {
     return Object.entries(ctx.config.routes).map(([host, app]) => {
         const service = services[app];
@@ -33,7 +34,7 @@ export function createIngresses(
                     ],
                 },
             },
-            { ...ctx.opts, dependsOn: [service, traefik] },
+            { ...ctx.opts, dependsOn: [service, ...traefik] },
         );
     });
 }

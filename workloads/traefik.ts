@@ -2,6 +2,7 @@
 // object, so `pulumi preview` renders nothing through a live cluster (DESIGN §11). The chart's
 // values are a typed object rendered to YAML; the names below are those of the pinned chart
 // (traefik/traefik-helm-chart values.yaml at the version in config.traefik.chartVersion).
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
@@ -29,7 +30,7 @@ interface EntryPoint {
 
 /** The chart values this estate sets; everything else keeps the chart's default. */
 export interface TraefikValues {
-    deployment: { kind: "DaemonSet"; dnsPolicy: "ClusterFirstWithHostNet" };
+    deployment: { kind: "DaemonSet"; dnsPolicy: "ClusterFirstWithHostNet"; podAnnotations?: Record<typeof generationAnnotation, string> };
     hostNetwork: true;
     updateStrategy: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: 0 } };
     ports: { web: EntryPoint; websecure: EntryPoint };
@@ -96,8 +97,34 @@ export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
     };
 }
 
-export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
+/** The pod annotation that marks which chart generation a Traefik pod runs (see traefikReady.ts). */
+export const generationAnnotation = "honeydue-chart-generation";
+
+/** A digest of everything the install depends on: repo, chart version and values. */
+export function chartGeneration(repo: string, version: string, values: TraefikValues): string {
+    return createHash("sha256").update(JSON.stringify({ repo, version, values })).digest("hex").slice(0, 16);
+}
+
+/**
+ * The values as the HelmChart carries them: with the generation as a pod annotation, so that a
+ * Traefik pod (and the DaemonSet's template) says which HelmChart spec installed it.
+ */
+export function renderedValues(repo: string, version: string, values: TraefikValues): { generation: string; valuesContent: string } {
+    const generation = chartGeneration(repo, version, values);
+    const annotated = { ...values, deployment: { ...values.deployment, podAnnotations: { [generationAnnotation]: generation } } };
+    return { generation, valuesContent: stringify(annotated) };
+}
+
+export interface Traefik {
+    chart: k8s.apiextensions.CustomResource;
+    /** The digest of the applied spec: the Traefik pods carry it once helm-controller installed it. */
+    generation: pulumi.Output<string>;
+}
+
+export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>, opts: pulumi.CustomResourceOptions = {}): Traefik {
+    const version = ctx.config.traefik.chartVersion;
+    const rendered = edge.apply((e) => renderedValues(traefikRepo, version, traefikValues(e, ctx.config.zone)));
+    const chart = new k8s.apiextensions.CustomResource(
         `${ctx.prefix}-traefik`,
         {
             apiVersion: "helm.cattle.io/v1",
@@ -106,13 +133,14 @@ export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>): k8
             spec: {
                 repo: traefikRepo,
                 chart: "traefik",
-                version: ctx.config.traefik.chartVersion,
+                version,
                 targetNamespace: "kube-system",
                 // A failed upgrade stays failed for an operator to read, instead of an uninstall that drops every route.
                 failurePolicy: "abort",
-                valuesContent: edge.apply((e) => stringify(traefikValues(e, ctx.config.zone))),
+                valuesContent: rendered.valuesContent,
             },
         },
-        ctx.opts,
+        { ...ctx.opts, ...opts },
     );
+    return { chart, generation: rendered.generation };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node";
+export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "traefik-ready" | "bundled-traefik";
 
 export const scriptsDir = join(__dirname, "..", "scripts");
 
