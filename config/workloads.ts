@@ -69,6 +69,8 @@ export const workloadKeys = {
                 image: image.default("docker.io/library/redis:7.4.2-alpine"),
                 node: nodeName.default("ubuntu-8gb-nbg1-2"),
                 storage: quantity("5Gi").default("5Gi"),
+                /** The PersistentVolumeClaim's name: on adoption, the running claim's (README, Adopting the running estate). */
+                claimName: nodeName.default("redis-data"),
                 // 60% of the limit: see redisMaxMemoryShare.
                 maxMemory: quantity("300Mi").default("300Mi"),
                 memoryLimit: quantity("512Mi").default("512Mi"),

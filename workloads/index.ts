@@ -7,6 +7,8 @@ import type { EstateConfig } from "../config";
 import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
 import type { Node } from "../infra/hetzner";
 import { createAdmin } from "./admin";
+import { adoptOptions } from "./adoption";
+import { bundledTraefikCheck } from "./bundledTraefik";
 import { createApi } from "./api";
 import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
@@ -46,7 +48,7 @@ export class Apps extends pulumi.ComponentResource {
         const { config, provider } = args;
         const child = { parent: this, provider };
 
-        this.namespace = createNamespace(name, child);
+        this.namespace = createNamespace(name, { ...child, ...adoptOptions(config, "Namespace", namespaceName) });
         const base = { prefix: name, config, namespace: this.namespace.metadata.name, opts: child };
         const pullSecret = createPullSecret(base);
         const appSecret = createAppSecret(base);
@@ -56,7 +58,9 @@ export class Apps extends pulumi.ComponentResource {
         const extraKeys = appSecretKeys(ctx);
         const allKeys = extraKeys.apply((keys) => [...fixedSecretKeys, ...keys]);
 
-        this.traefik = createTraefik(ctx, args.cloudflareRanges);
+        // On adoption: stop before our Traefik while k3s's bundled one still holds 80/443.
+        const bundled = bundledTraefikCheck(args.nodes[0], config, this);
+        this.traefik = createTraefik(ctx, args.cloudflareRanges, bundled ? { dependsOn: [bundled] } : {});
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
         this.redis = createRedis(ctx);
         this.migrations = createMigrations(ctx);

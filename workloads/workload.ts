@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
+import { adoptOptions } from "./adoption";
 
 export type Container = k8sInput.core.v1.Container;
 export type PodSpec = k8sInput.core.v1.PodSpec;
@@ -177,7 +178,7 @@ export function appDeployment(ctx: Context, o: DeploymentOptions): AppWorkload {
                 },
             },
         },
-        { ...ctx.opts, dependsOn: o.dependsOn },
+        { ...ctx.opts, dependsOn: o.dependsOn, ...adoptOptions(ctx.config, "Deployment", o.app) },
     );
     const service =
         o.service && s.port !== undefined
@@ -189,14 +190,14 @@ export function appDeployment(ctx: Context, o: DeploymentOptions): AppWorkload {
                   },
                   // After the pods are ready: Pulumi waits for a Service's endpoints, and the first
                   // rollout (behind the migrations) can take longer than that wait.
-                  { ...ctx.opts, dependsOn: [deployment] },
+                  { ...ctx.opts, dependsOn: [deployment], ...adoptOptions(ctx.config, "Service", o.app) },
               )
             : undefined;
     const disruptionBudget = ha
         ? new k8s.policy.v1.PodDisruptionBudget(
               `${ctx.prefix}-${o.app}`,
               { metadata: meta(ctx, o.app, o.app), spec: { maxUnavailable: 1, selector: { matchLabels: selector(o.app) } } },
-              ctx.opts,
+              { ...ctx.opts, ...adoptOptions(ctx.config, "PodDisruptionBudget", o.app) },
           )
         : undefined;
     return { deployment, service, disruptionBudget };

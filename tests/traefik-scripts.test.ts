@@ -1,13 +1,14 @@
-// infra/scripts/traefik-ready.sh, run for real under bash in a sandbox: a fake `k3s kubectl` that
-// answers the script's `get` calls from files, and a fake `curl` for the node's own port 80. The
-// script arrives on stdin exactly as the command provider sends it (`bash -s -- ARGS`).
+// infra/scripts/traefik-ready.sh and bundled-traefik.sh, run for real under bash in a sandbox: a
+// fake `k3s kubectl` that answers the scripts' `get` calls from files, and a fake `curl` for the
+// node's own port 80. A script arrives on stdin exactly as the command provider sends it
+// (`bash -s -- ARGS`).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
-import { withPayload } from "../infra/k3s/scripts";
+import { withPayload, type ScriptName } from "../infra/k3s/scripts";
 
 const GEN = "0123456789abcdef";
 const OLD = "fedcba9876543210";
@@ -23,6 +24,8 @@ case "$*" in
   "kubectl -n kube-system get daemonset honeydue-traefik -o jsonpath={.spec.template."*) answer template ;;
   "kubectl -n kube-system get daemonset honeydue-traefik -o jsonpath={.metadata.generation}"*) answer rollout ;;
   "kubectl -n kube-system get pods --field-selector spec.nodeName=node-2 "*) answer pods ;;
+  *" --ignore-not-found -o name") [ -f "$FAKE/api-down" ] && { echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; }
+    case "$*" in *helmchart*) cat "$FAKE/helmcharts" 2>/dev/null ;; *deployment*) cat "$FAKE/deployment" 2>/dev/null ;; esac; true ;;
   *) echo "unexpected: $*" >&2; exit 2 ;;
 esac`,
     curl: `
@@ -44,6 +47,7 @@ beforeEach(() => {
         chmodSync(join(box, "bin", name), 0o755);
     }
     writeFileSync(join(box, "log"), "");
+    mkdirSync(join(box, "root", "var/lib/rancher/k3s/server/manifests"), { recursive: true });
     // A healthy cluster: the install Job of this generation completed, the rollout is done on 3
     // nodes, this node's pod runs this generation and is Ready, and port 80 answers (a 404 is fine).
     put("job", "True/");
@@ -117,5 +121,54 @@ describe("traefik-ready.sh", () => {
         const r = spawnSync("bash", ["-s", "--", "--node", "node-2"], { input: withPayload("traefik-ready"), encoding: "utf8", env: { PATH: `${join(box, "bin")}:/usr/bin:/bin`, FAKE: box } });
         assert.notEqual(r.status, 0);
         assert.match(r.stderr, /usage: --node NAME --chart HELMCHART --generation HASH --host HOSTNAME/);
+    });
+});
+
+function check(script: ScriptName, argv: string[]) {
+    const r = spawnSync("bash", ["-s", "--", ...argv], {
+        input: withPayload(script),
+        encoding: "utf8",
+        timeout: 20_000,
+        env: { PATH: `${join(box, "bin")}:/usr/bin:/bin`, FAKE: box, K3S_ROOT: join(box, "root") },
+    });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("bundled-traefik.sh", () => {
+    const manifest = () => join(box, "root", "var/lib/rancher/k3s/server/manifests/traefik.yaml");
+
+    it("passes, and only reads, when k3s's bundled Traefik is gone", () => {
+        for (let i = 0; i < 2; i++) {
+            const r = check("bundled-traefik", ["--node", "node-1"]);
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^node-1: no bundled Traefik/);
+        }
+        for (const c of readFileSync(join(box, "log"), "utf8").trim().split("\n")) assert.match(c, /^k3s kubectl -n kube-system get /, c);
+    });
+
+    it("stops with the removal steps when the bundled chart, its Deployment or its manifest is there", () => {
+        put("helmcharts", "helmchart.helm.cattle.io/traefik\nhelmchart.helm.cattle.io/traefik-crd\n");
+        put("deployment", "deployment.apps/traefik\n");
+        writeFileSync(manifest(), "apiVersion: helm.cattle.io/v1\n");
+        const r = check("bundled-traefik", ["--node", "node-1"]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /^bundled-traefik: node-1: k3s's bundled Traefik is still installed \(helmchart\.helm\.cattle\.io\/traefik helmchart\.helm\.cattle\.io\/traefik-crd deployment\.apps\/traefik \S+\/var\/lib\/rancher\/k3s\/server\/manifests\/traefik\.yaml\)/);
+        assert.match(r.stderr, /disable:\n {4}- traefik\n {4}- servicelb\nto \/etc\/rancher\/k3s\/config\.yaml, run 'systemctl restart k3s'/);
+        assert.match(r.stderr, /run 'pulumi up' again/);
+    });
+
+    it("counts a manifest that k3s skips (traefik.yaml.skip) as gone", () => {
+        writeFileSync(manifest(), "apiVersion: helm.cattle.io/v1\n");
+        writeFileSync(`${manifest()}.skip`, "");
+        assert.equal(check("bundled-traefik", ["--node", "node-1"]).code, 0);
+        rmSync(`${manifest()}.skip`);
+        assert.match(check("bundled-traefik", ["--node", "node-1"]).stderr, /still installed \(\S+traefik\.yaml\)/);
+    });
+
+    it("says so, naming the node, when the API cannot be asked", () => {
+        put("api-down", "");
+        const r = check("bundled-traefik", ["--node", "node-1"]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /^bundled-traefik: node-1: cannot list HelmCharts in kube-system \(answer: 'The connection to the server 127\.0\.0\.1:6443 was refused'\); see 'journalctl -u k3s -n 100'/);
     });
 });
