@@ -57,7 +57,7 @@ describe("adopting the running Kubernetes objects", () => {
         assert.equal(volumes[0].persistentVolumeClaim.claimName, "redis-queue", "Redis mounts the adopted claim");
     });
 
-    it("ignores spec and metadata of an adopted object while adopting (an import writes nothing and must match), and nothing of the others", () => {
+    it("ignores spec and metadata of an adopted object while it is listed (the adopting up only imports), and nothing of the others", () => {
         for (const r of estate.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
             const want = expected[key(r)] ? ["metadata", "spec"] : [];
             assert.deepEqual([...r.ignoreChanges].sort(), want, key(r));
