@@ -8,7 +8,7 @@ import type { Registration } from "../offline/capture";
 import { evaluate } from "../offline/policies";
 import { resourceSections } from "../offline/render";
 import { mockClusterToken } from "../offline/mocks-k3s";
-import { dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
+import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { payloadFiles } from "../infra/k3s/scripts";
 
@@ -21,6 +21,8 @@ const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
 let estate: Estate;
 const cmd = (name: string) => one(estate.resources, C, name);
 const create = (name: string) => String(cmd(name).inputs.create);
+/** The script's arguments in a command's create text (`... bash -s -- ARGS || { ... }`). */
+const args = (name: string) => create(name).match(/bash -s -- (.*?)(?: \|\| \{|$)/)?.[1];
 
 before(async () => {
     estate = await runEstate({
@@ -70,10 +72,7 @@ describe("adopting the running k3s cluster", () => {
 
 describe("restoring etcd from a B2 snapshot", () => {
     it("has node 1 restore the named snapshot, visible in its command (so the plan shows it)", () => {
-        assert.equal(
-            create(`${names[0]}-k3s`),
-            `bash -s -- --role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`,
-        );
+        assert.equal(args(`${names[0]}-k3s`), `--role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`);
     });
 
     it("says so in the plan, on node 1's step and on the others'", () => {
@@ -85,7 +84,7 @@ describe("restoring etcd from a B2 snapshot", () => {
 
     it("has the other servers rejoin after that restore, never restore themselves", () => {
         for (const n of names.slice(1)) {
-            assert.equal(create(`${n}-k3s`), `bash -s -- --role join --node ${n} --version v1.34.6+k3s1 --adopt --rejoin-restored ${SNAPSHOT}`);
+            assert.equal(args(`${n}-k3s`), `--role join --node ${n} --version v1.34.6+k3s1 --adopt --rejoin-restored ${SNAPSHOT}`);
         }
         const restoring = ofType(estate.resources, C).filter((c) => String(c.inputs.create ?? "").includes("--restore "));
         assert.deepEqual(restoring.map((c) => c.name), [`${names[0]}-k3s`]);
@@ -96,6 +95,30 @@ describe("restoring etcd from a B2 snapshot", () => {
         const after = (a: Registration, b: Registration) => dependsTransitively(a, b, estate.resources);
         assert.ok(after(i2, i1) && after(i3, i2), "node 2 after node 1, node 3 after node 2");
         assert.ok(!after(i1, i2) && !after(i2, i3));
+    });
+
+    it("stops k3s on every other server before node 1 resets, on that server itself, once per snapshot", () => {
+        // k3s docs/cli/etcd-snapshot.md, "Multiple Servers": stop K3s on all servers, then reset the first.
+        const reset = cmd(`${names[0]}-k3s`);
+        for (const n of names.slice(1)) {
+            const halt = cmd(`${n}-halt`);
+            assert.equal(args(`${n}-halt`), `--node ${n} --snapshot ${SNAPSHOT}`);
+            assert.match(String(halt.inputs.stdin), /systemctl stop k3s/);
+            assert.ok(dependsOn(reset, halt, estate.resources), `node 1 resets only after ${n}'s k3s is stopped`);
+            assert.ok(dependsOn(halt, cmd(`${n}-wait`), estate.resources));
+            assert.ok(!dependsTransitively(halt, reset, estate.resources));
+            assert.equal((unwrap(halt.inputs.connection) as { host: string }).host, (unwrap(cmd(`${n}-k3s`).inputs.connection) as { host: string }).host, "runs on that server");
+            assert.equal(halt.inputs.addPreviousOutputInEnv, false);
+        }
+        assert.equal(ofType(estate.resources, C).filter((c) => c.name.endsWith("-halt")).length, 2, "node 1 is not halted: it resets");
+        // Then node 1 starts (its own step waits for /readyz), then the others rejoin one by one.
+        assert.ok(dependsOn(cmd(`${names[1]}-k3s`), cmd(`${names[0]}-ready`), estate.resources));
+        assert.ok(dependsOn(cmd(`${names[2]}-k3s`), cmd(`${names[1]}-ready`), estate.resources));
+    });
+
+    it("shows the stops in the plan, before node 1's restore", () => {
+        const lines = resourceSections(estate).flatMap((s) => s.lines);
+        assert.equal(lines.filter((l) => l.includes(`stop k3s before the first server restores ${SNAPSHOT}`)).length, 2);
     });
 
     it("sends node 1 the etcd-s3 settings and credentials the reset reads from its files", () => {

@@ -2,6 +2,7 @@
 // the placement group and the private network.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { parse } from "yaml";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
 import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one } from "../offline/query";
@@ -71,6 +72,32 @@ describe("Hetzner servers", () => {
             assert.match(ud, /^#cloud-config\n/);
             assert.match(ud, /vm\.overcommit_memory=1/);
             assert.match(ud, /PasswordAuthentication no/);
+        }
+    });
+
+    it("makes the sshd hardening win over cloud-init's own drop-in, and reloads ssh even when it is socket-activated", () => {
+        const doc = parse(String(servers[0].inputs.userData).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+        const dropIn = doc.write_files.find((f) => f.path.startsWith("/etc/ssh/sshd_config.d/"));
+        assert.ok(dropIn, "an sshd drop-in");
+        // sshd keeps the first value it reads for a keyword and reads sshd_config.d/*.conf in lexical order.
+        const name = dropIn.path.split("/").pop()!;
+        assert.ok([name, "50-cloud-init.conf"].sort()[0] === name, `${name} must sort before 50-cloud-init.conf`);
+        assert.match(dropIn.content, /^PasswordAuthentication no$/m);
+        assert.match(dropIn.content, /^PermitRootLogin prohibit-password$/m);
+        assert.deepEqual(doc.runcmd.find((c) => c[0] === "systemctl"), ["systemctl", "try-reload-or-restart", "ssh"], "reload fails on an inactive ssh.service");
+    });
+
+    it("replaces the operator's SSH key delete-first (its name is unique in the project); the servers ignore sshKeys", () => {
+        const key = one(estate.resources, "hcloud:index/sshKey:SshKey", "honeydue-operator");
+        assert.equal(key.inputs.name, "honeydue-operator");
+        // public_key RequiresReplace (terraform-provider-hcloud internal/sshkey/resource.go): create-first
+        // would make a second key of the same name. A delete-first replacement deletes first only the
+        // dependents whose own diff says replace (step_generator.go calculateDependentReplacements), and
+        // that diff applies ignoreChanges: the servers are not touched.
+        assert.equal(key.deleteBeforeReplace, true);
+        for (const s of servers) {
+            assert.ok(dependsOn(s, key, estate.resources));
+            assert.ok(s.ignoreChanges.includes("sshKeys"), s.name);
         }
     });
 

@@ -26,6 +26,8 @@ const files = (node: string) => {
     return payloadFiles(String(unwrap(stdin)));
 };
 const config = (node: string) => parse(files(node)["config.yaml"]) as Record<string, unknown>;
+/** The script's arguments in a command's create/delete text (`... bash -s -- ARGS || { ... }`). */
+const argsOf = (text: unknown) => String(text).match(/bash -s -- (.*?)(?: \|\| \{|$)/)?.[1];
 
 before(async () => {
     estate = await runEstate();
@@ -43,7 +45,7 @@ describe("k3s bootstrap chain", () => {
     it("waits for SSH and cloud-init on every node, retrying the dial without a count limit", () => {
         for (const n of names) {
             const wait = cmd(`${n}-wait`);
-            assert.equal(wait.inputs.create, `bash -s -- --node ${n}`);
+            assert.equal(argsOf(wait.inputs.create), `--node ${n} --sshd passwordauthentication=no --sshd permitrootlogin=prohibit-password`);
             assert.match(String(wait.inputs.stdin), /cloud-init status --wait/);
             assert.equal((unwrap(wait.inputs.connection) as { dialErrorLimit: number }).dialErrorLimit, -1);
             assert.ok(wait.customTimeouts?.create, "a bounded create timeout replaces the dial count");
@@ -88,19 +90,19 @@ describe("k3s bootstrap chain", () => {
     it("pins the configured k3s version in every install and verification", () => {
         for (const n of names) {
             assert.match(String(cmd(`${n}-k3s`).inputs.create), / --version v1\.34\.6\+k3s1( |$)/);
-            assert.equal(cmd(`${n}-ready`).inputs.create, `bash -s -- --node ${n} --version v1.34.6+k3s1`);
+            assert.equal(argsOf(cmd(`${n}-ready`).inputs.create), `--node ${n} --version v1.34.6+k3s1`);
         }
     });
 
     it("gives node 1 the init role with its peers, the others the join role", () => {
-        assert.equal(cmd(`${names[0]}-k3s`).inputs.create, `bash -s -- --role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13`);
-        for (const n of names.slice(1)) assert.equal(cmd(`${n}-k3s`).inputs.create, `bash -s -- --role join --node ${n} --version v1.34.6+k3s1`);
+        assert.equal(argsOf(cmd(`${names[0]}-k3s`).inputs.create), `--role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13`);
+        for (const n of names.slice(1)) assert.equal(argsOf(cmd(`${n}-k3s`).inputs.create), `--role join --node ${n} --version v1.34.6+k3s1`);
     });
 
     it("ties every command to its server with deletedWith, and the drains to the estate's network", () => {
         const network = one(estate.resources, "hcloud:index/network:Network", "honeydue-private");
         for (const c of commands) {
-            if (c.name.endsWith("-membership")) {
+            if (c.name.endsWith("-membership") || c.name.endsWith("-drain")) {
                 assert.equal(c.deletedWith, network.urn, `${c.name}: a node's removal must run its drain`);
                 continue;
             }
@@ -113,16 +115,98 @@ describe("k3s bootstrap chain", () => {
         for (const n of names) assert.equal(server(n).deleteBeforeReplace, true, n);
     });
 
-    it("drains a removed node and deletes its Node object, on the node itself, before its server goes", () => {
-        for (const n of names) {
-            const m = cmd(`${n}-membership`);
-            assert.equal(m.inputs.create, undefined, "nothing to do on create");
-            assert.equal(m.inputs.delete, `bash -s -- --node ${n}`);
-            assert.match(String(m.inputs.stdin), /kubectl drain "\$node"/);
-            assert.match(String(m.inputs.stdin), /kubectl delete node "\$node"/);
-            assert.ok(dependsOn(m, cmd(`${n}-ready`), estate.resources), "deleted before the node's own steps and server");
-            assert.ok(dependsTransitively(m, server(n), estate.resources));
+    it("sets addPreviousOutputInEnv false on every remote command (sshd refuses the Setenv otherwise)", () => {
+        assert.ok(commands.length >= 3 * 5 + 2);
+        for (const c of commands) assert.equal(c.inputs.addPreviousOutputInEnv, false, c.name);
+    });
+
+    it("bounds every script on the node with timeout, reporting the node when the bound fires", () => {
+        for (const c of commands.filter((x) => argsOf(x.inputs.create ?? x.inputs.delete))) {
+            const text = String(c.inputs.create ?? c.inputs.delete);
+            assert.match(text, /^timeout -k 30 \d+ bash -s -- .* \|\| \{ rc=\$\?; \[ "\$rc" -ne 124 \] \|\| echo '.* on ubuntu-8gb-nbg1-\d did not finish within \d+s and was stopped; see .*' >&2; exit "\$rc"; \}$/, c.name);
         }
+    });
+});
+
+/**
+ * What the engine does on `pulumi up --replace <server>` (servers are deleteBeforeReplace), as
+ * pulumi/pulumi pkg/resource/deploy/step_generator.go `calculateDependentReplacements` decides it:
+ * it walks the server's dependents in dependency order; in each, every input whose
+ * propertyDependencies name a resource already in the replace set is made unknown, and the
+ * dependent's provider diffs that. pulumi-command answers "replace" only for `triggers` (1.2.1
+ * provider/pkg/provider/common/inputs.go; pulumi-go-provider 1.3.0 infer/resource.go `diff` forces
+ * a replace for a replaceOnChanges key); a change of `connection` or `stdin` is an update, which
+ * runs nothing without `update`/`create` text. From v3.260 (pulumi/pulumi#23818) a dependent
+ * deletedWith a resource in the set is replaced too (its delete is then skipped, step.go
+ * `isDeletedWith`). The replaced dependents are deleted before the server, last-registered first.
+ */
+function deletedFirst(server: Registration, all: Registration[], engine: "3.220" | "3.260"): Registration[] {
+    const set = new Set([server.urn]);
+    const replaced: Registration[] = [];
+    for (const r of all.slice(all.indexOf(server) + 1).filter((x) => x.type === C)) {
+        const byTrigger = (r.propertyDependencies.triggers ?? []).some((u) => set.has(u));
+        const byDeletedWith = engine === "3.260" && set.has(r.deletedWith);
+        if (byTrigger || byDeletedWith) {
+            set.add(r.urn);
+            replaced.push(r);
+        }
+    }
+    return replaced.reverse();
+}
+/** Whether a delete actually runs its command: skipped when its deletedWith target goes too. */
+const runsOnDelete = (r: Registration, deleting: Set<string>) => r.inputs.delete !== undefined && !deleting.has(r.deletedWith);
+const host = (r: Registration) => (unwrap(r.inputs.connection) as { host: string }).host;
+
+describe("a node leaving: pulumi up --replace <server>, or the node removed", () => {
+    for (const engine of ["3.220", "3.260"] as const) {
+        it(`drains and stops the departing node, then deletes its Node from a survivor, then the server (engine ${engine})`, () => {
+            names.forEach((n, i) => {
+                const order = deletedFirst(server(n), estate.resources, engine);
+                const deleting = new Set([server(n).urn, ...order.map((r) => r.urn)]);
+                const running = order.filter((r) => runsOnDelete(r, deleting)).map((r) => r.name);
+                assert.deepEqual(running, [`${n}-drain`, `${n}-membership`], `${n}: what runs before its server is deleted, in order`);
+                assert.equal(host(cmd(`${n}-drain`)), `203.0.113.${11 + i}`, "the drain runs on the departing node");
+                const survivor = i === 0 ? 1 : 0;
+                assert.equal(host(cmd(`${n}-membership`)), `203.0.113.${11 + survivor}`, "the Node is deleted from a surviving server");
+                assert.equal(argsOf(cmd(`${n}-membership`).inputs.delete), `--node ${n} --from ${names[survivor]}`);
+                assert.equal(argsOf(cmd(`${n}-drain`).inputs.delete), `--node ${n}`);
+                assert.match(String(cmd(`${n}-drain`).inputs.stdin), /systemctl stop k3s/);
+                assert.match(String(cmd(`${n}-membership`).inputs.stdin), /kubectl delete node "\$NODE"/);
+                // The new server's steps are created again (not merely updated), whatever its address.
+                for (const step of ["wait", "k3s", "ready"]) assert.ok(order.some((r) => r.name === `${n}-${step}`), `${n}-${step} is replaced with the server`);
+            });
+        });
+
+        it(`never drains or removes another node when a server is replaced (engine ${engine})`, () => {
+            for (const n of names) {
+                // Its own steps, and on 3.260 node 1's token and kubeconfig reads (deletedWith its server; nothing runs on their delete).
+                const others = deletedFirst(server(n), estate.resources, engine).filter((r) => !r.name.startsWith(`${n}-`) && r.deletedWith !== server(n).urn);
+                assert.deepEqual(others.map((r) => r.name), [], `replacing ${n} replaces only its own steps`);
+            }
+        });
+    }
+
+    it("creates nothing on the node when the steps are created; both wait until the node and its survivor are verified", () => {
+        names.forEach((n, i) => {
+            for (const step of ["drain", "membership"]) assert.equal(cmd(`${n}-${step}`).inputs.create, undefined, `${n}-${step}`);
+            assert.ok(dependsOn(cmd(`${n}-drain`), cmd(`${n}-membership`), estate.resources), "drain depends on the membership step, so it is deleted first");
+            assert.ok(dependsOn(cmd(`${n}-membership`), cmd(`${n}-ready`), estate.resources));
+            assert.ok(dependsOn(cmd(`${n}-membership`), cmd(`${names[i === 0 ? 1 : 0]}-ready`), estate.resources));
+            assert.deepEqual(cmd(`${n}-drain`).propertyDependencies.triggers, [server(n).urn], "the trigger is this server's id, and only it");
+            assert.deepEqual(cmd(`${n}-membership`).propertyDependencies.triggers, [server(n).urn]);
+            assert.deepEqual(cmd(`${n}-drain`).inputs.triggers, [server(n).id]);
+        });
+    });
+
+    it("skips every drain when the whole estate is destroyed (deletedWith the network)", () => {
+        const network = one(estate.resources, "hcloud:index/network:Network", "honeydue-private");
+        const deleting = new Set(estate.resources.map((r) => r.urn));
+        assert.ok(deleting.has(network.urn));
+        for (const c of commands) assert.ok(!runsOnDelete(c, deleting), `${c.name} runs nothing on a whole-estate destroy`);
+    });
+
+    it("starts no etcd restore steps when honeydue:etcdRestore is unset", () => {
+        assert.deepEqual(commands.filter((c) => c.name.endsWith("-halt")), []);
     });
 });
 

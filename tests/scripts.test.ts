@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
 import type { EstateConfig } from "../config";
-import { kernelDefaults } from "../infra/hetzner/cloudInit";
-import { scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
+import { kernelDefaults, sshdExpected } from "../infra/hetzner/cloudInit";
+import { runScript, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 
 const VERSION = "v1.34.6+k3s1";
@@ -67,13 +67,14 @@ server="$K3S_ROOT/var/lib/rancher/k3s/server"; /bin/mkdir -p "$server"
 if [ -f "$K3S_ROOT/etc/rancher/k3s/token" ]; then t="$(<"$K3S_ROOT/etc/rancher/k3s/token")"; printf 'K10fakecahash::server:%s\\n' "\${t##*:}" >"$server/token"; fi
 /bin/rm -f "$server/db/reset-flag"`,
     k3s: `
+args=(); for a in "$@"; do case "$a" in --request-timeout=*) ;; *) args+=("$a") ;; esac; done; set -- "\${args[@]}"
 case "$*" in
   --version) echo "k3s version $(cat "$FAKE/state/version") (fake)"; echo "go version go1.24" ;;
   "kubectl get --raw /readyz") if [ -f "$FAKE/state/readyz-fails" ]; then echo "[-]etcd failed: reason withheld"; exit 1; fi; echo ok ;;
   "kubectl get node "*" -o name") if [ -f "$FAKE/state/node-gone" ]; then echo "Error from server (NotFound): nodes \\"$4\\" not found" >&2; exit 1; fi; echo "node/$4" ;;
   "kubectl get node "*) if [ -f "$FAKE/state/node-notready" ]; then echo "False $(cat "$FAKE/state/version")"; else echo "True $(cat "$FAKE/state/version")"; fi ;;
   "kubectl drain "*) [ -f "$FAKE/state/drain-fails" ] && exit 1; echo drained ;;
-  "kubectl delete node "*) echo deleted ;;
+  "kubectl delete node "*) [ -f "$FAKE/state/delete-fails" ] && exit 1; touch "$FAKE/state/node-gone"; echo deleted ;;
   "token rotate "*) [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
   "server --cluster-reset "*)
     [ -f "$FAKE/state/reset-fails" ] && { echo "etcd-snapshot: snapshot not found in s3"; exit 1; }
@@ -81,12 +82,21 @@ case "$*" in
     /bin/mkdir -p "$K3S_ROOT/var/lib/rancher/k3s/server/db/etcd"; : >"$K3S_ROOT/var/lib/rancher/k3s/server/db/reset-flag"
     echo "Managed etcd cluster membership has been reset, restart without --cluster-reset flag now." ;;
 esac`,
+    // systemctl-hangs: no call ever returns (a wedged systemd). blocking-start-hangs: a start or
+    // restart without --no-block never returns, as for a Type=notify unit that never gets ready
+    // (k3s.service has TimeoutStartSec=0).
     systemctl: `
+[ -f "$FAKE/state/systemctl-hangs" ] && exec /bin/sleep 1000
 case "$*" in
   "is-active --quiet k3s") [ -f "$FAKE/state/active" ] ;;
-  "restart k3s" | "start k3s") "$FAKE/start-k3s" ;;
+  "restart k3s" | "start k3s") [ -f "$FAKE/state/blocking-start-hangs" ] && exec /bin/sleep 1000; "$FAKE/start-k3s" ;;
+  "restart --no-block k3s" | "start --no-block k3s") "$FAKE/start-k3s" ;;
   "stop k3s") /bin/rm -f "$FAKE/state/active" ;;
 esac`,
+    // sshd -T as the node would print it: the hardening unless state/sshd-T holds another answer.
+    sshd: `
+[ "$1" = -T ] || exit 2
+if [ -f "$FAKE/state/sshd-T" ]; then cat "$FAKE/state/sshd-T"; else printf 'port 22\npermitrootlogin without-password\npasswordauthentication no\n'; fi`,
     "cloud-init": `exit "$(cat "$FAKE/state/cloud-init-rc" 2>/dev/null || echo 0)"`,
 };
 /** Real tools the scripts use, wrapped so their argv is recorded too. */
@@ -182,10 +192,10 @@ describe("k3s-server.sh", () => {
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
         assert.match(readFileSync(nodeFile("etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml"), "utf8"), new RegExp(`etcd-s3-secret-key: ${B2_KEY}`));
         for (const f of ["etc/rancher/k3s/config.yaml", "etc/rancher/k3s/token", "etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml"]) assert.equal(mode(f), "600", f);
-        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server`]);
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
         assert.ok(calls("curl").some((l) => l.endsWith("https://get.k3s.io")), "the official installer");
         assert.ok(calls("curl").some((l) => l.endsWith("https://10.0.1.12:6443/ping")), "peers probed before cluster-init");
-        assert.ok(calls("k3s kubectl get --raw /readyz").length >= 1);
+        assert.ok(calls("k3s kubectl --request-timeout=10s get --raw /readyz").length >= 1);
         assert.deepEqual(marker(), { mode: "cluster-init", k3s: "managed" });
         assert.deepEqual(readdirSync(join(box, "tmp")), [], "the decoded payload is removed");
     });
@@ -207,7 +217,7 @@ describe("k3s-server.sh", () => {
         resetLog();
         const r = run("k3s-server", initArgs, initFiles({ ...rendered.configs[0], "tls-san": ["203.0.113.11", "api.example.com"] }));
         ok(r);
-        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
         assert.deepEqual(calls("installer"), []);
         assert.match(r.stdout, /configuration changed \(\/etc\/rancher\/k3s\/config\.yaml\)/);
     });
@@ -218,7 +228,7 @@ describe("k3s-server.sh", () => {
         const next = "v1.34.7+k3s1";
         const r = run("k3s-server", initArgs.map((a) => (a === VERSION ? next : a)), initFiles());
         ok(r);
-        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${next} INSTALL_K3S_EXEC=server`]);
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${next} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
         assert.match(r.stdout, new RegExp(`upgrading k3s from ${VERSION.replace("+", "\\+")} to ${next.replace("+", "\\+")}`));
     });
 
@@ -340,7 +350,7 @@ describe("k3s-server.sh --adopt (a node built by hand)", () => {
                 assert.deepEqual(calls("systemctl restart"), [], "k3s is never restarted");
                 assert.deepEqual(calls("systemctl stop"), []);
                 assert.deepEqual(calls("mv"), []);
-                assert.ok(calls("k3s kubectl get --raw /readyz").length >= 1, "it does check the node is healthy");
+                assert.ok(calls("k3s kubectl --request-timeout=10s get --raw /readyz").length >= 1, "it does check the node is healthy");
                 assert.deepEqual(marker(), { k3s: "adopted" }, "the node records that it was adopted");
             }
         });
@@ -378,7 +388,7 @@ describe("k3s-server.sh --adopt (a node built by hand)", () => {
         const r = run("k3s-server", withFlags(bumped(initArgs), "--adopt"), initFiles());
         ok(r);
         assert.match(r.stdout, /adopted node: applying the program's configuration now, with the upgrade from v1\.34\.6\+k3s1 to v1\.34\.7\+k3s1/);
-        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${NEXT} INSTALL_K3S_EXEC=server`]);
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${NEXT} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
         const config = parse(readFileSync(nodeFile("etc/rancher/k3s/config.yaml"), "utf8"));
         assert.equal(config["token-file"], "/etc/rancher/k3s/token", "our configuration replaced the hand-written one");
         assert.equal(config["cluster-init"], true, "node 1 with etcd data keeps founding the cluster");
@@ -386,12 +396,12 @@ describe("k3s-server.sh --adopt (a node built by hand)", () => {
         assert.deepEqual(marker(), { k3s: "managed", mode: "cluster-init" });
         resetLog();
         ok(run("k3s-server", withFlags(bumped(initArgs), "--adopt"), initFiles({ ...rendered.configs[0], "tls-san": ["203.0.113.11", "api.example.com"] })));
-        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"], "a managed node takes configuration changes, --adopt or not");
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"], "a managed node takes configuration changes, --adopt or not");
     });
 
     it("installs a node without k3s normally, --adopt or not", () => {
         ok(run("k3s-server", withFlags(joinArgs, "--adopt"), joinFiles()));
-        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server`]);
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
         assert.deepEqual(marker(), { k3s: "managed" });
     });
 
@@ -400,7 +410,7 @@ describe("k3s-server.sh --adopt (a node built by hand)", () => {
         ok(run("k3s-server", withFlags(joinArgs, "--adopt"), joinFiles()));
         resetLog();
         ok(run("k3s-server", joinArgs, joinFiles()));
-        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
         assert.deepEqual(calls("installer"), []);
         assert.deepEqual(marker(), { k3s: "managed" });
     });
@@ -417,7 +427,7 @@ describe("k3s-server.sh --restore / --rejoin-restored (etcd from a B2 snapshot)"
         const recorded = log().split("\n");
         const stop = recorded.indexOf("systemctl stop k3s");
         const reset = recorded.indexOf(`k3s server --cluster-reset --cluster-reset-restore-path=${SNAPSHOT}`);
-        const start = recorded.indexOf("systemctl restart k3s");
+        const start = recorded.indexOf("systemctl restart --no-block k3s");
         assert.ok(stop >= 0 && reset > stop && start > reset, `stop, reset, start in order:\n${log()}`);
         assert.ok(existsSync(join(box, "state", "reset-read-s3-settings")), "config.yaml (etcd-s3) and the credentials drop-in were in place for the reset");
         assert.ok(!existsSync(nodeFile("var/lib/rancher/k3s/server/db/reset-flag")), "k3s started normally afterwards");
@@ -485,7 +495,7 @@ describe("k3s-server.sh --restore / --rejoin-restored (etcd from a B2 snapshot)"
         assert.deepEqual(calls("systemctl stop"), ["systemctl stop k3s"]);
         assert.ok(!existsSync(nodeFile("var/lib/rancher/k3s/server/db/etcd")), "no old etcd data when it starts");
         assert.equal(readFileSync(nodeFile(`var/lib/rancher/k3s/server/db-before-restore-${SNAPSHOT}/etcd/member`), "utf8"), "old", "kept aside, not deleted");
-        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
         assert.deepEqual(calls("k3s server"), [], "only node 1 resets");
         assert.deepEqual(marker(), { k3s: "managed", restored: SNAPSHOT });
         resetLog();
@@ -522,8 +532,8 @@ describe("k3s-server.sh token rotation", () => {
         assert.deepEqual(calls("k3s token"), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
         assert.ok(!log().includes(TOKEN), "the old token is read by k3s from its own file, never passed");
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${OTHER_TOKEN}\n`);
-        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
-        assert.ok(log().indexOf("k3s token rotate") < log().indexOf("systemctl restart k3s"), "rotated while the old token still runs");
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
+        assert.ok(log().indexOf("k3s token rotate") < log().indexOf("systemctl restart --no-block k3s"), "rotated while the old token still runs");
         resetLog();
         ok(run("k3s-server", initArgs, rotatedInit()));
         assert.deepEqual(calls("k3s token"), [], "k3s now runs with the new token: nothing more");
@@ -535,7 +545,7 @@ describe("k3s-server.sh token rotation", () => {
         resetLog();
         ok(run("k3s-server", joinArgs, { ...joinFiles(), token: `K10abc::server:${OTHER_TOKEN}\n` }));
         assert.deepEqual(calls("k3s token"), []);
-        assert.deepEqual(calls("systemctl restart"), ["systemctl restart k3s"]);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
     });
 
     it("refuses to rotate when k3s is not running, before writing the new token", () => {
@@ -570,6 +580,19 @@ describe("wait-for-node.sh", () => {
         state("cloud-init-rc", "1");
         fails(run("wait-for-node", ["--node", "node-1"]), /node-1: cloud-init failed \(exit 1\); see 'cloud-init status --long'/);
     });
+    it("checks sshd's effective configuration against the hardening cloud-init wrote", () => {
+        const r = run("wait-for-node", ["--node", "node-1", ...sshdExpected.flatMap((kv) => ["--sshd", kv])]);
+        ok(r);
+        assert.deepEqual(calls("sshd"), ["sshd -T"]);
+        assert.match(r.stdout, /node-1: sshd hardening in effect/);
+    });
+    it("fails clearly when another drop-in won (sshd keeps the first value it reads)", () => {
+        state("sshd-T", "port 22\npermitrootlogin yes\npasswordauthentication yes\n");
+        fails(
+            run("wait-for-node", ["--node", "node-1", ...sshdExpected.flatMap((kv) => ["--sshd", kv])]),
+            /node-1: sshd's effective configuration does not carry the hardening: passwordauthentication is 'yes' \(expected no\) permitrootlogin is 'yes' \(expected prohibit-password\); .*00-honeydue\.conf must sort before/,
+        );
+    });
     it("fails clearly when cloud-init runs too long", () => {
         writeFileSync(join(box, "bin", "cloud-init"), "#!/bin/bash\nsleep 5\n", { mode: 0o755 });
         fails(run("wait-for-node", ["--node", "node-1"], {}, { CLOUD_INIT_TIMEOUT: "1" }), /node-1: cloud-init still running after 1s/);
@@ -592,32 +615,180 @@ describe("node-ready.sh", () => {
     });
 });
 
-describe("drain-node.sh", () => {
+describe("drain-node.sh (on the departing node, first)", () => {
     it("does nothing on a node where k3s never ran", () => {
         const r = run("drain-node", ["--node", "node-3"]);
         ok(r);
         assert.match(r.stdout, /k3s is not installed; nothing to drain/);
     });
-    it("drains the node and deletes its Node object", () => {
+    it("cordons and drains the node, then stops k3s; never deletes the Node from its own API", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         resetLog();
         ok(run("drain-node", ["--node", "node-2"], {}, { DRAIN_TIMEOUT: "60" }));
         assert.deepEqual(calls("k3s kubectl drain"), ["k3s kubectl drain node-2 --ignore-daemonsets --delete-emptydir-data --timeout=60s"]);
-        assert.deepEqual(calls("k3s kubectl delete"), ["k3s kubectl delete node node-2 --timeout=60s"]);
+        assert.deepEqual(calls("systemctl stop"), ["systemctl stop k3s"]);
+        assert.ok(log().indexOf("k3s kubectl drain") < log().indexOf("systemctl stop k3s"), "drained while k3s still runs");
+        assert.deepEqual(calls("k3s kubectl delete"), [], "the Node object is deleted from a surviving server (remove-node.sh)");
+        resetLog();
+        const again = run("drain-node", ["--node", "node-2"]);
+        ok(again);
+        assert.match(again.stdout, /k3s is not running here; nothing to drain or stop/);
+        assert.deepEqual(calls("k3s kubectl drain"), [], "idempotent");
+        assert.deepEqual(calls("systemctl stop"), []);
     });
-    it("is a no-op when the Node object is already gone", () => {
+    it("only stops k3s when the Node object is already gone", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         state("node-gone");
         resetLog();
         const r = run("drain-node", ["--node", "node-2"]);
         ok(r);
         assert.deepEqual(calls("k3s kubectl drain"), []);
+        assert.deepEqual(calls("systemctl stop"), ["systemctl stop k3s"]);
         assert.match(r.stdout, /no Node object; nothing to drain/);
     });
-    it("fails clearly when the drain cannot finish", () => {
+    it("fails clearly, before stopping k3s, when the drain cannot finish", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         state("drain-fails");
-        fails(run("drain-node", ["--node", "node-2"]), /could not drain node-2 within 300s/);
+        resetLog();
+        fails(run("drain-node", ["--node", "node-2"]), /drain-node\[node-2\]: could not drain node-2 within 300s/);
+        assert.deepEqual(calls("systemctl stop"), []);
+    });
+    it("fails within its bound, naming the node, when stopping k3s never returns", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("systemctl-hangs");
+        const started = Date.now();
+        fails(run("drain-node", ["--node", "node-2"], {}, { SYSTEMCTL_TIMEOUT: "1" }), /drain-node\[node-2\]: systemctl did not answer within 1s \(is-active k3s\); see 'systemctl status k3s' on node-2/);
+        assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+});
+
+describe("remove-node.sh (on a surviving server, after the drain)", () => {
+    const args = ["--node", "node-3", "--from", "node-1"];
+    beforeEach(() => ok(run("k3s-server", initArgs, initFiles())));
+    it("deletes the departing node's Node object once its own API is ready, then checks /readyz again", () => {
+        resetLog();
+        const r = run("remove-node", args, {}, { REMOVE_TIMEOUT: "60" });
+        ok(r);
+        assert.deepEqual(calls("k3s kubectl delete"), ["k3s kubectl delete node node-3 --timeout=60s"]);
+        assert.equal(calls("k3s kubectl --request-timeout=10s get --raw /readyz").length, 2);
+        assert.match(r.stdout, /node-3: Node object deleted from node-1; k3s removes its etcd member/);
+        resetLog();
+        const again = run("remove-node", args);
+        ok(again);
+        assert.match(again.stdout, /node-3: no Node object; nothing to remove/);
+        assert.deepEqual(calls("k3s kubectl delete"), [], "idempotent");
+    });
+    it("refuses to delete a node from its own API server", () => {
+        fails(run("remove-node", ["--node", "node-1", "--from", "node-1"]), /never deleted from its own API server/);
+    });
+    it("fails within its bound, naming both servers, when the survivor's API is not ready", () => {
+        state("readyz-fails");
+        fails(run("remove-node", args, {}, { READY_TIMEOUT: "1" }), /remove-node\[node-3 from node-1\]: the API server on node-1 is not ready after 1s before deleting the Node object node-3 .*journalctl -u k3s -n 100' on node-1/);
+        assert.deepEqual(calls("k3s kubectl delete"), []);
+    });
+    it("fails clearly when the Node object cannot be deleted", () => {
+        state("delete-fails");
+        fails(run("remove-node", args), /the Node object node-3 was not deleted within 120s/);
+    });
+});
+
+describe("bounded waits: a systemctl that never returns", () => {
+    it("fails a fresh install within its bound with the node, what it waited for and where to look", () => {
+        state("systemctl-hangs");
+        const started = Date.now();
+        const r = run("k3s-server", joinArgs, joinFiles(), { SYSTEMCTL_TIMEOUT: "1" });
+        fails(r, /k3s-server\[node-2\]: 'systemctl restart --no-block k3s' did not return within 1s; see 'systemctl status k3s'/);
+        assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+
+    it("never blocks on k3s's own start: installs with INSTALL_K3S_SKIP_START, starts --no-block, then polls /readyz to its deadline", () => {
+        state("blocking-start-hangs");
+        state("readyz-fails");
+        const started = Date.now();
+        const r = run("k3s-server", joinArgs, joinFiles(), { READY_TIMEOUT: "1" });
+        fails(r, /k3s-server\[node-2\]: the API server on this node is not ready after 1s .*journalctl -u k3s -n 100/);
+        assert.ok(Date.now() - started < 8_000, "bounded");
+        assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
+    });
+
+    it("bounds a restart after a configuration change the same way", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("blocking-start-hangs");
+        resetLog();
+        ok(run("k3s-server", joinArgs, { ...joinFiles(), "config.yaml": renderServerConfig({ ...rendered.configs[1], "tls-san": ["api.example.com"] }) }));
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
+    });
+
+    it("fails a restore within its bound when stopping k3s never returns", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("systemctl-hangs");
+        const started = Date.now();
+        fails(run("k3s-server", withFlags(initArgs, "--restore", "etcd-snapshot-x"), initFiles(), { SYSTEMCTL_TIMEOUT: "1" }), /k3s-server\[node-1\]: .*within 1s/);
+        assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+
+    it("stops any script at the command's own bound (the backstop in runScript), naming the node, with stdin passed through", () => {
+        const text = runScript("node-ready", ["--node", "node-9"], "root", 1);
+        const started = Date.now();
+        const r = spawnSync("sh", ["-c", text], { input: "read -r line; echo \"got $line\"; sleep 30\npayload-line\n", encoding: "utf8", timeout: 20_000, env: { PATH: "/usr/bin:/bin" } });
+        assert.equal(r.status, 124, r.stderr);
+        assert.match(r.stdout, /got payload-line/, "the script's stdin arrived through timeout");
+        assert.match(r.stderr, /node-ready on node-9 did not finish within 1s and was stopped; see 'journalctl -u k3s -n 100' on node-9/);
+        assert.ok(Date.now() - started < 10_000);
+    });
+});
+
+describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => {
+    const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
+    const args = ["--node", "node-2", "--snapshot", SNAPSHOT];
+    it("stops k3s, once per snapshot name; leaves a server that already rejoined after it alone", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        resetLog();
+        const r = run("halt-for-restore", args);
+        ok(r);
+        assert.deepEqual(calls("systemctl stop"), ["systemctl stop k3s"]);
+        resetLog();
+        ok(run("halt-for-restore", args));
+        assert.deepEqual(calls("systemctl stop"), [], "already stopped");
+        ok(run("k3s-server", withFlags(joinArgs, "--rejoin-restored", SNAPSHOT), joinFiles()));
+        resetLog();
+        const after = run("halt-for-restore", args);
+        ok(after);
+        assert.match(after.stdout, /already rejoined the cluster restored from/);
+        assert.deepEqual(calls("systemctl"), [], "the rejoined server is not stopped again");
+    });
+    it("does nothing on a server without k3s (a restore onto new servers)", () => {
+        ok(run("halt-for-restore", args));
+        assert.deepEqual(calls("systemctl"), []);
+    });
+    it("plays the restore in the documented order across three servers: stop the others, reset node 1, start it, rejoin", () => {
+        const boxes = [sandbox(), sandbox(), sandbox()];
+        const on = (i: number, fn: () => void) => {
+            box = boxes[i];
+            fn();
+        };
+        on(0, () => ok(run("k3s-server", initArgs, initFiles())));
+        on(1, () => ok(run("k3s-server", joinArgs, joinFiles())));
+        on(2, () => ok(run("k3s-server", ["--role", "join", "--node", "node-3", "--version", VERSION], joinFiles())));
+        const active = (i: number) => existsSync(join(boxes[i], "state", "active"));
+        // The order the program's dependencies give (tests/adopt-k3s.test.ts): halts, node 1, node 2, node 3.
+        on(1, () => ok(run("halt-for-restore", args)));
+        on(2, () => ok(run("halt-for-restore", ["--node", "node-3", "--snapshot", SNAPSHOT])));
+        assert.ok(!active(1) && !active(2), "the others are stopped before node 1 resets");
+        on(0, () => ok(run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles())));
+        assert.ok(active(0) && !active(1) && !active(2), "node 1 alone runs the restored cluster");
+        on(1, () => ok(run("k3s-server", withFlags(joinArgs, "--rejoin-restored", SNAPSHOT), joinFiles())));
+        on(2, () => ok(run("k3s-server", ["--role", "join", "--node", "node-3", "--version", VERSION, "--rejoin-restored", SNAPSHOT], joinFiles())));
+        assert.ok(active(0) && active(1) && active(2));
+        for (const i of [0, 1, 2]) assert.match(readFileSync(join(boxes[i], "root", "etc/rancher/k3s/honeydue-bootstrap"), "utf8"), new RegExp(`^restored=${SNAPSHOT}$`, "m"));
+    });
+    it("fails within its bound, naming the node, when stopping k3s never returns", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("systemctl-hangs");
+        const started = Date.now();
+        fails(run("halt-for-restore", args, {}, { SYSTEMCTL_TIMEOUT: "1" }), /halt-for-restore\[node-2\]: systemctl did not answer within 1s \(is-active k3s\); see 'systemctl status k3s' on node-2/);
+        assert.ok(Date.now() - started < 8_000, "bounded");
     });
 });
 

@@ -14,7 +14,7 @@ export function bundledTraefikCheck(node: Node, config: EstateConfig, parent: pu
         "honeydue-bundled-traefik",
         {
             connection: connection(node, config),
-            create: runScript(["--node", node.spec.name], config.sshUser),
+            create: runScript("bundled-traefik", ["--node", node.spec.name], config.sshUser),
             stdin: withPayload("bundled-traefik"),
             addPreviousOutputInEnv: false,
         },

@@ -23,8 +23,8 @@ import { connection } from "../infra/k3s/connection";
 import { runScript, withPayload } from "../infra/k3s/scripts";
 import { traefikRelease, type Traefik } from "./traefik";
 
-/** A little longer than the script's own bound (TRAEFIK_READY_TIMEOUT, 600 s). */
-const timeouts = { create: "15m", update: "15m" };
+/** Longer than the script's own bound (TRAEFIK_READY_TIMEOUT, 600 s) and its backstop (scriptBounds, 900 s). */
+const timeouts = { create: "20m", update: "20m" };
 
 export function traefikReady(traefik: Traefik, nodes: Node[], config: EstateConfig, parent: pulumi.Resource): command.remote.Command[] {
     return nodes.map(
@@ -33,7 +33,9 @@ export function traefikReady(traefik: Traefik, nodes: Node[], config: EstateConf
                 `${node.spec.name}-traefik-ready`,
                 {
                     connection: connection(node, config),
-                    create: pulumi.interpolate`${runScript(["--node", node.spec.name, "--chart", traefikRelease, "--host", config.zone], config.sshUser)} --generation ${traefik.generation}`,
+                    create: traefik.generation.apply((generation) =>
+                        runScript("traefik-ready", ["--node", node.spec.name, "--chart", traefikRelease, "--host", config.zone, "--generation", generation], config.sshUser),
+                    ),
                     stdin: withPayload("traefik-ready"),
                     addPreviousOutputInEnv: false,
                     triggers: [traefik.generation, node.server.id],

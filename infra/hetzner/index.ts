@@ -31,7 +31,17 @@ export class Nodes extends pulumi.ComponentResource {
         // What already exists (README, "Adopting the running estate") is imported by its Hetzner id, not created.
         const adopt = config.adopt;
 
-        const sshKey = new hcloud.SshKey(`${name}-operator`, { name: `${name}-operator`, publicKey: config.sshPublicKey, labels }, { ...child, import: adopt.sshKey });
+        // A new sshPublicKey replaces the key (terraform-provider-hcloud internal/sshkey/resource.go:
+        // `public_key` has RequiresReplace, `name` does not), and its name must be unique in the
+        // project: create-first would collide on it, so the old key goes first. Nothing else is
+        // replaced with it: the engine deletes a dependent first only when its own diff says replace
+        // (pulumi/pulumi step_generator.go `calculateDependentReplacements`), and the servers ignore
+        // `sshKeys` (servers.ts), which that diff honours.
+        const sshKey = new hcloud.SshKey(
+            `${name}-operator`,
+            { name: `${name}-operator`, publicKey: config.sshPublicKey, labels },
+            { ...child, import: adopt.sshKey, deleteBeforeReplace: true },
+        );
         const placementGroup = new hcloud.PlacementGroup(
             `${name}-spread`,
             { name: `${name}-spread`, type: "spread", labels },

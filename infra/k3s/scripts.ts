@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "traefik-ready" | "bundled-traefik";
+export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik";
 
 export const scriptsDir = join(__dirname, "..", "scripts");
 
@@ -16,9 +16,35 @@ export function script(name: ScriptName): string {
 /** Quotes one argument for the remote shell (arguments are names, addresses and versions). */
 const quote = (arg: string) => (/^[\w.,:/+=@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
-/** The `create`/`delete` text: run the script arriving on stdin, as root. */
-export function runScript(args: string[], user: string): string {
-    return `${user === "root" ? "" : "sudo -n "}bash -s -- ${args.map(quote).join(" ")}`;
+/**
+ * How long a script may run on a node before it is stopped: every wait inside the scripts has its
+ * own, shorter bound and message, this is the backstop. The command provider bounds only the SSH
+ * dial, never the command (pulumi-command provider/pkg/provider/remote/commandOutputs.go `run()`:
+ * `Dial(ctx)` takes the context, `session.Run(cmd)` does not), so without it a hung step would
+ * hang `pulumi up` for ever.
+ */
+export const scriptBounds: Record<ScriptName, number> = {
+    "wait-for-node": 1200,
+    "k3s-server": 2400,
+    "node-ready": 900,
+    "drain-node": 900,
+    "remove-node": 600,
+    "halt-for-restore": 300,
+    "traefik-ready": 900,
+    "bundled-traefik": 120,
+};
+
+/**
+ * The `create`/`delete` text: run the script arriving on stdin, as root, under `timeout` (GNU
+ * coreutils; the child keeps the pipe as its stdin, so the payload still arrives). Exit 124 is the
+ * backstop firing, reported with the node and where to look.
+ */
+export function runScript(name: ScriptName, args: string[], user: string, bound = scriptBounds[name]): string {
+    const at = args.indexOf("--node");
+    const node = at >= 0 ? args[at + 1] : "this node";
+    const run = `${user === "root" ? "" : "sudo -n "}timeout -k 30 ${bound} bash -s -- ${args.map(quote).join(" ")}`;
+    const note = `${name} on ${node} did not finish within ${bound}s and was stopped; see 'journalctl -u k3s -n 100' on ${node}`;
+    return `${run} || { rc=$?; [ "$rc" -ne 124 ] || echo ${quote(note)} >&2; exit "$rc"; }`;
 }
 
 /** The script followed by its payload files. */

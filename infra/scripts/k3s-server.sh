@@ -38,9 +38,16 @@
 #
 # Second run with the same version and files: nothing is installed or restarted.
 #
+# Nothing here waits unbounded (the command provider never times a command out): the installer
+# runs with INSTALL_K3S_SKIP_START=true under `timeout`, k3s is started with `systemctl --no-block`
+# (install.sh's own `systemctl restart` blocks until k3s is ready: Type=notify, TimeoutStartSec=0)
+# and then this script polls /readyz against its own deadline; every systemctl call is under
+# `timeout`. Each failure names the node, what it waited for and where to look.
+#
 # Environment (defaults for a real node): K3S_ROOT (prefix for every path, for tests),
 # K3S_INSTALLER_URL (https://get.k3s.io), READY_TIMEOUT (300 s), POLL_INTERVAL (5 s),
-# PEER_PROBE_TIMEOUT (5 s), RESTORE_TIMEOUT (900 s), ROTATE_TIMEOUT (120 s).
+# PEER_PROBE_TIMEOUT (5 s), RESTORE_TIMEOUT (900 s), ROTATE_TIMEOUT (120 s),
+# INSTALL_TIMEOUT (600 s), SYSTEMCTL_TIMEOUT (90 s).
 set -euo pipefail
 
 ROOT="${K3S_ROOT:-}"
@@ -60,6 +67,36 @@ log() { echo "k3s-server[$NODE]: $*"; }
 die() {
     echo "k3s-server[${NODE:-?}]: $*" >&2
     exit 1
+}
+
+# systemctl under a bound: a stop or a blocking start can wait for ever on a unit that never
+# settles. Exit 124 when the bound is hit.
+svc() {
+    timeout "${SYSTEMCTL_TIMEOUT:-90}" systemctl "$@"
+}
+
+# Asks systemd to (re)start k3s without waiting for it (wait_ready does, against its deadline).
+start_k3s() {
+    local verb="${1:-restart}" rc=0
+    svc "$verb" --no-block k3s || rc=$?
+    [ "$rc" -ne 124 ] || die "'systemctl $verb --no-block k3s' did not return within ${SYSTEMCTL_TIMEOUT:-90}s; see 'systemctl status k3s' and 'journalctl -u systemd -n 50' on this node"
+    [ "$rc" -eq 0 ] || die "systemd refused to $verb k3s (exit $rc); see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on this node"
+}
+
+# Stops k3s and waits (bounded) for it: $1 says why, for the message.
+stop_k3s() {
+    local rc=0
+    svc stop k3s || rc=$?
+    [ "$rc" -ne 124 ] || die "k3s did not stop within ${SYSTEMCTL_TIMEOUT:-90}s ($1); see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on this node"
+    [ "$rc" -eq 0 ] || die "could not stop k3s ($1, exit $rc); see 'systemctl status k3s' on this node"
+}
+
+# Whether k3s runs here; a systemctl that does not answer is an error, not "stopped".
+k3s_active() {
+    local rc=0
+    svc is-active --quiet k3s || rc=$?
+    [ "$rc" -ne 124 ] || die "systemctl did not answer within ${SYSTEMCTL_TIMEOUT:-90}s (is-active k3s); see 'systemctl status k3s' on this node"
+    [ "$rc" -eq 0 ]
 }
 
 # A marker line as key=value (the first version of the marker held only the init role's mode).
@@ -201,24 +238,25 @@ installed_version() {
     fi
 }
 
-# $3 "skip-start": install without starting k3s (a restore starts it after the cluster reset).
+# Installs (or upgrades) the binary and the unit, never starting k3s: the installer's own start
+# blocks until k3s is ready. The caller starts it (start_k3s) and polls (wait_ready).
 run_installer() {
-    local version="$1" work="$2" skip=false url="${K3S_INSTALLER_URL:-https://get.k3s.io}"
-    [ "${3:-}" != skip-start ] || skip=true
+    local version="$1" work="$2" url="${K3S_INSTALLER_URL:-https://get.k3s.io}" rc=0 bound="${INSTALL_TIMEOUT:-600}"
     log "installing k3s $version with the installer from $url"
     curl -sfL --retry 3 --max-time 120 -o "$work/install.sh" "$url" || die "could not download the k3s installer from $url"
-    INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="server" INSTALL_K3S_SKIP_START="$skip" sh "$work/install.sh" ||
-        die "the k3s installer failed for $version; see its output above and 'journalctl -u k3s -n 100'"
+    INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="server" INSTALL_K3S_SKIP_START=true timeout "$bound" sh "$work/install.sh" || rc=$?
+    [ "$rc" -ne 124 ] || die "the k3s installer for $version did not finish within ${bound}s; see its output above (the binary download from GitHub?)"
+    [ "$rc" -eq 0 ] || die "the k3s installer failed for $version; see its output above and 'journalctl -u k3s -n 100'"
 }
 
 wait_ready() {
     local timeout="${READY_TIMEOUT:-300}" interval="${POLL_INTERVAL:-5}" answer=""
     local deadline=$((SECONDS + timeout))
     while :; do
-        answer="$(k3s kubectl get --raw /readyz 2>&1 || true)"
+        answer="$(k3s kubectl --request-timeout=10s get --raw /readyz 2>&1 || true)"
         [ "$answer" = ok ] && return 0
         if [ "$SECONDS" -ge "$deadline" ]; then
-            die "the API server on this node is not ready after ${timeout}s (last /readyz answer: '${answer:0:200}'); see 'journalctl -u k3s -n 100'"
+            die "the API server on this node is not ready after ${timeout}s (last /readyz answer: '${answer:0:200}'); see 'journalctl -u k3s -n 100' on this node"
         fi
         sleep "$interval"
     done
@@ -229,7 +267,7 @@ wait_ready() {
 # change (which writes our token file) would stop k3s from starting.
 adopt_in_place() {
     local role="$1" version="$2" token="$3" state="$4" current
-    systemctl is-active --quiet k3s ||
+    k3s_active ||
         die "k3s $version is installed but not running; an adopted node is left as it is: start it ('systemctl start k3s', see 'journalctl -u k3s -n 100') and run again"
     if [ "$role" = init ]; then
         current="$(running_passphrase)"
@@ -254,7 +292,7 @@ adopt_in_place() {
 rotate_token() {
     local new
     new="$(<"$1")"
-    systemctl is-active --quiet k3s ||
+    k3s_active ||
         die "the cluster token changed but k3s is not running here, so it cannot be rotated; start k3s ('systemctl start k3s') and run again"
     log "the cluster token changed: rotating it with 'k3s token rotate' (then restarting with the new token file)"
     timeout "${ROTATE_TIMEOUT:-120}" k3s token rotate --new-token="$new" >/dev/null ||
@@ -264,7 +302,7 @@ rotate_token() {
 # Node 1: reset the cluster to this server alone, from an etcd snapshot in the B2 bucket.
 restore_snapshot() {
     local snapshot="$1" out="$WORK/cluster-reset.log"
-    systemctl stop k3s || die "could not stop k3s before the restore"
+    stop_k3s "before the restore"
     if [ -f "$RESET_FLAG" ]; then
         log "a cluster reset already ran here and k3s has not started since (server/db/reset-flag): starting without another reset"
         return 0
@@ -280,7 +318,7 @@ restore_snapshot() {
 leave_old_cluster() {
     local snapshot="$1" aside="$DB_DIR-before-restore-$1"
     log "the cluster was restored from $snapshot: stopping k3s, moving the old etcd data aside and joining again"
-    systemctl stop k3s || die "could not stop k3s before rejoining the restored cluster"
+    stop_k3s "before rejoining the restored cluster"
     if [ -d "$DB_DIR" ]; then
         rm -rf "$aside"
         mv "$DB_DIR" "$aside"
@@ -378,7 +416,7 @@ main() {
 
     if [ -n "$restore" ] && [ -n "$snapshot" ]; then
         if [ "$installed" != "$version" ]; then
-            run_installer "$version" "$work" skip-start
+            run_installer "$version" "$work"
             installed="$version"
         fi
         restore_snapshot "$snapshot"
@@ -387,14 +425,15 @@ main() {
         leave_old_cluster "$snapshot"
     fi
 
-    if [ "$installed" = "$version" ] && [ "${#CHANGED[@]}" -eq 0 ] && systemctl is-active --quiet k3s; then
+    if [ "$installed" = "$version" ] && [ "${#CHANGED[@]}" -eq 0 ] && k3s_active; then
         log "k3s $version already installed and configured; nothing to change"
     elif [ "$installed" != "$version" ]; then
         [ -z "$installed" ] || log "upgrading k3s from $installed to $version"
         run_installer "$version" "$work"
+        start_k3s restart
     else
         if [ "${#CHANGED[@]}" -gt 0 ]; then log "configuration changed (${CHANGED[*]}); restarting k3s"; else log "k3s $version installed but not running; starting it"; fi
-        systemctl restart k3s || die "k3s did not restart; see 'journalctl -u k3s -n 100'"
+        start_k3s restart
     fi
 
     wait_ready

@@ -28,7 +28,7 @@ main() {
     local deadline=$((SECONDS + timeout))
     local want="True $version"
     while :; do
-        answer="$(k3s kubectl get node "$node" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.nodeInfo.kubeletVersion}' 2>&1 || true)"
+        answer="$(k3s kubectl --request-timeout=10s get node "$node" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.nodeInfo.kubeletVersion}' 2>&1 || true)"
         if [ "$answer" = "$want" ]; then
             echo "$node: Ready on $version"
             return 0

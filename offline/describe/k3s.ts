@@ -22,7 +22,9 @@ describeType("command:remote:Command", (r) => {
     if (r.name === "honeydue-bundled-traefik") return [`${f.node}: adoption: stop with the removal steps while k3s's bundled Traefik is installed`, deleted];
     switch (kind) {
         case "wait":
-            return [`${f.node}: wait for SSH and cloud-init (exit 2 'degraded' accepted)`, deleted];
+            return [`${f.node}: wait for SSH and cloud-init (exit 2 'degraded' accepted), then check sshd's hardening with 'sshd -T'`, deleted];
+        case "halt":
+            return [`${f.node}: stop k3s before the first server restores ${f.snapshot} (once per snapshot name)`, deleted];
         case "k3s": {
             const adopted = / --adopt( |$)/.test(String(i.create ?? ""));
             return [
@@ -31,15 +33,17 @@ describeType("command:remote:Command", (r) => {
                     : `${f.node}: install k3s ${f.version} and join the cluster, wait for /readyz`,
                 "config.yaml (0600), token and B2 credentials arrive on stdin [secret]",
                 adopted ? "adopt: a node already on this version is left alone (no install, no config written, no restart) until the next version bump" : "",
-                f.restore ? `RESTORE etcd from the B2 snapshot ${f.restore} (cluster reset, once per snapshot name), then start as the only member` : "",
+                f.restore ? `RESTORE etcd from the B2 snapshot ${f.restore} (cluster reset, once per snapshot name) after the others stopped, then start as the only member` : "",
                 f["rejoin-restored"] ? `after the restore from ${f["rejoin-restored"]}: move the old etcd data aside and rejoin (once)` : "",
                 deleted,
             ].filter((line) => line !== "");
         }
         case "ready":
             return [`${f.node}: wait until the Node is Ready on ${f.version}; the next server waits for this`, deleted];
+        case "drain":
+            return [`${f.node}: when its server is replaced or removed, first: cordon, drain and stop k3s on it (skipped when the whole estate goes)`];
         case "membership":
-            return [`${f.node}: on delete, drain the node and delete its Node object (skipped when the whole estate goes)`];
+            return [`${f.node}: when its server is replaced or removed, after the drain: delete its Node object from ${f.from}, so k3s drops its etcd member (skipped when the whole estate goes)`];
         case "token":
             return [`read the secure join token from the first server (not logged, stdout secret)`, deleted];
         case "kubeconfig":
