@@ -49,7 +49,7 @@ export function stackInstruction(stackName: string, c: StackCheck, secretKeys: s
     lines.push("On an operator's machine (README, Deploying for real):");
     for (const k of [...c.missing, ...c.plain]) {
         if (secretKeys.includes(k)) lines.push(`  pulumi config set --secret ${k} < <file>`);
-        else if (k.endsWith(":adminCidrs")) lines.push(`  pulumi config set --path '${k}[0]' <address>/32   # yours, and the CI runner's egress address`);
+        else if (k.endsWith(":adminCidrs")) lines.push(`  pulumi config set ${k} '["<your address>/32", "<the CI runner's egress address>/32"]'`);
         else lines.push(`  pulumi config set ${k} <value>`);
     }
     lines.push(`then commit Pulumi.${stackName}.yaml: the plain values, the encrypted secrets and the \`encryptionsalt:\` line (the salt is not a secret; the passphrase stays in the repository's Actions secret PULUMI_CONFIG_PASSPHRASE).`);
@@ -74,7 +74,7 @@ export function apiInstruction(host: string, port: number, reason: string): stri
     return [
         `The runner cannot reach the Kubernetes API at ${host}:${port} (${reason}).`,
         "The Hetzner firewall opens 6443 only to honeydue:adminCidrs, and a preview without the cluster previews every Kubernetes change blind.",
-        "Add this runner's egress address to honeydue:adminCidrs (pulumi config set --path 'honeydue:adminCidrs[N]' <address>/32), run `pulumi up` from an admin address, and commit Pulumi.prod.yaml (README, CI).",
+        "Append this runner's egress address to honeydue:adminCidrs (as README, Per-operator settings, appends an operator's), run `pulumi up` from an admin address, and commit Pulumi.prod.yaml (README, CI).",
     ].join("\n");
 }
 

@@ -51,7 +51,7 @@ describe("the stack-file check", () => {
         assert.equal(c.salt, false);
         const message = stackInstruction("prod", c, secretKeys)!;
         assert.match(message, /Stack 'prod' is missing configuration values/);
-        assert.match(message, /pulumi config set --path 'honeydue:adminCidrs\[0\]' <address>\/32/);
+        assert.match(message, /pulumi config set honeydue:adminCidrs '\["<your address>\/32", "<the CI runner's egress address>\/32"\]'/);
         assert.match(message, /pulumi config set --secret honeydue:databaseUrl < <file>/);
         assert.match(message, /Missing: encryptionsalt/);
         assert.match(message, /commit Pulumi\.prod\.yaml: the plain values, the encrypted secrets and the `encryptionsalt:` line/);
@@ -85,6 +85,6 @@ describe("the Kubernetes API check", () => {
         assert.equal(reason, "ECONNREFUSED");
         const message = apiInstruction("127.0.0.1", port, reason!);
         assert.match(message, new RegExp(`cannot reach the Kubernetes API at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
-        assert.match(message, /Add this runner's egress address to honeydue:adminCidrs/);
+        assert.match(message, /Append this runner's egress address to honeydue:adminCidrs/);
     });
 });
