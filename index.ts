@@ -24,7 +24,7 @@ const cluster = new Cluster("honeydue", { config, nodes: infra.nodes, network: i
 const edge = new Edge("honeydue", config, infra.nodes);
 
 // Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
-const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges });
+const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges, nodes: infra.nodes });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({

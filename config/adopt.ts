@@ -5,6 +5,7 @@
 // `<zone id>/<record id>`, a zone setting as `<zone id>/<setting id>`.
 import { z } from "zod";
 import { plannedRecords, recordName } from "../infra/cloudflare/recordPlan";
+import { hostLabel } from "../workloads/names";
 import { bool, json, nodeName } from "./fields";
 
 // `pulumi config set --path … 12345678` stores a number, so a whole number is taken as the id it spells.
@@ -45,6 +46,12 @@ const adoptFields = {
         .default({}),
     /** The nodes already run k3s: a node on the pinned version is left alone, not reinstalled. */
     k3s: bool.default(false),
+    /** The Kubernetes objects that already run, as `Kind/name` (README, Adopting the running estate). */
+    kubernetes: z
+        .array(z.string().regex(/^[A-Z][A-Za-z]+\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "expected Kind/name, such as PersistentVolumeClaim/redis-data" }), {
+            error: "expected a list of Kind/name, such as [\"Namespace/honeydue\", \"PersistentVolumeClaim/redis-data\"]",
+        })
+        .default([]),
 };
 const fieldNames = Object.keys(adoptFields).join(", ");
 
@@ -61,6 +68,10 @@ export const adoptKeys = {
 
 type AdoptConfig = z.infer<z.ZodObject<typeof adoptKeys>>["adopt"];
 type Adopt = { adopt: AdoptConfig } & {
+    api: { replicas: number };
+    admin: { replicas: number };
+    worker: { replicas: number };
+    redis: { claimName: string };
     nodes: { name: string }[];
     routes: Record<string, string>;
     apiHostname?: string;
@@ -75,8 +86,36 @@ export function edgeRecordNames(c: Omit<Adopt, "adopt" | "zoneId" | "subnetCidr"
     return plannedRecords({ routes: Object.keys(c.routes), apiHostname: c.apiHostname, ipv6: c.ipv6, nodes: c.nodes.map((n) => n.name), outOfRotation: c.outOfRotation }).map(recordName);
 }
 
+/**
+ * The fixed-name objects the workloads create, as `Kind/name`: what adopt.kubernetes may list.
+ * (The settings ConfigMap, the app Secret and the migrations Job are named per release: new ones.)
+ */
+export function adoptableObjects(c: Pick<Adopt, "routes" | "api" | "admin" | "worker" | "redis">): string[] {
+    const budgets = (["api", "admin", "worker"] as const).filter((app) => c[app].replicas >= 2).map((app) => `PodDisruptionBudget/${app}`);
+    return [
+        "Namespace/honeydue",
+        "Secret/registry",
+        `PersistentVolumeClaim/${c.redis.claimName}`,
+        "Deployment/redis",
+        "Service/redis",
+        "NetworkPolicy/redis-clients",
+        "Deployment/api",
+        "Service/api",
+        "Deployment/admin",
+        "Service/admin",
+        "Deployment/worker",
+        ...budgets,
+        ...Object.keys(c.routes).map((host) => `Ingress/${hostLabel(host)}`),
+    ];
+}
+
 export function checkAdopt(c: Adopt, issue: (key: string, message: string) => void): void {
     const a = c.adopt;
+    const objects = adoptableObjects(c);
+    for (const o of a.kubernetes) {
+        if (!objects.includes(o)) issue("adopt.kubernetes", `${o} is not an object the workloads create; expected some of: ${objects.join(", ")}`);
+    }
+    if (new Set(a.kubernetes).size !== a.kubernetes.length) issue("adopt.kubernetes", "lists an object twice; expected each once");
     const names = c.nodes.map((n) => n.name);
     for (const node of Object.keys(a.servers)) {
         if (!names.includes(node)) issue("adopt.servers", `${node} is not one of the nodes (${names.join(", ")}); expected node names from honeydue:nodes`);

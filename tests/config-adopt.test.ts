@@ -15,7 +15,7 @@ function rejects(adopt: unknown, key: string, expected: RegExp, more: Record<str
 describe("adoption configuration", () => {
     it("adopts nothing by default", () => {
         const c = load({});
-        assert.deepEqual(c.adopt, { servers: {}, dnsRecords: {}, zoneSettings: {}, k3s: false });
+        assert.deepEqual(c.adopt, { servers: {}, dnsRecords: {}, zoneSettings: {}, k3s: false, kubernetes: [] });
     });
 
     it("accepts every id in the form its provider imports", () => {
@@ -82,5 +82,13 @@ describe("adoption configuration", () => {
         rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl` } }, "honeydue:adopt", /names zone\(s\) f{32}, but honeydue:zoneId is 0{32}; expected every record and setting in that zone/, { "honeydue:zoneId": "0".repeat(32) }));
     it("rejects records and settings spread over two zones", () =>
         rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${zone}/min_tls_version` } }, "honeydue:adopt", /names 2 zones .*; expected every record and setting in the one zone of honeydue:zone/));
+    it("takes the running Kubernetes objects as Kind/name, the Redis claim under its configured name", () => {
+        const c = load({ "honeydue:adopt": { kubernetes: ["Namespace/honeydue", "PersistentVolumeClaim/redis-queue", "Ingress/api-myhoneydue-com"] }, "honeydue:redis": { claimName: "redis-queue" } });
+        assert.deepEqual(c.adopt.kubernetes, ["Namespace/honeydue", "PersistentVolumeClaim/redis-queue", "Ingress/api-myhoneydue-com"]);
+    });
+    it("rejects a Kubernetes object the workloads do not create, listing those they do", () =>
+        rejects({ kubernetes: ["PersistentVolumeClaim/redis-queue"] }, "honeydue:adopt.kubernetes", /PersistentVolumeClaim\/redis-queue is not an object the workloads create; expected some of: Namespace\/honeydue, Secret\/registry, PersistentVolumeClaim\/redis-data, .*Ingress\/myhoneydue-com$/));
+    it("rejects a Kubernetes object not given as Kind/name", () =>
+        rejects({ kubernetes: ["honeydue/redis-data"] }, "honeydue:adopt.kubernetes.0 (got honeydue/redis-data)", /expected Kind\/name, such as PersistentVolumeClaim\/redis-data/));
     it("rejects adopt that is not an object", () => rejects("12345", "honeydue:adopt", /expected a JSON object of provider ids to import/));
 });

@@ -19,8 +19,13 @@ describe("workload configuration", () => {
 
     it("rejects a memory request above the limit", () =>
         rejects({ "honeydue:api": { memory: "1Gi", memoryLimit: "512Mi" } }, "honeydue:api", /memory 1Gi is above memoryLimit 512Mi; expected a request at or below the limit/));
-    it("rejects a Redis maxMemory that leaves no headroom under its limit", () =>
-        rejects({ "honeydue:redis": { maxMemory: "512Mi", memoryLimit: "512Mi" } }, "honeydue:redis", /maxMemory 512Mi is not below memoryLimit 512Mi/));
+    it("rejects a Redis maxMemory above 60% of its limit (an AOF rewrite's fork shares the cgroup), and takes 60% exactly", () => {
+        rejects({ "honeydue:redis": { maxMemory: "384Mi", memoryLimit: "512Mi" } }, "honeydue:redis.maxMemory", /384Mi is above 60% of redis.memoryLimit 512Mi \(307Mi\); expected at most that/);
+        rejects({ "honeydue:redis": { maxMemory: "512Mi", memoryLimit: "512Mi" } }, "honeydue:redis.maxMemory", /above 60%/);
+        assert.equal(load({ "honeydue:redis": { maxMemory: "600Mi", memoryLimit: "1000Mi" } }).redis.maxMemory, "600Mi");
+        const d = load({}).redis;
+        assert.ok(bytes(d.maxMemory) <= 0.6 * bytes(d.memoryLimit), `the default ${d.maxMemory} fits under ${d.memoryLimit}`);
+    });
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
     it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
     it("rejects a writable path given twice", () => rejects({ "honeydue:api": { writablePaths: ["/tmp", "/tmp"] } }, "honeydue:api.writablePaths", /expected each path once/));

@@ -72,8 +72,10 @@ describe("configured workloads", () => {
 
     it("reference every extra app secret by key, and keep its value secret", () => {
         const env = deployment("api").spec.template.spec.containers[0].env as Obj[];
-        assert.deepEqual(env.map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET", "SESSION_KEY"]);
-        assert.deepEqual((deployment("admin").spec.template.spec.containers[0].env as Obj[]).map((e) => e.name), ["JWT_SECRET", "SESSION_KEY"]);
+        // PORT first: the configured port, a plain value (not the image's default).
+        assert.deepEqual(env[0], { name: "PORT", value: "9000" });
+        assert.deepEqual(env.slice(1).map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET", "SESSION_KEY"]);
+        assert.deepEqual((deployment("admin").spec.template.spec.containers[0].env as Obj[]).map((e) => e.name), ["PORT", "JWT_SECRET", "SESSION_KEY"]);
         const text = estate.resources.map((r) => plainText(r.inputs)).join("\n");
         assert.ok(!text.includes("PLACEHOLDER-session-key"));
     });

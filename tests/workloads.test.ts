@@ -9,6 +9,10 @@ import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets } from "../offline/stack";
+import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
+
+const C = "command:remote:Command";
+const nodeNames = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
 
 const T = {
     namespace: "kubernetes:core/v1:Namespace",
@@ -110,6 +114,7 @@ describe("secrets and settings", () => {
             SMTP_HOST: "smtp.fastmail.com",
             SMTP_PORT: "587",
             SMTP_USERNAME: "placeholder@myhoneydue.com",
+            CLIENT_IP_HEADER: "CF-Connecting-IP",
             PUBLIC_API_URL: "https://api.myhoneydue.com",
             PUBLIC_ADMIN_URL: "https://admin.myhoneydue.com",
             PUBLIC_SITE_URL: "https://myhoneydue.com",
@@ -139,7 +144,7 @@ describe("secrets and settings", () => {
             }
         }
         const api = container(deployment("api"));
-        const refs = (api.env as Obj[]).map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.name]);
+        const refs = (api.env as Obj[]).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.name]);
         assert.deepEqual(refs.map(([n]) => n), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
         for (const [name, key, secret] of refs) {
             assert.equal(key, name);
@@ -148,9 +153,9 @@ describe("secrets and settings", () => {
     });
 
     it("gives the admin panel only the extra app secrets, and Redis none", () => {
-        assert.deepEqual((container(deployment("admin")).env as Obj[]).map((e) => e.name), ["JWT_SECRET"]);
+        assert.deepEqual((container(deployment("admin")).env as Obj[]).map((e) => e.name), ["PORT", "JWT_SECRET"]);
         assert.equal(container(deployment("redis")).env, undefined);
-        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
+        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["PORT", "DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
     });
 });
 
@@ -172,6 +177,8 @@ describe("the apps", () => {
             assert.equal(spec(d).replicas, want.replicas, app);
             assert.deepEqual(c.resources, { requests: { cpu: want.cpu, memory: want.memory }, limits: { memory: want.limit } }, app);
             assert.deepEqual(c.ports, [{ name: "http", containerPort: want.port, protocol: "TCP" }], app);
+            // The app listens where the Service and probes point, whatever its image defaults to.
+            assert.deepEqual((c.env as Obj[]).find((e) => e.name === "PORT"), { name: "PORT", value: String(want.port) }, app);
             for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
                 assert.deepEqual(c[probe].httpGet, { port: want.port, path: want.path }, `${app} ${probe}`);
             }
@@ -312,7 +319,8 @@ describe("Redis", () => {
     it("keeps an append-only log on a local-path volume, bounded below its memory limit", () => {
         const args = container(redis()).args as string[];
         assert.deepEqual(args.slice(0, 2), ["--appendonly", "yes"]);
-        assert.equal(args[args.indexOf("--maxmemory") + 1], "384mb");
+        // 300Mi: at most 60% of the 512Mi limit, room for the rewrite's copy-on-write child.
+        assert.equal(args[args.indexOf("--maxmemory") + 1], "300mb");
         assert.equal(args[args.indexOf("--maxmemory-policy") + 1], "noeviction");
         assert.deepEqual(container(redis()).resources.limits, { memory: "512Mi" });
         const claim = one(estate.resources, T.claim, "honeydue-redis-data");
@@ -361,12 +369,13 @@ describe("routes", () => {
         );
         assert.deepEqual(routes, { "api.myhoneydue.com": "api", "admin.myhoneydue.com": "admin", "myhoneydue.com": "api" });
         for (const i of ingresses) {
-            assert.equal(spec(i).ingressClassName, "traefik");
+            // Ours, not "traefik" (the class k3s's bundled Traefik creates).
+            assert.equal(spec(i).ingressClassName, "honeydue-traefik");
             assert.equal(spec(i).tls, undefined);
             assert.equal(spec(i).rules.length, 1);
             assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
             assert.equal(metadata(i).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web");
-            assert.ok(dependsOn(i, one(estate.resources, T.helmChart, "honeydue-traefik"), estate.resources), "after Traefik");
+            for (const node of nodeNames) assert.ok(dependsOn(i, one(estate.resources, C, `${node}-traefik-ready`), estate.resources), `after Traefik serves on ${node}`);
         }
     });
 });
@@ -419,7 +428,48 @@ describe("Traefik", () => {
     it("does not expose the dashboard and names the ingress class the Ingresses use", () => {
         const v = values();
         assert.deepEqual(v.ingressRoute, { dashboard: { enabled: false } });
-        assert.equal(v.ingressClass.name, "traefik");
+        assert.equal(v.ingressClass.name, "honeydue-traefik");
         assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com"));
+        assert.ok((v.additionalArguments as string[]).includes("--providers.kubernetesingress.ingressclass=honeydue-traefik"), "serves only its own class");
+    });
+});
+
+describe("waiting for Traefik", () => {
+    // pulumi-kubernetes marks a HelmChart ready at once and helm-controller sets no success
+    // condition (workloads/traefikReady.ts cites both), so these commands are the wait.
+    const chart = () => one(estate.resources, T.helmChart, "honeydue-traefik");
+    const values = () => parse(String(spec(chart()).valuesContent)) as Obj;
+    const ready = (node: string) => one(estate.resources, C, `${node}-traefik-ready`);
+
+    it("runs a bounded check on every node, after the HelmChart, for the generation the HelmChart carries", () => {
+        const generation = values().deployment.podAnnotations["honeydue-chart-generation"] as string;
+        assert.match(generation, /^[0-9a-f]{16}$/);
+        for (const node of nodeNames) {
+            const r = ready(node);
+            assert.ok(dependsOn(r, chart(), estate.resources), `${node} waits for the HelmChart`);
+            const create = String(unwrap(r.inputs.create));
+            // Under the runner's backstop (infra/k3s/scripts.ts, scriptBounds) above the script's own 600 s.
+            assert.match(create, new RegExp(`^(sudo -n )?timeout -k 30 900 bash -s -- --node ${node} --chart honeydue-traefik --host myhoneydue.com --generation ${generation} \\|\\| `));
+            assert.match(String(r.inputs.stdin), /^#!\/usr\/bin\/env bash\n# Waits, on one server, until Traefik serves there/);
+            assert.equal(r.inputs.addPreviousOutputInEnv, false);
+            // triggers force a replacement (a re-run): the generation, and the node's server.
+            const triggers = unwrap(r.inputs.triggers) as unknown[];
+            assert.equal(triggers[0], generation, node);
+            assert.equal(triggers.length, 2);
+            assert.deepEqual(r.customTimeouts?.create, "20m");
+        }
+    });
+
+    it("has a generation that changes with the chart version and with every value, so the check re-runs on each change", () => {
+        const repo = "https://traefik.github.io/charts";
+        const edge = { ipv4: ["173.245.48.0/20"], ipv6: ["2400:cb00::/32"] };
+        const base = traefikValues(edge, "myhoneydue.com");
+        const g = chartGeneration(repo, "37.1.2", base);
+        assert.notEqual(chartGeneration(repo, "37.1.3", base), g, "a new chart version");
+        assert.notEqual(chartGeneration(repo, "37.1.2", traefikValues({ ...edge, ipv4: ["173.245.48.0/21"] }, "myhoneydue.com")), g, "new trusted ranges");
+        assert.equal(chartGeneration(repo, "37.1.2", traefikValues(edge, "myhoneydue.com")), g, "stable for the same spec");
+        const r = renderedValues(repo, "37.1.2", base);
+        assert.equal(r.generation, g);
+        assert.equal((parse(r.valuesContent) as Obj).deployment.podAnnotations["honeydue-chart-generation"], g);
     });
 });

@@ -1,10 +1,14 @@
 // The workloads layer as one component: everything applied through the cluster's Kubernetes
 // provider. A thin class; each piece is built by the function in its own file. DESIGN §8.
+import type * as command from "@pulumi/command";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
 import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
+import type { Node } from "../infra/hetzner";
 import { createAdmin } from "./admin";
+import { adoptOptions } from "./adoption";
+import { bundledTraefikCheck } from "./bundledTraefik";
 import { createApi } from "./api";
 import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
@@ -12,7 +16,8 @@ import { createNamespace, namespaceName } from "./namespace";
 import { createRedis, type Redis } from "./redis";
 import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
 import { createSettings } from "./settings";
-import { createTraefik } from "./traefik";
+import { createTraefik, type Traefik } from "./traefik";
+import { traefikReady } from "./traefikReady";
 import { createWorker } from "./worker";
 import type { AppWorkload, Context } from "./workload";
 
@@ -22,11 +27,15 @@ export interface AppsArgs {
     provider: k8s.Provider;
     /** Cloudflare's ranges: Traefik trusts X-Forwarded-* only from them. */
     cloudflareRanges: pulumi.Output<EdgeRanges>;
+    /** The nodes, reached over SSH to check that Traefik serves on each. */
+    nodes: Node[];
 }
 
 export class Apps extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
-    readonly traefik: k8s.apiextensions.CustomResource;
+    readonly traefik: Traefik;
+    /** One bounded wait per node: Traefik of the applied generation serves there. */
+    readonly traefikReady: command.remote.Command[];
     readonly redis: Redis;
     readonly migrations: k8s.batch.v1.Job;
     readonly api: AppWorkload;
@@ -39,7 +48,7 @@ export class Apps extends pulumi.ComponentResource {
         const { config, provider } = args;
         const child = { parent: this, provider };
 
-        this.namespace = createNamespace(name, child);
+        this.namespace = createNamespace(name, { ...child, ...adoptOptions(config, "Namespace", namespaceName) });
         const base = { prefix: name, config, namespace: this.namespace.metadata.name, opts: child };
         const pullSecret = createPullSecret(base);
         const appSecret = createAppSecret(base);
@@ -49,13 +58,16 @@ export class Apps extends pulumi.ComponentResource {
         const extraKeys = appSecretKeys(ctx);
         const allKeys = extraKeys.apply((keys) => [...fixedSecretKeys, ...keys]);
 
-        this.traefik = createTraefik(ctx, args.cloudflareRanges);
+        // On adoption: stop before our Traefik while k3s's bundled one still holds 80/443.
+        const bundled = bundledTraefikCheck(args.nodes[0], config, this);
+        this.traefik = createTraefik(ctx, args.cloudflareRanges, bundled ? { dependsOn: [bundled] } : {});
+        this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
         this.redis = createRedis(ctx);
         this.migrations = createMigrations(ctx);
         this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);
         this.worker = createWorker(ctx, allKeys, [this.migrations, this.redis.service]);
         this.admin = createAdmin(ctx, extraKeys);
-        this.ingresses = createIngresses(ctx, { api: this.api.service!, admin: this.admin.service! }, this.traefik);
+        this.ingresses = createIngresses(ctx, { api: this.api.service!, admin: this.admin.service! }, this.traefikReady);
 
         this.registerOutputs({});
     }

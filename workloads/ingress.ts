@@ -3,16 +3,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { RoutedApp } from "../config/edge";
+import { adoptOptions } from "./adoption";
 import { ingressClassName } from "./traefik";
 import { meta, type Context } from "./workload";
 
-/** "api.myhoneydue.com" → "api-myhoneydue-com": a DNS label for the object's name. */
-export const hostLabel = (host: string) => host.replace(/\./g, "-").slice(0, 63).replace(/-+$/, "");
+import { hostLabel } from "./names";
+
+export { hostLabel };
 
 export function createIngresses(
     ctx: Context,
     services: Record<RoutedApp, k8s.core.v1.Service>,
-    traefik: pulumi.Resource,
+    /** Traefik serving on every node (the per-node waits). */
+    traefik: pulumi.Resource[],
 ): k8s.networking.v1.Ingress[] {
     return Object.entries(ctx.config.routes).map(([host, app]) => {
         const service = services[app];
@@ -33,7 +36,7 @@ export function createIngresses(
                     ],
                 },
             },
-            { ...ctx.opts, dependsOn: [service, traefik] },
+            { ...ctx.opts, dependsOn: [service, ...traefik], ...adoptOptions(ctx.config, "Ingress", hostLabel(host)) },
         );
     });
 }

@@ -3,6 +3,7 @@
 // keeps the queue; protected, because deleting the claim deletes the data (reclaim Delete).
 import * as k8s from "@pulumi/kubernetes";
 import { bytes } from "../config/workloads";
+import { adoptOptions } from "./adoption";
 import { containerSecurity, labels, meta, podSecurity, selector, versionOf, type Context } from "./workload";
 
 export const redisPort = 6379;
@@ -30,19 +31,21 @@ export interface Redis {
 export function createRedis(ctx: Context): Redis {
     const r = ctx.config.redis;
     const keep = { ...ctx.opts, protect: ctx.config.protect };
+    const adopt = (kind: string, name: string) => adoptOptions(ctx.config, kind, name);
     const version = versionOf(r.image);
 
     const claim = new k8s.core.v1.PersistentVolumeClaim(
         `${ctx.prefix}-redis-data`,
         {
             metadata: {
-                ...meta(ctx, "redis-data", "redis"),
+                ...meta(ctx, r.claimName, "redis"),
                 // local-path binds when the pod is scheduled (WaitForFirstConsumer): nothing to wait for here.
                 annotations: { "pulumi.com/skipAwait": "true" },
             },
             spec: { accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: r.storage } } },
         },
-        keep,
+        // An adopted claim holds the queue: protected whatever honeydue:protect says.
+        { ...keep, ...adopt("PersistentVolumeClaim", r.claimName), ...(ctx.config.adopt.kubernetes.includes(`PersistentVolumeClaim/${r.claimName}`) ? { protect: true } : {}) },
     );
 
     const probe = { exec: { command: ["redis-cli", "ping"] }, timeoutSeconds: 2 };
@@ -88,13 +91,13 @@ export function createRedis(ctx: Context): Redis {
                 },
             },
         },
-        keep,
+        { ...keep, ...adopt("Deployment", "redis") },
     );
 
     const service = new k8s.core.v1.Service(
         `${ctx.prefix}-redis`,
         { metadata: meta(ctx, "redis", "redis"), spec: { type: "ClusterIP", selector: selector("redis"), ports: [{ name: "redis", port: redisPort, targetPort: "redis", protocol: "TCP" }] } },
-        { ...ctx.opts, dependsOn: [deployment] },
+        { ...ctx.opts, dependsOn: [deployment], ...adopt("Service", "redis") },
     );
 
     // Once a policy selects the Redis pod, everything it does not allow is refused.
@@ -113,7 +116,7 @@ export function createRedis(ctx: Context): Redis {
                 ],
             },
         },
-        ctx.opts,
+        { ...ctx.opts, ...adopt("NetworkPolicy", "redis-clients") },
     );
 
     return { deployment, service, claim, networkPolicy };

@@ -2,6 +2,7 @@
 // by reference. Every value comes from a secret Output and stays one. DESIGN §4, §8.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { adoptOptions } from "./adoption";
 import type { Context } from "./workload";
 import { labels } from "./workload";
 
@@ -22,7 +23,7 @@ export function createPullSecret(ctx: Ctx): k8s.core.v1.Secret {
             type: "kubernetes.io/dockerconfigjson",
             stringData: { ".dockerconfigjson": pulumi.secret(secrets.registryPassword.apply((p) => dockerConfig(registry, registryUsername, p))) },
         },
-        ctx.opts,
+        { ...ctx.opts, ...adoptOptions(ctx.config, "Secret", "registry") },
     );
 }
 

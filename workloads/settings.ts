@@ -14,6 +14,17 @@ export function publicUrl(routes: Record<string, RoutedApp>, app: RoutedApp): st
 /** Redis inside the cluster, by its Service name. */
 export const redisAddress = (namespace: string) => `redis.${namespace}.svc.cluster.local:6379`;
 
+/**
+ * The request header that carries the visitor's address. Every request reaches Traefik from
+ * Cloudflare (the firewall opens 80/443 to Cloudflare's ranges only), so the connecting address is
+ * Cloudflare's. Traefik fills an absent X-Real-Ip with that connecting address and keeps the
+ * X-Forwarded-* headers only from trusted proxies (traefik/traefik
+ * pkg/middlewares/forwardedheaders/forwarded_header.go, XForwarded.ServeHTTP and rewrite), so
+ * X-Real-Ip names Cloudflare. Cloudflare sets CF-Connecting-IP to the visitor's address on every
+ * proxied request; the apps read it (the leftmost X-Forwarded-For is the same address).
+ */
+export const clientIpHeader = "CF-Connecting-IP";
+
 export function settingsData(config: EstateConfig, namespace: string): Record<string, string> {
     const urls = {
         PUBLIC_API_URL: publicUrl(config.routes, "api"),
@@ -30,6 +41,7 @@ export function settingsData(config: EstateConfig, namespace: string): Record<st
         SMTP_HOST: config.smtpHost,
         SMTP_PORT: String(config.smtpPort),
         SMTP_USERNAME: config.smtpUsername,
+        CLIENT_IP_HEADER: clientIpHeader,
         ...(Object.fromEntries(Object.entries(urls).filter(([, v]) => v !== undefined)) as Record<string, string>),
     };
 }

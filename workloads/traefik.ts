@@ -2,6 +2,7 @@
 // object, so `pulumi preview` renders nothing through a live cluster (DESIGN §11). The chart's
 // values are a typed object rendered to YAML; the names below are those of the pinned chart
 // (traefik/traefik-helm-chart values.yaml at the version in config.traefik.chartVersion).
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
@@ -11,7 +12,12 @@ import type { Context } from "./workload";
 export const traefikRepo = "https://traefik.github.io/charts";
 /** Not "traefik": that is k3s's bundled add-on (disabled), whose leftovers must never collide with ours. */
 export const traefikRelease = "honeydue-traefik";
-export const ingressClassName = "traefik";
+/**
+ * Our own IngressClass, never "traefik": k3s's bundled chart creates an IngressClass of that name,
+ * and a bundled Traefik left on an adopted node would serve (without trusting Cloudflare's
+ * forwarded headers) every Ingress of that class. Our Traefik watches only this class.
+ */
+export const ingressClassName = "honeydue-traefik";
 
 interface EntryPoint {
     port: number;
@@ -24,7 +30,7 @@ interface EntryPoint {
 
 /** The chart values this estate sets; everything else keeps the chart's default. */
 export interface TraefikValues {
-    deployment: { kind: "DaemonSet"; dnsPolicy: "ClusterFirstWithHostNet" };
+    deployment: { kind: "DaemonSet"; dnsPolicy: "ClusterFirstWithHostNet"; podAnnotations?: Record<typeof generationAnnotation, string> };
     hostNetwork: true;
     updateStrategy: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: 0 } };
     ports: { web: EntryPoint; websecure: EntryPoint };
@@ -76,7 +82,8 @@ export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
         providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: false } } },
         // Without a Service Traefik publishes the zone as each Ingress's address; Pulumi waits for
         // that status, so `pulumi up` only succeeds once Traefik has picked the route up.
-        additionalArguments: [`--providers.kubernetesingress.ingressendpoint.hostname=${zone}`],
+        // Only Ingresses of our class: both Traefiks' IngressClasses name the same controller.
+        additionalArguments: [`--providers.kubernetesingress.ingressendpoint.hostname=${zone}`, `--providers.kubernetesingress.ingressclass=${ingressClassName}`],
         // Binding 80/443 needs NET_BIND_SERVICE, which only takes effect for uid 0: root with that one
         // capability, nothing else, no escalation, read-only root (DESIGN §11).
         podSecurityContext: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } },
@@ -90,8 +97,34 @@ export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
     };
 }
 
-export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(
+/** The pod annotation that marks which chart generation a Traefik pod runs (see traefikReady.ts). */
+export const generationAnnotation = "honeydue-chart-generation";
+
+/** A digest of everything the install depends on: repo, chart version and values. */
+export function chartGeneration(repo: string, version: string, values: TraefikValues): string {
+    return createHash("sha256").update(JSON.stringify({ repo, version, values })).digest("hex").slice(0, 16);
+}
+
+/**
+ * The values as the HelmChart carries them: with the generation as a pod annotation, so that a
+ * Traefik pod (and the DaemonSet's template) says which HelmChart spec installed it.
+ */
+export function renderedValues(repo: string, version: string, values: TraefikValues): { generation: string; valuesContent: string } {
+    const generation = chartGeneration(repo, version, values);
+    const annotated = { ...values, deployment: { ...values.deployment, podAnnotations: { [generationAnnotation]: generation } } };
+    return { generation, valuesContent: stringify(annotated) };
+}
+
+export interface Traefik {
+    chart: k8s.apiextensions.CustomResource;
+    /** The digest of the applied spec: the Traefik pods carry it once helm-controller installed it. */
+    generation: pulumi.Output<string>;
+}
+
+export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>, opts: pulumi.CustomResourceOptions = {}): Traefik {
+    const version = ctx.config.traefik.chartVersion;
+    const rendered = edge.apply((e) => renderedValues(traefikRepo, version, traefikValues(e, ctx.config.zone)));
+    const chart = new k8s.apiextensions.CustomResource(
         `${ctx.prefix}-traefik`,
         {
             apiVersion: "helm.cattle.io/v1",
@@ -100,13 +133,14 @@ export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>): k8
             spec: {
                 repo: traefikRepo,
                 chart: "traefik",
-                version: ctx.config.traefik.chartVersion,
+                version,
                 targetNamespace: "kube-system",
                 // A failed upgrade stays failed for an operator to read, instead of an uninstall that drops every route.
                 failurePolicy: "abort",
-                valuesContent: edge.apply((e) => stringify(traefikValues(e, ctx.config.zone))),
+                valuesContent: rendered.valuesContent,
             },
         },
-        ctx.opts,
+        { ...ctx.opts, ...opts },
     );
+    return { chart, generation: rendered.generation };
 }

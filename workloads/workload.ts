@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
+import { adoptOptions } from "./adoption";
 
 export type Container = k8sInput.core.v1.Container;
 export type PodSpec = k8sInput.core.v1.PodSpec;
@@ -100,7 +101,8 @@ export interface PodOptions {
 export function podSpec(ctx: Context, o: PodOptions): PodSpec {
     const s = o.settings;
     const probed = (o.probes ?? true) && s.port !== undefined && s.healthPath !== undefined;
-    const plain = o.env ?? [];
+    // The port the app listens on, from the configuration, not each image's own default (a plain value).
+    const plain = [...(s.port !== undefined ? [{ name: "PORT", value: String(s.port) }] : []), ...(o.env ?? [])];
     const container: Container = {
         name: o.app,
         image: s.image,
@@ -176,7 +178,7 @@ export function appDeployment(ctx: Context, o: DeploymentOptions): AppWorkload {
                 },
             },
         },
-        { ...ctx.opts, dependsOn: o.dependsOn },
+        { ...ctx.opts, dependsOn: o.dependsOn, ...adoptOptions(ctx.config, "Deployment", o.app) },
     );
     const service =
         o.service && s.port !== undefined
@@ -188,14 +190,14 @@ export function appDeployment(ctx: Context, o: DeploymentOptions): AppWorkload {
                   },
                   // After the pods are ready: Pulumi waits for a Service's endpoints, and the first
                   // rollout (behind the migrations) can take longer than that wait.
-                  { ...ctx.opts, dependsOn: [deployment] },
+                  { ...ctx.opts, dependsOn: [deployment], ...adoptOptions(ctx.config, "Service", o.app) },
               )
             : undefined;
     const disruptionBudget = ha
         ? new k8s.policy.v1.PodDisruptionBudget(
               `${ctx.prefix}-${o.app}`,
               { metadata: meta(ctx, o.app, o.app), spec: { maxUnavailable: 1, selector: { matchLabels: selector(o.app) } } },
-              ctx.opts,
+              { ...ctx.opts, ...adoptOptions(ctx.config, "PodDisruptionBudget", o.app) },
           )
         : undefined;
     return { deployment, service, disruptionBudget };

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore";
+export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik";
 
 export const scriptsDir = join(__dirname, "..", "scripts");
 
@@ -30,6 +30,8 @@ export const scriptBounds: Record<ScriptName, number> = {
     "drain-node": 900,
     "remove-node": 600,
     "halt-for-restore": 300,
+    "traefik-ready": 900,
+    "bundled-traefik": 120,
 };
 
 /**

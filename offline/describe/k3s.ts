@@ -17,6 +17,9 @@ describeType("command:remote:Command", (r) => {
     const f = flags(i.create ?? i.delete);
     const kind = r.name.split("-").pop();
     const deleted = r.deletedWith ? `skipped when ${r.deletedWith.split("::").pop()} is deleted` : "";
+    // The workloads' Traefik checks (workloads/traefikReady.ts, workloads/bundledTraefik.ts).
+    if (r.name.endsWith("-traefik-ready")) return [`${f.node}: wait (at most 10 min) until Traefik generation ${f.generation} serves here: install Job, DaemonSet rollout, this node's pod, port 80`, "runs again when the chart generation or the server changes", deleted];
+    if (r.name === "honeydue-bundled-traefik") return [`${f.node}: adoption: stop with the removal steps while k3s's bundled Traefik is installed`, deleted];
     switch (kind) {
         case "wait":
             return [`${f.node}: wait for SSH and cloud-init (exit 2 'degraded' accepted), then check sshd's hardening with 'sshd -T'`, deleted];

@@ -1,0 +1,80 @@
+// Adopting the book's running cluster under mocks, in ONE configuration run: adopt.k3s (so the
+// bundled-Traefik check runs first) and adopt.kubernetes listing the objects that already run,
+// with the Redis claim under its running name. What is imported, by which id, what is ignored
+// while adopting, that the claim is protected, and that nothing else changes. The check script's
+// side is in tests/traefik-scripts.test.ts.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { Registration } from "../offline/capture";
+import { dependsOn, ofType, one, unwrap } from "../offline/query";
+import { runEstate, type Estate } from "../offline/run";
+
+const adopted = [
+    "Namespace/honeydue",
+    "PersistentVolumeClaim/redis-queue",
+    "Deployment/redis",
+    "Service/redis",
+    "Deployment/api",
+    "Service/api",
+    "Ingress/api-myhoneydue-com",
+];
+/** Pulumi resource → the import id pulumi-kubernetes reads (`namespace/name`, or `name` when cluster-scoped). */
+const expected: Record<string, string> = {
+    "kubernetes:core/v1:Namespace::honeydue": "honeydue",
+    "kubernetes:core/v1:PersistentVolumeClaim::honeydue-redis-data": "honeydue/redis-queue",
+    "kubernetes:apps/v1:Deployment::honeydue-redis": "honeydue/redis",
+    "kubernetes:core/v1:Service::honeydue-redis": "honeydue/redis",
+    "kubernetes:apps/v1:Deployment::honeydue-api": "honeydue/api",
+    "kubernetes:core/v1:Service::honeydue-api": "honeydue/api",
+    "kubernetes:networking.k8s.io/v1:Ingress::honeydue-api-myhoneydue-com": "honeydue/api-myhoneydue-com",
+};
+const key = (r: Registration) => `${r.type}::${r.name}`;
+
+let estate: Estate;
+before(async () => {
+    estate = await runEstate({
+        overrides: {
+            "honeydue:adopt": { k3s: true, kubernetes: adopted },
+            "honeydue:k3sToken": "PLACEHOLDERrunningClusterToken00000000000000",
+            "honeydue:redis": { claimName: "redis-queue" },
+            "honeydue:protect": false,
+        },
+        secretKeys: ["honeydue:k3sToken"],
+    });
+});
+
+describe("adopting the running Kubernetes objects", () => {
+    it("imports exactly the listed objects, each by its namespace/name", () => {
+        const got = Object.fromEntries(estate.resources.filter((r) => r.importId && r.type.startsWith("kubernetes:")).map((r) => [key(r), r.importId]));
+        assert.deepEqual(got, expected);
+    });
+
+    it("names the claim as it runs, and keeps it protected even with honeydue:protect false", () => {
+        const claim = one(estate.resources, "kubernetes:core/v1:PersistentVolumeClaim", "honeydue-redis-data");
+        assert.equal((unwrap(claim.inputs.metadata) as { name: string }).name, "redis-queue");
+        assert.equal(claim.protect, true);
+        const volumes = (unwrap(one(estate.resources, "kubernetes:apps/v1:Deployment", "honeydue-redis").inputs.spec) as any).template.spec.volumes;
+        assert.equal(volumes[0].persistentVolumeClaim.claimName, "redis-queue", "Redis mounts the adopted claim");
+    });
+
+    it("ignores spec and metadata of an adopted object while it is listed (the adopting up only imports), and nothing of the others", () => {
+        for (const r of estate.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
+            const want = expected[key(r)] ? ["metadata", "spec"] : [];
+            assert.deepEqual([...r.ignoreChanges].sort(), want, key(r));
+        }
+    });
+
+    it("creates what did not run, as a fresh cluster would (the admin panel, the worker, the other Ingresses)", () => {
+        for (const name of ["honeydue-admin", "honeydue-worker"]) assert.equal(one(estate.resources, "kubernetes:apps/v1:Deployment", name).importId, "");
+        assert.equal(one(estate.resources, "kubernetes:networking.k8s.io/v1:Ingress", "honeydue-admin-myhoneydue-com").importId, "");
+    });
+
+    it("checks for k3s's bundled Traefik on node 1 before installing ours, and only on adoption", () => {
+        const check = one(estate.resources, "command:remote:Command", "honeydue-bundled-traefik");
+        assert.match(String(unwrap(check.inputs.create)), /timeout -k 30 120 bash -s -- --node ubuntu-8gb-nbg1-1 \|\| /);
+        assert.match(String(check.inputs.stdin), /^#!\/usr\/bin\/env bash\n# On adoption \(adopt\.k3s\), before our Traefik is installed/);
+        const chart = one(estate.resources, "kubernetes:helm.cattle.io/v1:HelmChart", "honeydue-traefik");
+        assert.ok(dependsOn(chart, check, estate.resources), "the HelmChart waits for the check");
+        assert.equal(ofType(estate.resources, "command:remote:Command").filter((c) => c.name.includes("bundled")).length, 1);
+    });
+});

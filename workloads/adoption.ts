@@ -1,0 +1,29 @@
+// Adopting the objects that already run in the book's cluster (adopt.kubernetes, `Kind/name`).
+// pulumi-kubernetes refuses to create an object that exists: without upsertExistingObjects its
+// create is a plain POST, and AlreadyExists becomes "The resource already exists in the cluster"
+// (pulumi/pulumi-kubernetes provider/pkg/await/await.go, Creation). We do not set the provider's
+// upsertExistingObjects (server-side apply on create): that would silently write our spec over
+// every running object on the first `up` (a Redis restart, new app pods, an immutable-field
+// error on the PVC), and it would also turn any later rename into an overwrite-then-delete.
+// Instead each listed object is imported by its id: `namespace/name`, or `name` for a
+// cluster-scoped object (provider/pkg/provider/util.go, parseFqName, used by Read). An import reads
+// the object; with the CLI this README targets, inputs that differ from it are then applied as an
+// in-place update in the same `up`, and a difference that needs a replacement is refused
+// (pulumi/pulumi#19339; README, Adopting the running estate). While an object is listed, its spec
+// and metadata are ignored (ignoreChanges), so the adopting `up` only imports and writes nothing
+// to what serves; the operator then empties the list, and the next preview shows each remaining
+// difference (a rolling update of an app, a Redis restart) to review on its own.
+import type * as pulumi from "@pulumi/pulumi";
+import type { EstateConfig } from "../config";
+import { namespaceName } from "./namespace";
+
+const ignored: Record<string, string[]> = {
+    Secret: ["metadata", "type", "data", "stringData"],
+};
+
+/** The import id and options for `kind/name` when adopt.kubernetes lists it; nothing otherwise. */
+export function adoptOptions(config: Pick<EstateConfig, "adopt">, kind: string, name: string): pulumi.CustomResourceOptions {
+    if (!config.adopt.kubernetes.includes(`${kind}/${name}`)) return {};
+    const id = kind === "Namespace" ? name : `${namespaceName}/${name}`;
+    return { import: id, ignoreChanges: ignored[kind] ?? ["metadata", "spec"] };
+}
