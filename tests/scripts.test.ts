@@ -84,14 +84,15 @@ case "$*" in
 esac`,
     // systemctl-hangs: no call ever returns (a wedged systemd). blocking-start-hangs: a start or
     // restart without --no-block never returns, as for a Type=notify unit that never gets ready
-    // (k3s.service has TimeoutStartSec=0).
+    // (k3s.service has TimeoutStartSec=0). stop-hangs: only `stop k3s` never returns (k3s's unit
+    // has KillMode=process and no TimeoutStopSec of its own: a wedged stop waits on systemd's default).
     systemctl: `
 [ -f "$FAKE/state/systemctl-hangs" ] && exec /bin/sleep 1000
 case "$*" in
   "is-active --quiet k3s") [ -f "$FAKE/state/active" ] ;;
   "restart k3s" | "start k3s") [ -f "$FAKE/state/blocking-start-hangs" ] && exec /bin/sleep 1000; "$FAKE/start-k3s" ;;
   "restart --no-block k3s" | "start --no-block k3s") "$FAKE/start-k3s" ;;
-  "stop k3s") /bin/rm -f "$FAKE/state/active" ;;
+  "stop k3s") [ -f "$FAKE/state/stop-hangs" ] && exec /bin/sleep 1000; /bin/rm -f "$FAKE/state/active" ;;
 esac`,
     // sshd -T as the node would print it: the hardening unless state/sshd-T holds another answer.
     sshd: `
@@ -653,12 +654,24 @@ describe("drain-node.sh (on the departing node, first)", () => {
         fails(run("drain-node", ["--node", "node-2"]), /drain-node\[node-2\]: could not drain node-2 within 300s/);
         assert.deepEqual(calls("systemctl stop"), []);
     });
-    it("fails within its bound, naming the node, when stopping k3s never returns", () => {
+    it("fails within its bound, naming the node, when systemctl never answers", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         state("systemctl-hangs");
         const started = Date.now();
         fails(run("drain-node", ["--node", "node-2"], {}, { SYSTEMCTL_TIMEOUT: "1" }), /drain-node\[node-2\]: systemctl did not answer within 1s \(is-active k3s\); see 'systemctl status k3s' on node-2/);
         assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+    it("fails within its bound, naming the node, when k3s never stops after the drain", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("stop-hangs");
+        resetLog();
+        const started = Date.now();
+        fails(
+            run("drain-node", ["--node", "node-2"], {}, { SYSTEMCTL_TIMEOUT: "1" }),
+            /drain-node\[node-2\]: k3s did not stop within 1s; see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on node-2/,
+        );
+        assert.ok(Date.now() - started < 8_000, "bounded: the server is not deleted while its k3s may still run");
+        assert.equal(calls("k3s kubectl drain").length, 1, "drained first");
     });
 });
 
@@ -783,12 +796,22 @@ describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => 
         assert.ok(active(0) && active(1) && active(2));
         for (const i of [0, 1, 2]) assert.match(readFileSync(join(boxes[i], "root", "etc/rancher/k3s/honeydue-bootstrap"), "utf8"), new RegExp(`^restored=${SNAPSHOT}$`, "m"));
     });
-    it("fails within its bound, naming the node, when stopping k3s never returns", () => {
+    it("fails within its bound, naming the node, when systemctl never answers", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         state("systemctl-hangs");
         const started = Date.now();
         fails(run("halt-for-restore", args, {}, { SYSTEMCTL_TIMEOUT: "1" }), /halt-for-restore\[node-2\]: systemctl did not answer within 1s \(is-active k3s\); see 'systemctl status k3s' on node-2/);
         assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+    it("fails within its bound, naming the node and the snapshot, when k3s never stops", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("stop-hangs");
+        const started = Date.now();
+        fails(
+            run("halt-for-restore", args, {}, { SYSTEMCTL_TIMEOUT: "1" }),
+            new RegExp(`halt-for-restore\\[node-2\\]: k3s did not stop within 1s before the restore from ${SNAPSHOT}; see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on node-2`),
+        );
+        assert.ok(Date.now() - started < 8_000, "bounded: node 1 does not reset while this server may still hold quorum");
     });
 });
 
