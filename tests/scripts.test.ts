@@ -11,7 +11,7 @@ import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
 import type { EstateConfig } from "../config";
 import { kernelDefaults, sshdExpected } from "../infra/hetzner/cloudInit";
-import { runScript, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
+import { runScript, scriptBounds, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 
 const VERSION = "v1.34.6+k3s1";
@@ -749,6 +749,23 @@ describe("bounded waits: a systemctl that never returns", () => {
         assert.match(r.stdout, /got payload-line/, "the script's stdin arrived through timeout");
         assert.match(r.stderr, /node-ready on node-9 did not finish within 1s and was stopped; see 'journalctl -u k3s -n 100' on node-9/);
         assert.ok(Date.now() - started < 10_000);
+    });
+});
+
+describe("the backstop in runScript leaves room for the script's own bounded waits (their message comes first)", () => {
+    /** The default of an environment bound, as the script reads it: `${NAME:-default}`. */
+    const bound = (script: string, name: string) => Number(readFileSync(join(scriptsDir, `${script}.sh`), "utf8").match(new RegExp(`\\$\\{${name}:-(\\d+)\\}`))?.[1]);
+    it("remove-node: /readyz before and after the delete, and the delete itself", () => {
+        const waits = 2 * bound("remove-node", "READY_TIMEOUT") + bound("remove-node", "REMOVE_TIMEOUT") + 30;
+        assert.ok(waits > 0 && waits < scriptBounds["remove-node"], `remove-node waits up to ${waits}s, its backstop is ${scriptBounds["remove-node"]}s`);
+    });
+    it("drain-node: the drain, then systemctl twice", () => {
+        const waits = bound("drain-node", "DRAIN_TIMEOUT") + 2 * bound("drain-node", "SYSTEMCTL_TIMEOUT") + 30;
+        assert.ok(waits > 0 && waits < scriptBounds["drain-node"], `drain-node waits up to ${waits}s, its backstop is ${scriptBounds["drain-node"]}s`);
+    });
+    it("node-ready and wait-for-node: their one wait", () => {
+        assert.ok(bound("node-ready", "NODE_READY_TIMEOUT") < scriptBounds["node-ready"]);
+        assert.ok(bound("wait-for-node", "CLOUD_INIT_TIMEOUT") + 30 < scriptBounds["wait-for-node"]);
     });
 });
 
