@@ -752,6 +752,19 @@ describe("bounded waits: a systemctl that never returns", () => {
     });
 });
 
+describe("runScript as a non-root SSH user (honeydue:sshUser)", () => {
+    it("runs the script, its backstop included, as root through non-interactive sudo, stdin passed through", () => {
+        const dir = sandbox();
+        // sudo as the node has it: records its argv, drops -n and runs the rest.
+        writeFileSync(join(dir, "bin", "sudo"), `#!/bin/bash\nprintf 'sudo %s\\n' "$*" >>"${join(dir, "log")}"\n[ "$1" = -n ] && shift\nexec "$@"\n`, { mode: 0o755 });
+        const text = runScript("node-ready", ["--node", "node-9"], "ubuntu", 5);
+        const r = spawnSync("sh", ["-c", text], { input: "read -r line; echo \"got $line\"\npayload-line\n", encoding: "utf8", timeout: 20_000, env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin` } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /got payload-line/);
+        assert.deepEqual(readFileSync(join(dir, "log"), "utf8").split("\n").filter((l) => l.startsWith("sudo ")), ["sudo -n timeout -k 30 5 bash -s -- --node node-9"]);
+    });
+});
+
 describe("the backstop in runScript leaves room for the script's own bounded waits (their message comes first)", () => {
     /** The default of an environment bound, as the script reads it: `${NAME:-default}`. */
     const bound = (script: string, name: string) => Number(readFileSync(join(scriptsDir, `${script}.sh`), "utf8").match(new RegExp(`\\$\\{${name}:-(\\d+)\\}`))?.[1]);
