@@ -1,6 +1,6 @@
 // The k3s cluster: DESIGN §6. Values k3s requires to be equal on every server live here once.
 import { z } from "zod";
-import { cidr, fqdn, int, json, overlaps, text } from "./fields";
+import { cidr, cronProblem, fqdn, int, json, overlaps, text, unknownFields } from "./fields";
 
 export const clusterKeys = {
     k3sVersion: z
@@ -15,7 +15,9 @@ export const clusterKeys = {
     apiHostname: fqdn.optional(),
     etcdSnapshotSchedule: z
         .string()
-        .regex(/^(\S+\s+){4}\S+$/, { error: "expected a five-field cron expression such as '0 */6 * * *'" })
+        .refine((v) => cronProblem(v) === undefined, {
+            error: (iss) => `${cronProblem(String(iss.input))}; expected a five-field cron expression (minute hour day-of-month month day-of-week) such as '0 */6 * * *'`,
+        })
         .default("0 */6 * * *"),
     etcdSnapshotRetention: int(1, 500).default(28),
     b2Bucket: z.string().regex(/^[A-Za-z0-9-]{6,50}$/, { error: "expected a Backblaze B2 bucket name (6-50 letters, digits, '-')" }).default("honeyDueProd"),
@@ -47,7 +49,7 @@ export const clusterKeys = {
             {
                 error: (issue) =>
                     issue.code === "unrecognized_keys"
-                        ? `unknown key ${issue.keys.join(", ")}; expected only "snapshot"`
+                        ? unknownFields(issue.keys, ["snapshot"])
                         : 'expected a JSON object such as {"snapshot": "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600"}',
             },
         ),

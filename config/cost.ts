@@ -1,9 +1,9 @@
 // Unit prices for the monthly cost estimate, so a change of server type or count shows its
 // price before `pulumi up`. List prices at the time of writing; override with `honeydue:prices`.
 import { z } from "zod";
-import { json } from "./fields";
+import { json, numeric, strictObject } from "./fields";
 
-const money = z.number({ error: "expected a price, a number ≥ 0" }).min(0, { error: "expected a price, a number ≥ 0" });
+const money = numeric(z.number({ error: "expected a price, a number ≥ 0" }).min(0, { error: "expected a price, a number ≥ 0" }));
 
 export const bookPrices = {
     currency: "USD",
@@ -17,14 +17,14 @@ export const bookPrices = {
 
 export const costKeys = {
     prices: json(
-        z.object(
+        strictObject(
             {
                 currency: z.string().regex(/^[A-Z]{3}$/, { error: "expected a currency code such as USD" }).default(bookPrices.currency),
                 servers: z.record(z.string(), money, { error: "expected a JSON object of server type → monthly price" }).default(bookPrices.servers),
                 primaryIpv4: money.default(bookPrices.primaryIpv4),
                 fixed: z.record(z.string(), money, { error: "expected a JSON object of item → monthly price" }).default(bookPrices.fixed),
             },
-            { error: "expected a JSON object of unit prices { currency, servers, primaryIpv4, fixed }" },
+            "expected a JSON object of unit prices { currency, servers, primaryIpv4, fixed }",
         ),
     ).prefault({}),
 };

@@ -17,17 +17,38 @@ export const edgeKeys = {
     sslMode: z.enum(["flexible", "full", "strict"], { error: "expected flexible, full or strict" }).default("flexible"),
     minTlsVersion: z.enum(["1.2", "1.3"], { error: "expected 1.2 or 1.3" }).default("1.2"),
     routes: json(
-        z
-            .record(fqdn, z.enum(apps, { error: `expected an app name: ${apps.join(" or ")}` }), {
-                error: "expected a JSON object of hostname → app, such as {\"api.example.com\": \"api\"}",
-            })
-            .refine((r) => Object.keys(r).length > 0, { error: "expected at least one hostname" }),
+        z.preprocess(
+            refuseCaseCollisions,
+            z
+                .record(fqdn, z.enum(apps, { error: `expected an app name: ${apps.join(" or ")}` }), {
+                    error: "expected a JSON object of hostname → app, such as {\"api.example.com\": \"api\"}",
+                })
+                .refine((r) => Object.keys(r).length > 0, { error: "expected at least one hostname" }),
+        ),
     ).default(bookRoutes),
+    /** Apps that serve HTTP but have no hostname on purpose (every other app needs a route). */
+    unroutedApps: json(z.array(z.enum(apps, { error: `expected an app name: ${apps.join(" or ")}` }), { error: "expected a JSON list of app names such as [\"admin\"]" })).default([]),
     /** Nodes whose DNS records are withdrawn (drain before maintenance); the servers stay. README, "Edge". */
     outOfRotation: json(
         z.array(nodeName, { error: "expected a JSON list of node names such as [\"ubuntu-8gb-nbg1-3\"]" }),
     ).default([]),
 };
+
+/**
+ * Hostnames are case-insensitive (DNS, and the schema lower-cases them): two keys that differ only
+ * in case or a trailing dot would silently become one route, the second overwriting the first.
+ */
+function refuseCaseCollisions(raw: unknown, ctx: { addIssue(i: { code: "custom"; message: string; input: unknown }): void }) {
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
+    const seen = new Map<string, string>();
+    for (const host of Object.keys(raw)) {
+        const key = host.toLowerCase().replace(/\.$/, "");
+        const first = seen.get(key);
+        if (first !== undefined) ctx.addIssue({ code: "custom", message: `${first} and ${host} are the same hostname (names are compared in lower case); expected each hostname once`, input: raw });
+        else seen.set(key, host);
+    }
+    return raw;
+}
 
 type Edge = z.infer<z.ZodObject<typeof edgeKeys>> & { apiHostname?: string; nodes: { name: string }[] };
 
@@ -44,6 +65,13 @@ export function checkEdge(c: Edge, issue: (key: string, message: string) => void
         if (c.apiHostname in c.routes) {
             issue("apiHostname", `${c.apiHostname} is also an app route; expected a DNS-only name of its own such as k8s.${c.zone}`);
         }
+    }
+    for (const app of apps) {
+        const routed = Object.values(c.routes).includes(app);
+        if (!routed && !c.unroutedApps.includes(app)) {
+            issue("routes", `no hostname routes to ${app}, which serves HTTP; expected one (e.g. "${app}.${c.zone}": "${app}"), or list ${app} in honeydue:unroutedApps on purpose`);
+        }
+        if (routed && c.unroutedApps.includes(app)) issue("unroutedApps", `lists ${app}, yet honeydue:routes routes a hostname to it; expected only apps without a route`);
     }
     checkRotation(c.outOfRotation, c.nodes.map((n) => n.name), issue);
 }

@@ -6,14 +6,15 @@ import { adoptKeys, checkAdopt } from "./adopt";
 import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
 import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
-import { parseJson } from "./fields";
+import { nearest, parseJson } from "./fields";
 import { checkInfra, infraKeys, networkZones } from "./infra";
-import { providerTokens, secretKeys, type SecretKey } from "./secrets";
+import { checkNewEstate, newEstateKeys } from "./newEstate";
+import { providerKeys, providerTokens, secretKeys, type SecretKey } from "./secrets";
 import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
 
-const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys });
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
 
@@ -56,6 +57,32 @@ function issueText(key: string, issue: z.core.$ZodIssue, raw: unknown, secret: b
     return `${project}:${where}${given}: ${issue.message}`;
 }
 
+/**
+ * The providers' own keys: each token is set (and not blank), in the configuration or the
+ * provider's environment variable, and no key in a provider's namespace is one it does not read.
+ */
+function checkProviderKeys(): string[] {
+    const problems: string[] = [];
+    for (const t of providerTokens) {
+        const [ns, key] = t.key.split(":");
+        const value = new pulumi.Config(ns).get(key);
+        if (value !== undefined && value.trim() === "") {
+            problems.push(`${t.key} is empty; expected the provider's API token (set it with \`pulumi config set --secret ${t.key}\` < the token's file)`);
+        } else if (value === undefined && !process.env[t.env]?.trim()) {
+            problems.push(`${t.key} is missing: expected the provider's API token (set it with \`pulumi config set --secret ${t.key}\` or export ${t.env})`);
+        }
+    }
+    for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+        const [ns, key] = fullKey.split(":");
+        const known = providerKeys[ns];
+        if (known && !known.includes(key)) {
+            const hint = nearest(key, known);
+            problems.push(`${fullKey} is not a key the ${ns} provider reads${hint ? ` (did you mean ${ns}:${hint}?)` : ""}; expected one of: ${known.join(", ")}`);
+        }
+    }
+    return problems;
+}
+
 /** Loads and validates the stack's configuration. Throws ConfigError listing every bad value. */
 export function loadConfig(): EstateConfig {
     const cfg = new pulumi.Config(project);
@@ -64,7 +91,10 @@ export function loadConfig(): EstateConfig {
 
     for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
         const [ns, key] = fullKey.split(":");
-        if (ns === project && !known.has(key)) problems.push(`${fullKey} is not a key this program reads; expected one of: ${[...known].join(", ")}`);
+        if (ns === project && !known.has(key)) {
+            const hint = nearest(key, [...known]);
+            problems.push(`${fullKey} is not a key this program reads${hint ? ` (did you mean ${project}:${hint}?)` : ""}; expected one of: ${[...known].join(", ")}`);
+        }
     }
 
     const readAll = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, cfg.get(k)]).filter(([, v]) => v !== undefined));
@@ -87,12 +117,7 @@ export function loadConfig(): EstateConfig {
             problems.push(`${project}:${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${project}:${key}\`)`);
         }
     }
-    for (const t of providerTokens) {
-        const [ns, key] = t.key.split(":");
-        if (new pulumi.Config(ns).get(key) === undefined && !process.env[t.env]) {
-            problems.push(`${t.key} is missing: expected the provider's API token (set it with \`pulumi config set --secret ${t.key}\` or export ${t.env})`);
-        }
-    }
+    problems.push(...checkProviderKeys());
 
     if (plain.success) {
         const c = plain.data;
@@ -103,6 +128,7 @@ export function loadConfig(): EstateConfig {
         checkWorkloads(c, issue);
         checkCost(c, issue);
         checkAdopt(c, issue);
+        checkNewEstate(c, issue);
         if (c.adopt.k3s && secretRaw.k3sToken === undefined) {
             issue("adopt", "k3s is true but honeydue:k3sToken is not set; expected the running cluster's token (the passphrase after '::server:' in /var/lib/rancher/k3s/server/token on a node), set with `pulumi config set --secret honeydue:k3sToken`");
         }

@@ -1,7 +1,7 @@
 // Hetzner servers, their private network and who may reach them: DESIGN §1, §4, §5.
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { bool, cidr, contains, ipv4, json, nodeName, text } from "./fields";
+import { bool, cidr, contains, coversEverything, ipv4, isRfc1918, json, nodeName, parseCidr, rfc1918, strictObject, text } from "./fields";
 
 /** Hetzner Cloud locations and the network zone each belongs to. */
 export const networkZones = {
@@ -22,13 +22,13 @@ export const bookNodes = [
     { name: "ubuntu-8gb-nbg1-3", privateIp: "10.0.1.13", sshAlias: "hetzner3" },
 ];
 
-const node = z.object(
+const node = strictObject(
     {
         name: nodeName,
         privateIp: ipv4,
         sshAlias: nodeName.optional(),
     },
-    { error: "expected an object { name, privateIp, sshAlias? }" },
+    "expected an object { name, privateIp, sshAlias? }",
 );
 export type NodeSpec = z.infer<typeof node>;
 
@@ -64,6 +64,8 @@ export const infraKeys = {
                 error: "SSH and the Kubernetes API must not be open to the world; expected operator addresses such as 198.51.100.7/32",
             }),
     ),
+    /** Admin CIDRs broader than /16 (IPv4) or /48 (IPv6) are refused unless this says so on purpose. */
+    allowBroadAdminCidrs: bool.default(false),
     ipv6: bool.default(true),
     protect: bool.default(true),
     sshPublicKey,
@@ -101,8 +103,36 @@ export function checkInfra(c: Infra, issue: (key: string, message: string) => vo
             issue("nodes", `${n.name} has privateIp ${n.privateIp}, which is reserved (network, broadcast or gateway address); expected a host address`);
         }
     }
+    checkAdminCidrs(c, issue);
+    // Hetzner: a network's ip_range "must be one of the private ipv4 ranges of RFC1918"
+    // (node_modules/@pulumi/hcloud/network.d.ts, NetworkArgs.ipRange).
+    if (parseCidr(c.networkCidr) !== undefined && !isRfc1918(c.networkCidr)) {
+        issue("networkCidr", `${c.networkCidr} is not a private RFC 1918 range; expected a range inside ${rfc1918.join(", ")}, as Hetzner requires`);
+    }
     const [subnetBase] = c.subnetCidr.split("/");
     if (!contains(c.networkCidr, subnetBase) || Number(c.subnetCidr.split("/")[1]) < Number(c.networkCidr.split("/")[1])) {
         issue("subnetCidr", `${c.subnetCidr} is not inside networkCidr ${c.networkCidr}; expected a subnet of it`);
+    }
+}
+
+/** The broadest prefix an operator's address range may have, unless allowBroadAdminCidrs is true. */
+export const adminPrefixMin = { ipv4: 16, ipv6: 48 } as const;
+
+/** Who may reach SSH and the Kubernetes API: operators' own ranges, never the internet in pieces. */
+function checkAdminCidrs(c: Infra, issue: (key: string, message: string) => void): void {
+    const valid = c.adminCidrs.filter((v) => parseCidr(v) !== undefined);
+    if (!c.allowBroadAdminCidrs) {
+        for (const v of valid) {
+            const [addr, prefix] = parseCidr(v)!;
+            const min = adminPrefixMin[addr.kind()];
+            if (prefix < min) {
+                issue("adminCidrs", `${v} is broader than /${min}; expected an operator's own address or range (/${addr.kind() === "ipv4" ? 32 : 128} for one address), or set honeydue:allowBroadAdminCidrs to true on purpose`);
+            }
+        }
+    }
+    for (const family of ["ipv4", "ipv6"] as const) {
+        if (coversEverything(valid, family)) {
+            issue("adminCidrs", `together cover every ${family === "ipv4" ? "IPv4" : "IPv6"} address (${valid.filter((v) => parseCidr(v)![0].kind() === family).join(" + ")}), which opens SSH and the Kubernetes API to the world; expected operator addresses such as 198.51.100.7/32`);
+        }
     }
 }

@@ -1,6 +1,8 @@
 // The secret half of the contract: DESIGN §4. Values are validated here, then handed on only
 // as Pulumi secrets; they never appear in a message.
 import { z } from "zod";
+import * as cloudflareConfig from "@pulumi/cloudflare/config/vars";
+import * as hcloudConfig from "@pulumi/hcloud/config/vars";
 import { json, text } from "./fields";
 
 export const secretKeys = {
@@ -25,3 +27,12 @@ export const providerTokens = [
     { key: "hcloud:token", env: "HCLOUD_TOKEN" },
     { key: "cloudflare:apiToken", env: "CLOUDFLARE_API_TOKEN" },
 ] as const;
+
+/**
+ * The keys each provider reads from its namespace: the names its SDK's config module exports
+ * (node_modules/@pulumi/{hcloud,cloudflare}/config/vars.d.ts), so `hcloud:tokn` is caught here.
+ */
+export const providerKeys: Record<string, string[]> = {
+    hcloud: Object.keys(hcloudConfig),
+    cloudflare: Object.keys(cloudflareConfig),
+};

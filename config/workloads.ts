@@ -1,10 +1,8 @@
 // What runs in the cluster: per-app settings as objects, each field defaulted, so an operator
 // sets only what differs (`pulumi config set --path 'honeydue:api.image' …`). DESIGN §8.
 import { z } from "zod";
-import { fqdn, image, int, json, nodeName, registryOf, text } from "./fields";
+import { fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
 
-const quantity = (example: string) =>
-    z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi)?$/, { error: `expected a Kubernetes quantity such as ${example}` });
 const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
 const absolutePath = z.string().regex(/^\/\S*$/, { error: "expected an absolute path such as /tmp" });
 const command = z.array(z.string(), { error: "expected a list of strings" });
@@ -27,7 +25,7 @@ interface AppDefaults {
 /** One app's settings: every field optional for the operator, defaulted here. */
 function app(d: AppDefaults, minReplicas: number) {
     return json(
-        z.object(
+        strictObject(
             {
                 image: image.default(d.image),
                 replicas: int(minReplicas, 20).default(d.replicas),
@@ -43,7 +41,7 @@ function app(d: AppDefaults, minReplicas: number) {
                     .refine((a) => new Set(a).size === a.length, { error: "expected each path once" })
                     .default(d.writablePaths),
             },
-            { error: "expected a JSON object of app settings" },
+            "expected a JSON object of app settings",
         ),
     ).prefault({});
 }
@@ -64,7 +62,7 @@ export const workloadKeys = {
     worker: app({ image: `${gitea}/honeydue-worker:${tag}`, replicas: 1, port: 8001, healthPath: "/healthz", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi", runAsUser: nonroot, writablePaths: ["/tmp"] }, 1),
     migrations: app({ image: `${gitea}/honeydue-migrate:${tag}`, replicas: 1, command: ["goose", "up"], cpu: "50m", memory: "64Mi", memoryLimit: "256Mi", runAsUser: nonroot, writablePaths: ["/tmp"] }, 1),
     redis: json(
-        z.object(
+        strictObject(
             {
                 image: image.default("docker.io/library/redis:7.4.2-alpine"),
                 node: nodeName.default("ubuntu-8gb-nbg1-2"),
@@ -72,18 +70,18 @@ export const workloadKeys = {
                 maxMemory: quantity("384Mi").default("384Mi"),
                 memoryLimit: quantity("512Mi").default("512Mi"),
             },
-            { error: "expected a JSON object of Redis settings" },
+            "expected a JSON object of Redis settings",
         ),
     ).prefault({}),
     traefik: json(
-        z.object(
+        strictObject(
             {
                 chartVersion: z
                     .string()
                     .regex(/^\d+\.\d+\.\d+$/, { error: "expected a pinned chart version such as 37.1.2" })
                     .default("37.1.2"),
             },
-            { error: "expected a JSON object of Traefik settings" },
+            "expected a JSON object of Traefik settings",
         ),
     ).prefault({}),
     smtpHost: fqdn.default("smtp.fastmail.com"),
@@ -91,13 +89,8 @@ export const workloadKeys = {
     smtpUsername: text(/^\S+@\S+\.\S+$/, "expected the SMTP login (an email address)"),
 };
 
-const units: Record<string, number> = { "": 1, m: 0.001, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
-
-/** A memory quantity ("384Mi") in bytes; the schema has already checked its form. */
-export function bytes(q: string): number {
-    const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi)?$/.exec(q);
-    return m ? Number(m[1]) * units[m[2] ?? ""] : NaN;
-}
+/** A memory quantity ("384Mi", "1G") in bytes; the schema has already checked its form. */
+export const bytes = quantityValue;
 
 type Workloads = z.infer<z.ZodObject<typeof workloadKeys>> & { nodes: { name: string }[] };
 

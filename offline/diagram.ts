@@ -1,6 +1,6 @@
 // A picture of the estate as Mermaid, drawn from the captured program run: the nodes, the k3s
-// bootstrap chain, which node serves each hostname, and where each workload runs. `npm run plan`
-// writes it to docs/estate.md; a test keeps the committed copy in step with the program.
+// bootstrap chain, which node serves each hostname, and where each workload runs. `npm run plan --
+// --write-diagram` writes it to docs/estate.md; a test keeps the committed copy in step with the program.
 import { prerequisites } from "./graph";
 import { ofType } from "./query";
 import type { Estate } from "./run";
@@ -96,7 +96,7 @@ export function estateDoc(estate: Estate): string {
     return [
         "# The honeyDue estate",
         "",
-        "Drawn by `npm run plan` from the program itself (do not edit by hand; `tests/diagram.test.ts`",
+        "Drawn by `npm run plan -- --write-diagram` from the program itself (do not edit by hand; `tests/diagram.test.ts`",
         "fails when this file and the program disagree). Nodes, the k3s bootstrap chain, which node serves",
         "each hostname, and where each workload runs.",
         "",

@@ -14,13 +14,24 @@ function expand(urn: string, all: Registration[], index: Map<string, Registratio
     return all.filter((c) => c.parent === urn).flatMap((c) => expand(c.urn, all, index));
 }
 
-/** Every custom resource's direct prerequisites (custom resources only). */
+/**
+ * The provider a resource is created through, as a URN. The SDK sends it as `<provider urn>::<id>`
+ * (@pulumi/pulumi resource.js, ProviderResource.register), and the engine creates a resource only
+ * after its provider is configured, so an explicit provider is a prerequisite like any other.
+ * Default providers are not registered under mocks and have nothing to wait for.
+ */
+export function providerUrn(r: Registration): string | undefined {
+    return r.provider ? r.provider.slice(0, r.provider.lastIndexOf("::")) : undefined;
+}
+
+/** Every custom resource's direct prerequisites (custom resources, explicit providers included). */
 export function prerequisites(resources: Registration[]): Map<string, Set<string>> {
     const index = byUrn(resources);
     const deps = new Map<string, Set<string>>();
-    for (const r of resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
-        const direct = [...r.dependencies, ...Object.values(r.propertyDependencies).flat()];
-        deps.set(r.urn, new Set(direct.flatMap((d) => expand(d, resources, index)).filter((d) => d !== r.urn && !index.get(d)?.type.startsWith("pulumi:providers:"))));
+    for (const r of resources.filter((x) => x.custom)) {
+        const provider = providerUrn(r);
+        const direct = [...r.dependencies, ...Object.values(r.propertyDependencies).flat(), ...(provider && index.has(provider) ? [provider] : [])];
+        deps.set(r.urn, new Set(direct.flatMap((d) => expand(d, resources, index)).filter((d) => d !== r.urn)));
     }
     return deps;
 }

@@ -1,18 +1,157 @@
 // `npm run plan`: what `pulumi up` would build for the prod stack, offline — no cloud, no
-// credentials, no Pulumi CLI. Exit 0 when the plan is sound, 1 on a mandatory policy violation,
-// 2 on a configuration error.
+// credentials, no Pulumi CLI. Exit codes mean one thing each: 0 the plan is sound, 1 a mandatory
+// policy violation, 2 any configuration or usage error (a bad value, an unknown flag, a missing
+// or broken file). A plan has no side effects: the diagram is written only with --write-diagram.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
+import { useColour, wantsColour } from "./colour";
 import { estateDoc } from "./diagram";
 import { evaluate } from "./policies";
-import { orderSection, outputsSection, render, resourceSections, summary } from "./render";
+import { policyConfigProblems } from "./policyConfig";
+import { orderSection, outputsSection, render, resourceSections, summary, type Section } from "./render";
 import { runEstate, type Estate } from "./run";
-import { root } from "./stack";
+import { assumesNewEstate, offlineConfig, placeholderSecret, root, stackFileConfig } from "./stack";
 import { policySection, policySummary } from "./verdicts";
 
-/** Keeps docs/estate.md (the Mermaid picture) in step with the program; only for the stack as committed. */
+export const usage = `usage: npm run plan [-- options]
+  --set key=value             try a configuration change offline, e.g. --set serverType=cx43
+                              (honeydue: is implied; JSON values for lists and objects; repeatable)
+  --secret key                give a secret key a labelled placeholder, to try adoption or a token
+                              rotation offline, e.g. --secret honeydue:k3sToken (repeatable)
+  --policy-pack-config file   the policies' settings, as \`pulumi preview --policy-pack-config\` takes them
+  --urns                      print every resource's URN (for \`pulumi up --replace\` and \`pulumi state\`)
+  --write-diagram             write docs/estate.md, the picture of the estate (only for the stack as committed)
+  --color, --no-color         force colour on or off (default: on a terminal; FORCE_COLOR, NO_COLOR)
+  --help                      this text
+exit codes: 0 sound, 1 a mandatory policy violation, 2 a configuration or usage error, 3 the plan itself failed`;
+
+/** A usage or file error: reported with the usage, exit 2. */
+class UsageError extends Error {}
+
+export interface PlanOptions {
+    overrides: Record<string, unknown>;
+    secretKeys: string[];
+    policyConfig: Record<string, unknown>;
+    policyConfigFile?: string;
+    urns: boolean;
+    writeDiagram: boolean;
+    colour?: boolean;
+    help: boolean;
+    /** The --set arguments as given, for the header. */
+    sets: string[];
+}
+
+/** Reads the command line; throws UsageError on anything it does not understand. */
+export function parsePlanArgs(argv: string[]): PlanOptions {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                set: { type: "string", multiple: true },
+                secret: { type: "string", multiple: true },
+                "policy-pack-config": { type: "string" },
+                urns: { type: "boolean" },
+                "write-diagram": { type: "boolean" },
+                color: { type: "boolean" },
+                "no-color": { type: "boolean" },
+                help: { type: "boolean" },
+            },
+        }));
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    const key = (k: string) => (k.includes(":") ? k : `honeydue:${k}`);
+    const overrides: Record<string, unknown> = {};
+    for (const kv of values.set ?? []) {
+        const eq = kv.indexOf("=");
+        if (eq < 1) throw new UsageError(`--set ${kv}: expected key=value`);
+        overrides[key(kv.slice(0, eq))] = kv.slice(eq + 1);
+    }
+    const secretKeys: string[] = [];
+    for (const k of values.secret ?? []) {
+        if (k.includes("=")) throw new UsageError(`--secret ${k.slice(0, k.indexOf("="))}=…: give the key only; the plan uses a labelled placeholder, never a real secret`);
+        overrides[key(k)] = placeholderSecret(key(k));
+        secretKeys.push(key(k));
+    }
+    const file = values["policy-pack-config"];
+    let policyConfig: Record<string, unknown> = {};
+    if (file !== undefined) {
+        let text: string;
+        try {
+            text = readFileSync(file, "utf8");
+        } catch (e) {
+            throw new UsageError(`--policy-pack-config ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        try {
+            policyConfig = JSON.parse(text) as Record<string, unknown>;
+        } catch (e) {
+            throw new UsageError(`--policy-pack-config ${file}: not valid JSON (${(e as Error).message})`);
+        }
+        if (!policyConfig || typeof policyConfig !== "object" || Array.isArray(policyConfig)) throw new UsageError(`--policy-pack-config ${file}: expected a JSON object of policy name → settings`);
+        const problems = policyConfigProblems(policyConfig);
+        if (problems.length > 0) throw new UsageError(`--policy-pack-config ${file} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+    if (values.color && values["no-color"]) throw new UsageError("--color and --no-color: give one");
+    return {
+        overrides,
+        secretKeys,
+        policyConfig,
+        policyConfigFile: file,
+        urns: values.urns ?? false,
+        writeDiagram: values["write-diagram"] ?? false,
+        colour: values.color ? true : values["no-color"] ? false : undefined,
+        help: values.help ?? false,
+        sets: values.set ?? [],
+    };
+}
+
+/** The header: what was planned, from which configuration, and whether it is a new estate. */
+export function headerSection(o: PlanOptions, estate: Estate): Section {
+    const { config } = offlineConfig(o.overrides, o.secretKeys);
+    const newEstate = assumesNewEstate({ ...stackFileConfig(), ...Object.fromEntries(Object.entries(o.overrides).map(([k, v]) => [k, String(v)])) });
+    const servers = estate.resources.filter((r) => r.type === "hcloud:index/server:Server");
+    const adopted = servers.filter((r) => r.importId).length;
+    const lines = [
+        "No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER.",
+        `configuration: Pulumi.prod.yaml, placeholders for the per-operator keys and every secret`,
+        ...o.sets.map((s) => `  --set ${s}`),
+        ...o.secretKeys.map((k) => `  --secret ${k} (placeholder)`),
+        `policy config: ${o.policyConfigFile ?? "none (every policy at its defaults)"}`,
+        newEstate
+            ? "a NEW estate: no server has an adoption id, so every server is created (honeydue:newEstate assumed true offline; " +
+              "a real `pulumi up` refuses without it; to take over the running estate, see README, \"Adopting the running estate\")"
+            : config["honeydue:newEstate"] === "true"
+              ? `honeydue:newEstate is true: ${servers.length - adopted} server(s) created, ${adopted} adopted`
+              : `adopting the running estate: ${adopted} of ${servers.length} server(s) imported`,
+    ];
+    return { title: "honeyDue estate: offline plan of `pulumi up` for stack prod", lines };
+}
+
+/** Redis's data is on one node's disk: warn when the plan moves Redis away from the stack's node. */
+export function redisWarning(estate: Estate): string[] {
+    const redis = estate.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && /redis/.test(r.name));
+    const spec = redis?.inputs.spec as { template?: { spec?: { nodeSelector?: Record<string, string> } } } | undefined;
+    const node = spec?.template?.spec?.nodeSelector?.["kubernetes.io/hostname"];
+    if (!node) return [];
+    let committed = "ubuntu-8gb-nbg1-2";
+    try {
+        committed = (JSON.parse(stackFileConfig()["honeydue:redis"] ?? "{}") as { node?: string }).node ?? committed;
+    } catch {
+        // the configuration check reports a broken value
+    }
+    const standing = `Redis's data (the queue) is on ${node}'s own disk (local-path): replacing ${node} loses it; docs/runbook/replace-node.md says how to move it first`;
+    if (node === committed) return [standing];
+    return [
+        `WARNING: Redis moves from ${committed} to ${node}. Its data stays on ${committed}'s disk (local-path) and Redis starts EMPTY on ${node}: ` +
+            "the queue is left behind. Move the data first (docs/runbook/replace-node.md, \"Moving Redis's data\").",
+    ];
+}
+
 function writeDiagram(estate: Estate): string {
     const file = join(root, "docs", "estate.md");
     const doc = estateDoc(estate);
@@ -27,60 +166,59 @@ function writeDiagram(estate: Estate): string {
     return "wrote docs/estate.md (the diagram of the estate): commit it";
 }
 
-const usage = `usage: npm run plan [-- --set key=value ...]
-  --set key=value   try a configuration change offline, e.g. --set honeydue:serverType=cx43
-                    (JSON values for lists and objects; repeatable)
-  --policy-pack-config file.json
-                    the policies' settings, as \`pulumi preview --policy-pack-config\` takes them`;
-
-function cli(): { overrides: Record<string, unknown>; policyConfig: Record<string, any> } {
-    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, "policy-pack-config": { type: "string" }, help: { type: "boolean" } } });
-    if (values.help) {
-        process.stdout.write(`${usage}\n`);
-        process.exit(0);
-    }
-    const policyConfig = values["policy-pack-config"] ? JSON.parse(readFileSync(values["policy-pack-config"], "utf8")) : {};
-    const overrides = Object.fromEntries(
-        (values.set ?? []).map((kv) => {
-            const eq = kv.indexOf("=");
-            if (eq < 1) throw new Error(`--set ${kv}: expected key=value\n${usage}`);
-            const key = kv.slice(0, eq);
-            return [key.includes(":") ? key : `honeydue:${key}`, kv.slice(eq + 1)];
-        }),
-    );
-    return { overrides, policyConfig };
+export interface Io {
+    out(text: string): void;
+    err(text: string): void;
 }
 
-async function main(): Promise<number> {
+const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** The whole plan; returns the exit code. Runs the estate (once per process) unless the arguments are wrong. */
+export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     const started = Date.now();
-    let estate;
-    const { overrides, policyConfig } = cli();
+    let o: PlanOptions;
     try {
-        estate = await runEstate({ overrides });
+        o = parsePlanArgs(argv);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        io.err(`plan: ${e.message}\n${usage}\n`);
+        return 2;
+    }
+    if (o.help) {
+        io.out(`${usage}\n`);
+        return 0;
+    }
+    useColour(wantsColour(o.colour));
+    if (o.writeDiagram && Object.keys(o.overrides).length > 0) {
+        io.err("plan: --write-diagram draws the stack as committed; drop the --set and --secret options\n");
+        return 2;
+    }
+    let estate: Estate;
+    try {
+        estate = await runEstate({ overrides: o.overrides, secretKeys: o.secretKeys });
     } catch (e) {
         if (e instanceof ConfigError) {
-            process.stderr.write(`plan: ${e.message}\n`);
+            io.err(`plan: ${e.message}\n`);
             return 2;
         }
         throw e;
     }
-    const header = {
-        title: "honeyDue estate: offline plan of `pulumi up` for stack prod",
-        lines: ["No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER."],
-    };
-    const policies = await evaluate(estate.resources, { config: policyConfig });
+    const policies = await evaluate(estate.resources, { config: o.policyConfig as Record<string, any> });
     const overview = summary(estate);
-    overview.lines.push(policySummary(policies));
-    process.stdout.write(render([header, overview, ...resourceSections(estate), orderSection(estate), outputsSection(estate), policySection(policies)]));
-    if (Object.keys(overrides).length === 0) process.stdout.write(`\n${writeDiagram(estate)}\n`);
-    process.stdout.write(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    overview.lines.push(policySummary(policies), ...redisWarning(estate));
+    io.out(render([headerSection(o, estate), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
+    if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
+    io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     return policies.mandatory.length > 0 ? 1 : 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        process.stderr.write(`plan failed: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    plan(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e: unknown) => {
+            // Neither a violation nor the operator's mistake: the plan itself broke.
+            process.stderr.write(`plan failed: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.exit(3);
+        },
+    );
+}

@@ -21,6 +21,9 @@ import type {
 } from "@pulumi/policy";
 import * as proxyModule from "@pulumi/policy/proxy";
 import { packEnforcementLevel, policies as packPolicies } from "../policy/all";
+import { levelsOf, loweredPolicies } from "../policy/configGuard";
+import { stackOf } from "../policy/lib";
+import { markSecrets, secretPaths } from "../policy/secretness";
 import { UNKNOWN, type Registration } from "./capture";
 import { unwrap } from "./query";
 
@@ -39,7 +42,8 @@ export interface Violation {
     message: string;
 }
 
-export type Status = "passed" | "violated" | "not applicable" | "disabled";
+/** "advisory": violated, but the policy is advisory (a warning; `pulumi up` goes on). */
+export type Status = "passed" | "violated" | "advisory" | "not applicable" | "disabled";
 
 export interface Verdict {
     policy: string;
@@ -63,13 +67,20 @@ export interface PolicyOptions {
     policies?: Policies;
     /** What `--policy-pack-config` would pass: per policy an enforcement level or settings. */
     config?: PolicyPackConfig;
+    /** The stack the config is for; defaults to the resources' stack (from their URNs). */
+    stack?: string;
     stackTags?: Map<string, string>;
 }
 
-/** What notApplicable throws; the runner records the policy as not applicable to that resource. */
-export class NotApplicable extends Error {
+/**
+ * What notApplicable throws; the runner records the policy as not applicable to that resource. Not an
+ * Error: it is thrown for nearly every resource by every typed policy, and capturing a stack trace
+ * each time (with source maps) was most of the pack's run time over the estate.
+ */
+export class NotApplicable {
+    readonly message: string;
     constructor(readonly reason?: string) {
-        super(reason ?? "not applicable");
+        this.message = reason ?? "not applicable";
     }
 }
 const notApplicable = (reason?: string): never => {
@@ -91,7 +102,13 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
     return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
-/** Inputs or state as a policy sees them: secrets unwrapped, unknowns as the engine's sentinel, behind its proxy. */
+/** The capture's secret envelope, { secret: value }. */
+const envelope = (v: unknown) => (v && typeof v === "object" && !Array.isArray(v) && "secret" in v && Object.keys(v).length === 1 ? ((v as { secret: unknown }).secret ?? null) : undefined);
+
+/**
+ * Inputs or state as a policy sees them: secrets unwrapped, unknowns as the engine's sentinel, behind
+ * its proxy — with the secret paths recorded beside them, as policy/serve.ts does in the pack's process.
+ */
 function asProps(value: unknown): Record<string, any> {
     const sentinel = (v: unknown): unknown => {
         if (v === UNKNOWN) return proxy.unknownStringValue;
@@ -99,7 +116,9 @@ function asProps(value: unknown): Record<string, any> {
         if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sentinel(x)]));
         return v;
     };
-    return proxy.unknownCheckingProxy(sentinel(unwrap(value ?? {})) as Record<string, any>);
+    const props = sentinel(unwrap(value ?? {})) as Record<string, any>;
+    markSecrets(props, secretPaths(value ?? {}, envelope));
+    return proxy.unknownCheckingProxy(props);
 }
 
 /** "1h30m" / "10m" / "90s" → seconds (the engine hands policies seconds). */
@@ -145,11 +164,15 @@ function configFor(name: string, schema: PolicyConfigSchema | undefined, config:
     return { ...defaults, ...rest };
 }
 
+/** The level the engine gives a policy: its own entry, else "all" (pulumi/pulumi pkg/resource/analyzer/config.go applyConfig), else its default. */
 function levelFor(p: Policies[number], config: PolicyPackConfig): EnforcementLevel {
-    const given = config[p.name];
+    const given = config[p.name] ?? config.all;
     const level = (typeof given === "string" ? given : given?.enforcementLevel) ?? p.enforcementLevel ?? packEnforcementLevel;
     return level === "remediate" ? "mandatory" : level;
 }
+
+/** The verdict of the pack's configuration rule (policy/configGuard.ts); the pack's process refuses such a config outright. */
+export const configPolicy = "policy-pack-config";
 
 /** Runs one validation; true when it applied (did not call notApplicable). */
 async function attempt(policy: string, run: () => unknown, reasons: string[], unknown: (message: string) => void): Promise<boolean> {
@@ -172,15 +195,35 @@ async function attempt(policy: string, run: () => unknown, reasons: string[], un
 /**
  * Resource state as stack policies see it (the engine gives outputs): what the mock provider returned,
  * the inputs over it (mocks echo inputs, so a broken copy of the estate need only break the inputs),
- * and a component's or the stack's registered outputs.
+ * and a component's or the stack's registered outputs. As the engine does after each step, outputs
+ * listed in additionalSecretOutputs become secret, and so does an output whose input was secret
+ * (pulumi/pulumi pkg/resource/deploy/step_executor.go continueExecuteStep); the inputs laid over
+ * the state carry their own secret envelopes.
  */
-const stateOf = (r: Registration) => ({ ...r.state, ...r.inputs, ...(r.outputs ?? {}) });
+function stateOf(r: Registration): Record<string, unknown> {
+    const state: Record<string, unknown> = { ...r.state, ...r.inputs, ...(r.outputs ?? {}) };
+    for (const k of r.additionalSecretOutputs) if (k in state && envelope(state[k]) === undefined) state[k] = { secret: state[k] };
+    return state;
+}
 
 export async function evaluate(resources: Registration[], opts: PolicyOptions = {}): Promise<PolicyReport> {
     const list = opts.policies ?? packPolicies;
-    const config = opts.config ?? {};
+    const given = opts.config ?? {};
+    const stack = opts.stack ?? stackOf(resources[0]?.urn ?? "urn:pulumi:prod::");
+    const lowered = loweredPolicies(list, levelsOf(given as Record<string, unknown>), stack);
+    // A refused configuration: its settings still apply, the levels it lowers do not.
+    const lowers = (name: string) => lowered.some((l) => l.startsWith(`${name} `)) || (name === "all" && lowered.length > 0 && ["advisory", "disabled"].includes(levelsOf(given as Record<string, unknown>).all ?? ""));
+    const config = Object.fromEntries(
+        Object.entries(given)
+            .filter(([k]) => !(k === "all" && lowers(k)))
+            .map(([k, v]) => [k, lowers(k) ? (typeof v === "string" ? {} : { ...v, enforcementLevel: undefined }) : v]),
+    ) as PolicyPackConfig;
     const stackTags = opts.stackTags ?? new Map<string, string>();
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    // Each resource's view is built once and shared by the policies (the engine deserialises per
+    // call; policies only read their props, and sharing keeps the pack's run over the estate short).
+    const views = new Map<Registration, ReturnType<typeof resourceView>>();
+    const viewOf = (r: Registration) => views.get(r) ?? views.set(r, resourceView(r, byUrn, (x) => x.inputs)).get(r)!;
     const analysed = resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const verdicts: Verdict[] = [];
 
@@ -210,7 +253,7 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
                     if (!verdict.reasons.includes(`Policy only applies to resources of type '${only}'`)) verdict.reasons.push(`Policy only applies to resources of type '${only}'`);
                     continue;
                 }
-                const args: ResourceValidationArgs = { ...resourceView(r, byUrn, (x) => x.inputs), stackTags, getConfig, notApplicable };
+                const args: ResourceValidationArgs = { ...viewOf(r), stackTags, getConfig, notApplicable };
                 // Resource violations always name the resource being validated.
                 const report: ReportViolation = (message) => record(message, r.urn);
                 for (const v of validations) if (await attempt(p.name, () => v(args, report), verdict.reasons, unknown)) applied = true;
@@ -220,7 +263,17 @@ export async function evaluate(resources: Registration[], opts: PolicyOptions = 
             const report: ReportViolation = (message, urn) => record(message, urn);
             applied = await attempt(p.name, () => p.validateStack(args, report), verdict.reasons, unknown);
         }
-        verdict.status = verdict.violations.length > notes ? "violated" : applied ? "passed" : "not applicable";
+        verdict.status = verdict.violations.length > notes ? (enforcementLevel === "advisory" ? "advisory" : "violated") : applied ? "passed" : "not applicable";
+    }
+    if (lowered.length > 0) {
+        verdicts.push({
+            policy: configPolicy,
+            description: "The policy pack config may not lower a mandatory policy in a protected stack (prod).",
+            enforcementLevel: "mandatory",
+            status: "violated",
+            violations: lowered.map((message) => ({ policy: configPolicy, enforcementLevel: "mandatory", message })),
+            reasons: [],
+        });
     }
     const violations = verdicts.flatMap((v) => v.violations);
     return { verdicts, violations, mandatory: violations.filter((v) => v.enforcementLevel === "mandatory") };

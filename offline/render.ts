@@ -1,5 +1,6 @@
 // Renders the captured estate as the plan an operator reads before `pulumi up`: layers with
 // their resources' key properties, then the build order, then the stack outputs.
+import { stripVTControlCharacters } from "node:util";
 import { stringify } from "yaml";
 import type { CostEstimate } from "../infra/cost";
 import type { Registration } from "./capture";
@@ -60,13 +61,28 @@ export function summary(estate: Estate): Section {
     return { title: "Summary", lines };
 }
 
-export function resourceSections(estate: Estate): Section[] {
+/** The resource options an operator must know before `pulumi up --replace` or a delete. */
+export function optionTags(r: Registration): string[] {
+    return [r.protect ? "protect" : "", r.deleteBeforeReplace ? "delete before replace" : "", r.retainOnDelete ? "retain on delete" : ""].filter((t) => t !== "");
+}
+
+export interface ResourceOptions {
+    /** Print each resource's URN (what `pulumi up --replace` and `pulumi state unprotect` take). */
+    urns?: boolean;
+}
+
+export function resourceSections(estate: Estate, opts: ResourceOptions = {}): Section[] {
     return [...layers(estate)].map(([layer, rs]) => ({
         title: layerTitle(layer),
-        lines: (rs.length ? rs : [layer]).flatMap((r) => [
-            `${marker(r)} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}${r.importId ? `  ${pc.yellow(`import ${r.importId}`)}` : ""}`,
-            ...describe(r, estate.resources).map(indent(6)),
-        ]),
+        lines: (rs.length ? rs : [layer]).flatMap((r) => {
+            const tags = optionTags(r);
+            return [
+                `${marker(r)} ${typeLabel(r.type).padEnd(34)} ${pc.bold(r.name)}${r.importId ? `  ${pc.yellow(`import ${r.importId}`)}` : ""}`,
+                ...(opts.urns ? [indent(6)(`urn ${r.urn}`)] : []),
+                ...describe(r, estate.resources).map(indent(6)),
+                ...(tags.length ? [indent(6)(pc.magenta(`options: ${tags.join(", ")}`))] : []),
+            ];
+        }),
     }));
 }
 
@@ -79,6 +95,45 @@ export function orderSection(estate: Estate): Section {
     };
 }
 
+/** The width the plan fits: a 120-column terminal. */
+export const width = 120;
+
+/** The visible length of a line (colour codes take no columns). */
+const visible = (line: string) => stripVTControlCharacters(line).length;
+
+/**
+ * Breaks a line longer than `max` at spaces, continuing under its first word's text (so a wave's
+ * list or a long description stays readable); a single word longer than the line is cut.
+ */
+export function wrap(line: string, max = width): string[] {
+    if (visible(line) <= max) return [line];
+    const lead = /^\s*((?:wave \d+|\S+):\s|[+=]\s|- )?/.exec(stripVTControlCharacters(line))?.[0] ?? "";
+    const hang = " ".repeat(Math.min(lead.length, 40) + 2);
+    const indentation = /^ */.exec(line)![0];
+    const out: string[] = [];
+    let current = indentation;
+    for (const word of line.slice(indentation.length).split(" ")) {
+        const candidate = current.trim() === "" ? `${current}${word}` : `${current} ${word}`;
+        // A word too long for any line stays on this one and is cut below.
+        if (visible(candidate) <= max || current.trim() === "" || visible(`${hang}${word}`) > max) {
+            current = candidate;
+            continue;
+        }
+        out.push(current);
+        current = `${hang}${word}`;
+    }
+    out.push(current);
+    return out.flatMap((l) => (visible(l) <= max ? [l] : chop(l, max, hang)));
+}
+
+/** Cuts a line with no space to break at (a long URN or value) into pieces that fit. */
+function chop(line: string, max: number, hang: string): string[] {
+    const plain = stripVTControlCharacters(line);
+    const out = [plain.slice(0, max)];
+    for (let i = max; i < plain.length; i += max - hang.length) out.push(`${hang}${plain.slice(i, i + max - hang.length)}`);
+    return out;
+}
+
 export function outputsSection(estate: Estate): Section {
     const masked = JSON.parse(plainText(estate.outputs)) as Record<string, unknown>;
     const lines = Object.entries(masked).flatMap(([k, v]) => {
@@ -89,6 +144,6 @@ export function outputsSection(estate: Estate): Section {
     return { title: "Stack outputs (addresses are placeholders from the documentation ranges; Hetzner assigns the real ones)", lines };
 }
 
-export function render(sections: Section[]): string {
-    return sections.map((s) => [pc.bold(pc.cyan(s.title)), ...s.lines.map(indent(2))].join("\n")).join("\n\n") + "\n";
+export function render(sections: Section[], max = width): string {
+    return sections.map((s) => [...wrap(pc.bold(pc.cyan(s.title)), max), ...s.lines.map(indent(2)).flatMap((l) => wrap(l, max))].join("\n")).join("\n\n") + "\n";
 }

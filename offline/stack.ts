@@ -28,6 +28,19 @@ export const placeholderSecrets: Record<string, string> = {
     "honeydue:appSecrets": JSON.stringify({ JWT_SECRET: "PLACEHOLDER-jwt-secret" }),
 };
 
+/**
+ * Placeholders for the optional secrets, so adoption and token rotation can be tried offline
+ * (`npm run plan -- --secret honeydue:k3sToken`); each passes its key's schema.
+ */
+const optionalPlaceholders: Record<string, string> = {
+    "honeydue:k3sToken": "PLACEHOLDERk3sTokenForThePlanOnly",
+};
+
+/** A labelled placeholder for any secret key: the prod stack's, an optional one's, or PLACEHOLDER-<key>. */
+export function placeholderSecret(key: string): string {
+    return placeholderSecrets[key] ?? optionalPlaceholders[key] ?? `PLACEHOLDER-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+}
+
 /** The marker every placeholder secret carries; a test greps for it in plain text. */
 export const SECRET_MARK = "PLACEHOLDER";
 
@@ -59,6 +72,23 @@ export function offlineConfig(overrides: Record<string, unknown> = {}, extraSecr
         if (v === undefined) delete config[k];
         else config[k] = asConfigString(v);
     }
+    if (assumesNewEstate(config)) config["honeydue:newEstate"] = "true";
     const secretKeys = [...Object.keys(placeholderSecrets), ...extraSecretKeys].filter((k) => k in config);
     return { config, secretKeys };
+}
+
+/**
+ * A fresh clone has no adoption ids, so its plan is of a new estate: offline, `honeydue:newEstate`
+ * is assumed true then (the plan's header says so). Not when any server id is given: a partly
+ * adopted estate must say newEstate itself, as `pulumi up` requires (config/newEstate.ts).
+ */
+export function assumesNewEstate(config: Record<string, string>): boolean {
+    if ("honeydue:newEstate" in config) return false;
+    let servers: unknown;
+    try {
+        servers = (JSON.parse(config["honeydue:adopt"] ?? "{}") as { servers?: unknown })?.servers;
+    } catch {
+        return false; // a broken adopt value is reported by the configuration check
+    }
+    return !servers || typeof servers !== "object" || Object.keys(servers).length === 0;
 }

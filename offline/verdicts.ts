@@ -10,6 +10,7 @@ import { root } from "./stack";
 const label: Record<Status, (s: string) => string> = {
     passed: pc.green,
     violated: pc.red,
+    advisory: pc.yellow,
     "not applicable": pc.dim,
     disabled: pc.dim,
 };
@@ -21,8 +22,9 @@ const resourceName = (urn: string) => urn.split("::").pop() ?? urn;
 export function policySummary(report: PolicyReport): string {
     const passed = report.verdicts.filter((v) => v.status === "passed").length;
     const violated = report.verdicts.filter((v) => v.status === "violated").length;
+    const advisory = report.verdicts.filter((v) => v.status === "advisory").length;
     const verdict = report.mandatory.length === 0 ? pc.green("no mandatory violation") : pc.red(`${report.mandatory.length} mandatory violation(s): pulumi up would stop`);
-    return `${"policy pack".padEnd(40)} ${passed} passed, ${violated} violated: ${verdict}`;
+    return `${"policy pack".padEnd(40)} ${passed} passed, ${violated} violated${advisory ? `, ${advisory} advisory` : ""}: ${verdict}`;
 }
 
 export function policySection(report: PolicyReport): Section {
@@ -35,7 +37,7 @@ export function policySection(report: PolicyReport): Section {
     const n = report.mandatory.length;
     lines.push(n === 0 ? pc.green("no mandatory violation") : pc.red(`${n} mandatory violation${n > 1 ? "s" : ""}: \`pulumi up\` would stop here (plan exits 1)`));
     return {
-        title: `Policies (pack honeydue ${version}: ${count("passed")} passed, ${count("violated")} violated, ${count("not applicable")} not applicable)`,
+        title: `Policies (pack honeydue ${version}: ${count("passed")} passed, ${count("violated")} violated, ${count("advisory")} advisory, ${count("not applicable")} not applicable)`,
         lines,
     };
 }

@@ -5,10 +5,11 @@ import { cloudflarePolicies } from "./cloudflare";
 import { hetznerPolicies } from "./hetzner";
 import { k3sPolicies } from "./k3s";
 import { kubernetesPolicies } from "./kubernetes";
+import { leakPolicies } from "./leaks";
 import { stackPolicies } from "./stack";
 
 export const packName = "honeydue";
 /** For a policy that names none; every policy here names its own. */
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
-export const policies: Policies = [...hetznerPolicies, ...k3sPolicies, ...cloudflarePolicies, ...kubernetesPolicies, ...stackPolicies];
+export const policies: Policies = [...hetznerPolicies, ...k3sPolicies, ...cloudflarePolicies, ...kubernetesPolicies, ...stackPolicies, ...leakPolicies];

@@ -1,8 +1,8 @@
 // The edge's conventions (DESIGN §7, §9): app records go through Cloudflare's proxy, TLS is never
 // off, and records use the current DnsRecord resource.
 import * as cloudflare from "@pulumi/cloudflare";
-import { validateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
-import { list, schemaOf, settings } from "./lib";
+import { validateResourceOfType, type PolicyResource, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { known, list, schemaOf, settings } from "./lib";
 
 const addressTypes = ["A", "AAAA", "CNAME"];
 
@@ -59,4 +59,26 @@ export const noLegacyRecord: ResourceValidationPolicy = {
     }),
 };
 
-export const cloudflarePolicies = [recordProxied, sslNotOff, minTls, noLegacyRecord];
+
+/** The zone a ZoneSetting belongs to, and its value, as stack policies see them. */
+const zoneSettings = (rs: PolicyResource[], id: string) =>
+    rs.filter((r) => r.type === "cloudflare:index/zoneSetting:ZoneSetting" && known(() => r.props.settingId) === id).map((r) => ({ r, zone: String(known(() => r.props.zoneId) ?? "?"), value: known(() => r.props.value) }));
+
+export const flexibleNeedsHttps: StackValidationPolicy = {
+    name: "cloudflare-flexible-always-https",
+    description: "A zone on SSL Flexible has always_use_https on: visitors are sent to HTTPS at the edge, since the origin leg is plain HTTP.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const flexible = zoneSettings(args.resources, "ssl").filter((s) => s.value === "flexible");
+        if (flexible.length === 0) args.notApplicable("no zone is on SSL Flexible");
+        const https = zoneSettings(args.resources, "always_use_https");
+        for (const f of flexible) {
+            const on = https.find((h) => h.zone === f.zone);
+            if (on?.value !== "on") {
+                report(`zone ${f.zone} is on SSL Flexible with always_use_https ${on ? JSON.stringify(on.value) : "unset"}; add the always_use_https ZoneSetting with value "on" (or move the zone to SSL full/strict)`, (on ?? f).r.urn);
+            }
+        }
+    },
+};
+
+export const cloudflarePolicies = [recordProxied, sslNotOff, minTls, noLegacyRecord, flexibleNeedsHttps];

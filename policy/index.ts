@@ -1,7 +1,11 @@
 // The CrossGuard pack the CLI runs with `pulumi preview --policy-pack policy`. Only the constructor
-// lives here: it starts a gRPC server, so tests and the offline plan import ./all instead.
+// lives here: it starts a gRPC server, so tests and the offline plan import ./all instead. Before
+// it, the pack records secret-ness and guards its configuration (./serve).
 import { PolicyPack } from "@pulumi/policy";
 import { packEnforcementLevel, packName, policies } from "./all";
+import { prepare } from "./serve";
+
+prepare(policies);
 
 new PolicyPack(packName, {
     policies,

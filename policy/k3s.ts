@@ -2,6 +2,7 @@
 // text, the kubeconfig kept secret, and a Kubernetes provider that survives a re-fetched kubeconfig.
 import * as command from "@pulumi/command";
 import { validateResourceOfType, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
+import { isSecretAt } from "./secretness";
 
 /** A pinned k3s release, e.g. v1.34.6+k3s1. */
 export const pinnedK3s = /\bv\d+\.\d+\.\d+\+k3s\d+\b/;
@@ -35,28 +36,60 @@ export const k3sVersionPinned: ResourceValidationPolicy = {
     }),
 };
 
-/** A secret written into a command line: a token/password flag or variable with a literal value. */
-const inlineSecret: { re: RegExp; what: (m: RegExpMatchArray) => string }[] = [
-    { re: /(--(agent-)?token|--password|--secret[a-z-]*)[= ]+['"]?(?![$'"/])[^\s'"]{6,}/i, what: (m) => `the flag ${m[1]}` },
-    { re: /\b(K3S_(AGENT_)?TOKEN|[A-Z0-9_]*PASSWORD|[A-Z0-9_]*SECRET[A-Z0-9_]*|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/, what: (m) => `the variable ${m[1]}` },
-    { re: /\bK10[0-9a-f]{20,}::/, what: () => "a k3s secure token (K10…)" },
-    { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: () => "a private key" },
+/**
+ * A secret written into a command line: a token/password/secret/key flag or variable with a literal
+ * value (k3s's --token, --agent-token, --new-token, --etcd-s3-secret-key …; a `--…-file` flag names
+ * a file and is fine), a k3s secure token, a private key, or a URL with a password.
+ */
+const inlineSecret: { re: RegExp; what: (m: RegExpMatchArray) => string; harmless?: RegExp }[] = [
+    // k3s's --etcd-s3-config-secret names a Kubernetes Secret, and a --…-file flag a file: neither holds one.
+    { re: /(--[a-z0-9-]*(?:token|password|passwd|secret|secret-key|access-key|api-key|private-key)[a-z-]*)(?:=|\s+)['"]?(?![$'"/-])[^\s'"]{6,}/gi, what: (m) => `the flag ${m[1]}`, harmless: /(-file|config-secret)$/i },
+    { re: /\b(K3S_(AGENT_)?TOKEN|[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET)[A-Z0-9_]*|[A-Z0-9_]*_KEY|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/g, what: (m) => `the variable ${m[1]}`, harmless: /_FILE$/ },
+    { re: /\bK10[0-9a-f]{20,}::/g, what: () => "a k3s secure token (K10…)" },
+    { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/g, what: () => "a private key" },
+    { re: /:\/\/[^/\s:@'"]+:[^@\s'"$]+@/g, what: () => "a URL with a password" },
 ];
+
+/** The first inline secret in `text`, described. */
+export function inlineSecretIn(text: string): string | undefined {
+    for (const { re, what, harmless } of inlineSecret) {
+        for (const m of text.matchAll(re)) if (!harmless?.test(m[1] ?? "")) return what(m);
+    }
+    return undefined;
+}
+
+/** Environment names that hold secrets (the workloads' rule, kubernetes.ts looksSecret). */
+const secretEnvName = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|DATABASE_URL|(^|_)DSN$|(^|_)[A-Z0-9]*KEY$/;
+const harmlessEnvName = /_(ID|FILE|PATH|NAME)$/;
 
 export const commandNoInlineSecret: ResourceValidationPolicy = {
     name: "k3s-command-no-inline-secret",
-    description: "No secret is written into a command's create/update/delete text (the provider prints it on failure): pass it on stdin or in a 0600 file.",
+    description:
+        "No secret is written into a command's create/update/delete text (the provider prints it on failure) or its environment (sent over SSH, needs AcceptEnv), and none sits in its triggers unless the trigger is a secret Output: pass secrets on stdin or in a 0600 file.",
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfType(command.remote.Command, (cmd, _args, report) => {
+    validateResource: (args: ResourceValidationArgs, report) => {
+        if (!args.isType(command.remote.Command) && !args.isType(command.local.Command)) args.notApplicable("Policy only applies to command:remote:Command and command:local:Command");
+        const cmd = args.props as CommandProps & { delete?: string };
         for (const field of ["create", "update", "delete"] as const) {
             const text = cmd[field];
             if (typeof text !== "string") continue;
-            for (const { re, what } of inlineSecret) {
-                const m = text.match(re);
-                if (m) report(`the command's ${field} text carries a literal secret in ${what(m)}; pass the value on stdin or in a 0600 file and reference it as a variable`);
+            const what = inlineSecretIn(text);
+            if (what) report(`the command's ${field} text carries a literal secret in ${what}; pass the value on stdin or in a 0600 file and reference it as a variable`);
+        }
+        for (const [name, value] of Object.entries(cmd.environment ?? {})) {
+            const byName = secretEnvName.test(name.toUpperCase()) && !harmlessEnvName.test(name.toUpperCase());
+            const what = typeof value === "string" ? inlineSecretIn(`${name}=${value}`) ?? inlineSecretIn(value) : undefined;
+            if (byName || what || isSecretAt(args.props, ["environment", name])) {
+                report(`the command's environment variable ${name} carries a secret${what ? ` (${what})` : ""}; remove it from environment and send the value on stdin (scripts.ts payload) or in a 0600 file`);
             }
         }
-    }),
+        (cmd.triggers ?? []).forEach((t, i) => {
+            if (isSecretAt(args.props, ["triggers", i])) return; // a secret Output: the state keeps it encrypted, the plan shows [secret]
+            const text = typeof t === "string" ? t : JSON.stringify(t ?? "");
+            const what = inlineSecretIn(text);
+            if (what) report(`trigger ${i} of the command is a plain value carrying ${what}; make it a secret Output (pulumi.secret(...)) or trigger on a hash of it`);
+        });
+    },
 };
 
 const readsKubeconfig = /\/etc\/rancher\/k3s\/k3s\.yaml/;

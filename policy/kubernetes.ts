@@ -1,10 +1,10 @@
 // The workloads' conventions (DESIGN §8, §9): everything in the honeydue namespace, images pinned
 // from the allowed registries, sized and probed containers, non-root pods off the host network
-// (Traefik excepted by name), secrets only through Secret references, Redis on a pinned PVC.
+// (Traefik excepted by kind, namespace and name), secrets only through Secret references, Redis on a pinned PVC.
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
-import { k8sName, list, named, schemaOf, settings, type Metadata } from "./lib";
-import { chartImage, containersOf, forHelmCharts, forWorkloads, type Container, type EnvVar, type PodSpec } from "./workloads";
+import { idOf, k8sName, list, listed, named, schemaOf, settings, showId, traefikIds, type Metadata, type ObjectId } from "./lib";
+import { chartImage, containersOf, forHelmCharts, forPods, forWorkloads, valuesOf, type Container, type EnvVar, type PodSpec, type Workload } from "./workloads";
 
 /** Kinds that live outside namespaces. */
 const clusterScoped = new Set([
@@ -15,29 +15,29 @@ const clusterScoped = new Set([
 /** Kubernetes provider types that are components or tools rather than objects in the cluster. */
 const notObjects = /^kubernetes:(helm\.sh|yaml|kustomize)\//;
 
-export const namespaceDefaults = { namespace: "honeydue", systemNamespaces: ["kube-system"], systemNames: ["traefik"] };
+export const namespaceDefaults = { namespace: "honeydue", systemNamespaces: ["kube-system"], systemObjects: traefikIds.filter((t) => t.kind === "HelmChart") };
 export const inNamespace: ResourceValidationPolicy = {
     name: "k8s-namespace",
-    description: "Kubernetes objects live in the honeydue namespace; system pieces (Traefik in kube-system) are excepted by name.",
+    description: "Kubernetes objects live in the honeydue namespace; system pieces (Traefik's HelmChart in kube-system) are excepted by kind, namespace and name.",
     enforcementLevel: "mandatory",
     configSchema: schemaOf(namespaceDefaults, {
         namespace: "The estate's namespace.",
-        systemNamespaces: "Namespaces where only the named system pieces may live.",
-        systemNames: "Objects allowed in the system namespaces, by name.",
+        systemNamespaces: "Namespaces where only the listed system objects may live.",
+        systemObjects: "Objects allowed in the system namespaces, each as {kind, namespace, name} (metadata.name, exactly).",
     }),
     validateResource: (args: ResourceValidationArgs, report) => {
         const kind = args.type.split(":").pop() ?? "";
         if (!/^kubernetes:[^:]+\/v[^:]*:[A-Z]/.test(args.type) || notObjects.test(args.type) || kind.endsWith("Patch") || clusterScoped.has(kind)) {
             args.notApplicable("Policy only applies to namespaced Kubernetes objects");
         }
-        const { namespace, systemNamespaces, systemNames } = settings(args, namespaceDefaults);
+        const { namespace, systemNamespaces, systemObjects } = settings(args, namespaceDefaults);
         const props = args.props as { metadata?: Metadata };
         const ns = props.metadata?.namespace ?? "default";
         if (ns === namespace) return;
         const name = k8sName(props, args.name);
         if (systemNamespaces.includes(ns)) {
-            if (!named(systemNames, props, args.name)) {
-                report(`${kind} ${name} is in the system namespace ${ns}; put it in ${namespace}, or list ${name} in systemNames if it is a system piece`);
+            if (!listed(systemObjects, idOf(kind, props))) {
+                report(`${kind} ${name} is in the system namespace ${ns}; put it in ${namespace}, or list {"kind":"${kind}","namespace":"${ns}","name":"${name}"} in systemObjects if it is a system piece`);
             }
             return;
         }
@@ -134,15 +134,15 @@ export const containerResources: ResourceValidationPolicy = {
     }),
 };
 
-export const probesDefaults = { exceptions: [] as string[] };
+export const probesDefaults = { exceptions: [] as ObjectId[] };
 export const containerProbes: ResourceValidationPolicy = {
     name: "k8s-probes",
     description: "Long-running containers have readiness and liveness probes (Jobs excepted).",
     enforcementLevel: "mandatory",
-    configSchema: schemaOf(probesDefaults, { exceptions: "Workloads without probes on purpose, by name." }),
+    configSchema: schemaOf(probesDefaults, { exceptions: "Workloads without probes on purpose, each as {kind, namespace, name}." }),
     validateResource: forWorkloads((w, args, report) => {
         const { exceptions } = settings(args, probesDefaults);
-        if (!w.longRunning || (w.kind === "Pod" && w.pod.restartPolicy !== undefined && w.pod.restartPolicy !== "Always") || named(exceptions, w.props, args.name)) return;
+        if (!w.longRunning || (w.kind === "Pod" && w.pod.restartPolicy !== undefined && w.pod.restartPolicy !== "Always") || listed(exceptions, idOf(w.kind, w.props))) return;
         for (const c of w.pod.containers ?? []) {
             const missing = [...(c.readinessProbe ? [] : ["readinessProbe"]), ...(c.livenessProbe ? [] : ["livenessProbe"])];
             if (missing.length > 0) report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} has no ${missing.join(" or ")}; add ${missing.join(" and ")} (and a startupProbe for slow starts)`);
@@ -150,50 +150,159 @@ export const containerProbes: ResourceValidationPolicy = {
     }),
 };
 
-const exceptionsSchema = (what: string) => schemaOf({ exceptions: ["traefik"] }, { exceptions: `Workloads allowed ${what}, by name.` });
-
 /** The container's effective setting: its own securityContext over the pod's. */
 const effective = (pod: PodSpec, c: Container) => ({ ...(pod.securityContext ?? {}), ...(c.securityContext ?? {}) });
 
+const idSchema = "each as {kind, namespace, name}: the object's kind, namespace and metadata.name, exactly";
+/** "Deployment api" or, for an exception's sake, "DaemonSet kube-system/honeydue-traefik". */
+const who = (w: Workload, name: string) => `${w.kind} ${name}`;
+
+export const nonRootDefaults = { rootAllowed: traefikIds };
 export const nonRoot: ResourceValidationPolicy = {
     name: "k8s-non-root",
-    description: "Containers run as non-root, unprivileged and without privilege escalation (Traefik excepted by name).",
+    description:
+        "Containers run as non-root, unprivileged and without privilege escalation. Only the listed objects (Traefik, which binds 80/443 with NET_BIND_SERVICE) may run as uid 0, and even they never privileged and never escalating.",
     enforcementLevel: "mandatory",
-    configSchema: exceptionsSchema("to run as root or escalate"),
-    validateResource: forWorkloads((w, args, report) => {
-        const { exceptions } = settings(args, { exceptions: ["traefik"] });
-        if (named(exceptions, w.props, args.name)) return;
+    configSchema: schemaOf(nonRootDefaults, { rootAllowed: `Objects that may run as root (never privileged, never escalating), ${idSchema}.` }),
+    validateResource: forPods((w, args, report) => {
+        const { rootAllowed } = settings(args, nonRootDefaults);
+        const root = listed(rootAllowed, idOf(w.kind, w.props)) !== undefined;
         for (const c of containersOf(w.pod)) {
             const sc = effective(w.pod, c);
             const fix = [
-                ...(sc.runAsNonRoot === true && sc.runAsUser !== 0 ? [] : ["runAsNonRoot: true (with a non-zero runAsUser)"]),
+                ...(root || (sc.runAsNonRoot === true && sc.runAsUser !== 0) ? [] : ["runAsNonRoot: true (with a non-zero runAsUser)"]),
                 ...(c.securityContext?.allowPrivilegeEscalation === false ? [] : ["allowPrivilegeEscalation: false"]),
                 ...(sc.privileged === true ? ["privileged: false"] : []),
             ];
-            if (fix.length > 0) report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} may run as root or escalate; set securityContext ${fix.join(", ")}`);
+            if (fix.length > 0) report(`container ${c.name} of ${who(w, k8sName(w.props, args.name))} may run as root, privileged or escalate; set securityContext ${fix.join(", ")}`);
         }
     }),
 };
 
+export const hostNetworkDefaults = { hostNetworkAllowed: traefikIds };
 export const noHostNetwork: ResourceValidationPolicy = {
     name: "k8s-no-host-network",
-    description: "No pod uses the host's network but Traefik (by name), which serves 80/443 on every node.",
+    description: "No pod shares the host's PID or IPC namespace, and none its network but the listed objects (Traefik, which serves 80/443 on every node).",
     enforcementLevel: "mandatory",
-    configSchema: exceptionsSchema("on the host network"),
+    configSchema: schemaOf(hostNetworkDefaults, { hostNetworkAllowed: `Objects that may use hostNetwork (never hostPID or hostIPC), ${idSchema}.` }),
     validateResource: [
-        ...forWorkloads((w, args, report) => {
-            const { exceptions } = settings(args, { exceptions: ["traefik"] });
-            if (w.pod.hostNetwork === true && !named(exceptions, w.props, args.name)) {
-                report(`${w.kind} ${k8sName(w.props, args.name)} uses hostNetwork; remove it and reach the pod through a Service (only ${list(exceptions)} may)`);
+        ...forPods((w, args, report) => {
+            const { hostNetworkAllowed } = settings(args, hostNetworkDefaults);
+            const name = k8sName(w.props, args.name);
+            if (w.pod.hostNetwork === true && !listed(hostNetworkAllowed, idOf(w.kind, w.props))) {
+                report(`${who(w, name)} uses hostNetwork; remove it and reach the pod through a Service (only ${hostNetworkAllowed.map(showId).join(", ")} may)`);
             }
+            for (const ns of ["hostPID", "hostIPC"] as const) if (w.pod[ns] === true) report(`${who(w, name)} sets ${ns}: true; remove it (no pod here may see the host's processes or shared memory)`);
         }),
         forHelmCharts((chart, values, args, report) => {
-            const { exceptions } = settings(args, { exceptions: ["traefik"] });
-            if (values.hostNetwork === true && !named(exceptions, chart, args.name) && !exceptions.includes(chart.spec?.chart ?? "")) {
-                report(`HelmChart ${k8sName(chart, args.name)} sets hostNetwork: true; remove it (only ${list(exceptions)} may)`);
+            const { hostNetworkAllowed } = settings(args, hostNetworkDefaults);
+            if (chart.spec?.chart !== "traefik" && values.hostNetwork === true && !listed(hostNetworkAllowed, idOf("HelmChart", chart))) {
+                report(`HelmChart ${k8sName(chart, args.name)} sets hostNetwork: true; remove it (only ${hostNetworkAllowed.map(showId).join(", ")} may)`);
             }
         }),
     ],
+};
+
+export const capabilitiesDefaults = {
+    allowedCapabilities: [] as string[],
+    perObject: traefikIds.map((t) => ({ ...t, add: ["NET_BIND_SERVICE"] })),
+};
+export const capabilities: ResourceValidationPolicy = {
+    name: "k8s-capabilities",
+    description: "Containers drop ALL capabilities and add none beyond an allowlist; Traefik may add NET_BIND_SERVICE (to bind 80/443) and nothing else.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(capabilitiesDefaults, {
+        allowedCapabilities: "Capabilities any container may add (none by default).",
+        perObject: `Capabilities one object may add, each as {kind, namespace, name, add: [...]} (metadata.name, exactly).`,
+    }),
+    validateResource: forPods((w, args, report) => {
+        const { allowedCapabilities, perObject } = settings(args, capabilitiesDefaults);
+        const own = listed(perObject, idOf(w.kind, w.props))?.add ?? [];
+        const allowed = new Set([...allowedCapabilities, ...own].map((c) => c.toUpperCase().replace(/^CAP_/, "")));
+        for (const c of containersOf(w.pod)) {
+            const caps = c.securityContext?.capabilities;
+            const extra = (caps?.add ?? []).filter((a) => !allowed.has(String(a).toUpperCase().replace(/^CAP_/, "")));
+            const name = who(w, k8sName(w.props, args.name));
+            if (extra.length > 0) report(`container ${c.name} of ${name} adds ${list(extra)}; remove them from securityContext.capabilities.add (allowed here: ${[...allowed].join(", ") || "none"})`);
+            if (!(caps?.drop ?? []).some((d) => String(d).toUpperCase() === "ALL")) report(`container ${c.name} of ${name} keeps the runtime's default capabilities; set securityContext.capabilities.drop: ["ALL"]`);
+        }
+    }),
+};
+
+export const noHostPath: ResourceValidationPolicy = {
+    name: "k8s-no-host-path",
+    description: "No pod mounts a hostPath volume (a path on the node: the way out of the container). Redis's data is a local-path PersistentVolumeClaim, not a hostPath.",
+    enforcementLevel: "mandatory",
+    validateResource: forPods((w, args, report) => {
+        for (const v of w.pod.volumes ?? []) {
+            if (v.hostPath) report(`${who(w, k8sName(w.props, args.name))} mounts the node's ${v.hostPath.path} as volume ${v.name}; use a PersistentVolumeClaim (local-path) or an emptyDir instead`);
+        }
+    }),
+};
+
+export const serviceAccountTokenDefaults = { tokenAllowed: traefikIds };
+export const noServiceAccountToken: ResourceValidationPolicy = {
+    name: "k8s-no-service-account-token",
+    description: "Pods do not mount a service-account token (the apps never call the Kubernetes API); Traefik, which watches Ingresses, is listed.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(serviceAccountTokenDefaults, { tokenAllowed: `Objects whose pods may mount a token, ${idSchema}.` }),
+    validateResource: forWorkloads((w, args, report) => {
+        const { tokenAllowed } = settings(args, serviceAccountTokenDefaults);
+        if (w.pod.automountServiceAccountToken !== false && !listed(tokenAllowed, idOf(w.kind, w.props))) {
+            report(`${who(w, k8sName(w.props, args.name))} mounts a service-account token; set automountServiceAccountToken: false in its pod spec`);
+        }
+    }),
+};
+
+const seccompTypes = ["RuntimeDefault", "Localhost"];
+export const seccomp: ResourceValidationPolicy = {
+    name: "k8s-seccomp",
+    description: "Every container runs under a seccomp profile (RuntimeDefault or Localhost), as the restricted Pod Security level requires.",
+    enforcementLevel: "mandatory",
+    validateResource: forPods((w, args, report) => {
+        for (const c of containersOf(w.pod)) {
+            const type = effective(w.pod, c).seccompProfile?.type;
+            if (!seccompTypes.includes(type ?? "")) {
+                report(`container ${c.name} of ${who(w, k8sName(w.props, args.name))} has seccomp profile ${type ?? "none"}; set securityContext.seccompProfile.type: RuntimeDefault (on the pod or the container)`);
+            }
+        }
+    }),
+};
+
+export const podSecurityDefaults = { levels: ["restricted"], exempt: ["kube-system"] };
+export const namespacePodSecurity: ResourceValidationPolicy = {
+    name: "k8s-namespace-pod-security",
+    description: "Every namespace the estate creates enforces the restricted Pod Security Standard (label pod-security.kubernetes.io/enforce).",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(podSecurityDefaults, { levels: "Pod Security levels a namespace may enforce.", exempt: "Namespaces not checked (system ones)." }),
+    validateResource: validateResourceOfType(k8s.core.v1.Namespace, (ns, args, report) => {
+        const { levels, exempt } = settings(args, podSecurityDefaults);
+        const name = k8sName(ns as { metadata?: Metadata }, args.name);
+        if (exempt.includes(name)) return;
+        const level = (ns.metadata?.labels as Record<string, string> | undefined)?.["pod-security.kubernetes.io/enforce"];
+        if (!level || !levels.includes(level)) {
+            report(`namespace ${name} enforces Pod Security level ${level ?? "none"}; set the label pod-security.kubernetes.io/enforce: ${levels[0]}`);
+        }
+    }),
+};
+
+/** Traefik's insecure API entry point (port 8080, no auth) and its dashboard route. */
+const insecureApi = /^--api\.insecure(=true)?$/i;
+export const traefikApiClosed: ResourceValidationPolicy = {
+    name: "k8s-traefik-api-closed",
+    description: "Traefik's API is never served insecurely (--api.insecure) and its dashboard has no route (ingressRoute.dashboard.enabled stays false).",
+    enforcementLevel: "mandatory",
+    validateResource: forPods((w, args, report) => {
+        const name = who(w, k8sName(w.props, args.name));
+        for (const c of containersOf(w.pod)) {
+            for (const a of [...(c.args ?? []), ...(c.command ?? [])]) {
+                if (insecureApi.test(String(a).trim())) report(`container ${c.name} of ${name} passes ${a}, which serves Traefik's API and dashboard without authentication; remove it`);
+            }
+        }
+        const values = w.kind === "HelmChart" ? valuesOf(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) : undefined;
+        if (values?.ingressRoute?.dashboard?.enabled === true) report(`${name} enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values`);
+        if (values?.api?.insecure === true) report(`${name} sets api.insecure: true; remove it`);
+    }),
 };
 
 /** Names that hold secrets: passwords, secrets, tokens, keys (not key ids), connection strings. */
@@ -260,4 +369,35 @@ export const redisStorage: ResourceValidationPolicy = {
     }),
 };
 
-export const kubernetesPolicies = [inNamespace, imageRegistry, imagePinned, helmChartPinned, containerResources, containerProbes, nonRoot, noHostNetwork, secretReferences, redisStorage];
+
+/** How redis-server is told to require a password: `--requirepass $(VAR)` with VAR from a Secret, or an ACL file. */
+function redisAuth(c: Container): "secret" | "literal" | "none" {
+    const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+    if (argv.some((a) => a.startsWith("--aclfile"))) return "secret";
+    const at = argv.findIndex((a) => a === "--requirepass" || a.startsWith("--requirepass="));
+    if (at < 0) return "none";
+    const value = argv[at].includes("=") ? argv[at].split("=").slice(1).join("=") : (argv[at + 1] ?? "");
+    const ref = /^\$\((\w+)\)$/.exec(value)?.[1];
+    return ref && (c.env ?? []).some((e) => e.name === ref && e.valueFrom?.secretKeyRef) ? "secret" : "literal";
+}
+
+export const redisPassword: ResourceValidationPolicy = {
+    name: "k8s-redis-password",
+    description:
+        "Redis requires a password taken from a Secret (--requirepass $(REDIS_PASSWORD)). Advisory until the hardening change adds one; make it mandatory with --policy-pack-config {\"k8s-redis-password\":\"mandatory\"}.",
+    enforcementLevel: "advisory",
+    validateResource: forWorkloads((w, args, report) => {
+        if (!w.longRunning || !isRedis(w.pod)) return;
+        for (const c of (w.pod.containers ?? []).filter((x) => /(^|\/)redis(:|@|$)/.test(x.image ?? ""))) {
+            const auth = redisAuth(c);
+            const name = k8sName(w.props, args.name);
+            if (auth === "none") report(`container ${c.name} of ${w.kind} ${name} runs Redis without a password; add env REDIS_PASSWORD from a secretKeyRef and args --requirepass $(REDIS_PASSWORD), and give the clients the same key`);
+            if (auth === "literal") report(`container ${c.name} of ${w.kind} ${name} passes a literal --requirepass; take it from env REDIS_PASSWORD (valueFrom.secretKeyRef) as $(REDIS_PASSWORD)`);
+        }
+    }),
+};
+
+export const kubernetesPolicies = [
+    inNamespace, imageRegistry, imagePinned, helmChartPinned, containerResources, containerProbes, nonRoot, noHostNetwork, capabilities, noHostPath,
+    noServiceAccountToken, seccomp, namespacePodSecurity, traefikApiClosed, secretReferences, redisStorage, redisPassword,
+];

@@ -21,7 +21,7 @@ export function schemaOf(defaults: Record<string, unknown>, descriptions: Record
                 k,
                 {
                     type: typeOf(v),
-                    ...(Array.isArray(v) ? { items: { type: typeof v[0] === "number" ? "integer" : "string" } } : {}),
+                    ...(Array.isArray(v) ? { items: { type: typeof v[0] === "number" ? "integer" : v[0] !== null && typeof v[0] === "object" ? "object" : "string" } } : {}),
                     default: v,
                     description: descriptions[k],
                 } as PolicyConfigSchema["properties"][string],
@@ -54,7 +54,33 @@ export interface Metadata {
 /** A Kubernetes object's name: metadata.name, or the Pulumi name when it is auto-named. */
 export const k8sName = (props: { metadata?: Metadata }, resourceName: string) => props.metadata?.name ?? resourceName;
 
-/** True when the object carries one of `names`, as its metadata.name or its Pulumi name (or `<prefix>-<name>`). */
+/**
+ * An object named exactly, as the cluster knows it: an exception names its kind, namespace and
+ * metadata.name (a Pulumi name or a suffix of one grants nothing).
+ */
+export interface ObjectId {
+    kind: string;
+    namespace: string;
+    name: string;
+}
+
+/** Traefik as the program installs it: the HelmChart `honeydue-traefik` in kube-system, and the DaemonSet its release renders. */
+export const traefikIds: ObjectId[] = [
+    { kind: "HelmChart", namespace: "kube-system", name: "honeydue-traefik" },
+    { kind: "DaemonSet", namespace: "kube-system", name: "honeydue-traefik" },
+];
+
+/** The object's identity; undefined name when it is auto-named (an auto-named object is never an exception). */
+export const idOf = (kind: string, props: { metadata?: Metadata }): Partial<ObjectId> => ({ kind, namespace: props.metadata?.namespace ?? "default", name: props.metadata?.name });
+
+/** The entry of `ids` that is exactly this object (kind, namespace and metadata.name), if any. */
+export function listed<T extends ObjectId>(ids: readonly T[], id: Partial<ObjectId>): T | undefined {
+    return id.name === undefined ? undefined : ids.find((x) => x.kind === id.kind && x.namespace === id.namespace && x.name === id.name);
+}
+
+export const showId = (id: Partial<ObjectId>) => `${id.kind} ${id.namespace}/${id.name ?? "(auto-named)"}`;
+
+/** True when the object carries one of `names`, as its metadata.name or its Pulumi name (or `<prefix>-<name>`): for finding objects, never for exceptions. */
 export function named(names: string[], props: { metadata?: Metadata }, resourceName: string): boolean {
     const meta = props.metadata?.name;
     return names.some((n) => meta === n || resourceName === n || resourceName.endsWith(`-${n}`));

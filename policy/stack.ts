@@ -204,4 +204,41 @@ export const identicalK3sConfig: StackValidationPolicy = {
     },
 };
 
-export const stackPolicies = [oddServerCount, roundRobin, apiAfterMigrations, identicalK3sConfig];
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+/** A NetworkPolicy that selects every pod of its namespace and lets nothing in (or out) for `direction`. */
+function deniesAll(np: PolicyResource, direction: string): boolean {
+    const spec = (known(() => np.props.spec) ?? {}) as { podSelector?: { matchLabels?: object; matchExpressions?: unknown[] }; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
+    const sel = spec.podSelector ?? {};
+    const everyPod = Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
+    const rules = direction === "Egress" ? spec.egress : spec.ingress;
+    return everyPod && (spec.policyTypes ?? []).includes(direction) && (rules ?? []).length === 0;
+}
+
+export const defaultDenyDefaults = { directions: ["Ingress"], exempt: ["kube-system"] };
+export const namespaceDefaultDeny: StackValidationPolicy = {
+    name: "stack-namespace-default-deny",
+    description:
+        "Every namespace the estate creates has a default-deny NetworkPolicy (empty podSelector, no rules), so only what a policy allows reaches a pod. " +
+        "Advisory until the hardening change adds them; make it mandatory with --policy-pack-config {\"stack-namespace-default-deny\":\"mandatory\"}.",
+    enforcementLevel: "advisory",
+    configSchema: schemaOf(defaultDenyDefaults, { directions: "Directions the default deny must cover: Ingress, Egress.", exempt: "Namespaces not checked." }),
+    validateStack: (args, report) => {
+        const namespaces = ofType(args.resources, NAMESPACE);
+        if (namespaces.length === 0) args.notApplicable("the stack creates no namespace");
+        const { directions, exempt } = settings(args, defaultDenyDefaults);
+        const policies = ofType(args.resources, NETWORK_POLICY);
+        for (const ns of namespaces) {
+            const name = metaOf(ns).name ?? ns.name;
+            if (exempt.includes(name)) continue;
+            const mine = policies.filter((p) => (metaOf(p).namespace ?? "default") === name);
+            const missing = directions.filter((d) => !mine.some((p) => deniesAll(p, d)));
+            if (missing.length > 0) {
+                report(`namespace ${name} has no default-deny NetworkPolicy for ${missing.join(" and ")}; add one with podSelector: {}, policyTypes: [${missing.map((d) => `"${d}"`).join(", ")}] and no rules`, ns.urn);
+            }
+        }
+    },
+};
+
+export const stackPolicies = [oddServerCount, roundRobin, apiAfterMigrations, identicalK3sConfig, namespaceDefaultDeny];

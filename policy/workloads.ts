@@ -15,6 +15,8 @@ export interface SecurityContext {
     runAsUser?: number;
     allowPrivilegeEscalation?: boolean;
     privileged?: boolean;
+    capabilities?: { add?: string[]; drop?: string[] };
+    seccompProfile?: { type?: string };
 }
 export interface Container {
     name: string;
@@ -25,13 +27,18 @@ export interface Container {
     livenessProbe?: unknown;
     startupProbe?: unknown;
     securityContext?: SecurityContext;
+    command?: string[];
+    args?: string[];
 }
 export interface PodSpec {
     containers?: Container[];
     initContainers?: Container[];
     hostNetwork?: boolean;
+    hostPID?: boolean;
+    hostIPC?: boolean;
+    automountServiceAccountToken?: boolean;
     securityContext?: SecurityContext;
-    volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string } }[];
     nodeName?: string;
     nodeSelector?: Record<string, string>;
     affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } };
@@ -79,8 +86,8 @@ export function forWorkloads(check: (w: Workload, args: ResourceValidationArgs, 
     );
 }
 
-/** Every container of a pod, init containers included. */
-export const containersOf = (pod: PodSpec) => [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+/** Every container of a pod, init containers included (and ephemeral ones). */
+export const containersOf = (pod: PodSpec) => [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...((pod as { ephemeralContainers?: Container[] }).ephemeralContainers ?? [])];
 
 export const helmChartType = "kubernetes:helm.cattle.io/v1:HelmChart";
 
@@ -89,15 +96,26 @@ export interface HelmChart {
     spec?: { chart?: string; version?: string; repo?: string; chartContent?: string; valuesContent?: string; set?: Record<string, unknown> };
 }
 
+const parsedValues = new Map<string, Record<string, any> | undefined>();
+/** A chart's values, parsed once per text (policies only read them); undefined when the YAML is invalid. */
+export function valuesOf(text: string): Record<string, any> | undefined {
+    if (!parsedValues.has(text)) {
+        try {
+            parsedValues.set(text, (parse(text) as Record<string, any>) ?? {});
+        } catch {
+            parsedValues.set(text, undefined);
+        }
+    }
+    return parsedValues.get(text);
+}
+
 /** A validation of k3s helm-controller HelmCharts (a custom resource: no SDK class, so the type is compared). */
 export function forHelmCharts(check: (chart: HelmChart, values: Record<string, any>, args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation {
     return (args, report) => {
         if (args.type !== helmChartType) args.notApplicable(`Policy only applies to resources of type '${helmChartType}'`);
         const chart = args.props as HelmChart;
-        let values: Record<string, any> = {};
-        try {
-            values = (parse(chart.spec?.valuesContent ?? "") as Record<string, any>) ?? {};
-        } catch {
+        const values = valuesOf(chart.spec?.valuesContent ?? "");
+        if (values === undefined) {
             report("spec.valuesContent is not valid YAML; render it with yaml's stringify from one values object");
             return;
         }
@@ -109,4 +127,34 @@ export function forHelmCharts(check: (chart: HelmChart, values: Record<string, a
 export function chartImage(values: Record<string, any>): { registry?: string; repository?: string; tag?: string } | undefined {
     const image = values.image;
     return image && typeof image === "object" ? { registry: image.registry, repository: image.repository, tag: image.tag === undefined ? undefined : String(image.tag) } : undefined;
+}
+
+/**
+ * The pod Traefik's chart renders from its values (traefik/traefik-helm-chart values.yaml: hostNetwork,
+ * podSecurityContext, securityContext, additionalArguments, deployment.additionalVolumes,
+ * deployment.kind), so the pod policies judge the HelmChart as they judge a DaemonSet.
+ * Undefined for other charts, whose values the pack cannot read.
+ */
+export function chartWorkload(chart: HelmChart, values: Record<string, any>): Workload | undefined {
+    if (chart.spec?.chart !== "traefik") return undefined;
+    const pod: PodSpec = {
+        hostNetwork: values.hostNetwork,
+        hostPID: values.hostPID,
+        hostIPC: values.hostIPC,
+        securityContext: values.podSecurityContext,
+        volumes: values.deployment?.additionalVolumes,
+        containers: [{ name: "traefik", securityContext: values.securityContext, args: values.additionalArguments }],
+    };
+    return { kind: "HelmChart", props: chart as Workload["props"], pod, longRunning: true };
+}
+
+/** One validation of every workload kind and of Traefik's HelmChart, all calling `check`. */
+export function forPods(check: (w: Workload, args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidation[] {
+    return [
+        ...forWorkloads(check),
+        forHelmCharts((chart, values, args, report) => {
+            const w = chartWorkload(chart, values);
+            if (w) check(w, args, report);
+        }),
+    ];
 }

@@ -59,11 +59,12 @@ before(async () => {
     // The fresh estate and the plan run in their own processes (mocks are one run per process).
     const [dump, planned] = await Promise.all([
         run(tsx, ["offline/dump.ts"], { cwd: root, maxBuffer: 64 * 1024 * 1024 }),
-        run(tsx, ["offline/plan.ts", "--set", `adopt=${JSON.stringify(adopt)}`], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 * 1024 * 1024 }),
+        run(tsx, ["offline/plan.ts", "--set", `adopt=${JSON.stringify(adopt)}`, "--set", "newEstate=true"], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 * 1024 * 1024 }),
     ]);
     fresh = (JSON.parse(dump.stdout) as { resources: Registration[] }).resources;
     plan = planned.stdout;
-    estate = await runEstate({ overrides: { "honeydue:adopt": adopt } });
+    // Node 3 has no server id, so it is created: that needs honeydue:newEstate (config/newEstate.ts).
+    estate = await runEstate({ overrides: { "honeydue:adopt": adopt, "honeydue:newEstate": true } });
 });
 
 describe("adopting the running estate", () => {

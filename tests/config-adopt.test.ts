@@ -7,8 +7,9 @@ import { load, rejects as rejectsWith } from "./support/config";
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
 const record = "372e67954025e0ba6aaa6d586b9e0b59";
 
+// Adopting only some servers creates the others: that needs honeydue:newEstate (tests/config-new-estate.test.ts).
 function rejects(adopt: unknown, key: string, expected: RegExp, more: Record<string, unknown> = {}) {
-    rejectsWith({ "honeydue:adopt": adopt, ...more }, key, expected);
+    rejectsWith({ "honeydue:adopt": adopt, "honeydue:newEstate": true, ...more }, key, expected);
 }
 
 describe("adoption configuration", () => {
@@ -19,6 +20,7 @@ describe("adoption configuration", () => {
 
     it("accepts every id in the form its provider imports", () => {
         const c = load({
+            "honeydue:newEstate": true,
             "honeydue:adopt": {
                 sshKey: "101",
                 placementGroup: "102",
@@ -46,7 +48,7 @@ describe("adoption configuration", () => {
     it("rejects a server id that is not a Hetzner id", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-1": "ubuntu-8gb-nbg1-1" } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ubuntu-8gb-nbg1-1)", /expected a Hetzner id \(digits\)/));
     it("takes an id stored as a number (`pulumi config set --path` stores digits as one)", () => {
-        const c = load({ "honeydue:adopt": { firewall: 104, servers: { "ubuntu-8gb-nbg1-1": 201 } } });
+        const c = load({ "honeydue:newEstate": true, "honeydue:adopt": { firewall: 104, servers: { "ubuntu-8gb-nbg1-1": 201 } } });
         assert.equal(c.adopt.firewall, "104");
         assert.equal(c.adopt.servers["ubuntu-8gb-nbg1-1"], "201");
     });

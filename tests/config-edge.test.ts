@@ -24,7 +24,7 @@ describe("edge configuration", () => {
     it("rejects an app hostname outside the zone", () =>
         rejects({ "honeydue:routes": { "api.myhoneydue.com": "api", "www.example.org": "admin" } }, "honeydue:routes", /www\.example\.org is outside the zone myhoneydue\.com; expected myhoneydue\.com or a name under it/));
     it("rejects a hostname that only ends like the zone", () =>
-        rejects({ "honeydue:routes": { "notmyhoneydue.com": "api" } }, "honeydue:routes", /notmyhoneydue\.com is outside the zone myhoneydue\.com/));
+        rejects({ "honeydue:routes": { "notmyhoneydue.com": "api", "admin.myhoneydue.com": "admin" } }, "honeydue:routes", /notmyhoneydue\.com is outside the zone myhoneydue\.com/));
     it("rejects an API hostname outside the zone", () =>
         rejects({ "honeydue:apiHostname": "k8s.example.org" }, "honeydue:apiHostname", /k8s\.example\.org is outside the zone myhoneydue\.com; expected a name under it/));
     it("rejects an API hostname that is also an app route", () =>

@@ -59,7 +59,7 @@ describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
         rejects({ "honeydue:etcdRestore": { snapshot: "etcd-snapshots/../x" } }, "honeydue:etcdRestore.snapshot (got etcd-snapshots/../x)", /expected a snapshot's file name in the bucket's etcd folder, such as etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 \(no folder, no path\)/));
     it("rejects a restore without a snapshot", () => rejects({ "honeydue:etcdRestore": {} }, "honeydue:etcdRestore.snapshot (got nothing)", /expected the snapshot's file name/));
     it("rejects an unknown key in the restore object", () =>
-        rejects({ "honeydue:etcdRestore": { snapshot, path: "/tmp/x" } }, "honeydue:etcdRestore", /unknown key path; expected only "snapshot"/));
+        rejects({ "honeydue:etcdRestore": { snapshot, path: "/tmp/x" } }, "honeydue:etcdRestore", /unknown field path; expected only snapshot/));
     it("rejects a restore given as a bare string", () => rejects({ "honeydue:etcdRestore": snapshot }, "honeydue:etcdRestore (got etcd-snapshot", /expected a JSON object such as \{"snapshot": /));
 
     it("takes a configured cluster token as a secret", () => {

@@ -55,7 +55,7 @@ describe("configuration", () => {
     it("rejects an image on :latest", () => rejects({ "honeydue:admin": { image: "gitea.treytartt.com/treytartt/honeydue-admin:latest" } }, "honeydue:admin.image", /':latest' is not a pinned tag/));
     it("rejects an app image from another registry", () => rejects({ "honeydue:worker": { image: "docker.io/someone/worker:1.0" } }, "honeydue:worker", /expected an image from the registry gitea\.treytartt\.com/));
     it("rejects a hostname outside the zone", () =>
-        rejects({ "honeydue:routes": { "api.example.org": "api" } }, "honeydue:routes", /api\.example\.org is outside the zone myhoneydue\.com/));
+        rejects({ "honeydue:routes": { "api.example.org": "api", "admin.myhoneydue.com": "admin" } }, "honeydue:routes", /api\.example\.org is outside the zone myhoneydue\.com/));
     it("rejects a route to an unknown app", () => rejects({ "honeydue:routes": { "api.myhoneydue.com": "billing" } }, "honeydue:routes.api.myhoneydue.com", /expected an app name: api or admin/));
     it("rejects an unknown SSL mode", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
     it("rejects overlapping pod and node ranges", () => rejects({ "honeydue:clusterCidr": "10.0.0.0/16" }, "honeydue:clusterCidr", /overlaps networkCidr 10\.0\.0\.0\/16/));

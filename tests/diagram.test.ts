@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { diagram, estateDoc } from "../offline/diagram";
+import { evaluate } from "../offline/policies";
+import { policyConfigProblems } from "../offline/policyConfig";
 import { runEstate, type Estate } from "../offline/run";
 
 let estate: Estate;
@@ -13,7 +15,7 @@ before(async () => {
 });
 
 describe("the diagram of the estate", () => {
-    it("is committed in step with the program (run `npm run plan` and commit docs/estate.md)", () => {
+    it("is committed in step with the program, compared without rewriting it (`npm run plan -- --write-diagram`, then commit docs/estate.md)", () => {
         const committed = readFileSync(join(__dirname, "..", "docs", "estate.md"), "utf8");
         assert.equal(committed, estateDoc(estate));
     });
@@ -49,5 +51,25 @@ describe("the diagram of the estate", () => {
     it("draws nothing that the estate does not have", () => {
         const d = diagram({ ...estate, resources: estate.resources.filter((r) => r.type.startsWith("hcloud:")) });
         assert.doesNotMatch(d, /subgraph edge|subgraph bootstrap|subgraph workloads/);
+    });
+});
+
+// The same run serves the policy configurations operators are told to use: the protected file that
+// `npm run preview` / `npm run up` always pass, and the README's example, must both pass today's stack.
+describe("the policy configurations the documents give", () => {
+    const root = join(__dirname, "..");
+    it("policy/config.prod.json (what npm run preview/up pass) passes the prod stack", async () => {
+        const config = JSON.parse(readFileSync(join(root, "policy", "config.prod.json"), "utf8")) as Record<string, unknown>;
+        assert.deepEqual(policyConfigProblems(config), []);
+        const report = await evaluate(estate.resources, { config: config as Record<string, any> });
+        assert.deepEqual(report.mandatory, []);
+    });
+    it("the README's example policy config passes the prod stack", async () => {
+        const readme = readFileSync(join(root, "README.md"), "utf8");
+        const example = /For example `policy\/config\.prod\.json`[^]*?```json\n([^]*?)```/.exec(readme);
+        assert.ok(example, "the README shows an example policy config");
+        assert.deepEqual(policyConfigProblems(JSON.parse(example[1]) as Record<string, unknown>), []);
+        const report = await evaluate(estate.resources, { config: JSON.parse(example[1]) as Record<string, any> });
+        assert.deepEqual(report.mandatory.map((v) => v.message ?? v), []);
     });
 });

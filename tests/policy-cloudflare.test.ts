@@ -51,3 +51,25 @@ describe("cloudflare-dns-record-resource", () => {
         assert.deepEqual(messages(await verdictOf(c.noLegacyRecord, [legacy])), ["record api.myhoneydue.com uses the deprecated cloudflare.Record; declare it as cloudflare.DnsRecord"]);
     });
 });
+
+describe("cloudflare-flexible-always-https", () => {
+    const zone = (ssl: string, https?: string) => [zoneSetting("ssl", ssl), ...(https === undefined ? [] : [zoneSetting("always_use_https", https)])];
+
+    it("passes Flexible with always_use_https on, and is not applicable without Flexible", async () => {
+        assert.equal((await verdictOf(c.flexibleNeedsHttps, zone("flexible", "on"))).status, "passed");
+        assert.equal((await verdictOf(c.flexibleNeedsHttps, zone("strict"))).status, "not applicable");
+    });
+
+    it("refuses Flexible with always_use_https off or unset", async () => {
+        assert.deepEqual(messages(await verdictOf(c.flexibleNeedsHttps, zone("flexible", "off"))), [
+            'zone 0123456789abcdef0123456789abcdef is on SSL Flexible with always_use_https "off"; add the always_use_https ZoneSetting with value "on" (or move the zone to SSL full/strict)',
+        ]);
+        assert.match(messages(await verdictOf(c.flexibleNeedsHttps, zone("flexible")))[0], /with always_use_https unset/);
+    });
+
+    it("does not take another zone's setting for this one's", async () => {
+        const [ssl, https] = zone("flexible", "on");
+        (https.inputs as { zoneId: string }).zoneId = "another-zone";
+        assert.equal((await verdictOf(c.flexibleNeedsHttps, [ssl, https])).status, "violated");
+    });
+});

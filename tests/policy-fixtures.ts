@@ -129,6 +129,7 @@ export const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 export const HELM_CHART = "kubernetes:helm.cattle.io/v1:HelmChart";
 
 const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+const podSecurity = (uid: number) => ({ runAsNonRoot: true, runAsUser: uid, seccompProfile: { type: "RuntimeDefault" } });
 
 export const container = (name: string, image: string, extra: Record<string, unknown> = {}) => ({
     name,
@@ -158,7 +159,7 @@ export const deployment = (name = "api", image = "gitea.treytartt.com/treytartt/
                 selector: { matchLabels: { app: name } },
                 template: {
                     metadata: { labels: { app: name } },
-                    spec: { securityContext: { runAsNonRoot: true, runAsUser: 10001 }, containers: [container(name, image)], ...pod },
+                    spec: { automountServiceAccountToken: false, securityContext: podSecurity(10001), containers: [container(name, image)], ...pod },
                 },
             },
         },
@@ -167,10 +168,16 @@ export const deployment = (name = "api", image = "gitea.treytartt.com/treytartt/
 
 export const redis = () =>
     deployment("redis", "docker.io/library/redis:7.4.2-alpine", {
-        securityContext: { runAsNonRoot: true, runAsUser: 999 },
+        securityContext: podSecurity(999),
         nodeSelector: { "kubernetes.io/hostname": "ubuntu-8gb-nbg1-2" },
         volumes: [{ name: "data", persistentVolumeClaim: { claimName: "redis-data" } }],
-        containers: [container("redis", "docker.io/library/redis:7.4.2-alpine", { env: [], readinessProbe: { exec: { command: ["redis-cli", "ping"] } } })],
+        containers: [
+            container("redis", "docker.io/library/redis:7.4.2-alpine", {
+                args: ["--appendonly", "yes", "--requirepass", "$(REDIS_PASSWORD)"],
+                env: [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }],
+                readinessProbe: { exec: { command: ["redis-cli", "ping"] } },
+            }),
+        ],
     });
 
 export const migrationJob = () =>
@@ -182,22 +189,54 @@ export const migrationJob = () =>
             template: {
                 spec: {
                     restartPolicy: "Never",
-                    securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+                    automountServiceAccountToken: false,
+                    securityContext: podSecurity(10001),
                     containers: [container("migrate", "gitea.treytartt.com/treytartt/honeydue-migrate:8d9ca2e6ed", { readinessProbe: undefined, livenessProbe: undefined })],
                 },
             },
         },
     });
 
+export const namespace = (labels: Record<string, string> = { "pod-security.kubernetes.io/enforce": "restricted" }) =>
+    reg("kubernetes:core/v1:Namespace", "honeydue", { apiVersion: "v1", kind: "Namespace", metadata: { name: "honeydue", labels } });
+
 export const configMap = (data: Record<string, string>) =>
     reg(CONFIG_MAP, "honeydue-app", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "honeydue-app", namespace: "honeydue" }, data });
 
-export const traefikValues = ["deployment:", "  kind: DaemonSet", "hostNetwork: true", "image:", "  registry: docker.io", "  repository: traefik", "  tag: v3.5.3", ""].join("\n");
+/** Traefik's values as workloads/traefik.ts renders them (the parts the policies read). */
+export const traefikValues = [
+    "deployment:",
+    "  kind: DaemonSet",
+    "hostNetwork: true",
+    "image:",
+    "  registry: docker.io",
+    "  repository: traefik",
+    "  tag: v3.5.3",
+    "ingressRoute:",
+    "  dashboard:",
+    "    enabled: false",
+    "additionalArguments:",
+    "  - --providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com",
+    "podSecurityContext:",
+    "  runAsUser: 0",
+    "  runAsGroup: 0",
+    "  runAsNonRoot: false",
+    "  seccompProfile:",
+    "    type: RuntimeDefault",
+    "securityContext:",
+    "  allowPrivilegeEscalation: false",
+    "  readOnlyRootFilesystem: true",
+    "  capabilities:",
+    "    drop: [ALL]",
+    "    add: [NET_BIND_SERVICE]",
+    "",
+].join("\n");
 
+/** Traefik's HelmChart as the program declares it: honeydue-traefik in kube-system (Pulumi name honeydue-traefik). */
 export const traefikChart = (values = traefikValues, extra: Record<string, unknown> = {}) =>
-    reg(HELM_CHART, "traefik", {
+    reg(HELM_CHART, "honeydue-traefik", {
         apiVersion: "helm.cattle.io/v1",
         kind: "HelmChart",
-        metadata: { name: "traefik", namespace: "kube-system" },
+        metadata: { name: "honeydue-traefik", namespace: "kube-system" },
         spec: { chart: "traefik", repo: "https://traefik.github.io/charts", version: "37.1.2", targetNamespace: "kube-system", valuesContent: values, ...extra },
     });

@@ -85,22 +85,37 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         assert.equal((await verdictOf(h.firewallClosedPorts, [firewall()])).status, "passed");
     });
 
-    for (const [rule, exposed] of [
-        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/0"] }, "22"],
-        [{ direction: "in", protocol: "tcp", port: "6443", sourceIps: ["::/0"] }, "6443"],
-        [{ direction: "in", protocol: "tcp", port: "2379-2380", sourceIps: ["0.0.0.0/0"] }, "2379, 2380"],
-        [{ direction: "in", protocol: "udp", port: "8472", sourceIps: ["0.0.0.0/0"] }, "8472"],
-        [{ direction: "in", protocol: "tcp", port: "any", sourceIps: ["0.0.0.0/0"] }, "22, 6443, 2379, 2380, 10250, 8472, 51820"],
+    const message = (rule: string, world: string, exposed: string) =>
+        `${rule} is open to the whole ${world} internet and exposes ${exposed}; allow only honeydue:adminCidrs for 22 and 6443, and leave etcd, kubelet, flannel and NodePorts to the private network`;
+    for (const [rule, world, exposed] of [
+        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/0"] }, "ipv4", "22"],
+        [{ direction: "in", protocol: "tcp", port: "6443", sourceIps: ["::/0"] }, "ipv6", "6443"],
+        [{ direction: "in", protocol: "tcp", port: "2379-2380", sourceIps: ["0.0.0.0/0"] }, "ipv4", "2379-2380"],
+        [{ direction: "in", protocol: "udp", port: "8472", sourceIps: ["0.0.0.0/0"] }, "ipv4", "8472"],
+        [{ direction: "in", protocol: "tcp", port: "9100", sourceIps: ["0.0.0.0/0"] }, "ipv4", "9100"],
+        [{ direction: "in", protocol: "tcp", port: "31000-31010", sourceIps: ["0.0.0.0/0"] }, "ipv4", "30000-32767"],
+        // The world split in halves, or in pieces in any order, is still the world.
+        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/1", "128.0.0.0/1"] }, "ipv4", "22"],
+        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["192.0.0.0/2", "0.0.0.0/1", "128.0.0.0/2"] }, "ipv4", "22"],
+        [{ direction: "in", protocol: "tcp", port: "6443", sourceIps: ["8000::/1", "::/1", "198.51.100.7/32"] }, "ipv6", "6443"],
+        [{ direction: "in", protocol: "tcp", port: "any", sourceIps: ["0.0.0.0/0"] }, "ipv4", "22, 6443, 2379-2380, 10250, 8472, 51820, 9100, 30000-32767"],
     ] as const) {
-        it(`refuses ${rule.protocol} ${rule.port} from the world`, async () => {
+        it(`refuses ${rule.protocol} ${rule.port} from ${rule.sourceIps.join(" + ")}`, async () => {
             const bad = firewall();
             (bad.inputs.rules as unknown[]).push(clone(rule));
             const v = await verdictOf(h.firewallClosedPorts, [bad]);
-            assert.deepEqual(messages(v), [
-                `inbound ${rule.protocol} ${rule.port} is open to the world and exposes ${exposed}; allow only honeydue:adminCidrs for 22 and 6443, and leave etcd, kubelet and flannel to the private network`,
-            ]);
+            assert.deepEqual(messages(v), [message(`inbound ${rule.protocol} ${rule.port}`, world, exposed)]);
         });
     }
+
+    it("computes coverage of the whole address space, not a /0 suffix", () => {
+        assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.0/1"]), ["ipv4"]);
+        assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.0/2"]), []);
+        assert.deepEqual(h.worldCovered(["::/1", "8000::/1", "0.0.0.0/0"]), ["ipv4", "ipv6"]);
+        assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.1/1"]), ["ipv4"]);
+        assert.deepEqual(h.worldCovered(["::ffff:0.0.0.0/97", "128.0.0.0/1"]), ["ipv4"]);
+        assert.deepEqual(h.worldCovered(["198.51.100.7/32", "not-an-address"]), []);
+    });
 
     it("ignores outbound rules", async () => {
         const fw = firewall();
@@ -109,20 +124,61 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
     });
 });
 
-describe("hetzner-firewall-web-from-cloudflare", () => {
-    it("passes web ports from Cloudflare's ranges (or a sub-range of one)", async () => {
+describe("hetzner-firewall-allowlist", () => {
+    const rules = (fw: ReturnType<typeof firewall>) => fw.inputs.rules as { protocol: string; port?: string; sourceIps: string[] }[];
+    const withRule = (rule: Record<string, unknown>) => {
         const fw = firewall();
-        (fw.inputs.rules as { sourceIps: string[] }[])[0].sourceIps = ["173.245.48.0/24"];
-        assert.equal((await verdictOf(h.firewallWebFromCloudflare, [fw])).status, "passed");
+        (fw.inputs.rules as unknown[]).push({ direction: "in", ...rule });
+        return fw;
+    };
+
+    it("passes the estate's rules, and web ports from a sub-range of a Cloudflare range", async () => {
+        assert.equal((await verdictOf(h.firewallAllowlist, [firewall()])).status, "passed");
+        const fw = firewall();
+        rules(fw)[0].sourceIps = ["173.245.48.0/24", "2400:cb00::/48"];
+        assert.equal((await verdictOf(h.firewallAllowlist, [fw])).status, "passed");
     });
 
-    it("refuses 443 from the world and 80 from an address outside Cloudflare", async () => {
-        const bad = firewall();
-        (bad.inputs.rules as { sourceIps: string[] }[])[1].sourceIps = ["0.0.0.0/0", "::/0"];
-        (bad.inputs.rules as { sourceIps: string[] }[])[0].sourceIps = [...(bad.inputs.rules as { sourceIps: string[] }[])[0].sourceIps, "198.51.100.7/32"];
-        assert.deepEqual(messages(await verdictOf(h.firewallWebFromCloudflare, [bad])), [
-            "inbound tcp 80 admits 198.51.100.7/32, outside Cloudflare's ranges; take the sources from cloudflare.getIpRanges (edgeRanges()) only",
-            "inbound tcp 443 admits 0.0.0.0/0, ::/0, outside Cloudflare's ranges; take the sources from cloudflare.getIpRanges (edgeRanges()) only",
+    for (const [port, protocol] of [["8080", "tcp"], ["9100", "tcp"], ["30000-32767", "tcp"], ["53", "udp"], ["80-443", "tcp"]] as const) {
+        it(`refuses ${protocol} ${port}, which is not an allowed rule`, async () => {
+            const v = await verdictOf(h.firewallAllowlist, [withRule({ protocol, port, sourceIps: ["0.0.0.0/0"] })]);
+            assert.deepEqual(messages(v), [
+                `inbound ${protocol} ${port} is not an allowed rule (allowed: tcp 80, tcp 443, tcp 22, tcp 6443, icmp); remove it, or reach the service over the private network or through Cloudflare`,
+            ]);
+        });
+    }
+
+    it("refuses web ports from a range that only overlaps Cloudflare's (a broader prefix), from the world, and from a stranger", async () => {
+        const fw = firewall();
+        rules(fw)[0].sourceIps = ["104.16.0.0/12", "198.51.100.7/32"];
+        rules(fw)[1].sourceIps = ["0.0.0.0/0", "::/0"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
+            "inbound tcp 80 admits 104.16.0.0/12, 198.51.100.7/32, not inside Cloudflare's ranges (a source must lie within one, not merely overlap it); take the sources from cloudflare.getIpRanges (edgeRanges()) only",
+            "inbound tcp 443 admits 0.0.0.0/0, ::/0, not inside Cloudflare's ranges (a source must lie within one, not merely overlap it); take the sources from cloudflare.getIpRanges (edgeRanges()) only",
         ]);
+    });
+
+    it("refuses admin ports from sources that cover the internet together, or from a broad range", async () => {
+        const fw = firewall();
+        rules(fw)[2].sourceIps = ["0.0.0.0/1", "128.0.0.0/1"];
+        rules(fw)[3].sourceIps = ["198.51.0.0/16"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
+            "inbound tcp 22 admits the whole ipv4 internet; set honeydue:adminCidrs to the operators' own addresses",
+            "inbound tcp 22 admits 0.0.0.0/1, 128.0.0.0/1, broader than /24 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
+            "inbound tcp 6443 admits 198.51.0.0/16, broader than /24 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
+        ]);
+    });
+
+    it("tells a source inside a range from one that merely overlaps it", () => {
+        assert.ok(h.inside("104.16.1.0/24", ["104.16.0.0/13"]));
+        assert.ok(!h.inside("104.16.0.0/12", ["104.16.0.0/13"]));
+        assert.ok(!h.inside("2400:cb00::/31", ["2400:cb00::/32"]));
+        assert.ok(!h.inside("198.51.100.7", ["104.16.0.0/13"]));
+    });
+
+    it("takes the operator's allowlist from the configuration", async () => {
+        const fw = withRule({ protocol: "tcp", port: "8080", sourceIps: ["198.51.100.7/32"] });
+        const cfg = { "hetzner-firewall-allowlist": { allowedRules: [...h.allowlistDefaults.allowedRules, { protocol: "tcp", port: "8080", sources: "admin" }] } };
+        assert.equal((await verdictOf(h.firewallAllowlist, [fw], cfg)).status, "passed");
     });
 });

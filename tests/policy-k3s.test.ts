@@ -48,13 +48,61 @@ describe("k3s-command-no-inline-secret", () => {
         assert.equal((await verdictOf(k.commandNoInlineSecret, [cmd])).status, "passed");
     });
 
-    for (const create of ["k3s server --token K10deadbeef::server:abc", "K3S_TOKEN=supersecretvalue sh install.sh", "ETCD_S3_SECRET_KEY=abcdefgh k3s etcd-snapshot"]) {
-        it(`refuses ${create.split(" ")[0]} written into create`, async () => {
+    for (const [create, what] of [
+        ["k3s server --token K10deadbeef::server:abc", "the flag --token"],
+        ["K3S_TOKEN=supersecretvalue sh install.sh", "the variable K3S_TOKEN"],
+        ["ETCD_S3_SECRET_KEY=abcdefgh k3s etcd-snapshot", "the variable ETCD_S3_SECRET_KEY"],
+        ["k3s token rotate --new-token=9f8e7d6c5b4a39281706", "the flag --new-token"],
+        ["k3s server --etcd-s3-secret-key=Zm9vYmFyYmF6cXV4 --etcd-s3", "the flag --etcd-s3-secret-key"],
+        ["k3s etcd-snapshot save --etcd-s3-secret-key 'Zm9vYmFyYmF6cXV4'", "the flag --etcd-s3-secret-key"],
+        ["echo K10" + "0123456789abcdef0123456789abcdef::server:abc > /tmp/t", "a k3s secure token (K10…)"],
+        ["printf '%s' '-----BEGIN OPENSSH PRIVATE KEY-----' > /root/.ssh/id", "a private key"],
+        ["psql postgresql://honeydue:hunter22@db.example/honeydue -c 'select 1'", "a URL with a password"],
+    ] as const) {
+        it(`refuses ${what} written into create`, async () => {
             const bad = installCommand("n1", "10.0.1.11");
             bad.inputs.create = create;
-            assert.match(messages(await verdictOf(k.commandNoInlineSecret, [bad]))[0], /^the command's create text carries a literal secret .*; pass the value on stdin or in a 0600 file/);
+            assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [bad])), [
+                `the command's create text carries a literal secret in ${what}; pass the value on stdin or in a 0600 file and reference it as a variable`,
+            ]);
         });
     }
+
+    it("reads the delete and update texts too, and passes flags that name a file", async () => {
+        const bad = installCommand("n1", "10.0.1.11");
+        bad.inputs.delete = "k3s token rotate --new-token=9f8e7d6c5b4a39281706";
+        assert.match(messages(await verdictOf(k.commandNoInlineSecret, [bad]))[0], /^the command's delete text carries a literal secret in the flag --new-token/);
+        const ok = installCommand("n1", "10.0.1.11");
+        ok.inputs.create = "k3s server --token-file /etc/rancher/k3s/token --etcd-s3-config-secret k3s-etcd-s3 --new-token=\"$NEW_TOKEN\"";
+        assert.equal((await verdictOf(k.commandNoInlineSecret, [ok])).status, "passed");
+    });
+
+    it("refuses a secret in the environment, plain or even a secret Output (it travels as an SSH variable)", async () => {
+        const plain = installCommand("n1", "10.0.1.11");
+        plain.inputs.environment = { K3S_TOKEN: "supersecretvalue", NODE: "ubuntu-8gb-nbg1-1" };
+        assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [plain])), [
+            "the command's environment variable K3S_TOKEN carries a secret (the variable K3S_TOKEN); remove it from environment and send the value on stdin (scripts.ts payload) or in a 0600 file",
+        ]);
+        const wrapped = installCommand("n1", "10.0.1.11");
+        wrapped.inputs.environment = { B2: { secret: "PLACEHOLDERb2ApplicationKey000" } };
+        assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [wrapped])), [
+            "the command's environment variable B2 carries a secret; remove it from environment and send the value on stdin (scripts.ts payload) or in a 0600 file",
+        ]);
+    });
+
+    it("refuses a secret-looking plain trigger, and passes a trigger that is a secret Output", async () => {
+        const bad = installCommand("n1", "10.0.1.11");
+        bad.inputs.triggers = ["v1.34.6+k3s1", "K10" + "0123456789abcdef0123456789abcdef::server:abc"];
+        assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [bad])), [
+            "trigger 1 of the command is a plain value carrying a k3s secure token (K10…); make it a secret Output (pulumi.secret(...)) or trigger on a hash of it",
+        ]);
+        const ok = installCommand("n1", "10.0.1.11");
+        ok.inputs.triggers = ["v1.34.6+k3s1", { secret: "K10" + "0123456789abcdef0123456789abcdef::server:abc" }];
+        assert.equal((await verdictOf(k.commandNoInlineSecret, [ok])).status, "passed");
+        const whole = installCommand("n1", "10.0.1.11");
+        whole.inputs.triggers = { secret: ["K10" + "0123456789abcdef0123456789abcdef::server:abc"] };
+        assert.equal((await verdictOf(k.commandNoInlineSecret, [whole])).status, "passed");
+    });
 });
 
 describe("k3s-kubeconfig-secret", () => {

@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as k from "../policy/kubernetes";
-import { configMap, deployment, messages, migrationJob, redis, reg, traefikChart, traefikValues, verdictOf } from "./policy-fixtures";
+import { configMap, deployment, messages, migrationJob, namespace, redis, reg, traefikChart, traefikValues, verdictOf } from "./policy-fixtures";
 
 type Dep = ReturnType<typeof deployment>;
 const pod = (d: Dep) => (d.inputs.spec as any).template.spec;
 const api = (d: Dep) => pod(d).containers[0];
-const compliant = () => [deployment(), deployment("admin", "gitea.treytartt.com/treytartt/honeydue-admin:8d9ca2e6ed"), redis(), migrationJob(), traefikChart(), configMap({ PORT: "8000", B2_KEY_ID: "x" })];
+const compliant = () => [namespace(), deployment(), deployment("admin", "gitea.treytartt.com/treytartt/honeydue-admin:8d9ca2e6ed"), redis(), migrationJob(), traefikChart(), configMap({ PORT: "8000", B2_KEY_ID: "x" })];
 
 describe("every Kubernetes policy", () => {
     for (const policy of k.kubernetesPolicies) {
@@ -28,7 +28,7 @@ describe("k8s-namespace", () => {
         const stranger = deployment("worker");
         (stranger.inputs.metadata as any).namespace = "kube-system";
         assert.deepEqual(messages(await verdictOf(k.inNamespace, [stranger])), [
-            "Deployment worker is in the system namespace kube-system; put it in honeydue, or list worker in systemNames if it is a system piece",
+            'Deployment worker is in the system namespace kube-system; put it in honeydue, or list {"kind":"Deployment","namespace":"kube-system","name":"worker"} in systemObjects if it is a system piece',
         ]);
     });
 
@@ -46,7 +46,7 @@ describe("k8s-image-registry", () => {
             "container api of Deployment api runs ghcr.io/someone/api:1.0.0 from ghcr.io; use an image from gitea.treytartt.com, docker.io",
         ]);
         const chart = traefikChart(traefikValues.replace("registry: docker.io", "registry: quay.io"));
-        assert.match(messages(await verdictOf(k.imageRegistry, [chart]))[0], /^HelmChart traefik sets image from quay\.io; set image\.registry/);
+        assert.match(messages(await verdictOf(k.imageRegistry, [chart]))[0], /^HelmChart honeydue-traefik sets image from quay\.io; set image\.registry/);
     });
 
     it("reads docker.io for names without a registry", () => {
@@ -80,14 +80,14 @@ describe("k8s-image-pinned", () => {
 
     it("refuses image.tag latest in a chart's values", async () => {
         const chart = traefikChart(traefikValues.replace("tag: v3.5.3", "tag: latest"));
-        assert.match(messages(await verdictOf(k.imagePinned, [chart]))[0], /^HelmChart traefik sets image\.tag "latest"/);
+        assert.match(messages(await verdictOf(k.imagePinned, [chart]))[0], /^HelmChart honeydue-traefik sets image\.tag "latest"/);
     });
 });
 
 describe("k8s-helm-chart-pinned", () => {
     it("refuses a chart without a pinned version", async () => {
         const chart = traefikChart(traefikValues, { version: undefined });
-        assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [chart])), ["HelmChart traefik has chart version \"\"; set spec.version to a pinned release such as 37.1.2"]);
+        assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [chart])), ["HelmChart honeydue-traefik has chart version \"\"; set spec.version to a pinned release such as 37.1.2"]);
     });
 });
 
@@ -119,17 +119,107 @@ describe("k8s-non-root", () => {
         pod(bad).securityContext = {};
         api(bad).securityContext = { privileged: true };
         assert.deepEqual(messages(await verdictOf(k.nonRoot, [bad])), [
-            "container api of Deployment api may run as root or escalate; set securityContext runAsNonRoot: true (with a non-zero runAsUser), allowPrivilegeEscalation: false, privileged: false",
+            "container api of Deployment api may run as root, privileged or escalate; set securityContext runAsNonRoot: true (with a non-zero runAsUser), allowPrivilegeEscalation: false, privileged: false",
         ]);
     });
 
-    it("refuses runAsUser 0 even with runAsNonRoot, and excepts Traefik by name", async () => {
+    it("refuses runAsUser 0 even with runAsNonRoot", async () => {
         const bad = deployment();
         api(bad).securityContext = { ...api(bad).securityContext, runAsUser: 0 };
         assert.equal((await verdictOf(k.nonRoot, [bad])).status, "violated");
-        const traefik = deployment("traefik", "docker.io/traefik:v3.5.3");
-        pod(traefik).securityContext = { runAsUser: 0 };
-        assert.equal((await verdictOf(k.nonRoot, [traefik])).status, "passed");
+    });
+
+    it("lets Traefik (kube-system/honeydue-traefik, exactly) run as root, but never privileged or escalating", async () => {
+        assert.equal((await verdictOf(k.nonRoot, [traefikChart()])).status, "passed");
+        const escalating = traefikChart(traefikValues.replace("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true"));
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [escalating])), [
+            "container traefik of HelmChart honeydue-traefik may run as root, privileged or escalate; set securityContext allowPrivilegeEscalation: false",
+        ]);
+        const privileged = traefikDaemonSet({ privileged: true });
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [privileged])), [
+            "container traefik of DaemonSet honeydue-traefik may run as root, privileged or escalate; set securityContext privileged: false",
+        ]);
+    });
+});
+
+/**
+ * The reviewer's DaemonSet: Pulumi name "evil-traefik" (which named() took for Traefik), kube-system,
+ * root, privileged, hostPID, the node's / mounted. Or, with `name`, one that takes Traefik's exact identity.
+ */
+function intruder(name?: string) {
+    const d = reg("kubernetes:apps/v1:DaemonSet", name ?? "evil-traefik", {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: name ?? "evil-traefik", namespace: "kube-system" },
+        spec: {
+            template: {
+                spec: {
+                    hostNetwork: true,
+                    hostPID: true,
+                    volumes: [{ name: "root", hostPath: { path: "/" } }],
+                    containers: [
+                        {
+                            name: "shell",
+                            image: "docker.io/library/alpine:3.20",
+                            securityContext: { runAsUser: 0, privileged: true, capabilities: { add: ["SYS_ADMIN"] } },
+                            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+                            readinessProbe: { exec: { command: ["true"] } },
+                            livenessProbe: { exec: { command: ["true"] } },
+                        },
+                    ],
+                },
+            },
+        },
+    });
+    return d;
+}
+
+/** Traefik rendered as a DaemonSet with its exact identity, with `sc` over its container's securityContext. */
+function traefikDaemonSet(sc: Record<string, unknown> = {}) {
+    const d = intruder("honeydue-traefik");
+    const spec = (d.inputs.spec as any).template.spec;
+    delete spec.hostPID;
+    delete spec.volumes;
+    spec.securityContext = { runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } };
+    spec.containers[0] = {
+        ...spec.containers[0],
+        name: "traefik",
+        image: "docker.io/traefik:v3.5.3",
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] }, ...sc },
+    };
+    return d;
+}
+
+describe("exceptions name the exact kind, namespace and object", () => {
+    it("a DaemonSet whose Pulumi name merely ends in -traefik gets no exception from any pod policy", async () => {
+        const d = intruder();
+        const failed = [];
+        for (const p of [k.inNamespace, k.nonRoot, k.noHostNetwork, k.capabilities, k.noHostPath, k.noServiceAccountToken, k.seccomp]) {
+            if ((await verdictOf(p, [d])).status === "violated") failed.push(p.name);
+        }
+        assert.deepEqual(failed, ["k8s-namespace", "k8s-non-root", "k8s-no-host-network", "k8s-capabilities", "k8s-no-host-path", "k8s-no-service-account-token", "k8s-seccomp"]);
+    });
+
+    it("Traefik's own identity gets only what Traefik needs: hostNetwork and NET_BIND_SERVICE, never hostPID, hostPath or other capabilities", async () => {
+        for (const p of [k.nonRoot, k.noHostNetwork, k.capabilities, k.noHostPath, k.noServiceAccountToken, k.seccomp]) {
+            assert.equal((await verdictOf(p, [traefikDaemonSet()])).status, "passed", p.name);
+        }
+        const d = intruder("honeydue-traefik");
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [d])), [
+            "DaemonSet honeydue-traefik sets hostPID: true; remove it (no pod here may see the host's processes or shared memory)",
+        ]);
+        assert.match(messages(await verdictOf(k.capabilities, [d])).join("\n"), /adds SYS_ADMIN; remove them .*\(allowed here: NET_BIND_SERVICE\)/);
+        assert.equal((await verdictOf(k.noHostPath, [d])).status, "violated");
+        assert.equal((await verdictOf(k.nonRoot, [d])).status, "violated");
+    });
+
+    it("the same name in another namespace or of another kind is no exception", async () => {
+        const elsewhere = traefikDaemonSet();
+        (elsewhere.inputs.metadata as any).namespace = "honeydue";
+        assert.equal((await verdictOf(k.noHostNetwork, [elsewhere])).status, "violated");
+        const asDeployment = traefikDaemonSet();
+        asDeployment.type = "kubernetes:apps/v1:Deployment";
+        assert.equal((await verdictOf(k.capabilities, [asDeployment])).status, "violated");
     });
 });
 
@@ -137,12 +227,115 @@ describe("k8s-no-host-network", () => {
     it("refuses hostNetwork on anything but Traefik, in a pod spec or a chart's values", async () => {
         const bad = deployment();
         pod(bad).hostNetwork = true;
-        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bad])), ["Deployment api uses hostNetwork; remove it and reach the pod through a Service (only traefik may)"]);
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bad])), [
+            "Deployment api uses hostNetwork; remove it and reach the pod through a Service (only HelmChart kube-system/honeydue-traefik, DaemonSet kube-system/honeydue-traefik may)",
+        ]);
         const chart = traefikChart();
         (chart.inputs.metadata as any).name = "other";
         chart.name = "other";
         (chart.inputs.spec as any).chart = "other";
-        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [chart])), ["HelmChart other sets hostNetwork: true; remove it (only traefik may)"]);
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [chart])), [
+            "HelmChart other sets hostNetwork: true; remove it (only HelmChart kube-system/honeydue-traefik, DaemonSet kube-system/honeydue-traefik may)",
+        ]);
+    });
+});
+
+describe("k8s-capabilities", () => {
+    it("refuses an added capability and a container that keeps the default set", async () => {
+        const bad = deployment();
+        api(bad).securityContext = { ...api(bad).securityContext, capabilities: { add: ["NET_ADMIN"] } };
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [bad])), [
+            "container api of Deployment api adds NET_ADMIN; remove them from securityContext.capabilities.add (allowed here: none)",
+            'container api of Deployment api keeps the runtime\'s default capabilities; set securityContext.capabilities.drop: ["ALL"]',
+        ]);
+    });
+
+    it("refuses Traefik's chart adding more than NET_BIND_SERVICE", async () => {
+        const chart = traefikChart(traefikValues.replace("add: [NET_BIND_SERVICE]", "add: [NET_BIND_SERVICE, SYS_PTRACE]"));
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [chart])), [
+            "container traefik of HelmChart honeydue-traefik adds SYS_PTRACE; remove them from securityContext.capabilities.add (allowed here: NET_BIND_SERVICE)",
+        ]);
+    });
+});
+
+describe("k8s-no-host-path", () => {
+    it("refuses a hostPath volume", async () => {
+        const bad = deployment();
+        pod(bad).volumes = [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }];
+        assert.deepEqual(messages(await verdictOf(k.noHostPath, [bad])), [
+            "Deployment api mounts the node's /var/run/docker.sock as volume docker; use a PersistentVolumeClaim (local-path) or an emptyDir instead",
+        ]);
+    });
+});
+
+describe("k8s-no-service-account-token", () => {
+    it("refuses a pod that mounts its service-account token (the default)", async () => {
+        const bad = deployment();
+        delete pod(bad).automountServiceAccountToken;
+        assert.deepEqual(messages(await verdictOf(k.noServiceAccountToken, [bad])), ["Deployment api mounts a service-account token; set automountServiceAccountToken: false in its pod spec"]);
+    });
+});
+
+describe("k8s-seccomp", () => {
+    it("refuses a container without a seccomp profile, or Unconfined", async () => {
+        const bad = deployment();
+        delete pod(bad).securityContext.seccompProfile;
+        assert.deepEqual(messages(await verdictOf(k.seccomp, [bad])), [
+            "container api of Deployment api has seccomp profile none; set securityContext.seccompProfile.type: RuntimeDefault (on the pod or the container)",
+        ]);
+        const unconfined = deployment();
+        api(unconfined).securityContext = { ...api(unconfined).securityContext, seccompProfile: { type: "Unconfined" } };
+        assert.equal((await verdictOf(k.seccomp, [unconfined])).status, "violated");
+    });
+});
+
+describe("k8s-namespace-pod-security", () => {
+    const ns = namespace;
+    it("passes a namespace enforcing restricted and refuses one enforcing baseline or nothing", async () => {
+        assert.equal((await verdictOf(k.namespacePodSecurity, [ns({ "pod-security.kubernetes.io/enforce": "restricted" })])).status, "passed");
+        assert.deepEqual(messages(await verdictOf(k.namespacePodSecurity, [ns({ "pod-security.kubernetes.io/enforce": "baseline" })])), [
+            "namespace honeydue enforces Pod Security level baseline; set the label pod-security.kubernetes.io/enforce: restricted",
+        ]);
+        assert.equal((await verdictOf(k.namespacePodSecurity, [ns({})])).status, "violated");
+    });
+});
+
+describe("k8s-traefik-api-closed", () => {
+    it("refuses --api.insecure and an enabled dashboard route", async () => {
+        const insecure = traefikChart(traefikValues.replace("  - --providers", "  - --api.insecure=true\n  - --providers"));
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [insecure])), [
+            "container traefik of HelmChart honeydue-traefik passes --api.insecure=true, which serves Traefik's API and dashboard without authentication; remove it",
+        ]);
+        const dashboard = traefikChart(traefikValues.replace("    enabled: false", "    enabled: true"));
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [dashboard])), [
+            "HelmChart honeydue-traefik enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values",
+        ]);
+        const ds = traefikDaemonSet();
+        (ds.inputs.spec as any).template.spec.containers[0].args = ["--api.insecure"];
+        assert.equal((await verdictOf(k.traefikApiClosed, [ds])).status, "violated");
+    });
+});
+
+describe("k8s-redis-password (advisory until the hardening change)", () => {
+    const withPassword = redis;
+    const withoutPassword = () => {
+        const r = redis();
+        Object.assign(pod(r).containers[0], { args: ["--appendonly", "yes"], env: [] });
+        return r;
+    };
+    it("passes Redis with --requirepass from a Secret; flags one without a password or with a literal one", async () => {
+        assert.equal((await verdictOf(k.redisPassword, [withPassword()])).status, "passed");
+        const none = await verdictOf(k.redisPassword, [withoutPassword()]);
+        assert.equal(none.enforcementLevel, "advisory");
+        assert.deepEqual(messages(none), [
+            "container redis of Deployment redis runs Redis without a password; add env REDIS_PASSWORD from a secretKeyRef and args --requirepass $(REDIS_PASSWORD), and give the clients the same key",
+        ]);
+        const literal = withPassword();
+        pod(literal).containers[0].args = ["--requirepass", "hunter2hunter2"];
+        assert.match(messages(await verdictOf(k.redisPassword, [literal]))[0], /passes a literal --requirepass/);
+    });
+    it("is made mandatory by configuration", async () => {
+        assert.equal((await verdictOf(k.redisPassword, [withoutPassword()], { "k8s-redis-password": "mandatory" })).violations[0].enforcementLevel, "mandatory");
     });
 });
 

@@ -7,10 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyPackConfig, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN } from "../offline/capture";
-import { evaluate, NotApplicable, seconds } from "../offline/policies";
+import { configPolicy, evaluate, NotApplicable, seconds } from "../offline/policies";
 import { policies } from "../policy/all";
+import { levelsOf, loweredPolicies } from "../policy/configGuard";
 import { serverType } from "../policy/hetzner";
 import { deployment, installCommand, K8S_PROVIDER, k8sProvider, reg, server, verdictOf } from "./policy-fixtures";
 
@@ -70,11 +71,13 @@ describe("the offline runner", () => {
                 report("always");
             },
         };
-        const r = await evaluate([server()], { policies: [policy], config: { cfg: { enforcementLevel: "advisory", b: 2 } } });
+        // A stack other than prod: there a config may lower a level (see "the pack's configuration" below).
+        const r = await evaluate([server()], { policies: [policy], config: { cfg: { enforcementLevel: "advisory", b: 2 } }, stack: "dev" });
         assert.deepEqual(config, { a: "x", b: 2 });
         assert.equal(r.violations[0].enforcementLevel, "advisory");
         assert.equal(r.mandatory.length, 0);
-        assert.equal((await evaluate([server()], { policies: [policy], config: { cfg: "disabled" } })).verdicts[0].status, "disabled");
+        assert.equal((await evaluate([server()], { policies: [policy], config: { cfg: "disabled" }, stack: "dev" })).verdicts[0].status, "disabled");
+        assert.equal((await evaluate([server()], { policies: [policy], config: { all: "disabled" }, stack: "dev" })).verdicts[0].status, "disabled");
     });
 
     it("makes notApplicable throw, so validateResourceOfType skips other types", async () => {
@@ -115,6 +118,33 @@ describe("the offline runner", () => {
     });
 });
 
+const advisory = ["k8s-redis-password", "stack-namespace-default-deny"];
+
+describe("the pack's configuration", () => {
+    const always: ResourceValidationPolicy = { name: "always", description: "always violated", enforcementLevel: "mandatory", validateResource: (_a, report) => report("always") };
+    const optional: ResourceValidationPolicy = { ...always, name: "optional", enforcementLevel: "advisory" };
+
+    it("may not lower a mandatory policy in prod: it is refused, and the policy stays mandatory", async () => {
+        for (const config of [{ always: "advisory" }, { always: "disabled" }, { always: { enforcementLevel: "disabled" } }, { all: "disabled" }] as PolicyPackConfig[]) {
+            const r = await evaluate([server()], { policies: [always, optional], config });
+            assert.deepEqual(
+                r.verdicts.map((v) => [v.policy, v.status, v.enforcementLevel]),
+                [["always", "violated", "mandatory"], ["optional", "advisory", "advisory"], [configPolicy, "violated", "mandatory"]],
+                JSON.stringify(config),
+            );
+            assert.match(r.mandatory.at(-1)!.message, /^always is mandatory in the prod stack but the policy pack config sets it (advisory|disabled); remove that entry/);
+        }
+    });
+
+    it("may raise a policy, change settings, and lower anything outside prod", async () => {
+        const r = await evaluate([server()], { policies: [always, optional], config: { optional: "mandatory" } });
+        assert.deepEqual(r.verdicts.map((v) => v.enforcementLevel), ["mandatory", "mandatory"]);
+        assert.deepEqual(loweredPolicies(policies, { "hetzner-server-type": "disabled" }, "dev"), []);
+        assert.deepEqual(loweredPolicies(policies, { "k8s-redis-password": "disabled" }, "prod"), []);
+        assert.equal(loweredPolicies(policies, levelsOf({ all: "advisory", "k8s-redis-password": "mandatory" }), "prod").length, policies.filter((p) => p.enforcementLevel === "mandatory").length);
+    });
+});
+
 describe("the pack", () => {
     it("index.ts only constructs the PolicyPack from ./all", () => {
         const index = readFileSync(join(root, "policy", "index.ts"), "utf8");
@@ -127,9 +157,13 @@ describe("the pack", () => {
         const names = policies.map((p) => p.name);
         assert.equal(new Set(names).size, names.length);
         for (const p of policies) {
-            assert.match(p.name, /^(hetzner|k3s|cloudflare|k8s|stack)-[a-z0-9-]+$/);
+            assert.match(p.name, /^(hetzner|k3s|cloudflare|k8s|stack|secrets)-[a-z0-9-]+$/);
             assert.ok(p.description.length > 20, p.name);
-            assert.equal(p.enforcementLevel, "mandatory", p.name);
+            // Advisory only where the estate does not comply yet; each says how to make it mandatory.
+            if (advisory.includes(p.name)) {
+                assert.equal(p.enforcementLevel, "advisory", p.name);
+                assert.ok(p.description.includes(`{"${p.name}":"mandatory"}`), p.name);
+            } else assert.equal(p.enforcementLevel, "mandatory", p.name);
             for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) assert.notEqual(s.default, undefined, `${p.name}.${k}`);
         }
         assert.ok(policies.length >= 25);

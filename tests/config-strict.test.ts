@@ -1,0 +1,92 @@
+// Typos never pass silently, and values are checked as deeply as they can be offline: every
+// configuration object refuses a field it does not know and names the nearest real one; CIDRs,
+// cron, the private network, image references, hostnames, routes, quantities, numbers given as
+// strings, JSON syntax and the providers' own keys (issue 11, "The configuration").
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { coversEverything, cronProblem, parseImage, quantityValue } from "../config/fields";
+import { load, problems, rejects } from "./support/config";
+
+const book = [
+    { name: "ubuntu-8gb-nbg1-1", privateIp: "10.0.1.11", sshAlias: "hetzner2" },
+    { name: "ubuntu-8gb-nbg1-2", privateIp: "10.0.1.12", sshAlias: "hetzner1" },
+    { name: "ubuntu-8gb-nbg1-3", privateIp: "10.0.1.13", sshAlias: "hetzner3" },
+];
+
+describe("unknown fields are refused, with the nearest real one", () => {
+    it("in a node (sshAlais)", () =>
+        rejects({ "honeydue:nodes": [{ ...book[0], sshAlias: undefined, sshAlais: "hetzner2" }, book[1], book[2]] }, "honeydue:nodes.0", /unknown field sshAlais \(did you mean sshAlias\?\); expected only name, privateIp, sshAlias/));
+    it("in an app (replica)", () => rejects({ "honeydue:api": { replica: 3 } }, "honeydue:api", /unknown field replica \(did you mean replicas\?\)/));
+    it("in Redis (maxmemory, in the wrong case)", () => rejects({ "honeydue:redis": { maxmemory: "256Mi" } }, "honeydue:redis", /unknown field maxmemory \(did you mean maxMemory\?\)/));
+    it("in Traefik", () => rejects({ "honeydue:traefik": { chartVersoin: "37.1.2" } }, "honeydue:traefik", /unknown field chartVersoin \(did you mean chartVersion\?\)/));
+    it("in the prices", () => rejects({ "honeydue:prices": { currncy: "EUR" } }, "honeydue:prices", /unknown field currncy \(did you mean currency\?\)/));
+    it("in the restore object", () =>
+        assert.ok(problems({ "honeydue:etcdRestore": { snapshots: "x" } }).some((p) => /^honeydue:etcdRestore: got unknown field snapshots \(did you mean snapshot\?\)/.test(p))));
+    it("as a top-level key (serverTyp)", () => rejects({ "honeydue:serverTyp": "cx33" }, "honeydue:serverTyp is not a key this program reads (did you mean honeydue:serverType?)", /expected one of/));
+    it("without a suggestion when nothing is near", () => rejects({ "honeydue:api": { zzzzzzzz: 1 } }, "honeydue:api", /unknown field zzzzzzzz; expected only image/));
+});
+
+describe("admin CIDRs", () => {
+    it("refuse an address with host bits set", () =>
+        rejects({ "honeydue:adminCidrs": ["198.51.100.7/24"] }, "honeydue:adminCidrs.0 (got 198.51.100.7/24)", /has host bits set; expected the network address 198\.51\.100\.0\/24 .* or 198\.51\.100\.7\/32/));
+    it("refuse a prefix too broad for an operator", () => rejects({ "honeydue:adminCidrs": ["10.0.0.0/8"] }, "honeydue:adminCidrs", /10\.0\.0\.0\/8 is broader than \/16/));
+    it("refuse a broad IPv6 prefix", () => rejects({ "honeydue:adminCidrs": ["2001:db8::/32"] }, "honeydue:adminCidrs", /2001:db8::\/32 is broader than \/48/));
+    it("take a broad prefix when that is said on purpose", () => assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/8"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["10.0.0.0/8"]));
+    it("refuse sources that together cover the internet, even on purpose", () =>
+        rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /together cover every IPv4 address/));
+    it("know what covers everything", () => {
+        assert.ok(coversEverything(["128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"], "ipv4"));
+        assert.ok(!coversEverything(["0.0.0.0/1", "128.0.0.0/2"], "ipv4"));
+        assert.ok(coversEverything(["::/1", "8000::/1"], "ipv6"));
+    });
+    it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
+});
+
+describe("cron, network, images, hostnames, routes", () => {
+    it("refuses a cron field out of range", () => rejects({ "honeydue:etcdSnapshotSchedule": "61 */6 * * *" }, "honeydue:etcdSnapshotSchedule", /the minute field "61" is not valid/));
+    it("refuses a cron day of week 7 (robfig/cron stops at 6) and a zero step", () => {
+        assert.match(cronProblem("0 0 * * 7") ?? "", /day of week/);
+        assert.match(cronProblem("*/0 * * * *") ?? "", /minute/);
+        assert.match(cronProblem("0 0 * *") ?? "", /has 4 field/);
+        assert.equal(cronProblem("0 3 1-15/2 jan,jul mon-fri"), undefined);
+        assert.equal(cronProblem("@daily"), undefined);
+        assert.equal(cronProblem("@every 6h"), undefined);
+        assert.match(cronProblem("@sometimes") ?? "", /not a descriptor/);
+    });
+    it("refuses a private network outside RFC 1918", () => rejects({ "honeydue:networkCidr": "100.64.0.0/16", "honeydue:subnetCidr": "100.64.1.0/24", "honeydue:nodes": book.map((n) => ({ ...n, privateIp: n.privateIp.replace("10.0.", "100.64.") })) }, "honeydue:networkCidr", /not a private RFC 1918 range/));
+    it("refuses a digest that is not 64 hex digits", () => rejects({ "honeydue:redis": { image: "docker.io/library/redis@sha256:abc" } }, "honeydue:redis.image", /expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/));
+    it("accepts an image by digest, and by tag and digest", () => {
+        const digest = `sha256:${"a".repeat(64)}`;
+        assert.equal(load({ "honeydue:redis": { image: `docker.io/library/redis@${digest}` } }).redis.image, `docker.io/library/redis@${digest}`);
+        assert.deepEqual(parseImage(`localhost:5000/x/y:1.2@${digest}`), { domain: "localhost:5000", path: "x/y", tag: "1.2", digest });
+        assert.equal(parseImage("Gitea.treytartt.com/treytartt/API:1"), undefined, "upper-case repository");
+    });
+    it("compares hostnames in lower case, so two routes cannot collide", () =>
+        rejects({ "honeydue:routes": { "api.myhoneydue.com": "api", "API.myhoneydue.com": "admin" } }, "honeydue:routes", /api\.myhoneydue\.com and API\.myhoneydue\.com are the same hostname/));
+    it("refuses an app that serves HTTP without a route, unless said on purpose", () => {
+        rejects({ "honeydue:routes": { "api.myhoneydue.com": "api" } }, "honeydue:routes", /no hostname routes to admin/);
+        assert.deepEqual(load({ "honeydue:routes": { "api.myhoneydue.com": "api" }, "honeydue:unroutedApps": ["admin"] }).unroutedApps, ["admin"]);
+    });
+});
+
+describe("quantities, numbers, JSON, provider keys", () => {
+    it("accepts decimal quantities (512M, 1G) and compares them with binary ones", () => {
+        const c = load({ "honeydue:api": { memory: "256M", memoryLimit: "1G" } });
+        assert.equal(c.api.memoryLimit, "1G");
+        assert.equal(quantityValue("1G"), 1e9);
+        assert.equal(quantityValue("1.5Gi"), 1.5 * 2 ** 30);
+        rejects({ "honeydue:api": { memory: "1G", memoryLimit: "512Mi" } }, "honeydue:api", /memory 1G is above memoryLimit 512Mi/);
+    });
+    it("accepts a number given as a string where a number is wanted (the prices hint stores one)", () => {
+        const c = load({ "honeydue:prices": { servers: { cx33: "7.49" } } });
+        assert.equal(c.prices.servers.cx33, 7.49);
+        assert.equal(load({ "honeydue:api": { replicas: "3" } }).api.replicas, 3);
+    });
+    it("shows the parser's position for a JSON syntax error", () =>
+        rejects({ "honeydue:nodes": '[{"name": "ubuntu-8gb-nbg1-1",}]' }, "honeydue:nodes", /got invalid JSON: .* at position \d+ \(line 1, column \d+\)/));
+    it("refuses an empty provider token, and a key the provider does not read", () => {
+        assert.deepEqual(problems({ "hcloud:token": "" }, ["hcloud:token"]).map((p) => p.split(" ")[0]), ["hcloud:token"]);
+        assert.match(problems({ "hcloud:token": " " }, ["hcloud:token"])[0], /hcloud:token is empty/);
+        rejects({ "hcloud:tokn": "x" }, "hcloud:tokn is not a key the hcloud provider reads (did you mean hcloud:token?)", /expected one of: endpoint/);
+    });
+});

@@ -1,0 +1,86 @@
+// Secrets stay secret: values derived from the configured secrets (the value, its base64 at any
+// alignment, a docker auth string / Basic Authorization header, a connection URL's password) in a
+// plain input or output are refused; the same values as Pulumi secrets pass. The policies read the
+// stack's configuration as the pack's process does (runtime.allConfig, from PULUMI_CONFIG).
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { base64Forms, inputsStaySecret, outputsStaySecret } from "../policy/leaks";
+import { CONFIG_MAP, configMap, messages, reg, verdictOf } from "./policy-fixtures";
+
+const password = "PLACEHOLDER-registry-password";
+const user = "placeholder-deployer";
+const dbPassword = "PLACEHOLDER-db-password";
+
+before(() => {
+    pulumi.runtime.setAllConfig(
+        {
+            "honeydue:registryUsername": user,
+            "honeydue:registryPassword": password,
+            "honeydue:databaseUrl": `postgresql://honeydue:${dbPassword}@placeholder.neon.tech/honeydue?sslmode=require`,
+            "honeydue:appSecrets": JSON.stringify({ JWT_SECRET: "PLACEHOLDER-jwt-secret" }),
+            "honeydue:smtpPassword": "short",
+        },
+        ["honeydue:registryPassword", "honeydue:databaseUrl", "honeydue:appSecrets", "honeydue:smtpPassword"],
+    );
+});
+
+const SECRET = "kubernetes:core/v1:Secret";
+const auth = Buffer.from(`${user}:${password}`).toString("base64");
+const dockerConfig = JSON.stringify({ auths: { "gitea.treytartt.com": { username: user, password, auth } } });
+
+describe("base64Forms", () => {
+    it("finds a value's base64 inside any longer base64 text, whatever the alignment", () => {
+        for (const prefix of ["", "a", "ab", "abc", "abcd"]) {
+            const blob = Buffer.from(`${prefix}${password}-and-more`).toString("base64");
+            assert.ok(base64Forms(password).some((f) => f.length >= 8 && blob.includes(f)), `prefix ${JSON.stringify(prefix)}`);
+        }
+    });
+});
+
+describe("secrets-inputs-stay-secret", () => {
+    it("passes the registry Secret and the app Secret when their values are secrets", async () => {
+        const pull = reg(SECRET, "registry", { type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": { secret: dockerConfig } } });
+        const app = reg(SECRET, "app", { stringData: { secret: { DATABASE_URL: `postgresql://honeydue:${dbPassword}@h/db`, JWT_SECRET: "PLACEHOLDER-jwt-secret" } } });
+        assert.equal((await verdictOf(inputsStaySecret, [pull, app, configMap({ PORT: "8000" })])).status, "passed");
+    });
+
+    for (const [what, data, message] of [
+        ["the value", { NOTE: `pw=${password}` }, "data.NOTE holds honeydue:registryPassword in plain text"],
+        ["its base64", { BLOB: Buffer.from(`x${password}y`).toString("base64") }, "data.BLOB holds honeydue:registryPassword (base64) in plain text"],
+        ["a docker auth string", { ".dockerconfigjson": JSON.stringify({ auths: { r: { auth } } }) }, "data..dockerconfigjson holds honeydue:registryUsername:honeydue:registryPassword as a docker auth string or Basic Authorization header in plain text"],
+        ["the dockerconfigjson base64-encoded", { CFG: Buffer.from(dockerConfig).toString("base64") }, "data.CFG holds honeydue:registryPassword (base64) in plain text"],
+        ["a Basic Authorization header", { HEADER: `Authorization: Basic ${auth}` }, "data.HEADER holds honeydue:registryUsername:honeydue:registryPassword as a docker auth string or Basic Authorization header in plain text"],
+        ["a Bearer Authorization header", { HEADER: "Authorization: Bearer PLACEHOLDER-jwt-secret" }, "data.HEADER holds honeydue:appSecrets.JWT_SECRET in plain text"],
+        ["a connection URL's password alone", { PGPASSWORD: dbPassword }, "data.PGPASSWORD holds its password in honeydue:databaseUrl in plain text"],
+    ] as const) {
+        it(`refuses ${what} in a plain input, naming where it is and what to do`, async () => {
+            const v = await verdictOf(inputsStaySecret, [configMap(data as Record<string, string>)]);
+            assert.equal(v.status, "violated");
+            assert.ok(messages(v).includes(`${CONFIG_MAP} honeydue-app: ${message}; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`), messages(v).join("\n"));
+            assert.ok(!messages(v).join("\n").includes(password) && !messages(v).join("\n").includes(dbPassword), "a message never repeats the secret");
+        });
+    }
+
+    it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
+        assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
+    });
+});
+
+describe("stack-secrets-outputs-stay-secret", () => {
+    it("refuses a plain output holding a secret, passes it as additionalSecretOutputs", async () => {
+        const cmd = reg("command:remote:Command", "read", { create: "cat /etc/app.env" }, { state: { stdout: `PASSWORD=${password}` } });
+        assert.match(messages(await verdictOf(outputsStaySecret, [cmd])).join("\n"), /command:remote:Command read: stdout holds honeydue:registryPassword in plain text/);
+        cmd.additionalSecretOutputs = ["stdout"];
+        assert.equal((await verdictOf(outputsStaySecret, [cmd])).status, "passed");
+    });
+
+    it("refuses a stack output that unwraps a secret, and a generated password made plain elsewhere", async () => {
+        const stack = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { registryAuth: auth, kubeconfig: { secret: "apiVersion: v1" } } });
+        assert.match(messages(await verdictOf(outputsStaySecret, [stack])).join("\n"), /registryAuth holds honeydue:registryUsername:honeydue:registryPassword/);
+        const token = reg("random:index/randomPassword:RandomPassword", "token", { length: 48 }, { state: { result: { secret: "GeneratedClusterToken0123456789" } } });
+        const leak = reg("command:remote:Command", "join", { create: "true" }, { state: { stdout: "GeneratedClusterToken0123456789" } });
+        assert.match(messages(await verdictOf(outputsStaySecret, [token, leak])).join("\n"), /stdout holds the generated password token in plain text/);
+        assert.equal((await verdictOf(outputsStaySecret, [token])).status, "passed");
+    });
+});

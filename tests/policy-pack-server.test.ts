@@ -1,0 +1,91 @@
+// The pack as the engine runs it: policy/index.ts in its own process (cwd policy/, stack and config
+// in the environment as the language host sets them), spoken to over the Analyzer gRPC protocol on
+// loopback. Checks what only the real process does: the Configure guard refuses a config that lowers
+// a mandatory policy in prod, and secret-ness reaches the policies through the wire's secret envelopes.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as grpc from "@grpc/grpc-js";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
+
+const root = join(__dirname, "..");
+const password = "PLACEHOLDER-registry-password";
+let pack: ChildProcess;
+let client: rpc.AnalyzerClient;
+
+before(async () => {
+    pack = spawn(process.execPath, ["--import", "tsx", "-e", 'require("./index.ts")'], {
+        cwd: join(root, "policy"),
+        env: { ...process.env, PULUMI_NODEJS_STACK: "prod", PULUMI_CONFIG: JSON.stringify({ "honeydue:registryPassword": password }) },
+        stdio: ["ignore", "pipe", "inherit"],
+    });
+    const port = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the policy pack printed no port within 30 s (see its stderr above)")), 30_000);
+        pack.stdout!.once("data", (d: Buffer) => (clearTimeout(timer), resolve(d.toString().trim())));
+        pack.once("exit", (code) => reject(new Error(`the policy pack exited with ${code} before serving`)));
+    });
+    client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+});
+
+after(() => {
+    client?.close();
+    pack?.kill();
+});
+
+const call = <Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
+    new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+
+function configure(levels: Record<string, proto.EnforcementLevel>) {
+    const req = new proto.ConfigureAnalyzerRequest();
+    for (const [name, level] of Object.entries(levels)) {
+        const cfg = new proto.PolicyConfig();
+        cfg.setEnforcementlevel(level);
+        cfg.setProperties(Struct.fromJavaScript({}));
+        req.getPolicyconfigMap().set(name, cfg);
+    }
+    return call(client.configure, req);
+}
+
+const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+
+async function analyze(type: string, name: string, props: Record<string, unknown>) {
+    const req = new proto.AnalyzeRequest();
+    req.setType(type);
+    req.setName(name);
+    req.setUrn(`urn:pulumi:prod::honeydue::${type}::${name}`);
+    req.setProperties(Struct.fromJavaScript(props as never));
+    req.setOptions(new proto.AnalyzerResourceOptions());
+    const res = await call<proto.AnalyzeRequest, proto.AnalyzeResponse>(client.analyze, req);
+    return res.getDiagnosticsList().map((d) => `${d.getPolicyname()}: ${d.getMessage()}`);
+}
+
+describe("the pack's own process", () => {
+    it("refuses a configuration that disables a mandatory policy in prod, and takes one that raises an advisory one", async () => {
+        await assert.rejects(configure({ "k3s-command-no-inline-secret": proto.EnforcementLevel.DISABLED }), (e: grpc.ServiceError) => {
+            assert.equal(e.code, grpc.status.FAILED_PRECONDITION);
+            assert.match(e.details, /refuses its configuration: k3s-command-no-inline-secret is mandatory in the prod stack but the policy pack config sets it disabled/);
+            return true;
+        });
+        await configure({ "k8s-redis-password": proto.EnforcementLevel.MANDATORY, "k3s-command-no-inline-secret": proto.EnforcementLevel.MANDATORY });
+    });
+
+    it("sees a secret trigger as secret and a plain one as plain", async () => {
+        const token = "K10" + "0123456789abcdef0123456789abcdef::server:abc";
+        const plain = await analyze("command:remote:Command", "join", { create: "cat /var/lib/rancher/k3s/server/token", triggers: [token] });
+        assert.ok(plain.some((d) => d.startsWith("k3s-command-no-inline-secret:") && d.includes("trigger 0 of the command is a plain value")), plain.join("\n"));
+        const wrapped = await analyze("command:remote:Command", "join", { create: "cat /var/lib/rancher/k3s/server/token", triggers: [secret(token)] });
+        assert.deepEqual(wrapped.filter((d) => d.startsWith("k3s-command-no-inline-secret:")), []);
+    });
+
+    it("finds a configured secret (from PULUMI_CONFIG) in a plain input, and not in a secret one", async () => {
+        const cm = (data: unknown) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "honeydue" }, data });
+        const leak = await analyze("kubernetes:core/v1:ConfigMap", "settings", cm({ NOTE: `pw=${password}` }));
+        assert.ok(leak.some((d) => d.startsWith("secrets-inputs-stay-secret:") && d.includes("data.NOTE holds honeydue:registryPassword in plain text")), leak.join("\n"));
+        const kept = await analyze("kubernetes:core/v1:ConfigMap", "settings", cm(secret({ NOTE: `pw=${password}` })));
+        assert.deepEqual(kept.filter((d) => d.startsWith("secrets-inputs-stay-secret:")), []);
+    });
+});
