@@ -170,6 +170,9 @@ describe("a node leaving: pulumi up --replace <server>, or the node removed", ()
                 assert.equal(host(cmd(`${n}-membership`)), `203.0.113.${11 + survivor}`, "the Node is deleted from a surviving server");
                 assert.equal(argsOf(cmd(`${n}-membership`).inputs.delete), `--node ${n} --from ${names[survivor]}`);
                 assert.equal(argsOf(cmd(`${n}-drain`).inputs.delete), `--node ${n}`);
+                // When a backstop fires, it names the server the script ran on: the survivor for the membership step.
+                assert.match(String(cmd(`${n}-membership`).inputs.delete), new RegExp(`remove-node on ${names[survivor]} did not finish .* on ${names[survivor]}'`));
+                assert.match(String(cmd(`${n}-drain`).inputs.delete), new RegExp(`drain-node on ${n} did not finish .* on ${n}'`));
                 assert.match(String(cmd(`${n}-drain`).inputs.stdin), /systemctl stop k3s/);
                 assert.match(String(cmd(`${n}-membership`).inputs.stdin), /kubectl delete node "\$NODE"/);
                 // The new server's steps are created again (not merely updated), whatever its address.

@@ -11,7 +11,7 @@ import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
 import type { EstateConfig } from "../config";
 import { kernelDefaults, sshdExpected } from "../infra/hetzner/cloudInit";
-import { runScript, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
+import { runScript, scriptBounds, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 
 const VERSION = "v1.34.6+k3s1";
@@ -84,14 +84,15 @@ case "$*" in
 esac`,
     // systemctl-hangs: no call ever returns (a wedged systemd). blocking-start-hangs: a start or
     // restart without --no-block never returns, as for a Type=notify unit that never gets ready
-    // (k3s.service has TimeoutStartSec=0).
+    // (k3s.service has TimeoutStartSec=0). stop-hangs: only `stop k3s` never returns (k3s's unit
+    // has KillMode=process and no TimeoutStopSec of its own: a wedged stop waits on systemd's default).
     systemctl: `
 [ -f "$FAKE/state/systemctl-hangs" ] && exec /bin/sleep 1000
 case "$*" in
   "is-active --quiet k3s") [ -f "$FAKE/state/active" ] ;;
   "restart k3s" | "start k3s") [ -f "$FAKE/state/blocking-start-hangs" ] && exec /bin/sleep 1000; "$FAKE/start-k3s" ;;
   "restart --no-block k3s" | "start --no-block k3s") "$FAKE/start-k3s" ;;
-  "stop k3s") /bin/rm -f "$FAKE/state/active" ;;
+  "stop k3s") [ -f "$FAKE/state/stop-hangs" ] && exec /bin/sleep 1000; /bin/rm -f "$FAKE/state/active" ;;
 esac`,
     // sshd -T as the node would print it: the hardening unless state/sshd-T holds another answer.
     sshd: `
@@ -653,12 +654,24 @@ describe("drain-node.sh (on the departing node, first)", () => {
         fails(run("drain-node", ["--node", "node-2"]), /drain-node\[node-2\]: could not drain node-2 within 300s/);
         assert.deepEqual(calls("systemctl stop"), []);
     });
-    it("fails within its bound, naming the node, when stopping k3s never returns", () => {
+    it("fails within its bound, naming the node, when systemctl never answers", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         state("systemctl-hangs");
         const started = Date.now();
         fails(run("drain-node", ["--node", "node-2"], {}, { SYSTEMCTL_TIMEOUT: "1" }), /drain-node\[node-2\]: systemctl did not answer within 1s \(is-active k3s\); see 'systemctl status k3s' on node-2/);
         assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+    it("fails within its bound, naming the node, when k3s never stops after the drain", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("stop-hangs");
+        resetLog();
+        const started = Date.now();
+        fails(
+            run("drain-node", ["--node", "node-2"], {}, { SYSTEMCTL_TIMEOUT: "1" }),
+            /drain-node\[node-2\]: k3s did not stop within 1s; see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on node-2/,
+        );
+        assert.ok(Date.now() - started < 8_000, "bounded: the server is not deleted while its k3s may still run");
+        assert.equal(calls("k3s kubectl drain").length, 1, "drained first");
     });
 });
 
@@ -739,6 +752,36 @@ describe("bounded waits: a systemctl that never returns", () => {
     });
 });
 
+describe("runScript as a non-root SSH user (honeydue:sshUser)", () => {
+    it("runs the script, its backstop included, as root through non-interactive sudo, stdin passed through", () => {
+        const dir = sandbox();
+        // sudo as the node has it: records its argv, drops -n and runs the rest.
+        writeFileSync(join(dir, "bin", "sudo"), `#!/bin/bash\nprintf 'sudo %s\\n' "$*" >>"${join(dir, "log")}"\n[ "$1" = -n ] && shift\nexec "$@"\n`, { mode: 0o755 });
+        const text = runScript("node-ready", ["--node", "node-9"], "ubuntu", 5);
+        const r = spawnSync("sh", ["-c", text], { input: "read -r line; echo \"got $line\"\npayload-line\n", encoding: "utf8", timeout: 20_000, env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin` } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /got payload-line/);
+        assert.deepEqual(readFileSync(join(dir, "log"), "utf8").split("\n").filter((l) => l.startsWith("sudo ")), ["sudo -n timeout -k 30 5 bash -s -- --node node-9"]);
+    });
+});
+
+describe("the backstop in runScript leaves room for the script's own bounded waits (their message comes first)", () => {
+    /** The default of an environment bound, as the script reads it: `${NAME:-default}`. */
+    const bound = (script: string, name: string) => Number(readFileSync(join(scriptsDir, `${script}.sh`), "utf8").match(new RegExp(`\\$\\{${name}:-(\\d+)\\}`))?.[1]);
+    it("remove-node: /readyz before and after the delete, and the delete itself", () => {
+        const waits = 2 * bound("remove-node", "READY_TIMEOUT") + bound("remove-node", "REMOVE_TIMEOUT") + 30;
+        assert.ok(waits > 0 && waits < scriptBounds["remove-node"], `remove-node waits up to ${waits}s, its backstop is ${scriptBounds["remove-node"]}s`);
+    });
+    it("drain-node: the drain, then systemctl twice", () => {
+        const waits = bound("drain-node", "DRAIN_TIMEOUT") + 2 * bound("drain-node", "SYSTEMCTL_TIMEOUT") + 30;
+        assert.ok(waits > 0 && waits < scriptBounds["drain-node"], `drain-node waits up to ${waits}s, its backstop is ${scriptBounds["drain-node"]}s`);
+    });
+    it("node-ready and wait-for-node: their one wait", () => {
+        assert.ok(bound("node-ready", "NODE_READY_TIMEOUT") < scriptBounds["node-ready"]);
+        assert.ok(bound("wait-for-node", "CLOUD_INIT_TIMEOUT") + 30 < scriptBounds["wait-for-node"]);
+    });
+});
+
 describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => {
     const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
     const args = ["--node", "node-2", "--snapshot", SNAPSHOT];
@@ -783,12 +826,22 @@ describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => 
         assert.ok(active(0) && active(1) && active(2));
         for (const i of [0, 1, 2]) assert.match(readFileSync(join(boxes[i], "root", "etc/rancher/k3s/honeydue-bootstrap"), "utf8"), new RegExp(`^restored=${SNAPSHOT}$`, "m"));
     });
-    it("fails within its bound, naming the node, when stopping k3s never returns", () => {
+    it("fails within its bound, naming the node, when systemctl never answers", () => {
         ok(run("k3s-server", joinArgs, joinFiles()));
         state("systemctl-hangs");
         const started = Date.now();
         fails(run("halt-for-restore", args, {}, { SYSTEMCTL_TIMEOUT: "1" }), /halt-for-restore\[node-2\]: systemctl did not answer within 1s \(is-active k3s\); see 'systemctl status k3s' on node-2/);
         assert.ok(Date.now() - started < 8_000, "bounded");
+    });
+    it("fails within its bound, naming the node and the snapshot, when k3s never stops", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        state("stop-hangs");
+        const started = Date.now();
+        fails(
+            run("halt-for-restore", args, {}, { SYSTEMCTL_TIMEOUT: "1" }),
+            new RegExp(`halt-for-restore\\[node-2\\]: k3s did not stop within 1s before the restore from ${SNAPSHOT}; see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on node-2`),
+        );
+        assert.ok(Date.now() - started < 8_000, "bounded: node 1 does not reset while this server may still hold quorum");
     });
 });
 

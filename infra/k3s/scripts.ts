@@ -28,7 +28,7 @@ export const scriptBounds: Record<ScriptName, number> = {
     "k3s-server": 2400,
     "node-ready": 900,
     "drain-node": 900,
-    "remove-node": 600,
+    "remove-node": 900,
     "halt-for-restore": 300,
     "traefik-ready": 900,
     "bundled-traefik": 120,
@@ -37,10 +37,11 @@ export const scriptBounds: Record<ScriptName, number> = {
 /**
  * The `create`/`delete` text: run the script arriving on stdin, as root, under `timeout` (GNU
  * coreutils; the child keeps the pipe as its stdin, so the payload still arrives). Exit 124 is the
- * backstop firing, reported with the node and where to look.
+ * backstop firing, reported with the server it ran on (`--from` for remove-node, which runs on a
+ * survivor, else `--node`) and where to look there.
  */
 export function runScript(name: ScriptName, args: string[], user: string, bound = scriptBounds[name]): string {
-    const at = args.indexOf("--node");
+    const at = args.includes("--from") ? args.indexOf("--from") : args.indexOf("--node");
     const node = at >= 0 ? args[at + 1] : "this node";
     const run = `${user === "root" ? "" : "sudo -n "}timeout -k 30 ${bound} bash -s -- ${args.map(quote).join(" ")}`;
     const note = `${name} on ${node} did not finish within ${bound}s and was stopped; see 'journalctl -u k3s -n 100' on ${node}`;
