@@ -1,6 +1,7 @@
 // `npm run plan`: what `pulumi up` would build for the prod stack, offline — no cloud, no
 // credentials, no Pulumi CLI. Exit 0 when the plan is sound, 1 on a mandatory policy violation,
-// 2 on a configuration error.
+// 2 on a configuration error. runPlan is the same plan in-process (the tests call it); the CLI
+// entry at the bottom only writes its result out.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,12 +34,9 @@ const usage = `usage: npm run plan [-- --set key=value ...]
   --policy-pack-config file.json
                     the policies' settings, as \`pulumi preview --policy-pack-config\` takes them`;
 
-function cli(): { overrides: Record<string, unknown>; policyConfig: Record<string, any> } {
-    const { values } = parseArgs({ options: { set: { type: "string", multiple: true }, "policy-pack-config": { type: "string" }, help: { type: "boolean" } } });
-    if (values.help) {
-        process.stdout.write(`${usage}\n`);
-        process.exit(0);
-    }
+function cli(argv: string[]): { overrides: Record<string, unknown>; policyConfig: Record<string, any>; help?: boolean } {
+    const { values } = parseArgs({ args: argv, options: { set: { type: "string", multiple: true }, "policy-pack-config": { type: "string" }, help: { type: "boolean" } } });
+    if (values.help) return { overrides: {}, policyConfig: {}, help: true };
     const policyConfig = values["policy-pack-config"] ? JSON.parse(readFileSync(values["policy-pack-config"], "utf8")) : {};
     const overrides = Object.fromEntries(
         (values.set ?? []).map((kv) => {
@@ -51,19 +49,33 @@ function cli(): { overrides: Record<string, unknown>; policyConfig: Record<strin
     return { overrides, policyConfig };
 }
 
-async function main(): Promise<number> {
-    const started = Date.now();
-    let estate;
-    const { overrides, policyConfig } = cli();
+export interface PlanResult {
+    stdout: string;
+    stderr: string;
+    /** The exit code `npm run plan` gives. */
+    code: number;
+}
+
+/** `npm run plan -- <argv>` in-process: what it would print and its exit code. */
+export async function runPlan(argv: string[]): Promise<PlanResult> {
+    let stdout = "";
+    const out = { write: (text: string) => (stdout += text) };
     try {
-        estate = await runEstate({ overrides });
+        return { code: await plan(argv, out), stdout, stderr: "" };
     } catch (e) {
-        if (e instanceof ConfigError) {
-            process.stderr.write(`plan: ${e.message}\n`);
-            return 2;
-        }
-        throw e;
+        if (e instanceof ConfigError) return { code: 2, stdout, stderr: `plan: ${e.message}\n` };
+        return { code: 1, stdout, stderr: `plan failed: ${e instanceof Error ? e.message : String(e)}\n` };
     }
+}
+
+async function plan(argv: string[], out: { write(text: string): void }): Promise<number> {
+    const started = Date.now();
+    const { overrides, policyConfig, help } = cli(argv);
+    if (help) {
+        out.write(`${usage}\n`);
+        return 0;
+    }
+    const estate = await runEstate({ overrides });
     const header = {
         title: "honeyDue estate: offline plan of `pulumi up` for stack prod",
         lines: ["No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER."],
@@ -71,16 +83,16 @@ async function main(): Promise<number> {
     const policies = await evaluate(estate.resources, { config: policyConfig });
     const overview = summary(estate);
     overview.lines.push(policySummary(policies));
-    process.stdout.write(render([header, overview, ...resourceSections(estate), orderSection(estate), outputsSection(estate), policySection(policies)]));
-    if (Object.keys(overrides).length === 0) process.stdout.write(`\n${writeDiagram(estate)}\n`);
-    process.stdout.write(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    out.write(render([header, overview, ...resourceSections(estate), orderSection(estate), outputsSection(estate), policySection(policies)]));
+    if (Object.keys(overrides).length === 0) out.write(`\n${writeDiagram(estate)}\n`);
+    out.write(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     return policies.mandatory.length > 0 ? 1 : 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        process.stderr.write(`plan failed: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    runPlan(process.argv.slice(2)).then(({ stdout, stderr, code }) => {
+        process.stdout.write(stdout);
+        process.stderr.write(stderr);
+        process.exitCode = code;
+    });
+}
