@@ -6,6 +6,7 @@
 // options give the same (shared, read-only) Estate.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "../config";
 import { CapturingMonitor, type Registration } from "./capture";
 import { mocks } from "./mocks";
 import { offlineConfig, root } from "./stack";
@@ -35,7 +36,8 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** The estate for a configuration; treat it as read-only (deep-copy it to break it). */
 export function runEstate(opts: RunOptions = {}): Promise<Estate> {
-    const key = JSON.stringify([opts.overrides ?? {}, opts.secretKeys ?? [], opts.preview ?? true], (_k, v: unknown) => (v === undefined ? "\u0000undefined" : v));
+    // Keyed by the configuration the program would see (an object and its JSON string are one value).
+    const key = JSON.stringify([offlineConfig(opts.overrides, opts.secretKeys), opts.preview ?? true]);
     let run = runs.get(key);
     if (!run) {
         run = queue.then(() => runOnce(opts));
@@ -54,6 +56,10 @@ async function runOnce(opts: RunOptions): Promise<Estate> {
     await pulumi.runtime.setMocks(mocks, "honeydue", "prod", opts.preview ?? true);
     pulumi.runtime.setMockOptions(monitor, "honeydue", "prod", opts.preview ?? true);
     pulumi.runtime.setAllConfig(config, secretKeys);
+
+    // The program's first step, done here first: a bad configuration stops the run before the
+    // stack exists, so no half-started stack rejects its pending outputs after this run returned.
+    loadConfig();
 
     const failures: unknown[] = [];
     const onRejection = (e: unknown) => failures.push(e);
