@@ -3,17 +3,30 @@
 // once (its entry, exit code and piped output); every other case is the same plan in-process.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
-import { runPlan } from "../offline/plan";
+import { parse } from "yaml";
+import { runPlan, type PlanResult } from "../offline/plan";
 import { runEstate } from "../offline/run";
+import { offlineConfig } from "../offline/stack";
 
 const run = promisify(execFile);
 const root = join(__dirname, "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
+
+/** This process's first plan, and how long it took: the program's modules load and run cold, as in `npm run plan`. */
+let first: Promise<PlanResult & { ms: number }> | undefined;
+function firstPlan() {
+    first ??= (async () => {
+        const started = performance.now();
+        const result = await runPlan([]);
+        return { ...result, ms: performance.now() - started };
+    })();
+    return first;
+}
 
 /** The servers, their addresses and the firewall, as the plan of the stack as committed shows them. */
 function assertCommittedPlan(stdout: string): void {
@@ -29,7 +42,7 @@ function assertCommittedPlan(stdout: string): void {
 
 describe("npm run plan", () => {
     it("prints the three CX33 servers, their addresses and the firewall, and exits 0", async () => {
-        const { code, stdout } = await runPlan([]);
+        const { code, stdout } = await firstPlan();
         assert.equal(code, 0);
         assertCommittedPlan(stdout);
     });
@@ -96,5 +109,51 @@ describe("two runs", () => {
         const [a, b] = await Promise.all([run(tsx, ["offline/dump.ts"], { cwd: root, maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout), here()]);
         assert.ok(a.length > 1000);
         assert.equal(a, b);
+    });
+});
+
+/**
+ * Starts the program the way Pulumi's language host does for `pulumi preview`, with the runtime
+ * options Pulumi.yaml declares; tests/support/engine-mocks.js stands in for the engine. Read in
+ * pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go: execRuntime runs node with
+ * shlex-split `nodeargs`, then the path locateModule finds for "@pulumi/pulumi/cmd/run", then the
+ * flags of constructArguments; it sets PULUMI_NODEJS_TYPESCRIPT=true when `typescript` is on
+ * (then cmd/run/run.ts registers ts-node, type-checking unless the tsconfig says noCheck), and the
+ * configuration in PULUMI_CONFIG as "<ns>:config:<key>" (constructConfig).
+ */
+async function loadAsPulumiRuntime(): Promise<{ loadMs: number; registered: number; code: number; stderr: string }> {
+    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean; nodeargs?: string } } };
+    const options = project.runtime.options ?? {};
+    const nodeargs = (options.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    assert.ok(!/["'\\]/.test(options.nodeargs ?? ""), "nodeargs without quotes, so splitting on spaces is shlex's split");
+    const { config, secretKeys } = offlineConfig();
+    // A fresh TMPDIR: whatever cache a TypeScript loader keeps there (ts-node, tsx) starts cold, as on a CI runner.
+    const tmp = mkdtempSync(join(tmpdir(), "pulumi-load-"));
+    const env = {
+        ...process.env,
+        TMPDIR: tmp,
+        XDG_CACHE_HOME: tmp,
+        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(":", ":config:"), v]))),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys),
+        ...(options.typescript ?? true ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
+    };
+    const cmdRun = require.resolve("@pulumi/pulumi/cmd/run", { paths: [root] });
+    const args = [...nodeargs, "--require", join(root, "tests", "support", "engine-mocks.js"), cmdRun];
+    args.push("--monitor", "mock", "--project", "honeydue", "--root-directory", root, "--stack", "prod", "--pwd", root, "--dry-run", "--parallel", "48", ".");
+    const started = Date.now();
+    const { stdout, stderr } = await run(process.execPath, args, { cwd: root, env, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string; stderr: string }) => e);
+    const report = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { registered: number; code: number; firstResourceAt: number };
+    return { loadMs: report.firstResourceAt - started, registered: report.registered, code: report.code, stderr };
+}
+
+describe("the program under Pulumi's Node.js runtime", () => {
+    it("loads, up to the first resource the engine sees, in at most twice the in-process plan's time", async (t) => {
+        const plan = await firstPlan();
+        const load = await loadAsPulumiRuntime();
+        t.diagnostic(`in-process plan ${Math.round(plan.ms)} ms; program loaded under the runtime ${load.loadMs} ms (${(load.loadMs / plan.ms).toFixed(2)}x)`);
+        assert.equal(load.stderr, "");
+        assert.equal(load.code, 0);
+        assert.equal(load.registered, (await runEstate()).resources.length, "the whole program ran, every resource registered");
+        assert.ok(load.loadMs <= 2 * plan.ms, `loading took ${load.loadMs} ms, more than twice the in-process plan's ${Math.round(plan.ms)} ms`);
     });
 });
