@@ -17,13 +17,19 @@ const run = promisify(execFile);
 const root = join(__dirname, "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-/** This process's first plan, and how long it took: the program's modules load and run cold, as in `npm run plan`. */
-let first: Promise<PlanResult & { ms: number }> | undefined;
+/**
+ * This process's first plan, and how long it took, in wall time and in this process's CPU time
+ * (nothing else runs in it meanwhile: a file's tests run one after the other): the program's
+ * modules load and run cold, as in `npm run plan`.
+ */
+let first: Promise<PlanResult & { ms: number; cpuMs: number }> | undefined;
 function firstPlan() {
     first ??= (async () => {
         const started = performance.now();
+        const cpu = process.cpuUsage();
         const result = await runPlan([]);
-        return { ...result, ms: performance.now() - started };
+        const used = process.cpuUsage(cpu);
+        return { ...result, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
     })();
     return first;
 }
@@ -121,7 +127,7 @@ describe("two runs", () => {
  * (then cmd/run/run.ts registers ts-node, type-checking unless the tsconfig says noCheck), and the
  * configuration in PULUMI_CONFIG as "<ns>:config:<key>" (constructConfig).
  */
-async function loadAsPulumiRuntime(): Promise<{ loadMs: number; registered: number; code: number; stderr: string }> {
+async function loadAsPulumiRuntime(): Promise<{ loadMs: number; loadCpuMs: number; registered: number; code: number; stderr: string }> {
     const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean; nodeargs?: string } } };
     const options = project.runtime.options ?? {};
     const nodeargs = (options.nodeargs ?? "").split(/\s+/).filter(Boolean);
@@ -142,18 +148,29 @@ async function loadAsPulumiRuntime(): Promise<{ loadMs: number; registered: numb
     args.push("--monitor", "mock", "--project", "honeydue", "--root-directory", root, "--stack", "prod", "--pwd", root, "--dry-run", "--parallel", "48", ".");
     const started = Date.now();
     const { stdout, stderr } = await run(process.execPath, args, { cwd: root, env, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string; stderr: string }) => e);
-    const report = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { registered: number; code: number; firstResourceAt: number };
-    return { loadMs: report.firstResourceAt - started, registered: report.registered, code: report.code, stderr };
+    const report = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { registered: number; code: number; firstResourceAt: number; firstResourceCpu: { user: number; system: number } };
+    return {
+        loadMs: report.firstResourceAt - started,
+        loadCpuMs: (report.firstResourceCpu.user + report.firstResourceCpu.system) / 1000,
+        registered: report.registered,
+        code: report.code,
+        stderr,
+    };
 }
 
 describe("the program under Pulumi's Node.js runtime", () => {
+    // Compared in CPU time: the cores are shared (the other test files, tsc and eslint run beside
+    // this one), so a wall time measures the neighbours as much as the load. Both are printed.
     it("loads, up to the first resource the engine sees, in at most twice the in-process plan's time", async (t) => {
         const plan = await firstPlan();
         const load = await loadAsPulumiRuntime();
-        t.diagnostic(`in-process plan ${Math.round(plan.ms)} ms; program loaded under the runtime ${load.loadMs} ms (${(load.loadMs / plan.ms).toFixed(2)}x)`);
+        t.diagnostic(
+            `in-process plan: ${Math.round(plan.cpuMs)} ms CPU (${Math.round(plan.ms)} ms wall); ` +
+                `program loaded under the runtime: ${Math.round(load.loadCpuMs)} ms CPU (${load.loadMs} ms wall); ratio ${(load.loadCpuMs / plan.cpuMs).toFixed(2)}`,
+        );
         assert.equal(load.stderr, "");
         assert.equal(load.code, 0);
         assert.equal(load.registered, (await runEstate()).resources.length, "the whole program ran, every resource registered");
-        assert.ok(load.loadMs <= 2 * plan.ms, `loading took ${load.loadMs} ms, more than twice the in-process plan's ${Math.round(plan.ms)} ms`);
+        assert.ok(load.loadCpuMs <= 2 * plan.cpuMs, `loading took ${Math.round(load.loadCpuMs)} ms of CPU, more than twice the in-process plan's ${Math.round(plan.cpuMs)} ms`);
     });
 });
