@@ -2,6 +2,8 @@
 // credentials, no Pulumi CLI. Exit codes mean one thing each: 0 the plan is sound, 1 a mandatory
 // policy violation, 2 any configuration or usage error (a bad value, an unknown flag, a missing
 // or broken file). A plan has no side effects: the diagram is written only with --write-diagram.
+// runPlan is the same plan in-process (the tests call it); the CLI entry at the bottom only
+// writes its result out.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -173,7 +175,7 @@ export interface Io {
 
 const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-/** The whole plan; returns the exit code. Runs the estate (once per process) unless the arguments are wrong. */
+/** The whole plan; returns the exit code. Runs the estate (once per configuration) unless the arguments are wrong. */
 export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     const started = Date.now();
     let o: PlanOptions;
@@ -210,6 +212,25 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
     io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     return policies.mandatory.length > 0 ? 1 : 0;
+}
+
+export interface PlanResult {
+    stdout: string;
+    stderr: string;
+    /** The exit code `npm run plan` gives (3: the plan itself broke). */
+    code: number;
+}
+
+/** `npm run plan -- <argv>` in-process: what it would print and its exit code. */
+export async function runPlan(argv: string[]): Promise<PlanResult> {
+    let stdout = "";
+    let stderr = "";
+    const io: Io = { out: (t) => (stdout += t), err: (t) => (stderr += t) };
+    try {
+        return { code: await plan(argv, io), stdout, stderr };
+    } catch (e) {
+        return { code: 3, stdout, stderr: `${stderr}plan failed: ${e instanceof Error ? e.message : String(e)}\n` };
+    }
 }
 
 if (require.main === module) {

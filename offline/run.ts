@@ -1,7 +1,12 @@
 // Runs the estate program in-process under mocks, as `pulumi preview` would run it, and returns
-// everything it registered. Mocks are process-global: one run per process (per test file).
+// everything it registered. The mocks and the runtime's settings are process-global, so runs are
+// serialised; each run starts from setMocks, which resets the runtime's state (stack resource,
+// monitor, pending RPCs: @pulumi/pulumi runtime/settings.ts resetOptions, called by setMockOptions),
+// and re-executes the program's own modules. One configuration runs once per process: the same
+// options give the same (shared, read-only) Estate.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "../config";
 import { CapturingMonitor, type Registration } from "./capture";
 import { mocks } from "./mocks";
 import { offlineConfig, root } from "./stack";
@@ -24,28 +29,63 @@ export interface RunOptions {
     preview?: boolean;
 }
 
-let ran = false;
+/** Every run of this process, by its options: a configuration is loaded once and shared. */
+const runs = new Map<string, Promise<Estate>>();
+/** The run in progress: the next one waits for it (the runtime has one global state). */
+let queue: Promise<unknown> = Promise.resolve();
 
-export async function runEstate(opts: RunOptions = {}): Promise<Estate> {
-    if (ran) throw new Error("runEstate: mocks are process-global; run the estate once per process (one test file each)");
-    ran = true;
+/** The estate for a configuration; treat it as read-only (deep-copy it to break it). */
+export function runEstate(opts: RunOptions = {}): Promise<Estate> {
+    // Keyed by the configuration the program would see (an object and its JSON string are one value).
+    const key = JSON.stringify([offlineConfig(opts.overrides, opts.secretKeys), opts.preview ?? true]);
+    let run = runs.get(key);
+    if (!run) {
+        run = queue.then(() => runOnce(opts));
+        queue = run.catch(() => undefined);
+        runs.set(key, run);
+    }
+    return run;
+}
+
+/** The program's own files (not its dependencies): they must run again on the next run. */
+const isProgramFile = (file: string) => file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
+
+async function runOnce(opts: RunOptions): Promise<Estate> {
     const { config, secretKeys } = offlineConfig(opts.overrides, opts.secretKeys);
     const monitor = new CapturingMonitor(mocks);
     await pulumi.runtime.setMocks(mocks, "honeydue", "prod", opts.preview ?? true);
     pulumi.runtime.setMockOptions(monitor, "honeydue", "prod", opts.preview ?? true);
     pulumi.runtime.setAllConfig(config, secretKeys);
 
+    // The program's first step, done here first: a bad configuration stops the run before the
+    // stack exists, so no half-started stack rejects its pending outputs after this run returned.
+    loadConfig();
+
     const failures: unknown[] = [];
     const onRejection = (e: unknown) => failures.push(e);
     process.on("unhandledRejection", onRejection);
+    const loadedBefore = new Set(Object.keys(require.cache));
     try {
         await pulumi.runtime.runInPulumiStack(async () => {
-            const program = await import(path.join(root, "index.ts"));
+            // require, as @pulumi/pulumi cmd/run/run.ts runProgram loads a CommonJS program (and
+            // unlike import() its cache can be cleared for the next run).
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(path.join(root, "index.ts")) as Record<string, unknown>;
             return { ...program };
         });
+    } catch (e) {
+        failures.unshift(e);
+    }
+    try {
         await pulumi.runtime.disconnect();
+        // A failed program also rejects the stack's pending outputs, a turn later: let them land here.
+        await new Promise((resolve) => setImmediate(resolve));
     } finally {
         process.off("unhandledRejection", onRejection);
+        // Modules the program loaded for itself are forgotten, so the next run executes them
+        // again under its own configuration. Modules loaded before (say config/, imported by
+        // the caller for ConfigError) stay: they hold no state of a run.
+        for (const file of Object.keys(require.cache)) if (!loadedBefore.has(file) && isProgramFile(file)) delete require.cache[file];
     }
     if (failures.length > 0) throw failures[0];
 

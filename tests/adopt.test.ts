@@ -2,18 +2,12 @@
 // Cloudflare resources carry Pulumi's `import` id, the estate is otherwise the fresh one (same
 // resources, same names), the policy pack still passes, and the plan says "import", not "create".
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import type { Registration } from "../offline/capture";
+import { runPlan } from "../offline/plan";
 import { evaluate } from "../offline/policies";
 import { one } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
-
-const run = promisify(execFile);
-const root = join(__dirname, "..");
-const tsx = join(root, "node_modules", ".bin", "tsx");
 
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
 const rec = (n: number) => `${zone}/${String(n).padStart(32, "0")}`;
@@ -56,15 +50,11 @@ let estate: Estate;
 let fresh: Registration[];
 let plan: string;
 before(async () => {
-    // The fresh estate and the plan run in their own processes (mocks are one run per process).
-    const [dump, planned] = await Promise.all([
-        run(tsx, ["offline/dump.ts"], { cwd: root, maxBuffer: 64 * 1024 * 1024 }),
-        run(tsx, ["offline/plan.ts", "--set", `adopt=${JSON.stringify(adopt)}`, "--set", "newEstate=true"], { cwd: root, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 * 1024 * 1024 }),
-    ]);
-    fresh = (JSON.parse(dump.stdout) as { resources: Registration[] }).resources;
-    plan = planned.stdout;
+    // The fresh estate, then the adopted one; the plan renders the adopted configuration's run again.
     // Node 3 has no server id, so it is created: that needs honeydue:newEstate (config/newEstate.ts).
+    fresh = (await runEstate()).resources;
     estate = await runEstate({ overrides: { "honeydue:adopt": adopt, "honeydue:newEstate": true } });
+    plan = (await runPlan(["--set", `adopt=${JSON.stringify(adopt)}`, "--set", "newEstate=true"])).stdout;
 });
 
 describe("adopting the running estate", () => {

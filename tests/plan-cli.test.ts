@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { wantsColour } from "../offline/colour";
-import { plan } from "../offline/plan";
+import { runPlan } from "../offline/plan";
 import { width, wrap } from "../offline/render";
 
 const root = join(__dirname, "..");
@@ -16,10 +16,8 @@ const diagram = join(root, "docs", "estate.md");
 
 /** Runs the plan in-process and collects what it prints. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = "";
-    let err = "";
-    const code = await plan(argv, { out: (t) => (out += t), err: (t) => (err += t) });
-    return { code, out, err };
+    const { code, stdout, stderr } = await runPlan(argv);
+    return { code, out: stdout, err: stderr };
 }
 
 describe("plan: usage errors exit 2 before anything runs", () => {

@@ -1,55 +1,75 @@
 // `npm run plan` as a newcomer runs it: offline, exit 0, the servers and firewall in the output;
-// a bad configuration stops it with the one message and no stack trace.
+// a bad configuration stops it with the one message and no stack trace. The real command runs
+// once (its entry, exit code and piped output); every other case is the same plan in-process.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
+import { parse } from "yaml";
+import { runPlan, type PlanResult } from "../offline/plan";
+import { runEstate } from "../offline/run";
+import { offlineConfig } from "../offline/stack";
 
 const run = promisify(execFile);
 const root = join(__dirname, "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(tsx, ["offline/plan.ts", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-        return { code: 0, stdout, stderr };
-    } catch (e) {
-        const err = e as { code: number; stdout: string; stderr: string };
-        return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+/**
+ * This process's first plan, and how long it took, in wall time and in this process's CPU time
+ * (nothing else runs in it meanwhile: a file's tests run one after the other): the program's
+ * modules load and run cold, as in `npm run plan`.
+ */
+let first: Promise<PlanResult & { ms: number; cpuMs: number }> | undefined;
+function firstPlan() {
+    first ??= (async () => {
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        const result = await runPlan([]);
+        const used = process.cpuUsage(cpu);
+        return { ...result, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+    })();
+    return first;
+}
+
+/** The servers, their addresses and the firewall, as the plan of the stack as committed shows them. */
+function assertCommittedPlan(stdout: string): void {
+    for (const n of [1, 2, 3]) {
+        assert.match(stdout, new RegExp(`Server\\s+ubuntu-8gb-nbg1-${n}\\n\\s+cx33 in nbg1, ubuntu-24\\.04, private 10\\.0\\.1\\.1${n}`));
     }
+    assert.match(stdout, /in tcp 80 from Cloudflare \(22 ranges\)/);
+    assert.match(stdout, /in tcp 22 from 198\.51\.100\.7\/32/);
+    assert.match(stdout, /wave 1: [^]*?Firewall honeydue-firewall[^]*?wave 2:/);
+    assert.match(stdout, /wave 3: Server ubuntu-8gb-nbg1-1, Server ubuntu-8gb-nbg1-2, Server ubuntu-8gb-nbg1-3/);
+    assert.match(stdout, /Host ubuntu-8gb-nbg1-2 hetzner1/);
 }
 
 describe("npm run plan", () => {
     it("prints the three CX33 servers, their addresses and the firewall, and exits 0", async () => {
-        const { code, stdout } = await plan();
+        const { code, stdout } = await firstPlan();
         assert.equal(code, 0);
-        for (const n of [1, 2, 3]) {
-            assert.match(stdout, new RegExp(`Server\\s+ubuntu-8gb-nbg1-${n}\\n\\s+cx33 in nbg1, ubuntu-24\\.04, private 10\\.0\\.1\\.1${n}`));
-        }
-        assert.match(stdout, /in tcp 80 from Cloudflare \(22 ranges\)/);
-        assert.match(stdout, /in tcp 22 from 198\.51\.100\.7\/32/);
-        assert.match(stdout, /wave 1: [^]*?Firewall honeydue-firewall[^]*?wave 2:/);
-        assert.match(stdout, /wave 3: Server ubuntu-8gb-nbg1-1, Server ubuntu-8gb-nbg1-2, Server ubuntu-8gb-nbg1-3/);
-        assert.match(stdout, /Host ubuntu-8gb-nbg1-2 hetzner1/);
+        assertCommittedPlan(stdout);
     });
 
-    it("writes no colour codes when piped, even under CI", async () => {
+    it("as the real command: exits 0 with the same plan, and writes no colour codes when piped, even under CI", async () => {
         // Build the environment without the colour variables (an undefined value would be passed as "undefined").
         const env = Object.fromEntries(Object.entries({ ...process.env, CI: "true" }).filter(([k]) => k !== "NO_COLOR" && k !== "FORCE_COLOR"));
-        const { stdout } = await run(tsx, ["offline/plan.ts"], { cwd: root, env });
+        const { stdout, stderr } = await run(tsx, ["offline/plan.ts"], { cwd: root, env });
+        assertCommittedPlan(stdout);
+        assert.equal(stderr, "");
         assert.ok(!stdout.includes("\u001b["), "no ANSI escape in piped output");
     });
 
     it("never prints a placeholder secret", async () => {
-        const { stdout } = await plan();
+        const { stdout } = await runPlan([]);
+        assert.match(stdout, /Server\s+ubuntu-8gb-nbg1-1/);
         assert.ok(!/PLACEHOLDER-(db|smtp|registry|ssh|jwt|hcloud|cloudflare)/.test(stdout));
     });
 
     it("tries a change offline with --set; the policy pack stops a server type it does not allow (exit 1)", async () => {
-        const { code, stdout } = await plan("--set", "serverType=cx43");
+        const { code, stdout } = await runPlan(["--set", "serverType=cx43"]);
         assert.equal(code, 1);
         assert.match(stdout, /cx43 in nbg1/);
         assert.match(stdout, /violated\s+hetzner-server-type \(mandatory, 3 violations\)\n\s+ubuntu-8gb-nbg1-1: server type cx43 is not allowed/);
@@ -59,8 +79,9 @@ describe("npm run plan", () => {
     it("prints each policy's verdict, and takes the policies' settings as --policy-pack-config does", async () => {
         const file = join(mkdtempSync(join(tmpdir(), "plan-")), "policy.json");
         writeFileSync(file, JSON.stringify({ "hetzner-server-type": { allowedServerTypes: ["cx33", "cx43"] } }));
-        const { code, stdout } = await plan("--set", "serverType=cx43", "--policy-pack-config", file);
+        const { code, stdout } = await runPlan(["--set", "serverType=cx43", "--policy-pack-config", file]);
         assert.equal(code, 0);
+        assert.match(stdout, /cx43 in nbg1/);
         assert.match(stdout, /Policies \(pack honeydue \d+\.\d+\.\d+: \d+ passed, 0 violated/);
         assert.match(stdout, /passed\s+hetzner-server-type\n/);
         assert.match(stdout, /passed\s+hetzner-firewall-cluster-ports-closed\n/);
@@ -69,7 +90,7 @@ describe("npm run plan", () => {
 
     it("stops on a bad configuration with the key, the problem and what is expected, no stack trace", async () => {
         const four = JSON.stringify([1, 2, 3, 4].map((i) => ({ name: `ubuntu-8gb-nbg1-${i}`, privateIp: `10.0.1.${10 + i}` })));
-        const { code, stdout, stderr } = await plan("--set", `nodes=${four}`, "--set", "redis={\"node\":\"ubuntu-8gb-nbg1-1\"}");
+        const { code, stdout, stderr } = await runPlan(["--set", `nodes=${four}`, "--set", "redis={\"node\":\"ubuntu-8gb-nbg1-1\"}"]);
         assert.equal(code, 2);
         assert.equal(stdout, "");
         assert.equal(
@@ -80,10 +101,75 @@ describe("npm run plan", () => {
 });
 
 describe("two runs", () => {
-    it("capture byte-identical inputs (no churn between runs)", async () => {
-        const dump = async () => (await run(tsx, ["offline/dump.ts"], { cwd: root, maxBuffer: 64 * 1024 * 1024 })).stdout;
-        const [a, b] = await Promise.all([dump(), dump()]);
+    it("capture byte-identical inputs (no churn between runs): a separate process and this one", async () => {
+        // offline/dump.ts's format, from the run in this process.
+        const here = async () => {
+            const e = await runEstate();
+            return `${JSON.stringify({ resources: e.resources, outputs: e.outputs }, null, 1)}\n`;
+        };
+        const [a, b] = await Promise.all([run(tsx, ["offline/dump.ts"], { cwd: root, maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout), here()]);
         assert.ok(a.length > 1000);
         assert.equal(a, b);
+    });
+});
+
+/**
+ * Starts the program the way Pulumi's language host does for `pulumi preview`, with the runtime
+ * options Pulumi.yaml declares; tests/support/engine-mocks.js stands in for the engine. Read in
+ * pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go: execRuntime runs node with
+ * shlex-split `nodeargs`, then the path locateModule finds for "@pulumi/pulumi/cmd/run", then the
+ * flags of constructArguments; it sets PULUMI_NODEJS_TYPESCRIPT=true when `typescript` is on
+ * (then cmd/run/run.ts registers ts-node, type-checking unless the tsconfig says noCheck), and the
+ * configuration in PULUMI_CONFIG as "<ns>:config:<key>" (constructConfig).
+ */
+async function loadAsPulumiRuntime(): Promise<{ loadMs: number; loadCpuMs: number; registered: number; code: number; stderr: string }> {
+    const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean; nodeargs?: string } } };
+    const options = project.runtime.options ?? {};
+    const nodeargs = (options.nodeargs ?? "").split(/\s+/).filter(Boolean);
+    assert.ok(!/["'\\]/.test(options.nodeargs ?? ""), "nodeargs without quotes, so splitting on spaces is shlex's split");
+    const { config, secretKeys } = offlineConfig();
+    // A fresh TMPDIR: whatever cache a TypeScript loader keeps there (ts-node, tsx) starts cold, as on a CI runner.
+    const tmp = mkdtempSync(join(tmpdir(), "pulumi-load-"));
+    const env = {
+        ...process.env,
+        TMPDIR: tmp,
+        XDG_CACHE_HOME: tmp,
+        PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(":", ":config:"), v]))),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys),
+        ...(options.typescript ?? true ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
+    };
+    const cmdRun = require.resolve("@pulumi/pulumi/cmd/run", { paths: [root] });
+    const args = [...nodeargs, "--require", join(root, "tests", "support", "engine-mocks.js"), cmdRun];
+    args.push("--monitor", "mock", "--project", "honeydue", "--root-directory", root, "--stack", "prod", "--pwd", root, "--dry-run", "--parallel", "48", ".");
+    const started = Date.now();
+    const { stdout, stderr } = await run(process.execPath, args, { cwd: root, env, maxBuffer: 64 * 1024 * 1024 }).catch((e: { stdout: string; stderr: string }) => e);
+    const report = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { registered: number; code: number; firstResourceAt: number; firstResourceCpu: { user: number; system: number } };
+    return {
+        loadMs: report.firstResourceAt - started,
+        loadCpuMs: (report.firstResourceCpu.user + report.firstResourceCpu.system) / 1000,
+        registered: report.registered,
+        code: report.code,
+        stderr,
+    };
+}
+
+describe("the program under Pulumi's Node.js runtime", () => {
+    // Compared in CPU time: the cores are shared (the other test files, tsc and eslint run beside
+    // this one), so a wall time measures the neighbours as much as the load. Both are printed.
+    it("loads, up to the first resource the engine sees, in at most twice the in-process plan's time", async (t) => {
+        const plan = await firstPlan();
+        // The lesser of two cold loads: on shared cores a single sample swings by a third.
+        const loads = [await loadAsPulumiRuntime(), await loadAsPulumiRuntime()];
+        const load = loads.reduce((a, b) => (b.loadCpuMs < a.loadCpuMs ? b : a));
+        t.diagnostic(
+            `in-process plan: ${Math.round(plan.cpuMs)} ms CPU (${Math.round(plan.ms)} ms wall); ` +
+                `program loaded under the runtime: ${loads.map((l) => `${Math.round(l.loadCpuMs)} ms CPU (${l.loadMs} ms wall)`).join(", ")}; ratio ${(load.loadCpuMs / plan.cpuMs).toFixed(2)}`,
+        );
+        for (const l of loads) {
+            assert.equal(l.stderr, "");
+            assert.equal(l.code, 0);
+            assert.equal(l.registered, (await runEstate()).resources.length, "the whole program ran, every resource registered");
+        }
+        assert.ok(load.loadCpuMs <= 2 * plan.cpuMs, `loading took ${Math.round(load.loadCpuMs)} ms of CPU, more than twice the in-process plan's ${Math.round(plan.cpuMs)} ms`);
     });
 });
