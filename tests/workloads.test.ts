@@ -337,6 +337,19 @@ describe("Redis", () => {
         assert.equal(redis().protect, true);
     });
 
+    it("never wants to replace its bound claim over spec.volumeName (an adopted claim's import recorded it)", () => {
+        // pulumi-kubernetes Read, on import, takes every input property from the live object
+        // (provider/pkg/provider/provider.go, Read, readFromCluster), so a bound claim's inputs carry
+        // spec.volumeName. Once adopt.kubernetes is emptied, Diff's merge patch (inputPatch) from those
+        // inputs to ours drops it, and .spec.volumeName forces a replacement of a PersistentVolumeClaim
+        // (provider/pkg/provider/diff.go, forceNew): delete-before-replace, an empty claim. The engine
+        // keeps the recorded value for an ignored path (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+        // processIgnoreChanges). This run is that state: the claim is not listed for adoption.
+        const claim = one(estate.resources, T.claim, "honeydue-redis-data");
+        assert.equal(claim.importId, "");
+        assert.ok(claim.ignoreChanges.includes("spec.volumeName"), `ignoreChanges: ${JSON.stringify(claim.ignoreChanges)}`);
+    });
+
     it("runs as the redis user, not root", () => {
         assert.deepEqual(pod(redis()).securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
         assert.deepEqual(container(redis()).livenessProbe.exec.command, ["redis-cli", "ping"]);
