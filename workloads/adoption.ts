@@ -11,7 +11,7 @@
 // in-place update in the same `up`, and a difference that needs a replacement is refused
 // (pulumi/pulumi#19339; README, Adopting the running estate). While an object is listed, its spec
 // and metadata are ignored (ignoreChanges), so the adopting `up` only imports and writes nothing
-// to what serves; the operator then empties the list, and the next preview shows each remaining
+// to what serves but an Ingress's class (see `ignored`); the operator then empties the list, and the next preview shows each remaining
 // difference (a rolling update of an app, a Redis restart) to review on its own.
 import type * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
@@ -19,6 +19,12 @@ import { namespaceName } from "./namespace";
 
 const ignored: Record<string, string[]> = {
     Secret: ["metadata", "type", "data", "stringData"],
+    // An Ingress is the exception: the running ones carry class `traefik`, which our Traefik does not
+    // serve (workloads/traefik.ts), and the bundled Traefik that served it is gone by then
+    // (bundled-traefik.sh). So the adopting `up` switches the class (and adds our labels and
+    // annotations) once our Traefik serves on every node, and keeps the running rules until the list
+    // is emptied. The class belongs to another field manager, hence pulumi.com/patchForce (ingress.ts).
+    Ingress: ["spec.rules", "spec.tls", "spec.defaultBackend"],
 };
 
 /** The import id and options for `kind/name` when adopt.kubernetes lists it; nothing otherwise. */
