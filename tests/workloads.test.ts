@@ -454,6 +454,13 @@ describe("waiting for Traefik", () => {
     const values = () => parse(String(spec(chart()).valuesContent)) as Obj;
     const ready = (node: string) => one(estate.resources, C, `${node}-traefik-ready`);
 
+    it("checks for k3s's bundled Traefik only on adoption: a new cluster has none, and no k3s on node 1 before the bootstrap", () => {
+        // The check depends on node 1's server only (workloads/bundledTraefik.ts), not on k3s being
+        // installed there; on a new estate it would fail "k3s is not installed" (bundled-traefik.sh).
+        assert.equal(estate.resources.filter((r) => r.type === C && r.name === "honeydue-bundled-traefik").length, 0);
+        assert.equal(chart().dependencies.filter((d) => d.includes("bundled")).length, 0);
+    });
+
     it("runs a bounded check on every node, after the HelmChart, for the generation the HelmChart carries", () => {
         const generation = values().deployment.podAnnotations["honeydue-chart-generation"] as string;
         assert.match(generation, /^[0-9a-f]{16}$/);
