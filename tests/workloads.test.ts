@@ -251,6 +251,17 @@ describe("the apps", () => {
         assert.ok(!ofType(estate.resources, T.service).some((s) => s.name === "honeydue-worker"));
     });
 
+    it("never want to replace a Service over its allocated spec.clusterIP (an adopted Service's import recorded it)", () => {
+        // As for the Redis claim: the import takes every input property from the live object
+        // (pulumi-kubernetes provider/pkg/provider/provider.go, Read, readFromCluster); once
+        // adopt.kubernetes is emptied the diff drops spec.clusterIP, which forces a replacement of a
+        // Service (provider/pkg/provider/diff.go, forceNew: Service .spec.clusterIP), delete first.
+        for (const svc of ofType(estate.resources, T.service)) {
+            assert.equal(svc.importId, "");
+            assert.ok(svc.ignoreChanges.includes("spec.clusterIP"), `${svc.name} ignoreChanges: ${JSON.stringify(svc.ignoreChanges)}`);
+        }
+    });
+
     it("create each Service after its pods are ready, so Pulumi's wait for endpoints cannot time out behind the migrations", () => {
         for (const app of ["api", "admin", "redis"]) {
             assert.ok(dependsOn(one(estate.resources, T.service, `honeydue-${app}`), deployment(app), estate.resources), app);

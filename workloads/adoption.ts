@@ -27,9 +27,23 @@ const ignored: Record<string, string[]> = {
     Ingress: ["spec.rules", "spec.tls", "spec.defaultBackend"],
 };
 
-/** The import id and options for `kind/name` when adopt.kubernetes lists it; nothing otherwise. */
+/**
+ * Fields the cluster fills in that pulumi-kubernetes treats as forcing a replacement
+ * (provider/pkg/provider/diff.go, forceNew). An import records every input property of the live
+ * object (provider/pkg/provider/provider.go, Read, readFromCluster), so once the object leaves
+ * adopt.kubernetes the diff from those inputs to ours would drop these and delete-then-recreate it:
+ * an empty claim, a Service with a new address. Ignored for good, the recorded value is kept
+ * (pulumi/pulumi pkg/resource/deploy/step_generator.go, processIgnoreChanges); on an object we
+ * created the path is absent from the inputs, and ignoring it changes nothing.
+ */
+const allocated: Record<string, string[]> = {
+    PersistentVolumeClaim: ["spec.volumeName"],
+    Service: ["spec.clusterIP"],
+};
+
+/** The import id and options for `kind/name` when adopt.kubernetes lists it; otherwise only the allocated fields. */
 export function adoptOptions(config: Pick<EstateConfig, "adopt">, kind: string, name: string): pulumi.CustomResourceOptions {
-    if (!config.adopt.kubernetes.includes(`${kind}/${name}`)) return {};
+    if (!config.adopt.kubernetes.includes(`${kind}/${name}`)) return allocated[kind] ? { ignoreChanges: allocated[kind] } : {};
     const id = kind === "Namespace" ? name : `${namespaceName}/${name}`;
     return { import: id, ignoreChanges: ignored[kind] ?? ["metadata", "spec"] };
 }

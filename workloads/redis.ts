@@ -34,12 +34,7 @@ export function createRedis(ctx: Context): Redis {
     const adopt = (kind: string, name: string) => adoptOptions(ctx.config, kind, name);
     const version = versionOf(r.image);
 
-    // The binder writes spec.volumeName on the live claim. An import records it among the inputs
-    // (pulumi-kubernetes provider/pkg/provider/provider.go, Read, readFromCluster), and once the
-    // claim leaves adopt.kubernetes the diff from those inputs to ours drops it, which forces a
-    // replacement (provider/pkg/provider/diff.go, forceNew: PersistentVolumeClaim .spec.volumeName):
-    // an empty claim. Ignoring the path keeps the recorded value (pulumi/pulumi
-    // pkg/resource/deploy/step_generator.go, processIgnoreChanges); on a claim we created it is absent.
+    // Adopted or not, the claim's bound spec.volumeName is never diffed (adoption.ts, allocated).
     const claimAdoption = adopt("PersistentVolumeClaim", r.claimName);
     const claim = new k8s.core.v1.PersistentVolumeClaim(
         `${ctx.prefix}-redis-data`,
@@ -52,7 +47,7 @@ export function createRedis(ctx: Context): Redis {
             spec: { accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: r.storage } } },
         },
         // An adopted claim holds the queue: protected whatever honeydue:protect says.
-        { ...keep, ...claimAdoption, ...(claimAdoption.import ? { protect: true } : { ignoreChanges: ["spec.volumeName"] }) },
+        { ...keep, ...claimAdoption, ...(claimAdoption.import ? { protect: true } : {}) },
     );
 
     const probe = { exec: { command: ["redis-cli", "ping"] }, timeoutSeconds: 2 };
