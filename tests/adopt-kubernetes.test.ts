@@ -17,6 +17,7 @@ const adopted = [
     "Deployment/api",
     "Service/api",
     "Ingress/api-myhoneydue-com",
+    "Secret/registry",
 ];
 /** Pulumi resource → the import id pulumi-kubernetes reads (`namespace/name`, or `name` when cluster-scoped). */
 const expected: Record<string, string> = {
@@ -27,6 +28,7 @@ const expected: Record<string, string> = {
     "kubernetes:apps/v1:Deployment::honeydue-api": "honeydue/api",
     "kubernetes:core/v1:Service::honeydue-api": "honeydue/api",
     "kubernetes:networking.k8s.io/v1:Ingress::honeydue-api-myhoneydue-com": "honeydue/api-myhoneydue-com",
+    "kubernetes:core/v1:Secret::honeydue-registry": "honeydue/registry",
 };
 const key = (r: Registration) => `${r.type}::${r.name}`;
 
@@ -59,8 +61,37 @@ describe("adopting the running Kubernetes objects", () => {
 
     it("ignores spec and metadata of an adopted object while it is listed (the adopting up only imports), and nothing of the others", () => {
         for (const r of estate.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
-            const want = expected[key(r)] ? ["metadata", "spec"] : [];
+            if (r.type.endsWith(":Ingress") && expected[key(r)]) continue; // below
+            // The cluster-allocated fields stay ignored for good (tests/workloads.test.ts says why).
+            const allocated = r.type.endsWith(":Service") ? ["spec.clusterIP"] : r.type.endsWith(":PersistentVolumeClaim") ? ["spec.volumeName"] : [];
+            // A Secret has no spec: its type and data are what the adopting up must not write. Without
+            // enableSecretMutable, pulumi-kubernetes replaces a Secret whose .type, .stringData or .data
+            // changed (provider/pkg/provider/diff.go, forceNewProperties), and the engine refuses to
+            // replace a resource that still carries an import id (pulumi/pulumi
+            // pkg/resource/deploy/step_generator.go: "previously-imported resources ... may not be replaced").
+            const secret = r.type === "kubernetes:core/v1:Secret";
+            const want = expected[key(r)] ? (secret ? ["data", "metadata", "stringData", "type"] : ["metadata", "spec"]) : allocated;
             assert.deepEqual([...r.ignoreChanges].sort(), want, key(r));
+        }
+    });
+
+    it("switches an adopted Ingress to our class in the adopting up, after our Traefik serves, keeping its running rules", () => {
+        // The running Ingresses carry class `traefik` (the bundled chart's default class). Our
+        // Traefik serves only `honeydue-traefik` (traefik/traefik pkg/provider/kubernetes/ingress/
+        // kubernetes.go, loadConfigurationFromIngresses: filterIngressClassByName; shouldProcessIngress),
+        // so an Ingress whose class stayed ignored would go unserved once the bundled Traefik is gone.
+        // After an import the engine diffs and updates in place what is not ignored (pulumi/pulumi
+        // pkg/resource/deploy/step_generator.go, continueResourceImportEvent, #19339). The class was
+        // written by another field manager, so the apply must force (pulumi-kubernetes
+        // provider/pkg/await/await.go, patchForce: the pulumi.com/patchForce annotation).
+        const ingress = one(estate.resources, "kubernetes:networking.k8s.io/v1:Ingress", "honeydue-api-myhoneydue-com");
+        assert.equal(ingress.importId, "honeydue/api-myhoneydue-com");
+        assert.equal((unwrap(ingress.inputs.spec) as { ingressClassName: string }).ingressClassName, "honeydue-traefik");
+        for (const path of ["spec", "metadata", "spec.ingressClassName", "metadata.annotations"]) assert.ok(!ingress.ignoreChanges.includes(path), `${path} is applied`);
+        assert.deepEqual([...ingress.ignoreChanges].sort(), ["spec.defaultBackend", "spec.rules", "spec.tls"]);
+        assert.equal((unwrap(ingress.inputs.metadata) as { annotations: Record<string, string> }).annotations["pulumi.com/patchForce"], "true");
+        for (const node of ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"]) {
+            assert.ok(dependsOn(ingress, one(estate.resources, "command:remote:Command", `${node}-traefik-ready`), estate.resources), `after Traefik serves on ${node}`);
         }
     });
 

@@ -88,6 +88,8 @@ describe("adoption configuration", () => {
     });
     it("rejects a Kubernetes object the workloads do not create, listing those they do", () =>
         rejects({ kubernetes: ["PersistentVolumeClaim/redis-queue"] }, "honeydue:adopt.kubernetes", /PersistentVolumeClaim\/redis-queue is not an object the workloads create; expected some of: Namespace\/honeydue, Secret\/registry, PersistentVolumeClaim\/redis-data, .*Ingress\/myhoneydue-com$/));
+    it("rejects a Kubernetes object listed twice (a `pulumi config set --path …[n]` that repeated one)", () =>
+        rejects({ kubernetes: ["Namespace/honeydue", "Namespace/honeydue"] }, "honeydue:adopt.kubernetes", /lists an object twice; expected each once/));
     it("rejects a Kubernetes object not given as Kind/name", () =>
         rejects({ kubernetes: ["honeydue/redis-data"] }, "honeydue:adopt.kubernetes.0 (got honeydue/redis-data)", /expected Kind\/name, such as PersistentVolumeClaim\/redis-data/));
     it("rejects adopt that is not an object", () => rejects("12345", "honeydue:adopt", /expected a JSON object of provider ids to import/));

@@ -251,6 +251,17 @@ describe("the apps", () => {
         assert.ok(!ofType(estate.resources, T.service).some((s) => s.name === "honeydue-worker"));
     });
 
+    it("never want to replace a Service over its allocated spec.clusterIP (an adopted Service's import recorded it)", () => {
+        // As for the Redis claim: the import takes every input property from the live object
+        // (pulumi-kubernetes provider/pkg/provider/provider.go, Read, readFromCluster); once
+        // adopt.kubernetes is emptied the diff drops spec.clusterIP, which forces a replacement of a
+        // Service (provider/pkg/provider/diff.go, forceNew: Service .spec.clusterIP), delete first.
+        for (const svc of ofType(estate.resources, T.service)) {
+            assert.equal(svc.importId, "");
+            assert.ok(svc.ignoreChanges.includes("spec.clusterIP"), `${svc.name} ignoreChanges: ${JSON.stringify(svc.ignoreChanges)}`);
+        }
+    });
+
     it("create each Service after its pods are ready, so Pulumi's wait for endpoints cannot time out behind the migrations", () => {
         for (const app of ["api", "admin", "redis"]) {
             assert.ok(dependsOn(one(estate.resources, T.service, `honeydue-${app}`), deployment(app), estate.resources), app);
@@ -335,6 +346,19 @@ describe("Redis", () => {
     it("is protected from deletion: the claim and the Deployment", () => {
         assert.equal(one(estate.resources, T.claim, "honeydue-redis-data").protect, true);
         assert.equal(redis().protect, true);
+    });
+
+    it("never wants to replace its bound claim over spec.volumeName (an adopted claim's import recorded it)", () => {
+        // pulumi-kubernetes Read, on import, takes every input property from the live object
+        // (provider/pkg/provider/provider.go, Read, readFromCluster), so a bound claim's inputs carry
+        // spec.volumeName. Once adopt.kubernetes is emptied, Diff's merge patch (inputPatch) from those
+        // inputs to ours drops it, and .spec.volumeName forces a replacement of a PersistentVolumeClaim
+        // (provider/pkg/provider/diff.go, forceNew): delete-before-replace, an empty claim. The engine
+        // keeps the recorded value for an ignored path (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+        // processIgnoreChanges). This run is that state: the claim is not listed for adoption.
+        const claim = one(estate.resources, T.claim, "honeydue-redis-data");
+        assert.equal(claim.importId, "");
+        assert.ok(claim.ignoreChanges.includes("spec.volumeName"), `ignoreChanges: ${JSON.stringify(claim.ignoreChanges)}`);
     });
 
     it("runs as the redis user, not root", () => {
@@ -440,6 +464,13 @@ describe("waiting for Traefik", () => {
     const chart = () => one(estate.resources, T.helmChart, "honeydue-traefik");
     const values = () => parse(String(spec(chart()).valuesContent)) as Obj;
     const ready = (node: string) => one(estate.resources, C, `${node}-traefik-ready`);
+
+    it("checks for k3s's bundled Traefik only on adoption: a new cluster has none, and no k3s on node 1 before the bootstrap", () => {
+        // The check depends on node 1's server only (workloads/bundledTraefik.ts), not on k3s being
+        // installed there; on a new estate it would fail "k3s is not installed" (bundled-traefik.sh).
+        assert.equal(estate.resources.filter((r) => r.type === C && r.name === "honeydue-bundled-traefik").length, 0);
+        assert.equal(chart().dependencies.filter((d) => d.includes("bundled")).length, 0);
+    });
 
     it("runs a bounded check on every node, after the HelmChart, for the generation the HelmChart carries", () => {
         const generation = values().deployment.podAnnotations["honeydue-chart-generation"] as string;

@@ -11,7 +11,7 @@
 // in-place update in the same `up`, and a difference that needs a replacement is refused
 // (pulumi/pulumi#19339; README, Adopting the running estate). While an object is listed, its spec
 // and metadata are ignored (ignoreChanges), so the adopting `up` only imports and writes nothing
-// to what serves; the operator then empties the list, and the next preview shows each remaining
+// to what serves but an Ingress's class (see `ignored`); the operator then empties the list, and the next preview shows each remaining
 // difference (a rolling update of an app, a Redis restart) to review on its own.
 import type * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
@@ -19,11 +19,31 @@ import { namespaceName } from "./namespace";
 
 const ignored: Record<string, string[]> = {
     Secret: ["metadata", "type", "data", "stringData"],
+    // An Ingress is the exception: the running ones carry class `traefik`, which our Traefik does not
+    // serve (workloads/traefik.ts), and the bundled Traefik that served it is gone by then
+    // (bundled-traefik.sh). So the adopting `up` switches the class (and adds our labels and
+    // annotations) once our Traefik serves on every node, and keeps the running rules until the list
+    // is emptied. The class belongs to another field manager, hence pulumi.com/patchForce (ingress.ts).
+    Ingress: ["spec.rules", "spec.tls", "spec.defaultBackend"],
 };
 
-/** The import id and options for `kind/name` when adopt.kubernetes lists it; nothing otherwise. */
+/**
+ * Fields the cluster fills in that pulumi-kubernetes treats as forcing a replacement
+ * (provider/pkg/provider/diff.go, forceNew). An import records every input property of the live
+ * object (provider/pkg/provider/provider.go, Read, readFromCluster), so once the object leaves
+ * adopt.kubernetes the diff from those inputs to ours would drop these and delete-then-recreate it:
+ * an empty claim, a Service with a new address. Ignored for good, the recorded value is kept
+ * (pulumi/pulumi pkg/resource/deploy/step_generator.go, processIgnoreChanges); on an object we
+ * created the path is absent from the inputs, and ignoring it changes nothing.
+ */
+const allocated: Record<string, string[]> = {
+    PersistentVolumeClaim: ["spec.volumeName"],
+    Service: ["spec.clusterIP"],
+};
+
+/** The import id and options for `kind/name` when adopt.kubernetes lists it; otherwise only the allocated fields. */
 export function adoptOptions(config: Pick<EstateConfig, "adopt">, kind: string, name: string): pulumi.CustomResourceOptions {
-    if (!config.adopt.kubernetes.includes(`${kind}/${name}`)) return {};
+    if (!config.adopt.kubernetes.includes(`${kind}/${name}`)) return allocated[kind] ? { ignoreChanges: allocated[kind] } : {};
     const id = kind === "Namespace" ? name : `${namespaceName}/${name}`;
     return { import: id, ignoreChanges: ignored[kind] ?? ["metadata", "spec"] };
 }

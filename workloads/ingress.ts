@@ -24,7 +24,13 @@ export function createIngresses(
             {
                 metadata: {
                     ...meta(ctx, hostLabel(host), app),
-                    annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "web" },
+                    annotations: {
+                        "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+                        // The program is the only writer of its Ingresses: a field another manager set (an
+                        // adopted Ingress's class, a hand edit) is taken over, not a conflict that stops
+                        // `up` (pulumi-kubernetes provider/pkg/await/await.go, patchForce).
+                        "pulumi.com/patchForce": "true",
+                    },
                 },
                 spec: {
                     ingressClassName,

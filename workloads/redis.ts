@@ -34,6 +34,8 @@ export function createRedis(ctx: Context): Redis {
     const adopt = (kind: string, name: string) => adoptOptions(ctx.config, kind, name);
     const version = versionOf(r.image);
 
+    // Adopted or not, the claim's bound spec.volumeName is never diffed (adoption.ts, allocated).
+    const claimAdoption = adopt("PersistentVolumeClaim", r.claimName);
     const claim = new k8s.core.v1.PersistentVolumeClaim(
         `${ctx.prefix}-redis-data`,
         {
@@ -45,7 +47,7 @@ export function createRedis(ctx: Context): Redis {
             spec: { accessModes: ["ReadWriteOnce"], storageClassName: "local-path", resources: { requests: { storage: r.storage } } },
         },
         // An adopted claim holds the queue: protected whatever honeydue:protect says.
-        { ...keep, ...adopt("PersistentVolumeClaim", r.claimName), ...(ctx.config.adopt.kubernetes.includes(`PersistentVolumeClaim/${r.claimName}`) ? { protect: true } : {}) },
+        { ...keep, ...claimAdoption, ...(claimAdoption.import ? { protect: true } : {}) },
     );
 
     const probe = { exec: { command: ["redis-cli", "ping"] }, timeoutSeconds: 2 };
