@@ -5,7 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../config";
+import { ConfigError, project, secretKeyNames } from "../config";
+import { providerSecretKeys } from "../config/secrets";
 import { useColour, wantsColour } from "./colour";
 import { estateDoc } from "./diagram";
 import { evaluate } from "./policies";
@@ -43,6 +44,9 @@ export interface PlanOptions {
     sets: string[];
 }
 
+/** A key whose value is a secret: the program's secret keys and the providers' credentials. */
+const isSecretKey = (k: string) => secretKeyNames.some((s) => k === `${project}:${s}`) || (providerSecretKeys as readonly string[]).includes(k);
+
 /** Reads the command line; throws UsageError on anything it does not understand. */
 export function parsePlanArgs(argv: string[]): PlanOptions {
     let values;
@@ -70,6 +74,10 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     for (const kv of values.set ?? []) {
         const eq = kv.indexOf("=");
         if (eq < 1) throw new UsageError(`--set ${kv}: expected key=value`);
+        if (isSecretKey(key(kv.slice(0, eq)))) {
+            // A real secret on a command line lands in the shell history, and the header would print it.
+            throw new UsageError(`--set ${key(kv.slice(0, eq))}=…: that key is a secret; give --secret ${key(kv.slice(0, eq))} for a labelled placeholder (never a real secret on the command line)`);
+        }
         overrides[key(kv.slice(0, eq))] = kv.slice(eq + 1);
     }
     const secretKeys: string[] = [];
