@@ -55,7 +55,7 @@ export function stackFileConfig(stack = "prod", dir = root): Record<string, stri
         doc = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as typeof doc;
     } catch (e) {
         // A broken stack file is the operator's configuration error (exit 2), not a failed plan.
-        throw new ConfigError([`Pulumi.${stack}.yaml does not parse: ${(e as Error).message.split("\n")[0]}; expected the YAML \`pulumi config set\` writes`]);
+        throw new ConfigError([`Pulumi.${stack}.yaml does not parse: ${(e as Error).message.split("\n")[0].replace(/:$/, "")}; expected the YAML \`pulumi config set\` writes`]);
     }
     return Object.fromEntries(
         Object.entries(doc.config ?? {})
