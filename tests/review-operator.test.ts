@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../config";
+import { coversEverything, isRfc1918, quantityValue } from "../config/fields";
 import { parsePlanArgs } from "../offline/plan";
 import { offlineConfig, stackFileConfig } from "../offline/stack";
+import { problems, rejects } from "./support/config";
 
 /** The problems loadConfig reports for a configuration whose secret keys are exactly `secretKeys`. */
 function problemsOf(config: Record<string, string>, secretKeys: string[]): string[] {
@@ -62,3 +64,30 @@ describe("a secret in plain text is refused, offline too", () => {
         assert.ok(!found.join("\n").includes("plain-global-key"), "the value is never repeated");
     });
 });
+
+// Mutants of the configuration checks that no test caught (review of #11).
+describe("checks a mutant got past", () => {
+    it("RFC 1918 is 172.16.0.0/12 exactly: 172.15.x and 172.32.x are public", () => {
+        assert.ok(isRfc1918("172.31.0.0/16"));
+        assert.ok(!isRfc1918("172.32.0.0/16"));
+        assert.ok(!isRfc1918("172.15.0.0/16"));
+        assert.ok(!isRfc1918("11.0.0.0/16"));
+        assert.ok(!isRfc1918("192.169.0.0/16"));
+    });
+    it("sources that leave out a single address do not cover the internet", () => {
+        // 0.0.0.0/1, then 128.0.0.1 onwards in power-of-two blocks: everything except 128.0.0.0.
+        const rest = Array.from({ length: 31 }, (_, i) => `${ipv4Of(2 ** 31 + 2 ** i)}/${32 - i}`);
+        assert.ok(!coversEverything(["0.0.0.0/1", ...rest], "ipv4"));
+        assert.ok(coversEverything(["0.0.0.0/1", ...rest, "128.0.0.0/32"], "ipv4"));
+    });
+    it("binary suffixes are case-sensitive (1gi is not a quantity)", () => {
+        assert.match(problems({ "honeydue:api": { memory: "1gi" } }).join("\n"), /honeydue:api\.memory \(got 1gi\): expected a Kubernetes quantity/);
+        assert.ok(Number.isNaN(quantityValue("1gi")));
+    });
+    it("an app listed as unrouted yet routed is refused", () =>
+        rejects({ "honeydue:unroutedApps": ["api"] }, "honeydue:unroutedApps", /lists api, yet honeydue:routes routes a hostname to it/));
+});
+
+function ipv4Of(n: number): string {
+    return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
