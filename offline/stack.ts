@@ -60,7 +60,9 @@ export function stackFileConfig(stack = "prod", dir = root): Record<string, stri
     return Object.fromEntries(
         Object.entries(doc.config ?? {})
             .filter(([, v]) => !(v && typeof v === "object" && "secure" in v))
-            .map(([k, v]) => [k, asConfigString(v)]),
+            // A key without a namespace is the project's (pulumi/pulumi sdk/go/common/workspace/loaders.go,
+            // stackConfigNamespacedWithProject): `serverType: cx43` is honeydue:serverType.
+            .map(([k, v]) => [k.includes(":") ? k : `honeydue:${k}`, asConfigString(v)]),
     );
 }
 

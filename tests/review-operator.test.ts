@@ -91,3 +91,11 @@ describe("checks a mutant got past", () => {
 function ipv4Of(n: number): string {
     return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
 }
+
+describe("the stack file is read as the Pulumi CLI reads it", () => {
+    it("a key without a namespace is the project's (serverType: cx43 is honeydue:serverType)", () => {
+        const dir = mkdtempSync(join(tmpdir(), "stackfile-"));
+        writeFileSync(join(dir, "Pulumi.prod.yaml"), "config:\n  serverType: cx43\n  hcloud:token: x\n  honeydue:zone: myhoneydue.com\n");
+        assert.deepEqual(stackFileConfig("prod", dir), { "honeydue:serverType": "cx43", "hcloud:token": "x", "honeydue:zone": "myhoneydue.com" });
+    });
+});
