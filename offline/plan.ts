@@ -83,6 +83,7 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     const secretKeys: string[] = [];
     for (const k of values.secret ?? []) {
         if (k.includes("=")) throw new UsageError(`--secret ${k.slice(0, k.indexOf("="))}=…: give the key only; the plan uses a labelled placeholder, never a real secret`);
+        if (!isSecretKey(key(k)) && (k.startsWith(`${project}:`) || !k.includes(":"))) throw new UsageError(`--secret ${key(k)}: ${key(k)} is not a secret key; give it with --set ${key(k)}=<value>`);
         overrides[key(k)] = placeholderSecret(key(k));
         secretKeys.push(key(k));
     }

@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from "../config";
 import { coversEverything, isRfc1918, quantityValue } from "../config/fields";
 import { parsePlanArgs } from "../offline/plan";
 import { offlineConfig, stackFileConfig } from "../offline/stack";
-import { problems, rejects } from "./support/config";
+import { load, problems, rejects } from "./support/config";
 
 /** The problems loadConfig reports for a configuration whose secret keys are exactly `secretKeys`. */
 function problemsOf(config: Record<string, string>, secretKeys: string[]): string[] {
@@ -97,5 +97,18 @@ describe("the stack file is read as the Pulumi CLI reads it", () => {
         const dir = mkdtempSync(join(tmpdir(), "stackfile-"));
         writeFileSync(join(dir, "Pulumi.prod.yaml"), "config:\n  serverType: cx43\n  hcloud:token: x\n  honeydue:zone: myhoneydue.com\n");
         assert.deepEqual(stackFileConfig("prod", dir), { "honeydue:serverType": "cx43", "hcloud:token": "x", "honeydue:zone": "myhoneydue.com" });
+    });
+});
+
+describe("what a configuration fuzz found accepted wrongly or unclearly", () => {
+    it("--secret for a plain key is a usage error naming it, not a confusing type error", () =>
+        assert.throws(() => parsePlanArgs(["--secret", "honeydue:adminCidrs"]), /honeydue:adminCidrs is not a secret key; give it with --set/));
+    it("--secret still takes every secret key, the providers' credentials included", () => {
+        for (const k of ["honeydue:k3sToken", "k3sToken", "hcloud:token", "cloudflare:apiKey"]) assert.ok(parsePlanArgs(["--secret", k]).secretKeys.length === 1, k);
+    });
+    it("a memory size in thousandths of a byte (100m) is refused with the likely meaning", () => {
+        for (const field of ["memory", "memoryLimit"]) assert.match(problems({ "honeydue:api": { [field]: "100m" } }).join("\n"), new RegExp(`honeydue:api\\.${field} \\(got 100m\\): .*fraction of a byte.*did you mean 100Mi`));
+        assert.match(problems({ "honeydue:redis": { storage: "5m" } }).join("\n"), /honeydue:redis\.storage \(got 5m\)/);
+        assert.equal(load({ "honeydue:api": { cpu: "100m" } }).api.cpu, "100m", "millicores stay right for CPU");
     });
 });
