@@ -112,3 +112,21 @@ describe("what a configuration fuzz found accepted wrongly or unclearly", () => 
         assert.equal(load({ "honeydue:api": { cpu: "100m" } }).api.cpu, "100m", "millicores stay right for CPU");
     });
 });
+
+describe("values that parse but cannot work", () => {
+    it("an SSH public key whose body is not a key of its type is refused", () => {
+        rejects({ "honeydue:sshPublicKey": "ssh-rsa AAAA" }, "honeydue:sshPublicKey", /the key data is not an ssh-rsa key/);
+        const ed = stackKey("ssh-ed25519");
+        rejects({ "honeydue:sshPublicKey": `ssh-rsa ${ed} me@host` }, "honeydue:sshPublicKey", /the key data is not an ssh-rsa key/);
+        assert.equal(load({ "honeydue:sshPublicKey": `ssh-ed25519 ${ed} me@host` }).sshPublicKey, `ssh-ed25519 ${ed} me@host`);
+    });
+    it("an IPv4-mapped IPv6 admin address is refused: IPv4 traffic never matches it", () =>
+        rejects({ "honeydue:adminCidrs": ["::ffff:198.51.100.7/128"] }, "honeydue:adminCidrs", /::ffff:198\.51\.100\.7\/128 is an IPv4 address written as IPv6; expected 198\.51\.100\.7\/32/));
+});
+
+/** A well-formed OpenSSH public key blob of a type: string type, then the key's bytes. */
+function stackKey(type: string): string {
+    const t = Buffer.from(type);
+    const len = (n: number) => Buffer.from([0, 0, 0, n]);
+    return Buffer.concat([len(t.length), t, len(32), Buffer.alloc(32, 7)]).toString("base64");
+}
