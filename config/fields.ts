@@ -282,6 +282,16 @@ const quantityUnits: Record<string, number> = {
 export const quantity = (example: string) =>
     z.string({ error: `expected a Kubernetes quantity such as ${example}` }).regex(quantityPattern, { error: `expected a Kubernetes quantity such as ${example} (or 512M, 1G, 1.5Gi)` });
 
+/**
+ * A size in bytes: a quantity whose suffix is not m, u or n. Kubernetes takes "100m" of memory
+ * (a tenth of a byte, ParseQuantity accepts any suffix for any resource), but for a size it is
+ * always a slip for 100Mi or 100M.
+ */
+export const byteSize = (example: string) =>
+    quantity(example).refine((v) => !/^[\d.]+[mun]$/.test(v), {
+        error: (iss) => `is a fraction of a byte (m, u and n are thousandths, millionths, billionths); did you mean ${String(iss.input).slice(0, -1)}Mi?`,
+    });
+
 /** A quantity's value ("384Mi" in bytes, "100m" in cores); NaN when it is not one. */
 export function quantityValue(q: string): number {
     const m = quantityPattern.exec(q);

@@ -9,7 +9,7 @@ import { checkEdge, edgeKeys } from "./edge";
 import { nearest, parseJson } from "./fields";
 import { checkInfra, infraKeys, networkZones } from "./infra";
 import { checkNewEstate, newEstateKeys } from "./newEstate";
-import { providerKeys, providerTokens, secretKeys, type SecretKey } from "./secrets";
+import { providerKeys, providerSecretKeys, providerTokens, secretKeys, type SecretKey } from "./secrets";
 import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
@@ -115,6 +115,11 @@ export function loadConfig(): EstateConfig {
     for (const key of secretKeyNames) {
         if (secrecyKnown && secretRaw[key] !== undefined && !isSecret(`${project}:${key}`)) {
             problems.push(`${project}:${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${project}:${key}\`)`);
+        }
+    }
+    for (const key of providerSecretKeys) {
+        if (secrecyKnown && pulumi.runtime.allConfig()[key] !== undefined && !isSecret!(key)) {
+            problems.push(`${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${key}\` < the credential's file, and commit Pulumi.prod.yaml)`);
         }
     }
     problems.push(...checkProviderKeys());

@@ -32,10 +32,22 @@ const node = strictObject(
 );
 export type NodeSpec = z.infer<typeof node>;
 
-const sshPublicKey = text(
-    /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?\n?$/,
-    "expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'",
-);
+const publicKeyLine = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?\n?$/;
+const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'").refine((v) => !publicKeyLine.test(v) || keyBlobType(v) === v.split(" ")[0], {
+    error: (iss) => `the key data is not an ${String(iss.input).split(" ")[0]} key (a truncated or mixed-up paste); expected the whole line of your .pub file`,
+});
+
+/**
+ * The key type an OpenSSH public key's data names: the blob starts with a length-prefixed type
+ * string (RFC 4253 §6.6), so `ssh-rsa AAAA` or an ed25519 blob under `ssh-rsa` is caught here
+ * rather than by Hetzner's API at `pulumi up`.
+ */
+function keyBlobType(line: string): string | undefined {
+    const blob = Buffer.from(line.split(" ")[1] ?? "", "base64");
+    if (blob.length < 4) return undefined;
+    const n = blob.readUInt32BE(0);
+    return n > 0 && 4 + n <= blob.length ? blob.subarray(4, 4 + n).toString("latin1") : undefined;
+}
 
 export const infraKeys = {
     location: z.enum(locations, { error: `expected one of the Hetzner locations ${locations.join(", ")}` }).default("nbg1"),
@@ -128,6 +140,13 @@ function checkAdminCidrs(c: Infra, issue: (key: string, message: string) => void
             if (prefix < min) {
                 issue("adminCidrs", `${v} is broader than /${min}; expected an operator's own address or range (/${addr.kind() === "ipv4" ? 32 : 128} for one address), or set honeydue:allowBroadAdminCidrs to true on purpose`);
             }
+        }
+    }
+    for (const v of valid) {
+        // An IPv4-mapped IPv6 source (::ffff:a.b.c.d) never matches IPv4 traffic: the operator would be locked out.
+        const [addr, prefix] = parseCidr(v)!;
+        if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress() && prefix >= 96) {
+            issue("adminCidrs", `${v} is an IPv4 address written as IPv6; expected ${(addr as ipaddr.IPv6).toIPv4Address().toString()}/${prefix - 96}`);
         }
     }
     for (const family of ["ipv4", "ipv6"] as const) {

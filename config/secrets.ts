@@ -29,6 +29,13 @@ export const providerTokens = [
 ] as const;
 
 /**
+ * The providers' credentials: secret in their SDKs' schemas, so a plain value would be committed to
+ * Pulumi.<stack>.yaml in clear text (the CLI stores whatever `pulumi config set` is given, without
+ * --secret in plain text: pulumi/pulumi pkg/cmd/pulumi/config/config.go, configSetCmd.Run).
+ */
+export const providerSecretKeys = ["hcloud:token", "cloudflare:apiToken", "cloudflare:apiKey", "cloudflare:apiUserServiceKey"] as const;
+
+/**
  * The keys each provider reads from its namespace: the names its SDK's config module exports
  * (node_modules/@pulumi/{hcloud,cloudflare}/config/vars.d.ts), so `hcloud:tokn` is caught here.
  */

@@ -1,7 +1,7 @@
 // What runs in the cluster: per-app settings as objects, each field defaulted, so an operator
 // sets only what differs (`pulumi config set --path 'honeydue:api.image' …`). DESIGN §8.
 import { z } from "zod";
-import { fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
+import { byteSize, fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
 
 const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
 const absolutePath = z.string().regex(/^\/\S*$/, { error: "expected an absolute path such as /tmp" });
@@ -33,8 +33,8 @@ function app(d: AppDefaults, minReplicas: number) {
                 healthPath: path.optional().transform((v) => v ?? d.healthPath),
                 command: command.optional().transform((v) => v ?? d.command),
                 cpu: quantity("100m").default(d.cpu),
-                memory: quantity("256Mi").default(d.memory),
-                memoryLimit: quantity("512Mi").default(d.memoryLimit),
+                memory: byteSize("256Mi").default(d.memory),
+                memoryLimit: byteSize("512Mi").default(d.memoryLimit),
                 runAsUser: int(1, 2147483647).default(d.runAsUser),
                 writablePaths: z
                     .array(absolutePath, { error: "expected a list of absolute paths" })
@@ -66,12 +66,12 @@ export const workloadKeys = {
             {
                 image: image.default("docker.io/library/redis:7.4.2-alpine"),
                 node: nodeName.default("ubuntu-8gb-nbg1-2"),
-                storage: quantity("5Gi").default("5Gi"),
+                storage: byteSize("5Gi").default("5Gi"),
                 /** The PersistentVolumeClaim's name: on adoption, the running claim's (README, Adopting the running estate). */
                 claimName: nodeName.default("redis-data"),
                 // 60% of the limit: see redisMaxMemoryShare.
-                maxMemory: quantity("300Mi").default("300Mi"),
-                memoryLimit: quantity("512Mi").default("512Mi"),
+                maxMemory: byteSize("300Mi").default("300Mi"),
+                memoryLimit: byteSize("512Mi").default("512Mi"),
             },
             "expected a JSON object of Redis settings",
         ),

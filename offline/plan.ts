@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../config";
+import { ConfigError, project, secretKeyNames } from "../config";
+import { providerSecretKeys } from "../config/secrets";
 import { useColour, wantsColour } from "./colour";
 import { estateDoc } from "./diagram";
 import { evaluate } from "./policies";
@@ -45,6 +46,9 @@ export interface PlanOptions {
     sets: string[];
 }
 
+/** A key whose value is a secret: the program's secret keys and the providers' credentials. */
+const isSecretKey = (k: string) => secretKeyNames.some((s) => k === `${project}:${s}`) || (providerSecretKeys as readonly string[]).includes(k);
+
 /** Reads the command line; throws UsageError on anything it does not understand. */
 export function parsePlanArgs(argv: string[]): PlanOptions {
     let values;
@@ -72,11 +76,16 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     for (const kv of values.set ?? []) {
         const eq = kv.indexOf("=");
         if (eq < 1) throw new UsageError(`--set ${kv}: expected key=value`);
+        if (isSecretKey(key(kv.slice(0, eq)))) {
+            // A real secret on a command line lands in the shell history, and the header would print it.
+            throw new UsageError(`--set ${key(kv.slice(0, eq))}=…: that key is a secret; give --secret ${key(kv.slice(0, eq))} for a labelled placeholder (never a real secret on the command line)`);
+        }
         overrides[key(kv.slice(0, eq))] = kv.slice(eq + 1);
     }
     const secretKeys: string[] = [];
     for (const k of values.secret ?? []) {
         if (k.includes("=")) throw new UsageError(`--secret ${k.slice(0, k.indexOf("="))}=…: give the key only; the plan uses a labelled placeholder, never a real secret`);
+        if (!isSecretKey(key(k)) && (k.startsWith(`${project}:`) || !k.includes(":"))) throw new UsageError(`--secret ${key(k)}: ${key(k)} is not a secret key; give it with --set ${key(k)}=<value>`);
         overrides[key(k)] = placeholderSecret(key(k));
         secretKeys.push(key(k));
     }

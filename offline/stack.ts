@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { ConfigError } from "../config";
 
 export const root = join(__dirname, "..");
 
@@ -48,12 +49,20 @@ export const SECRET_MARK = "PLACEHOLDER";
 export const asConfigString = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** The plain keys of Pulumi.<stack>.yaml, as the CLI would pass them. Encrypted values are skipped. */
-export function stackFileConfig(stack = "prod"): Record<string, string> {
-    const doc = parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+export function stackFileConfig(stack = "prod", dir = root): Record<string, string> {
+    let doc: { config?: Record<string, unknown> };
+    try {
+        doc = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as typeof doc;
+    } catch (e) {
+        // A broken stack file is the operator's configuration error (exit 2), not a failed plan.
+        throw new ConfigError([`Pulumi.${stack}.yaml does not parse: ${(e as Error).message.split("\n")[0].replace(/:$/, "")}; expected the YAML \`pulumi config set\` writes`]);
+    }
     return Object.fromEntries(
         Object.entries(doc.config ?? {})
             .filter(([, v]) => !(v && typeof v === "object" && "secure" in v))
-            .map(([k, v]) => [k, asConfigString(v)]),
+            // A key without a namespace is the project's (pulumi/pulumi sdk/go/common/workspace/loaders.go,
+            // stackConfigNamespacedWithProject): `serverType: cx43` is honeydue:serverType.
+            .map(([k, v]) => [k.includes(":") ? k : `honeydue:${k}`, asConfigString(v)]),
     );
 }
 
@@ -66,14 +75,16 @@ export interface StackConfig {
  * The prod stack plus placeholders. `overrides` replace or add keys (values are turned into
  * config strings; `undefined` removes the key); `secret` marks added keys as secret.
  */
-export function offlineConfig(overrides: Record<string, unknown> = {}, extraSecretKeys: string[] = []): StackConfig {
-    const config: Record<string, string> = { ...placeholderPlain, ...stackFileConfig(), ...placeholderSecrets };
+export function offlineConfig(overrides: Record<string, unknown> = {}, extraSecretKeys: string[] = [], stackFile: Record<string, string> = stackFileConfig()): StackConfig {
+    // A secret key the stack file holds in plain text stays plain (the configuration check refuses
+    // it, as `pulumi up` would); only the keys it lacks get a placeholder secret.
+    const config: Record<string, string> = { ...placeholderPlain, ...placeholderSecrets, ...stackFile };
     for (const [k, v] of Object.entries(overrides)) {
         if (v === undefined) delete config[k];
         else config[k] = asConfigString(v);
     }
     if (assumesNewEstate(config)) config["honeydue:newEstate"] = "true";
-    const secretKeys = [...Object.keys(placeholderSecrets), ...extraSecretKeys].filter((k) => k in config);
+    const secretKeys = [...Object.keys(placeholderSecrets).filter((k) => !(k in stackFile)), ...extraSecretKeys].filter((k) => k in config);
     return { config, secretKeys };
 }
 

@@ -89,6 +89,26 @@ describe("the commands in the README and the runbook", () => {
         }
     });
 
+    it("run no bare pulumi up/preview anywhere on a line (after &&, ;, |, a subshell, an env assignment or npx)", () => {
+        for (const file of operatorDocs) {
+            for (const block of shellBlocks(file)) {
+                for (const line of block.code.split("\n").map((l) => l.replace(/(^|\s)#.*$/, ""))) {
+                    assert.doesNotMatch(line, /(^|[;&|(]|\$\()\s*(\w+=\S*\s+)*(npx\s+)?pulumi (up|preview)\b/, `${rel(file)}:${block.line}: ${line}`);
+                }
+            }
+        }
+    });
+
+    it("read every secret that config set stores from stdin, never from the command line (shell history)", () => {
+        for (const file of operatorDocs) {
+            const lines = [...shellBlocks(file).flatMap((b) => b.code.split("\n")), ...inlineCode(file)].map((l) => l.replace(/(^|\s)#.*$/, ""));
+            for (const line of lines) {
+                const m = /pulumi config set\s+(?:--\S+\s+)*--secret(?:\s+--\S+)*\s+('[^']+'|[\w:.[\]"-]+)(.*)$/.exec(line);
+                if (m) assert.match(m[2], /^\s*(<\s*[^<>\s]+\s*)?$/, `${rel(file)}: ${line.trim()} puts the secret on the command line; read it from a file (< file) or a pipe (a <placeholder> is a value typed on the command line)`);
+            }
+        }
+    });
+
     it("put adoption before any deploy, and make a new estate something asked for on purpose", () => {
         const readme = text(join(root, "README.md"));
         const deploying = readme.slice(readme.indexOf("## Deploying for real"));
