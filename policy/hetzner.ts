@@ -209,7 +209,8 @@ export const allowlistDefaults = {
         { protocol: "icmp", sources: "any" },
     ] as AllowedRule[],
     cloudflareRanges,
-    adminMinPrefixIpv4: 24,
+    // The configuration's own limit (config/infra.ts adminPrefixMin): what config accepts, the pack accepts.
+    adminMinPrefixIpv4: 16,
     adminMinPrefixIpv6: 48,
 };
 
@@ -227,7 +228,7 @@ export const firewallAllowlist: ResourceValidationPolicy = {
     configSchema: schemaOf(allowlistDefaults, {
         allowedRules: "Allowed inbound rules, each {protocol, port, sources} with sources one of cloudflare, admin, any.",
         cloudflareRanges: "Cloudflare's published ranges (https://www.cloudflare.com/ips/); update when Cloudflare adds one.",
-        adminMinPrefixIpv4: "The broadest IPv4 prefix an admin source may have (24: at most a /24).",
+        adminMinPrefixIpv4: "The broadest IPv4 prefix an admin source may have (16: at most a /16).",
         adminMinPrefixIpv6: "The broadest IPv6 prefix an admin source may have.",
     }),
     validateResource: validateResourceOfType(hcloud.Firewall, (firewall, args, report) => {

@@ -1,6 +1,7 @@
 // Hetzner policies, each over a compliant hand-made resource and a broken copy of it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { adminPrefixMin } from "../config/infra";
 import * as h from "../policy/hetzner";
 import { clone, firewall, messages, server, verdictOf } from "./policy-fixtures";
 
@@ -161,12 +162,21 @@ describe("hetzner-firewall-allowlist", () => {
     it("refuses admin ports from sources that cover the internet together, or from a broad range", async () => {
         const fw = firewall();
         rules(fw)[2].sourceIps = ["0.0.0.0/1", "128.0.0.0/1"];
-        rules(fw)[3].sourceIps = ["198.51.0.0/16"];
+        rules(fw)[3].sourceIps = ["198.48.0.0/12"];
         assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
             "inbound tcp 22 admits the whole ipv4 internet; set honeydue:adminCidrs to the operators' own addresses",
-            "inbound tcp 22 admits 0.0.0.0/1, 128.0.0.0/1, broader than /24 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
-            "inbound tcp 6443 admits 198.51.0.0/16, broader than /24 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
+            "inbound tcp 22 admits 0.0.0.0/1, 128.0.0.0/1, broader than /16 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
+            "inbound tcp 6443 admits 198.48.0.0/12, broader than /16 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
         ]);
+    });
+
+    it("admits exactly the admin ranges the configuration accepts: a /16 and a /48 pass, a /15 and a /47 fail", async () => {
+        assert.deepEqual(adminPrefixMin, { ipv4: 16, ipv6: 48 });
+        const fw = firewall();
+        rules(fw)[2].sourceIps = ["198.51.0.0/16", "2001:db8:1::/48"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), []);
+        rules(fw)[2].sourceIps = ["198.50.0.0/15", "2001:db8::/47"];
+        assert.equal(messages(await verdictOf(h.firewallAllowlist, [fw])).length, 1);
     });
 
     it("tells a source inside a range from one that merely overlaps it", () => {
