@@ -118,6 +118,32 @@ export const helmChartPinned: ResourceValidationPolicy = {
     }),
 };
 
+/**
+ * Where a HelmChart's chart and values come from (k3s-io/helm-controller pkg/apis/helm.cattle.io/v1
+ * types.go HelmChartSpec: spec.chart is a name in spec.repo or an archive URL, spec.chartContent an
+ * inline archive; values come from valuesContent, values, valuesSecrets, and set, which
+ * pkg/controllers/chart/chart.go args turns into --set/--set-string over the rest). The pod
+ * policies read only valuesContent and only Traefik's layout, so anything else would pass unseen.
+ */
+export const chartSourceDefaults = { allowedCharts: [{ repo: "https://traefik.github.io/charts", chart: "traefik" }] };
+const unreadValues = ["set", "values", "valuesSecrets", "chartContent"] as const;
+export const helmChartSource: ResourceValidationPolicy = {
+    name: "k8s-helm-chart-source",
+    description: "Every HelmChart installs an allowed chart by name from its repository (Traefik's), with all its values in valuesContent, where the pod policies read them: no archive URL, chartContent, set, values or valuesSecrets.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(chartSourceDefaults, { allowedCharts: "Charts a HelmChart may install, each as {repo, chart} (a chart name in that repository, never an archive URL)." }),
+    validateResource: forHelmCharts((chart, _values, args, report) => {
+        const { allowedCharts } = settings(args, chartSourceDefaults);
+        const name = k8sName(chart, args.name);
+        const spec = (chart.spec ?? {}) as Record<string, unknown>;
+        if (!allowedCharts.some((a) => a.repo === spec.repo && a.chart === spec.chart)) {
+            report(`HelmChart ${name} installs chart ${String(spec.chart ?? "(none)")} from ${String(spec.repo ?? "no repository")}, which is not an allowed chart (${allowedCharts.map((a) => `${a.chart} from ${a.repo}`).join(", ")}); install it by name from its repository`);
+        }
+        const unread = unreadValues.filter((k) => spec[k] !== undefined && spec[k] !== null && spec[k] !== "" && !(typeof spec[k] === "object" && Object.keys(spec[k] as object).length === 0));
+        if (unread.length > 0) report(`HelmChart ${name} sets ${unread.map((k) => `spec.${k}`).join(", ")}, which the policy pack cannot judge; put every value in spec.valuesContent`);
+    }),
+};
+
 export const containerResources: ResourceValidationPolicy = {
     name: "k8s-container-resources",
     description: "Every container requests CPU and memory and has a memory limit, so the scheduler can place it on 8 GB nodes.",
@@ -398,6 +424,6 @@ export const redisPassword: ResourceValidationPolicy = {
 };
 
 export const kubernetesPolicies = [
-    inNamespace, imageRegistry, imagePinned, helmChartPinned, containerResources, containerProbes, nonRoot, noHostNetwork, capabilities, noHostPath,
+    inNamespace, imageRegistry, imagePinned, helmChartPinned, helmChartSource, containerResources, containerProbes, nonRoot, noHostNetwork, capabilities, noHostPath,
     noServiceAccountToken, seccomp, namespacePodSecurity, traefikApiClosed, secretReferences, redisStorage, redisPassword,
 ];

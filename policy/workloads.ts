@@ -93,7 +93,7 @@ export const helmChartType = "kubernetes:helm.cattle.io/v1:HelmChart";
 
 export interface HelmChart {
     metadata?: Metadata;
-    spec?: { chart?: string; version?: string; repo?: string; chartContent?: string; valuesContent?: string; set?: Record<string, unknown> };
+    spec?: { chart?: string; version?: string; repo?: string; chartContent?: string; valuesContent?: string; set?: Record<string, unknown>; values?: unknown; valuesSecrets?: unknown[] };
 }
 
 const parsedValues = new Map<string, Record<string, any> | undefined>();
