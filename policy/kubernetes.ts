@@ -257,13 +257,20 @@ export const capabilities: ResourceValidationPolicy = {
 
 export const noHostPath: ResourceValidationPolicy = {
     name: "k8s-no-host-path",
-    description: "No pod mounts a hostPath volume (a path on the node: the way out of the container). Redis's data is a local-path PersistentVolumeClaim, not a hostPath.",
+    description: "No pod mounts a hostPath volume (a path on the node: the way out of the container), and no PersistentVolume is one. Redis's data is a local-path PersistentVolumeClaim, not a hostPath.",
     enforcementLevel: "mandatory",
-    validateResource: forPods((w, args, report) => {
-        for (const v of w.pod.volumes ?? []) {
-            if (v.hostPath) report(`${who(w, k8sName(w.props, args.name))} mounts the node's ${v.hostPath.path} as volume ${v.name}; use a PersistentVolumeClaim (local-path) or an emptyDir instead`);
-        }
-    }),
+    validateResource: [
+        ...forPods((w, args, report) => {
+            for (const v of w.pod.volumes ?? []) {
+                if (v.hostPath) report(`${who(w, k8sName(w.props, args.name))} mounts the node's ${v.hostPath.path} as volume ${v.name}; use a PersistentVolumeClaim (local-path) or an emptyDir instead`);
+            }
+        }),
+        // A claim bound to a hostPath PersistentVolume is the same way out; local-path provisions its own volumes.
+        validateResourceOfType(k8s.core.v1.PersistentVolume, (pv, args, report) => {
+            const path = (pv.spec as { hostPath?: { path?: string } } | undefined)?.hostPath?.path;
+            if (path !== undefined) report(`PersistentVolume ${k8sName(pv as { metadata?: Metadata }, args.name)} is the node's ${path} (hostPath); let a PersistentVolumeClaim with storageClassName local-path provision the volume`);
+        }),
+    ],
 };
 
 export const serviceAccountTokenDefaults = { tokenAllowed: traefikIds };
@@ -274,8 +281,15 @@ export const noServiceAccountToken: ResourceValidationPolicy = {
     configSchema: schemaOf(serviceAccountTokenDefaults, { tokenAllowed: `Objects whose pods may mount a token, ${idSchema}.` }),
     validateResource: forWorkloads((w, args, report) => {
         const { tokenAllowed } = settings(args, serviceAccountTokenDefaults);
-        if (w.pod.automountServiceAccountToken !== false && !listed(tokenAllowed, idOf(w.kind, w.props))) {
+        if (listed(tokenAllowed, idOf(w.kind, w.props))) return;
+        if (w.pod.automountServiceAccountToken !== false) {
             report(`${who(w, k8sName(w.props, args.name))} mounts a service-account token; set automountServiceAccountToken: false in its pod spec`);
+        }
+        // A projected volume mounts a token whatever automountServiceAccountToken says.
+        for (const v of w.pod.volumes ?? []) {
+            if ((v.projected?.sources ?? []).some((s) => s?.serviceAccountToken)) {
+                report(`${who(w, k8sName(w.props, args.name))} projects a service-account token in volume ${v.name}; remove the serviceAccountToken source`);
+            }
         }
     }),
 };

@@ -38,7 +38,7 @@ export interface PodSpec {
     hostIPC?: boolean;
     automountServiceAccountToken?: boolean;
     securityContext?: SecurityContext;
-    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string } }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string }; projected?: { sources?: { serviceAccountToken?: unknown }[] } }[];
     nodeName?: string;
     nodeSelector?: Record<string, string>;
     affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } };
