@@ -326,23 +326,37 @@ export const namespacePodSecurity: ResourceValidationPolicy = {
     }),
 };
 
-/** Traefik's insecure API entry point (port 8080, no auth) and its dashboard route. */
-const insecureApi = /^--api\.insecure(=true)?$/i;
+/** Traefik's insecure API entry point (port 8080, no auth): the bare flag or any value but a false one (Go's strconv.ParseBool spellings). */
+const insecureApi = (arg: string) => {
+    const m = /^--api\.insecure(?:=(.*))?$/i.exec(arg);
+    return m !== null && !["false", "f", "0"].includes((m[1] ?? "true").toLowerCase());
+};
+/** Traefik's IngressRoute CRD, current and legacy API groups; a route to api@internal serves the API and dashboard. */
+const ingressRouteTypes = ["kubernetes:traefik.io/v1alpha1:IngressRoute", "kubernetes:traefik.containo.us/v1alpha1:IngressRoute"];
+const internalServices = /^(api|dashboard)@internal$/;
 export const traefikApiClosed: ResourceValidationPolicy = {
     name: "k8s-traefik-api-closed",
-    description: "Traefik's API is never served insecurely (--api.insecure) and its dashboard has no route (ingressRoute.dashboard.enabled stays false).",
+    description: "Traefik's API is never served insecurely (--api.insecure) and its dashboard has no route (ingressRoute.dashboard.enabled stays false, no IngressRoute to api@internal).",
     enforcementLevel: "mandatory",
-    validateResource: forPods((w, args, report) => {
-        const name = who(w, k8sName(w.props, args.name));
-        for (const c of containersOf(w.pod)) {
-            for (const a of [...(c.args ?? []), ...(c.command ?? [])]) {
-                if (insecureApi.test(String(a).trim())) report(`container ${c.name} of ${name} passes ${a}, which serves Traefik's API and dashboard without authentication; remove it`);
+    validateResource: [
+        ...forPods((w, args, report) => {
+            const name = who(w, k8sName(w.props, args.name));
+            for (const c of containersOf(w.pod)) {
+                for (const a of [...(c.args ?? []), ...(c.command ?? [])]) {
+                    if (insecureApi(String(a).trim())) report(`container ${c.name} of ${name} passes ${a}, which serves Traefik's API and dashboard without authentication; remove it`);
+                }
             }
-        }
-        const values = w.kind === "HelmChart" ? valuesOf(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) : undefined;
-        if (values?.ingressRoute?.dashboard?.enabled === true) report(`${name} enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values`);
-        if (values?.api?.insecure === true) report(`${name} sets api.insecure: true; remove it`);
-    }),
+            const values = w.kind === "HelmChart" ? valuesOf(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) : undefined;
+            if (values?.ingressRoute?.dashboard?.enabled === true) report(`${name} enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values`);
+            if (values?.api?.insecure === true) report(`${name} sets api.insecure: true; remove it`);
+        }),
+        (args: ResourceValidationArgs, report) => {
+            if (!ingressRouteTypes.includes(args.type)) args.notApplicable("Policy only applies to workloads, Traefik's HelmChart and IngressRoutes");
+            const route = args.props as { metadata?: Metadata; spec?: { routes?: { services?: { name?: string }[] }[] } };
+            const internal = (route.spec?.routes ?? []).flatMap((r) => r?.services ?? []).map((x) => String(x?.name ?? "")).filter((n) => internalServices.test(n));
+            if (internal.length > 0) report(`IngressRoute ${k8sName(route, args.name)} routes to ${list([...new Set(internal)])}, Traefik's API and dashboard; remove the route`);
+        },
+    ],
 };
 
 /** Names that hold secrets: passwords, secrets, tokens, keys (not key ids), connection strings. */
