@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { assertGuarded } from "../policy/serve";
+import { policies } from "../policy/all";
+import { assertGuarded, guardConfigure } from "../policy/serve";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
@@ -91,31 +92,18 @@ describe("the pack's own process", () => {
     });
 
     // If a later @pulumi/policy registered Configure some other way, the guard would be silently off
-    // and a config lowering every policy would pass: the pack must refuse to start instead.
-    it("refuses to start when @pulumi/policy serves the Analyzer without a configure handler it can wrap", async () => {
-        const renamed = [
-            'const srv = require("@pulumi/policy/server");',
-            'const grpc = require("node:module").createRequire(require.resolve("@pulumi/policy/server"))("@grpc/grpc-js");',
-            "const serve = srv.serve;",
-            "srv.serve = (...a) => { const add = grpc.Server.prototype.addService; grpc.Server.prototype.addService = function (s, impl) { const { configure, ...rest } = impl; return add.call(this, s, { ...rest, configureRenamed: configure }); }; return serve(...a); };",
-            'require("./index.ts");',
-        ].join("\n");
-        const child = spawn(process.execPath, ["--import", "tsx", "-e", renamed], { cwd: join(root, "policy"), env: { ...process.env, PULUMI_NODEJS_STACK: "prod" }, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-        const code = await new Promise<number | null>((resolve) => {
-            const timer = setTimeout(() => (child.kill(), resolve(null)), 30_000);
-            child.once("exit", (c) => (clearTimeout(timer), resolve(c)));
-        });
-        assert.notEqual(code, 0, `the pack kept running (printed ${JSON.stringify(out.trim())})`);
-        assert.notEqual(code, null, `the pack kept running (printed ${JSON.stringify(out.trim())})`);
-        assert.equal(out.trim(), "", "no port printed");
-        assert.match(err, /registers the Analyzer without a configure handler the pack can guard; update policy\/serve\.ts/);
-    });
-
-    it("says the guard is off until the Analyzer's Configure handler is wrapped (checked right after new PolicyPack)", () => {
+    // and a config lowering every policy would pass: the pack must refuse to start instead. In this
+    // process (a second pack process would cost seconds): guardConfigure wraps the addService of the
+    // @grpc/grpc-js that @pulumi/policy's server.js uses, the same module this file imports.
+    it("refuses to serve the Analyzer without a configure handler it can wrap, and says so until one is wrapped", () => {
         assert.throws(() => assertGuarded(), /Configure handler was never wrapped; update policy\/serve\.ts/);
+        guardConfigure(policies);
+        const server = new grpc.Server();
+        const noop = () => undefined;
+        assert.throws(() => server.addService(rpc.AnalyzerService, { analyze: noop, configureRenamed: noop } as never), /registers the Analyzer without a configure handler the pack can guard; update policy\/serve\.ts/);
+        assert.throws(() => assertGuarded(), /never wrapped/);
+        server.addService(rpc.AnalyzerService, { analyze: noop, configure: noop } as never);
+        assertGuarded();
+        server.forceShutdown();
     });
 });
