@@ -129,10 +129,10 @@ export const chartSourceDefaults = { allowedCharts: [{ repo: "https://traefik.gi
 const unreadValues = ["set", "values", "valuesSecrets", "chartContent"] as const;
 export const helmChartSource: ResourceValidationPolicy = {
     name: "k8s-helm-chart-source",
-    description: "Every HelmChart installs an allowed chart by name from its repository (Traefik's), with all its values in valuesContent, where the pod policies read them: no archive URL, chartContent, set, values or valuesSecrets.",
+    description: "Every HelmChart installs an allowed chart by name from its repository (Traefik's), with all its values in valuesContent, where the pod policies read them: no archive URL, chartContent, set, values or valuesSecrets, and no extraObjects.",
     enforcementLevel: "mandatory",
     configSchema: schemaOf(chartSourceDefaults, { allowedCharts: "Charts a HelmChart may install, each as {repo, chart} (a chart name in that repository, never an archive URL)." }),
-    validateResource: forHelmCharts((chart, _values, args, report) => {
+    validateResource: forHelmCharts((chart, values, args, report) => {
         const { allowedCharts } = settings(args, chartSourceDefaults);
         const name = k8sName(chart, args.name);
         const spec = (chart.spec ?? {}) as Record<string, unknown>;
@@ -141,6 +141,8 @@ export const helmChartSource: ResourceValidationPolicy = {
         }
         const unread = unreadValues.filter((k) => spec[k] !== undefined && spec[k] !== null && spec[k] !== "" && !(typeof spec[k] === "object" && Object.keys(spec[k] as object).length === 0));
         if (unread.length > 0) report(`HelmChart ${name} sets ${unread.map((k) => `spec.${k}`).join(", ")}, which the policy pack cannot judge; put every value in spec.valuesContent`);
+        // Traefik's chart renders extraObjects as they are (traefik-helm-chart templates/extra-objects.yaml): any object, unseen by the pack.
+        if (Array.isArray(values.extraObjects) && values.extraObjects.length > 0) report(`HelmChart ${name} renders extraObjects, which the policy pack cannot judge; declare those objects as Pulumi resources instead`);
     }),
 };
 

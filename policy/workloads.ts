@@ -132,7 +132,7 @@ export function chartImage(values: Record<string, any>): { registry?: string; re
 /**
  * The pod Traefik's chart renders from its values (traefik/traefik-helm-chart values.yaml: hostNetwork,
  * podSecurityContext, securityContext, additionalArguments, deployment.additionalVolumes,
- * deployment.kind), so the pod policies judge the HelmChart as they judge a DaemonSet.
+ * deployment.initContainers, deployment.additionalContainers, deployment.kind), so the pod policies judge the HelmChart as they judge a DaemonSet.
  * Undefined for other charts, whose values the pack cannot read.
  */
 export function chartWorkload(chart: HelmChart, values: Record<string, any>): Workload | undefined {
@@ -143,7 +143,9 @@ export function chartWorkload(chart: HelmChart, values: Record<string, any>): Wo
         hostIPC: values.hostIPC,
         securityContext: values.podSecurityContext,
         volumes: values.deployment?.additionalVolumes,
-        containers: [{ name: "traefik", securityContext: values.securityContext, args: values.additionalArguments }],
+        // The chart adds deployment.initContainers and deployment.additionalContainers to the pod as they are (templates/_podtemplate.tpl).
+        initContainers: values.deployment?.initContainers,
+        containers: [{ name: "traefik", securityContext: values.securityContext, args: values.additionalArguments }, ...(values.deployment?.additionalContainers ?? [])],
     };
     return { kind: "HelmChart", props: chart as Workload["props"], pod, longRunning: true };
 }

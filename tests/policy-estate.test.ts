@@ -117,6 +117,8 @@ const cases: [string, string | string[], (rs: Registration[]) => void, RegExp, P
     // Found by review (issue 14's second pass): ways past the pack that the cases above did not try.
     ["Traefik's chart values overridden by spec.set", "k8s-helm-chart-source", (rs) => (helmChart(rs).inputs.spec.set = { "securityContext.privileged": "true", hostPID: "true" }), /spec\.set/],
     ["Traefik's chart from an archive URL, privileged", "k8s-helm-chart-source", (rs) => fromArchive(helmChart(rs)), /chart https:\/\/example\.com\/traefik-37\.1\.2\.tgz from https:\/\/traefik\.github\.io\/charts, which is not an allowed chart/],
+    ["Traefik's chart rendering extra objects", "k8s-helm-chart-source", (rs) => traefik(rs, (v) => (v.extraObjects = [{ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "x" } }])), /extraObjects/],
+    ["a privileged sidecar in Traefik's pod", "k8s-non-root", (rs) => traefik(rs, (v) => (v.deployment.additionalContainers = [sidecar()])), /container debug of HelmChart honeydue-traefik .*privileged: false/],
     ["the worker mounting a projected service-account token", "k8s-no-service-account-token", (rs) => projectedToken(podSpec(rs, "honeydue-worker")), /projects a service-account token in volume token/],
     ["a hostPath PersistentVolume for Redis's claim", "k8s-no-host-path", (rs) => rs.push(hostPathVolume(one(rs, "kubernetes:core/v1:PersistentVolumeClaim"))), /PersistentVolume host-root is the node's \//],
     ["Traefik's API served insecurely as --api.insecure=1", "k8s-traefik-api-closed", (rs) => traefik(rs, (v) => v.additionalArguments.push("--api.insecure=1")), /--api\.insecure=1/],
@@ -170,6 +172,13 @@ function fromArchive(chart: Registration & { inputs: any }): void {
     values.hostPID = true;
     chart.inputs.spec.valuesContent = stringify(values);
 }
+
+/** A sidecar for Traefik's pod (the chart's deployment.additionalContainers), compliant but for privileged. */
+const sidecar = () => ({
+    name: "debug",
+    image: "docker.io/library/busybox:1.37.0",
+    securityContext: { privileged: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+});
 
 /** automountServiceAccountToken stays false, but a projected volume mounts the token anyway. */
 function projectedToken(spec: any): void {
