@@ -9,6 +9,16 @@ import type { EnforcementLevel, Policies } from "@pulumi/policy";
 
 export const protectedStacks = ["prod"];
 
+/**
+ * Whether `stack` (a bare name or org/project/name) is protected: one of protectedStacks, or named
+ * for one in any case or with a suffix (Prod, production, prod-eu), so a second spelling of
+ * production does not escape the guard.
+ */
+export function isProtected(stack: string): boolean {
+    const name = stack.split("/").pop()!.toLowerCase();
+    return protectedStacks.some((p) => name === p || name.startsWith(p));
+}
+
 const rank: Record<EnforcementLevel, number> = { disabled: 0, advisory: 1, mandatory: 2, remediate: 2 };
 
 /** The enforcement level each policy is configured to, from a config keyed by policy name (and "all"). */
@@ -16,7 +26,7 @@ export type ConfiguredLevels = Record<string, EnforcementLevel | undefined>;
 
 /** Why the configuration may not be used for `stack`: one line per mandatory policy it lowers. */
 export function loweredPolicies(policies: Policies, levels: ConfiguredLevels, stack: string): string[] {
-    if (!protectedStacks.includes(stack)) return [];
+    if (!isProtected(stack)) return [];
     return policies.flatMap((p) => {
         const declared = p.enforcementLevel ?? "mandatory";
         const given = levels[p.name] ?? levels.all;

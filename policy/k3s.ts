@@ -44,7 +44,10 @@ export const k3sVersionPinned: ResourceValidationPolicy = {
 const inlineSecret: { re: RegExp; what: (m: RegExpMatchArray) => string; harmless?: RegExp }[] = [
     // k3s's --etcd-s3-config-secret names a Kubernetes Secret, and a --…-file flag a file: neither holds one.
     { re: /(--[a-z0-9-]*(?:token|password|passwd|secret|secret-key|access-key|api-key|private-key)[a-z-]*)(?:=|\s+)['"]?(?![$'"/-])[^\s'"]{6,}/gi, what: (m) => `the flag ${m[1]}`, harmless: /(-file|config-secret)$/i },
-    { re: /\b(K3S_(AGENT_)?TOKEN|[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET)[A-Z0-9_]*|[A-Z0-9_]*_KEY|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/g, what: (m) => `the variable ${m[1]}`, harmless: /_FILE$/ },
+    // k3s's own short form of --token (k3s server/agent: "--token value, -t value"), only after k3s itself: -t means other things elsewhere.
+    { re: /\bk3s\b[^\n;|&]*?\s(-t)(?:=|\s+)['"]?(?![$'"/-])[^\s'"]{6,}/g, what: (m) => `the flag ${m[1]} (k3s's --token)` },
+    // Shell variables in any case: k3s_token=… is as much a secret as K3S_TOKEN=….
+    { re: /\b(K3S_(AGENT_)?TOKEN|[A-Z0-9_]*(?:PASSWORD|PASSWD|TOKEN|SECRET)[A-Z0-9_]*|[A-Z0-9_]*_KEY|AWS_SECRET_ACCESS_KEY)=['"]?(?![$'"/])[^\s'"]{6,}/gi, what: (m) => `the variable ${m[1]}`, harmless: /_FILE$/i },
     { re: /\bK10[0-9a-f]{20,}::/g, what: () => "a k3s secure token (K10…)" },
     { re: /-----BEGIN [A-Z ]*PRIVATE KEY-----/g, what: () => "a private key" },
     { re: /:\/\/[^/\s:@'"]+:[^@\s'"$]+@/g, what: () => "a URL with a password" },

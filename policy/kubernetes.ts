@@ -118,6 +118,34 @@ export const helmChartPinned: ResourceValidationPolicy = {
     }),
 };
 
+/**
+ * Where a HelmChart's chart and values come from (k3s-io/helm-controller pkg/apis/helm.cattle.io/v1
+ * types.go HelmChartSpec: spec.chart is a name in spec.repo or an archive URL, spec.chartContent an
+ * inline archive; values come from valuesContent, values, valuesSecrets, and set, which
+ * pkg/controllers/chart/chart.go args turns into --set/--set-string over the rest). The pod
+ * policies read only valuesContent and only Traefik's layout, so anything else would pass unseen.
+ */
+export const chartSourceDefaults = { allowedCharts: [{ repo: "https://traefik.github.io/charts", chart: "traefik" }] };
+const unreadValues = ["set", "values", "valuesSecrets", "chartContent"] as const;
+export const helmChartSource: ResourceValidationPolicy = {
+    name: "k8s-helm-chart-source",
+    description: "Every HelmChart installs an allowed chart by name from its repository (Traefik's), with all its values in valuesContent, where the pod policies read them: no archive URL, chartContent, set, values or valuesSecrets, and no extraObjects.",
+    enforcementLevel: "mandatory",
+    configSchema: schemaOf(chartSourceDefaults, { allowedCharts: "Charts a HelmChart may install, each as {repo, chart} (a chart name in that repository, never an archive URL)." }),
+    validateResource: forHelmCharts((chart, values, args, report) => {
+        const { allowedCharts } = settings(args, chartSourceDefaults);
+        const name = k8sName(chart, args.name);
+        const spec = (chart.spec ?? {}) as Record<string, unknown>;
+        if (!allowedCharts.some((a) => a.repo === spec.repo && a.chart === spec.chart)) {
+            report(`HelmChart ${name} installs chart ${String(spec.chart ?? "(none)")} from ${String(spec.repo ?? "no repository")}, which is not an allowed chart (${allowedCharts.map((a) => `${a.chart} from ${a.repo}`).join(", ")}); install it by name from its repository`);
+        }
+        const unread = unreadValues.filter((k) => spec[k] !== undefined && spec[k] !== null && spec[k] !== "" && !(typeof spec[k] === "object" && Object.keys(spec[k] as object).length === 0));
+        if (unread.length > 0) report(`HelmChart ${name} sets ${unread.map((k) => `spec.${k}`).join(", ")}, which the policy pack cannot judge; put every value in spec.valuesContent`);
+        // Traefik's chart renders extraObjects as they are (traefik-helm-chart templates/extra-objects.yaml): any object, unseen by the pack.
+        if (Array.isArray(values.extraObjects) && values.extraObjects.length > 0) report(`HelmChart ${name} renders extraObjects, which the policy pack cannot judge; declare those objects as Pulumi resources instead`);
+    }),
+};
+
 export const containerResources: ResourceValidationPolicy = {
     name: "k8s-container-resources",
     description: "Every container requests CPU and memory and has a memory limit, so the scheduler can place it on 8 GB nodes.",
@@ -231,13 +259,20 @@ export const capabilities: ResourceValidationPolicy = {
 
 export const noHostPath: ResourceValidationPolicy = {
     name: "k8s-no-host-path",
-    description: "No pod mounts a hostPath volume (a path on the node: the way out of the container). Redis's data is a local-path PersistentVolumeClaim, not a hostPath.",
+    description: "No pod mounts a hostPath volume (a path on the node: the way out of the container), and no PersistentVolume is one. Redis's data is a local-path PersistentVolumeClaim, not a hostPath.",
     enforcementLevel: "mandatory",
-    validateResource: forPods((w, args, report) => {
-        for (const v of w.pod.volumes ?? []) {
-            if (v.hostPath) report(`${who(w, k8sName(w.props, args.name))} mounts the node's ${v.hostPath.path} as volume ${v.name}; use a PersistentVolumeClaim (local-path) or an emptyDir instead`);
-        }
-    }),
+    validateResource: [
+        ...forPods((w, args, report) => {
+            for (const v of w.pod.volumes ?? []) {
+                if (v.hostPath) report(`${who(w, k8sName(w.props, args.name))} mounts the node's ${v.hostPath.path} as volume ${v.name}; use a PersistentVolumeClaim (local-path) or an emptyDir instead`);
+            }
+        }),
+        // A claim bound to a hostPath PersistentVolume is the same way out; local-path provisions its own volumes.
+        validateResourceOfType(k8s.core.v1.PersistentVolume, (pv, args, report) => {
+            const path = (pv.spec as { hostPath?: { path?: string } } | undefined)?.hostPath?.path;
+            if (path !== undefined) report(`PersistentVolume ${k8sName(pv as { metadata?: Metadata }, args.name)} is the node's ${path} (hostPath); let a PersistentVolumeClaim with storageClassName local-path provision the volume`);
+        }),
+    ],
 };
 
 export const serviceAccountTokenDefaults = { tokenAllowed: traefikIds };
@@ -248,8 +283,15 @@ export const noServiceAccountToken: ResourceValidationPolicy = {
     configSchema: schemaOf(serviceAccountTokenDefaults, { tokenAllowed: `Objects whose pods may mount a token, ${idSchema}.` }),
     validateResource: forWorkloads((w, args, report) => {
         const { tokenAllowed } = settings(args, serviceAccountTokenDefaults);
-        if (w.pod.automountServiceAccountToken !== false && !listed(tokenAllowed, idOf(w.kind, w.props))) {
+        if (listed(tokenAllowed, idOf(w.kind, w.props))) return;
+        if (w.pod.automountServiceAccountToken !== false) {
             report(`${who(w, k8sName(w.props, args.name))} mounts a service-account token; set automountServiceAccountToken: false in its pod spec`);
+        }
+        // A projected volume mounts a token whatever automountServiceAccountToken says.
+        for (const v of w.pod.volumes ?? []) {
+            if ((v.projected?.sources ?? []).some((s) => s?.serviceAccountToken)) {
+                report(`${who(w, k8sName(w.props, args.name))} projects a service-account token in volume ${v.name}; remove the serviceAccountToken source`);
+            }
         }
     }),
 };
@@ -286,23 +328,37 @@ export const namespacePodSecurity: ResourceValidationPolicy = {
     }),
 };
 
-/** Traefik's insecure API entry point (port 8080, no auth) and its dashboard route. */
-const insecureApi = /^--api\.insecure(=true)?$/i;
+/** Traefik's insecure API entry point (port 8080, no auth): the bare flag or any value but a false one (Go's strconv.ParseBool spellings). */
+const insecureApi = (arg: string) => {
+    const m = /^--api\.insecure(?:=(.*))?$/i.exec(arg);
+    return m !== null && !["false", "f", "0"].includes((m[1] ?? "true").toLowerCase());
+};
+/** Traefik's IngressRoute CRD, current and legacy API groups; a route to api@internal serves the API and dashboard. */
+const ingressRouteTypes = ["kubernetes:traefik.io/v1alpha1:IngressRoute", "kubernetes:traefik.containo.us/v1alpha1:IngressRoute"];
+const internalServices = /^(api|dashboard)@internal$/;
 export const traefikApiClosed: ResourceValidationPolicy = {
     name: "k8s-traefik-api-closed",
-    description: "Traefik's API is never served insecurely (--api.insecure) and its dashboard has no route (ingressRoute.dashboard.enabled stays false).",
+    description: "Traefik's API is never served insecurely (--api.insecure) and its dashboard has no route (ingressRoute.dashboard.enabled stays false, no IngressRoute to api@internal).",
     enforcementLevel: "mandatory",
-    validateResource: forPods((w, args, report) => {
-        const name = who(w, k8sName(w.props, args.name));
-        for (const c of containersOf(w.pod)) {
-            for (const a of [...(c.args ?? []), ...(c.command ?? [])]) {
-                if (insecureApi.test(String(a).trim())) report(`container ${c.name} of ${name} passes ${a}, which serves Traefik's API and dashboard without authentication; remove it`);
+    validateResource: [
+        ...forPods((w, args, report) => {
+            const name = who(w, k8sName(w.props, args.name));
+            for (const c of containersOf(w.pod)) {
+                for (const a of [...(c.args ?? []), ...(c.command ?? [])]) {
+                    if (insecureApi(String(a).trim())) report(`container ${c.name} of ${name} passes ${a}, which serves Traefik's API and dashboard without authentication; remove it`);
+                }
             }
-        }
-        const values = w.kind === "HelmChart" ? valuesOf(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) : undefined;
-        if (values?.ingressRoute?.dashboard?.enabled === true) report(`${name} enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values`);
-        if (values?.api?.insecure === true) report(`${name} sets api.insecure: true; remove it`);
-    }),
+            const values = w.kind === "HelmChart" ? valuesOf(String((w.props.spec as { valuesContent?: string } | undefined)?.valuesContent ?? "")) : undefined;
+            if (values?.ingressRoute?.dashboard?.enabled === true) report(`${name} enables the dashboard's IngressRoute; set ingressRoute.dashboard.enabled: false in its values`);
+            if (values?.api?.insecure === true) report(`${name} sets api.insecure: true; remove it`);
+        }),
+        (args: ResourceValidationArgs, report) => {
+            if (!ingressRouteTypes.includes(args.type)) args.notApplicable("Policy only applies to workloads, Traefik's HelmChart and IngressRoutes");
+            const route = args.props as { metadata?: Metadata; spec?: { routes?: { services?: { name?: string }[] }[] } };
+            const internal = (route.spec?.routes ?? []).flatMap((r) => r?.services ?? []).map((x) => String(x?.name ?? "")).filter((n) => internalServices.test(n));
+            if (internal.length > 0) report(`IngressRoute ${k8sName(route, args.name)} routes to ${list([...new Set(internal)])}, Traefik's API and dashboard; remove the route`);
+        },
+    ],
 };
 
 /** Names that hold secrets: passwords, secrets, tokens, keys (not key ids), connection strings. */
@@ -398,6 +454,6 @@ export const redisPassword: ResourceValidationPolicy = {
 };
 
 export const kubernetesPolicies = [
-    inNamespace, imageRegistry, imagePinned, helmChartPinned, containerResources, containerProbes, nonRoot, noHostNetwork, capabilities, noHostPath,
+    inNamespace, imageRegistry, imagePinned, helmChartPinned, helmChartSource, containerResources, containerProbes, nonRoot, noHostNetwork, capabilities, noHostPath,
     noServiceAccountToken, seccomp, namespacePodSecurity, traefikApiClosed, secretReferences, redisStorage, redisPassword,
 ];

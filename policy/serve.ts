@@ -14,6 +14,18 @@ type Call = { request: { getPolicyconfigMap(): { entries(): Iterable<[string, { 
 /** The stack the engine runs the pack for (the language host sets PULUMI_NODEJS_STACK from ConfigureStack); unknown counts as protected. */
 export const currentStack = () => (process.env.PULUMI_NODEJS_STACK || process.env.PULUMI_STACK || protectedStacks[0]).split("/").pop()!;
 
+const changed = "update policy/serve.ts for the new SDK (the pack refuses to start rather than serve without its configuration guard)";
+let configureGuarded = false;
+
+/**
+ * After `new PolicyPack`: the guard is on. server.js serve() calls addService synchronously from
+ * the constructor (policy.js PolicyPack → server_1.serve), so by now the Configure handler must
+ * have been wrapped; if the SDK registered it some other way, stop here, before the port is printed.
+ */
+export function assertGuarded(): void {
+    if (!configureGuarded) throw new Error(`honeydue policy pack: the Analyzer's Configure handler was never wrapped; ${changed}`);
+}
+
 /**
  * Wraps the Analyzer's Configure handler: @pulumi/policy's server.js registers it with
  * `server.addService(analyzerrpc.AnalyzerService, { …, configure })` on its own @grpc/grpc-js, so
@@ -25,12 +37,17 @@ export function guardConfigure(policies: Policies): void {
     const grpc = fromPolicy("@grpc/grpc-js") as { Server: { prototype: { addService(service: unknown, impl: Record<string, unknown>): void } }; status: { FAILED_PRECONDITION: number } };
     const { convertEnforcementLevel } = fromPolicy("./protoutil") as { convertEnforcementLevel(n: number): EnforcementLevel };
     if (typeof grpc.Server?.prototype?.addService !== "function" || typeof convertEnforcementLevel !== "function") {
-        throw new Error("honeydue policy pack: @pulumi/policy's gRPC server has changed; update policy/serve.ts for the new SDK");
+        throw new Error(`honeydue policy pack: @pulumi/policy's gRPC server has changed; ${changed}`);
     }
     const addService = grpc.Server.prototype.addService;
     grpc.Server.prototype.addService = function (service, impl) {
         const configure = impl?.configure as ((call: Call, callback: Callback) => unknown) | undefined;
-        if (typeof configure !== "function") return addService.call(this, service, impl);
+        if (typeof configure !== "function") {
+            // The Analyzer service defines configure; served without a handler we can wrap, the guard would be silently off.
+            if ((service as Record<string, unknown> | undefined)?.configure) throw new Error(`honeydue policy pack: @pulumi/policy registers the Analyzer without a configure handler the pack can guard; ${changed}`);
+            return addService.call(this, service, impl);
+        }
+        configureGuarded = true;
         const guarded = (call: Call, callback: Callback) => {
             const levels: ConfiguredLevels = {};
             for (const [name, cfg] of call.request.getPolicyconfigMap().entries()) levels[name] = convertEnforcementLevel(cfg.getEnforcementlevel());

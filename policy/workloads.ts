@@ -38,7 +38,7 @@ export interface PodSpec {
     hostIPC?: boolean;
     automountServiceAccountToken?: boolean;
     securityContext?: SecurityContext;
-    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string } }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string }; projected?: { sources?: { serviceAccountToken?: unknown }[] } }[];
     nodeName?: string;
     nodeSelector?: Record<string, string>;
     affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } };
@@ -93,7 +93,7 @@ export const helmChartType = "kubernetes:helm.cattle.io/v1:HelmChart";
 
 export interface HelmChart {
     metadata?: Metadata;
-    spec?: { chart?: string; version?: string; repo?: string; chartContent?: string; valuesContent?: string; set?: Record<string, unknown> };
+    spec?: { chart?: string; version?: string; repo?: string; chartContent?: string; valuesContent?: string; set?: Record<string, unknown>; values?: unknown; valuesSecrets?: unknown[] };
 }
 
 const parsedValues = new Map<string, Record<string, any> | undefined>();
@@ -132,7 +132,7 @@ export function chartImage(values: Record<string, any>): { registry?: string; re
 /**
  * The pod Traefik's chart renders from its values (traefik/traefik-helm-chart values.yaml: hostNetwork,
  * podSecurityContext, securityContext, additionalArguments, deployment.additionalVolumes,
- * deployment.kind), so the pod policies judge the HelmChart as they judge a DaemonSet.
+ * deployment.initContainers, deployment.additionalContainers, deployment.kind), so the pod policies judge the HelmChart as they judge a DaemonSet.
  * Undefined for other charts, whose values the pack cannot read.
  */
 export function chartWorkload(chart: HelmChart, values: Record<string, any>): Workload | undefined {
@@ -143,7 +143,9 @@ export function chartWorkload(chart: HelmChart, values: Record<string, any>): Wo
         hostIPC: values.hostIPC,
         securityContext: values.podSecurityContext,
         volumes: values.deployment?.additionalVolumes,
-        containers: [{ name: "traefik", securityContext: values.securityContext, args: values.additionalArguments }],
+        // The chart adds deployment.initContainers and deployment.additionalContainers to the pod as they are (templates/_podtemplate.tpl).
+        initContainers: values.deployment?.initContainers,
+        containers: [{ name: "traefik", securityContext: values.securityContext, args: values.additionalArguments }, ...(values.deployment?.additionalContainers ?? [])],
     };
     return { kind: "HelmChart", props: chart as Workload["props"], pod, longRunning: true };
 }

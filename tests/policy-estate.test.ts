@@ -114,6 +114,17 @@ const cases: [string, string | string[], (rs: Registration[]) => void, RegExp, P
     ["a stack output with the registry's Basic auth", "stack-secrets-outputs-stay-secret", (rs) => (one(rs, "pulumi:pulumi:Stack").outputs!.registryAuth = `Basic ${registryAuth}`), /registryAuth holds honeydue:registryUsername:honeydue:registryPassword/],
     // A config file on a branch that turns a policy off in prod: refused, and the policy still holds.
     ["a token on a command line, with the policy disabled by config", ["k3s-command-no-inline-secret", configPolicy], (rs) => (command(rs, "honeydue-join-token").inputs.create = "k3s token rotate --new-token=9f8e7d6c5b4a39281706"), /k3s-command-no-inline-secret is mandatory in the prod stack/, { all: "disabled" }],
+    // Found by review (issue 14's second pass): ways past the pack that the cases above did not try.
+    ["Traefik's chart values overridden by spec.set", "k8s-helm-chart-source", (rs) => (helmChart(rs).inputs.spec.set = { "securityContext.privileged": "true", hostPID: "true" }), /spec\.set/],
+    ["Traefik's chart from an archive URL, privileged", "k8s-helm-chart-source", (rs) => fromArchive(helmChart(rs)), /chart https:\/\/example\.com\/traefik-37\.1\.2\.tgz from https:\/\/traefik\.github\.io\/charts, which is not an allowed chart/],
+    ["Traefik's chart rendering extra objects", "k8s-helm-chart-source", (rs) => traefik(rs, (v) => (v.extraObjects = [{ apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "x" } }])), /extraObjects/],
+    ["a privileged sidecar in Traefik's pod", "k8s-non-root", (rs) => traefik(rs, (v) => (v.deployment.additionalContainers = [sidecar()])), /container debug of HelmChart honeydue-traefik .*privileged: false/],
+    ["the worker mounting a projected service-account token", "k8s-no-service-account-token", (rs) => projectedToken(podSpec(rs, "honeydue-worker")), /projects a service-account token in volume token/],
+    ["a hostPath PersistentVolume for Redis's claim", "k8s-no-host-path", (rs) => rs.push(hostPathVolume(one(rs, "kubernetes:core/v1:PersistentVolumeClaim"))), /PersistentVolume host-root is the node's \//],
+    ["Traefik's API served insecurely as --api.insecure=1", "k8s-traefik-api-closed", (rs) => traefik(rs, (v) => v.additionalArguments.push("--api.insecure=1")), /--api\.insecure=1/],
+    ["an IngressRoute to Traefik's dashboard (api@internal)", "k8s-traefik-api-closed", (rs) => rs.push(dashboardRoute(one(rs, "kubernetes:core/v1:Namespace"))), /IngressRoute dashboard routes to api@internal/],
+    ["a k3s token behind the short flag -t", "k3s-command-no-inline-secret", (rs) => (command(rs, "ubuntu-8gb-nbg1-2-k3s").inputs.create += "; k3s agent -t hunter2hunter2hunter2"), /the flag -t/],
+    ["a token in a lowercase shell variable", "k3s-command-no-inline-secret", (rs) => (command(rs, "ubuntu-8gb-nbg1-2-k3s").inputs.create += '; k3s_token=hunter2hunter2; k3s agent --token "$k3s_token"'), /the variable k3s_token/],
     ["a workload outside the namespace", "k8s-namespace", (rs) => (deployment(rs, "honeydue-worker").inputs.metadata.namespace = "default"), /default/],
     ["Redis not pinned to its node", "k8s-redis-pvc-and-node-pin", (rs) => unpin(podSpec(rs, "honeydue-redis")), /node|pin/i],
     ["the API not waiting for the migrations", "stack-api-after-migrations", (rs) => forgetJob(deployment(rs, "honeydue-api")), /migrat/i],
@@ -149,6 +160,58 @@ function traefik(rs: Registration[], change: (values: any) => void): void {
     const values = parse(chart.inputs.spec.valuesContent);
     change(values);
     chart.inputs.spec.valuesContent = stringify(values);
+}
+
+const helmChart = (rs: Registration[]) => one(rs, "kubernetes:helm.cattle.io/v1:HelmChart") as Registration & { inputs: any };
+
+/** Traefik's HelmChart pointed at an archive URL (helm-controller takes one in spec.chart), its values privileged. */
+function fromArchive(chart: Registration & { inputs: any }): void {
+    chart.inputs.spec.chart = "https://example.com/traefik-37.1.2.tgz";
+    const values = parse(chart.inputs.spec.valuesContent);
+    Object.assign(values.securityContext, { privileged: true });
+    values.hostPID = true;
+    chart.inputs.spec.valuesContent = stringify(values);
+}
+
+/** A sidecar for Traefik's pod (the chart's deployment.additionalContainers), compliant but for privileged. */
+const sidecar = () => ({
+    name: "debug",
+    image: "docker.io/library/busybox:1.37.0",
+    securityContext: { privileged: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+});
+
+/** automountServiceAccountToken stays false, but a projected volume mounts the token anyway. */
+function projectedToken(spec: any): void {
+    spec.volumes = [...(spec.volumes ?? []), { name: "token", projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }];
+}
+
+/** A PersistentVolume on the node's / that Redis's claim would bind to. */
+function hostPathVolume(claim: Registration): Registration {
+    const type = "kubernetes:core/v1:PersistentVolume";
+    return {
+        ...structuredClone(claim),
+        type,
+        name: "host-root",
+        urn: claim.urn.replace(/::[^:]+::[^:]+$/, `::${type}::host-root`),
+        inputs: { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "host-root" }, spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: "/" }, claimRef: { namespace: "honeydue", name: "honeydue-redis-data" } } },
+    };
+}
+
+/** An IngressRoute (Traefik's CRD) in the honeydue namespace that serves the dashboard. */
+function dashboardRoute(ns: Registration): Registration {
+    const type = "kubernetes:traefik.io/v1alpha1:IngressRoute";
+    return {
+        ...structuredClone(ns),
+        type,
+        name: "dashboard",
+        urn: ns.urn.replace(/::[^:]+::[^:]+$/, `::${type}::dashboard`),
+        inputs: {
+            apiVersion: "traefik.io/v1alpha1",
+            kind: "IngressRoute",
+            metadata: { name: "dashboard", namespace: "honeydue" },
+            spec: { entryPoints: ["websecure"], routes: [{ match: "Host(`dash.myhoneydue.com`)", kind: "Rule", services: [{ name: "api@internal", kind: "TraefikService" }] }] },
+        },
+    };
 }
 
 function noSeccomp(spec: any): void {

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { policies } from "../policy/all";
+import { assertGuarded, guardConfigure } from "../policy/serve";
 import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
@@ -87,5 +89,21 @@ describe("the pack's own process", () => {
         assert.ok(leak.some((d) => d.startsWith("secrets-inputs-stay-secret:") && d.includes("data.NOTE holds honeydue:registryPassword in plain text")), leak.join("\n"));
         const kept = await analyze("kubernetes:core/v1:ConfigMap", "settings", cm(secret({ NOTE: `pw=${password}` })));
         assert.deepEqual(kept.filter((d) => d.startsWith("secrets-inputs-stay-secret:")), []);
+    });
+
+    // If a later @pulumi/policy registered Configure some other way, the guard would be silently off
+    // and a config lowering every policy would pass: the pack must refuse to start instead. In this
+    // process (a second pack process would cost seconds): guardConfigure wraps the addService of the
+    // @grpc/grpc-js that @pulumi/policy's server.js uses, the same module this file imports.
+    it("refuses to serve the Analyzer without a configure handler it can wrap, and says so until one is wrapped", () => {
+        assert.throws(() => assertGuarded(), /Configure handler was never wrapped; update policy\/serve\.ts/);
+        guardConfigure(policies);
+        const server = new grpc.Server();
+        const noop = () => undefined;
+        assert.throws(() => server.addService(rpc.AnalyzerService, { analyze: noop, configureRenamed: noop } as never), /registers the Analyzer without a configure handler the pack can guard; update policy\/serve\.ts/);
+        assert.throws(() => assertGuarded(), /never wrapped/);
+        server.addService(rpc.AnalyzerService, { analyze: noop, configure: noop } as never);
+        assertGuarded();
+        server.forceShutdown();
     });
 });

@@ -136,6 +136,14 @@ describe("the pack's configuration", () => {
         }
     });
 
+    // A stack named for production in another spelling is prod too: the guard must not hinge on case.
+    it("counts Prod, PROD, production and prod-eu as prod", () => {
+        for (const stack of ["Prod", "PROD", "production", "prod-eu", "org/honeydue/Prod"]) {
+            assert.equal(loweredPolicies(policies, levelsOf({ all: "advisory" }), stack).length, policies.filter((p) => p.enforcementLevel === "mandatory").length, stack);
+        }
+        for (const stack of ["dev", "rehearsal", "preprod-test"]) assert.deepEqual(loweredPolicies(policies, levelsOf({ all: "advisory" }), stack), [], stack);
+    });
+
     it("may raise a policy, change settings, and lower anything outside prod", async () => {
         const r = await evaluate([server()], { policies: [always, optional], config: { optional: "mandatory" } });
         assert.deepEqual(r.verdicts.map((v) => v.enforcementLevel), ["mandatory", "mandatory"]);
