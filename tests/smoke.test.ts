@@ -132,7 +132,6 @@ describe("smoke-node.sh", () => {
         assert.match(r.stderr, /^smoke-node: node-3: myhoneydue\.com does not reach api: asked http:\/\/127\.0\.0\.1:80\/api\/health with Host myhoneydue\.com for 1s, expected HTTP 2xx application\/json, last answer: '200 text\/html; charset=utf-8', body: '<!DOCTYPE html><html><head><title>honeyDue admin/);
         assert.match(r.stderr, /see 'k3s kubectl -n honeydue get ingress,endpoints -o wide', 'k3s kubectl -n honeydue get pods -l app\.kubernetes\.io\/name=api -o wide' and 'k3s kubectl -n kube-system logs daemonset\/honeydue-traefik --tail 50' on node-3$/m);
         assert.ok(r.seconds < 8, `bounded: took ${r.seconds}s`);
-        assert.ok(log().length > 3, "retried within its bound before failing");
     });
 
     it("fails on Traefik's own 404 (no route for the hostname) with its body", () => {
