@@ -7,8 +7,9 @@
 // tagged replaceOnChanges, so a changed trigger replaces the command, which runs `create` again;
 // provider/pkg/provider/remote/commandController.go and local/commandController.go, Update: any
 // other changed input runs `create` again too, there being no `update`; no changed input, no
-// run). So the triggers are exactly what changes what a hostname answers: the routed apps' images, the routes, the node's server and Traefik's chart generation;
-// the command text carries only the hostnames, paths and node names. A no-change `up` runs nothing.
+// run). So the triggers are exactly what changes what a hostname answers: the routed apps'
+// images, the routes, the node's server and Traefik's chart generation; the command text carries
+// only the hostnames, paths and node names. A no-change `up` runs nothing.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
