@@ -1,5 +1,5 @@
 // The honeyDue production estate, in the order it is built:
-// configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> outputs.
+// configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> smoke checks -> outputs.
 import { loadConfig } from "./config";
 import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
@@ -8,6 +8,7 @@ import { Nodes } from "./infra/hetzner";
 import { Cluster } from "./infra/k3s";
 import { sshConfig as renderSshConfig } from "./infra/sshConfig";
 import { Apps } from "./workloads";
+import { Smoke } from "./workloads/smoke";
 
 const config = loadConfig();
 
@@ -25,6 +26,9 @@ const edge = new Edge("honeydue", config, infra.nodes);
 
 // Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
 const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges, nodes: infra.nodes });
+
+// Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app.
+new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: edge.records.map((r) => r.record) });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({

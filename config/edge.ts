@@ -1,6 +1,6 @@
 // Cloudflare: the zone, which hostname goes to which app, and the zone's TLS settings. DESIGN §7.
 import { z } from "zod";
-import { fqdn, json, nodeName } from "./fields";
+import { bool, fqdn, json, nodeName } from "./fields";
 
 export const apps = ["api", "admin"] as const;
 export type RoutedApp = (typeof apps)[number];
@@ -28,6 +28,8 @@ export const edgeKeys = {
     ).default(bookRoutes),
     /** Apps that serve HTTP but have no hostname on purpose (every other app needs a route). */
     unroutedApps: json(z.array(z.enum(apps, { error: `expected an app name: ${apps.join(" or ")}` }), { error: "expected a JSON list of app names such as [\"admin\"]" })).default([]),
+    /** Smoke-check every hostname through Cloudflare (https) from where `pulumi up` runs; false for runs without the internet. */
+    smokeThroughEdge: bool.default(true),
     /** Nodes whose DNS records are withdrawn (drain before maintenance); the servers stay. README, "Edge". */
     outOfRotation: json(
         z.array(nodeName, { error: "expected a JSON list of node names such as [\"ubuntu-8gb-nbg1-3\"]" }),

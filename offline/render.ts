@@ -10,6 +10,7 @@ import "./describe/hetzner";
 import "./describe/edge";
 import "./describe/workloads";
 import "./describe/k3s";
+import "./describe/smoke";
 import type { Estate } from "./run";
 import { byUrn, layerOf, waves } from "./graph";
 import { plainText } from "./query";

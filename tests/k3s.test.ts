@@ -31,7 +31,7 @@ const argsOf = (text: unknown) => String(text).match(/bash -s -- (.*?)(?: \|\| \
 
 before(async () => {
     estate = await runEstate();
-    commands = ofType(estate.resources, C).filter((c) => !c.name.endsWith("-traefik-ready")); // the workloads' Traefik waits: tests/workloads.test.ts
+    commands = ofType(estate.resources, C).filter((c) => !/-(traefik-ready|smoke)$/.test(c.name)); // the workloads' Traefik waits and smoke checks: tests/workloads.test.ts, tests/smoke.test.ts
 });
 
 describe("k3s bootstrap chain", () => {

@@ -188,13 +188,15 @@ describe("the pack", () => {
         assert.deepEqual(rootPkg.workspaces, ["policy"]);
     });
 
-    it("runs in CI on every pull request: pulumi preview of prod with the pack, secrets from the CI's store", () => {
+    it("runs in CI on every approved pull request: pulumi preview of prod with the protected branch's pack, read-only secrets from the CI's store", () => {
         const wf = parse(readFileSync(join(root, ".gitea", "workflows", "preview.yml"), "utf8")) as { on: Record<string, unknown>; jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }> };
         assert.ok("pull_request" in wf.on);
         const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
         const preview = steps.find((s) => s.run?.includes("pulumi preview"))!;
-        assert.match(preview.run!, /pulumi preview --stack prod .*--policy-pack policy/);
-        for (const key of ["PULUMI_CONFIG_PASSPHRASE", "HCLOUD_TOKEN", "CLOUDFLARE_API_TOKEN"]) assert.equal(preview.env?.[key], `\${{ secrets.${key} }}`);
+        assert.match(preview.run!, /pulumi preview --stack prod .*--policy-pack protected\/policy --policy-pack-config protected\/policy\/config\.prod\.json/);
+        // tests/workflows.test.ts: the rule for pull-request code (approval, read-only credentials).
+        const secrets = { PULUMI_CONFIG_PASSPHRASE: "PULUMI_CONFIG_PASSPHRASE", HCLOUD_TOKEN: "HCLOUD_READ_TOKEN", CLOUDFLARE_API_TOKEN: "CLOUDFLARE_READ_TOKEN" };
+        for (const [key, secret] of Object.entries(secrets)) assert.equal(preview.env?.[key], `\${{ secrets.${secret} }}`);
         assert.ok(steps.some((s) => s.run?.startsWith("npm ci")));
         assert.ok(steps.some((s) => /pulumi login/.test(s.run ?? "")));
     });

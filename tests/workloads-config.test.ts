@@ -21,6 +21,7 @@ before(async () => {
             "honeydue:redis": { node: "ubuntu-8gb-nbg1-3", storage: "10Gi", maxMemory: "256Mi" },
             "honeydue:traefik": { chartVersion: "37.4.0" },
             "honeydue:protect": false,
+            "honeydue:smokeThroughEdge": false,
             "honeydue:appSecrets": { JWT_SECRET: "PLACEHOLDER-jwt-secret", SESSION_KEY: "PLACEHOLDER-session-key" },
         },
     });
@@ -78,5 +79,15 @@ describe("configured workloads", () => {
         assert.deepEqual((deployment("admin").spec.template.spec.containers[0].env as Obj[]).map((e) => e.name), ["PORT", "JWT_SECRET", "SESSION_KEY"]);
         const text = estate.resources.map((r) => plainText(r.inputs)).join("\n");
         assert.ok(!text.includes("PLACEHOLDER-session-key"));
+    });
+});
+
+describe("configured smoke checks", () => {
+    it("ask the configured hostnames on the configured health path, and not through Cloudflare when honeydue:smokeThroughEdge is false", () => {
+        const smoke = one(estate.resources, "command:remote:Command", "ubuntu-8gb-nbg1-1-smoke");
+        assert.match(String(unwrap(smoke.inputs.create)), / --check api\.myhoneydue\.com api \/livez application\/json --check panel\.myhoneydue\.com admin \/ text\/html \|\| /);
+        const triggers = unwrap(smoke.inputs.triggers) as unknown[];
+        assert.equal(triggers[2], JSON.stringify([["api.myhoneydue.com", "api"], ["panel.myhoneydue.com", "admin"]]));
+        assert.deepEqual(ofType(estate.resources, "command:local:Command"), []);
     });
 });

@@ -504,3 +504,48 @@ describe("waiting for Traefik", () => {
         assert.equal((parse(r.valuesContent) as Obj).deployment.podAnnotations["honeydue-chart-generation"], g);
     });
 });
+
+describe("the smoke checks (workloads/smoke.ts)", () => {
+    const L = "command:local:Command";
+    const smoke = (node: string) => one(estate.resources, C, `${node}-smoke`);
+    const image = (app: string) => container(deployment(app)).image as string;
+    const routes = JSON.stringify([["admin.myhoneydue.com", "admin"], ["api.myhoneydue.com", "api"], ["myhoneydue.com", "api"]]);
+    const checks = "--check api.myhoneydue.com api /api/health application/json --check admin.myhoneydue.com admin / text/html --check myhoneydue.com api /api/health application/json";
+
+    it("asks every node's own Traefik for every hostname, after the Ingresses, the Traefik waits and the apps", () => {
+        const others = [...ofType(estate.resources, T.ingress), ...nodeNames.map((n) => one(estate.resources, C, `${n}-traefik-ready`)), deployment("api"), deployment("admin")];
+        assert.equal(others.length, 8);
+        for (const node of nodeNames) {
+            const r = smoke(node);
+            for (const o of others) assert.ok(dependsOn(r, o, estate.resources), `${node}'s smoke check waits for ${o.name}`);
+            const create = String(unwrap(r.inputs.create));
+            assert.match(create, new RegExp(`^(sudo -n )?timeout -k 30 300 bash -s -- --node ${node} --namespace honeydue --traefik honeydue-traefik ${checks} \\|\\| `));
+            assert.match(String(r.inputs.stdin), /^#!\/usr\/bin\/env bash\n# Asks for every routed hostname/);
+            assert.equal(r.inputs.addPreviousOutputInEnv, false);
+            assert.equal(r.customTimeouts?.create, "10m");
+            assert.match(r.deletedWith, new RegExp(`::${node}$`));
+        }
+    });
+
+    it("re-runs on exactly the routed apps' images, the routes, the node's server and Traefik's generation", () => {
+        for (const node of nodeNames) {
+            const triggers = unwrap(smoke(node).inputs.triggers) as unknown[];
+            const server = one(estate.resources, "hcloud:index/server:Server", node);
+            const ready = unwrap(one(estate.resources, C, `${node}-traefik-ready`).inputs.triggers) as unknown[];
+            assert.deepEqual(triggers, [image("api"), image("admin"), routes, server.id, ready[0]], node);
+            assert.match(String(server.id), /\S/, "the server's id is known to the trigger");
+        }
+    });
+
+    it("asks every hostname through Cloudflare from where pulumi up runs, after the nodes' checks and the DNS records, with no secret in its text", () => {
+        const [edge] = ofType(estate.resources, L);
+        assert.equal(edge.name, "honeydue-smoke-edge");
+        for (const node of nodeNames) assert.ok(dependsOn(edge, smoke(node), estate.resources));
+        for (const record of ofType(estate.resources, "cloudflare:index/dnsRecord:DnsRecord")) assert.ok(dependsOn(edge, record, estate.resources), record.name);
+        assert.equal(unwrap(edge.inputs.create), `timeout -k 30 300 bash -s -- --node cloudflare --edge ${checks.split(" ").map((a) => `'${a}'`).join(" ")}`);
+        const servers = nodeNames.map((n) => one(estate.resources, "hcloud:index/server:Server", n).id);
+        assert.deepEqual(unwrap(edge.inputs.triggers), [image("api"), image("admin"), routes, ...servers, (unwrap(smoke(nodeNames[0]).inputs.triggers) as unknown[])[4]]);
+        const text = plainText(edge.inputs) + nodeNames.map((n) => plainText(smoke(n).inputs.create)).join("");
+        for (const secret of Object.values(placeholderSecrets)) assert.ok(!text.includes(secret.slice(0, 24)), "no secret in the checks' text");
+    });
+});

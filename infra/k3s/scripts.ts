@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik";
+export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik" | "smoke-node";
 
 export const scriptsDir = join(__dirname, "..", "scripts");
 
@@ -32,6 +32,7 @@ export const scriptBounds: Record<ScriptName, number> = {
     "halt-for-restore": 300,
     "traefik-ready": 900,
     "bundled-traefik": 120,
+    "smoke-node": 300,
 };
 
 /**

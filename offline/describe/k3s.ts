@@ -1,6 +1,7 @@
 // The k3s bootstrap in the plan: what each remote command does, on which node, in which role and
 // at which version (the build-order section shows that they run one after another).
 import { describeType, show } from "./index";
+import { smokeLines } from "./smoke";
 
 /** "--role init --node n1" → { role: "init", node: "n1" } from a command's text. */
 function flags(text: unknown): Record<string, string> {
@@ -19,6 +20,7 @@ describeType("command:remote:Command", (r) => {
     const deleted = r.deletedWith ? `skipped when ${r.deletedWith.split("::").pop()} is deleted` : "";
     // The workloads' Traefik checks (workloads/traefikReady.ts, workloads/bundledTraefik.ts).
     if (r.name.endsWith("-traefik-ready")) return [`${f.node}: wait (at most 10 min) until Traefik generation ${f.generation} serves here: install Job, DaemonSet rollout, this node's pod, port 80`, "runs again when the chart generation or the server changes", deleted];
+    if (r.name.endsWith("-smoke")) return smokeLines(r, String(i.create ?? ""), f.node);
     if (r.name === "honeydue-bundled-traefik") return [`${f.node}: adoption: stop with the removal steps while k3s's bundled Traefik is installed`, deleted];
     switch (kind) {
         case "wait":
