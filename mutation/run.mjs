@@ -1,6 +1,8 @@
 // `npm run mutate [-- folder...]`: StrykerJS over each layer (config, infra, workloads, policy),
 // one layer at a time, then the mutation score per folder. Not part of `npm test`: a full run
 // takes hours on two cores (see docs/runbook/mutation.md).
+/* global process, console */
+/* eslint-disable no-console -- a command-line report */
 import { Stryker } from "@stryker-mutator/core";
 import { spawnSync } from "node:child_process";
 import { layers } from "./layers.mjs";

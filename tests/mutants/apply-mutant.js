@@ -2,7 +2,7 @@
 // HONEYDUE_SCRIPT_MUTANT names a mutant, every read of that node script (infra/k3s/scripts.ts
 // `script()`, which the sandbox tests send to bash) returns the mutated copy; the file on disk is
 // never touched.
-/* global require, process */
+/* global require, __dirname, process */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const fs = require("node:fs");
 const path = require("node:path");
