@@ -62,9 +62,14 @@ describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
         rejects({ "honeydue:etcdRestore": { snapshot, path: "/tmp/x" } }, "honeydue:etcdRestore", /unknown field path; expected only snapshot/));
     it("rejects a restore given as a bare string", () => rejects({ "honeydue:etcdRestore": snapshot }, "honeydue:etcdRestore (got etcd-snapshot", /expected a JSON object such as \{"snapshot": /));
 
-    it("takes a configured cluster token as a secret", () => {
+    it("takes a configured cluster token as a secret", async () => {
         const config = withToken("runningClusterToken0123456789")();
-        assert.ok(pulumi.Output.isInstance(config.secrets.k3sToken));
+        assert.ok(config.secrets.k3sToken !== undefined && pulumi.Output.isInstance(config.secrets.k3sToken));
+        assert.equal(await pulumi.isSecret(config.secrets.k3sToken), true, "the token would be stored and shown in plain text");
+    });
+    it("takes a token of 16 letters and digits, and refuses 15 (the shortest k3s passphrase we accept)", () => {
+        assert.doesNotThrow(() => withToken("a".repeat(15) + "B")());
+        assert.throws(() => withToken("a".repeat(15))(), (e: unknown) => e instanceof ConfigError && /^honeydue:k3sToken: expected a k3s cluster token of 16-128/.test(e.problems[0]));
     });
     it("rejects the secure K10… form, without echoing the value", () => {
         try {

@@ -22,7 +22,16 @@ describe("configuration", () => {
         assert.equal(c.k3sVersion, "v1.34.6+k3s1");
         assert.equal(c.api.replicas, 2);
         assert.equal(c.b2Endpoint, "s3.us-east-005.backblazeb2.com");
-        assert.ok(pulumi.Output.isInstance(c.secrets.databaseUrl), "secrets are handed on as Outputs");
+    });
+
+    it("hands every configured secret on as a secret Output, never as plain text", async () => {
+        const c = load({});
+        const entries = Object.entries(c.secrets);
+        assert.ok(entries.length >= 6, `the prod stack's secrets: ${entries.map(([k]) => k).join(", ")}`);
+        for (const [key, value] of entries) {
+            assert.ok(pulumi.Output.isInstance(value), key);
+            assert.equal(await pulumi.isSecret(value), true, `${key} reaches the program unwrapped`);
+        }
     });
 
     it("applies defaults in code when the stack file sets nothing", () => {
