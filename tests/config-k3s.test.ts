@@ -37,6 +37,12 @@ describe("k3s with an API hostname", () => {
         assert.equal(doc.clusters[0].cluster["certificate-authority-data"], parse(k3sYamlFixture).clusters[0].cluster["certificate-authority-data"]);
         assert.deepEqual(doc.contexts[0], { name: "honeydue-prod", context: { cluster: "honeydue-prod", user: "honeydue-prod" } });
         assert.equal(doc["current-context"], "honeydue-prod");
+        // kubectl resolves a context's user and cluster by name: each must exist in the file.
+        const current = doc.contexts.find((c: { name: string }) => c.name === doc["current-context"]);
+        assert.ok(current, "the current context exists");
+        assert.ok(doc.users.some((u: { name: string }) => u.name === current.context.user), "the context's user exists");
+        assert.ok(doc.clusters.some((c: { name: string }) => c.name === current.context.cluster), "the context's cluster exists");
+        assert.deepEqual(doc.users.map((u: { user: unknown }) => u.user), parse(k3sYamlFixture).users.map((u: { user: unknown }) => u.user), "credentials kept");
     });
     it("refuses a kubeconfig without a cluster, clearly", () => {
         assert.throws(() => rewriteKubeconfig("apiVersion: v1\nkind: Config\n", "203.0.113.11", "x"), /has no cluster, user or context/);

@@ -54,6 +54,14 @@ describe("Hetzner servers", () => {
             assert.equal(s.inputs.rebuildProtection, true);
             assert.equal(s.protect, true);
         }
+        // The private network carries etcd and flannel between the nodes: losing it cuts the cluster.
+        const network = one(estate.resources, "hcloud:index/network:Network", "honeydue-private");
+        assert.equal(network.inputs.deleteProtection, true);
+        assert.equal(network.protect, true);
+    });
+
+    it("shuts each server down cleanly before Hetzner deletes it (k3s and etcd stop, not a power cut)", () => {
+        for (const s of servers) assert.equal(s.inputs.shutdownBeforeDeletion, true, s.name);
     });
 
     it("never recreates a node because image, userData or SSH keys changed", () => {
@@ -161,6 +169,14 @@ describe("outputs", () => {
         assert.match(ssh, /^Host ubuntu-8gb-nbg1-2 hetzner1\n {2}HostName 203\.0\.113\.12\n/m);
         assert.match(ssh, /^Host ubuntu-8gb-nbg1-1 hetzner2\n {2}HostName 203\.0\.113\.11\n/m);
         assert.match(ssh, /^Host ubuntu-8gb-nbg1-3 hetzner3\n {2}HostName 203\.0\.113\.13\n/m);
+        // Each host offers only the estate's key: an agent holding many keys would otherwise hit
+        // sshd's MaxAuthTries before the right one, and the login would fail.
+        const blocks = ssh.split(/^(?=Host )/m).filter((b) => b.trim() !== "");
+        assert.equal(blocks.length, 3);
+        for (const block of blocks) {
+            assert.match(block, /^ {2}IdentityFile \S+$/m, block);
+            assert.match(block, /^ {2}IdentitiesOnly yes$/m, block);
+        }
     });
 });
 
