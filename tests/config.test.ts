@@ -54,6 +54,16 @@ describe("configuration", () => {
         rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "Node_9", privateIp: "10.0.1.30" }] }, "honeydue:nodes.2.name", /expected a lower-case host name/));
     it("rejects an unparsable CIDR", () => rejects({ "honeydue:networkCidr": "10.0.0.0/33" }, "honeydue:networkCidr (got 10.0.0.0/33)", /expected a CIDR/));
     it("rejects an admin CIDR that is not one", () => rejects({ "honeydue:adminCidrs": ["my-laptop"] }, "honeydue:adminCidrs.0 (got my-laptop)", /expected a CIDR/));
+    it("rejects two nodes with one sshAlias (ssh would reach the first for both)", () =>
+        rejects({ "honeydue:nodes": [fourNodes[0], { ...fourNodes[1], sshAlias: "hetzner1" }, { ...fourNodes[2], sshAlias: "hetzner1" }] }, "honeydue:nodes", /sshAlias hetzner1 appears twice/));
+    it("rejects the subnet's broadcast and network addresses as a node IP", () => {
+        for (const ip of ["10.0.1.255", "10.0.1.0"]) {
+            rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "ubuntu-8gb-nbg1-9", privateIp: ip }] }, "honeydue:nodes", new RegExp(`privateIp ${ip.replace(/\./g, "\\.")}, which is reserved`));
+        }
+    });
+    it("rejects a subnet broader than its network", () =>
+        rejects({ "honeydue:subnetCidr": "10.0.0.0/8" }, "honeydue:subnetCidr", /10\.0\.0\.0\/8 is not inside networkCidr 10\.0\.0\.0\/16/));
+    it("rejects SSH open to the IPv6 world", () => rejects({ "honeydue:adminCidrs": ["198.51.100.7/32", "::/0"] }, "honeydue:adminCidrs", /must not be open to the world/));
     it("rejects SSH open to the world", () => rejects({ "honeydue:adminCidrs": ["0.0.0.0/0"] }, "honeydue:adminCidrs", /must not be open to the world/));
     it("rejects a missing adminCidrs with how to set it", () => rejects({ "honeydue:adminCidrs": undefined }, "honeydue:adminCidrs is missing", /pulumi config set honeydue:adminCidrs/));
     it("rejects an unknown location", () => rejects({ "honeydue:location": "nuremberg" }, "honeydue:location (got nuremberg)", /expected one of the Hetzner locations fsn1, nbg1/));
