@@ -1,6 +1,8 @@
 // The Hetzner layer under mocks: the book's three servers, the firewall exactly as designed,
 // the placement group and the private network.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
@@ -68,18 +70,27 @@ describe("Hetzner servers", () => {
         for (const s of servers) assert.deepEqual([...s.ignoreChanges].sort(), ["image", "sshKeys", "userData"]);
     });
 
-    it("labels every Hetzner resource with the estate", () => {
-        for (const r of estate.resources.filter((x) => x.type.startsWith("hcloud:") && "labels" in x.inputs)) {
-            assert.equal((r.inputs.labels as Record<string, string>).estate, "honeydue", r.name);
-        }
+    it("labels every Hetzner resource that takes labels with the estate", () => {
+        // Which resources take labels is the SDK's word: its Args interface has `labels`.
+        const takesLabels = (type: string) => {
+            const file = join(__dirname, "..", "node_modules", "@pulumi", "hcloud", `${type.split(":")[1].split("/")[1]}.d.ts`);
+            return /^\s+labels\?: pulumi\.Input</m.test(readFileSync(file, "utf8").split("export interface ").find((b) => b.startsWith(`${type.split(":")[2]}Args`)) ?? "");
+        };
+        const labelled = estate.resources.filter((x) => x.type.startsWith("hcloud:") && takesLabels(x.type));
+        assert.ok(labelled.length >= 3 + 4, labelled.map((r) => r.type).join(", "));
+        for (const r of labelled) assert.equal((r.inputs.labels as Record<string, string> | undefined)?.estate, "honeydue", r.name);
     });
 
-    it("boots every server with the cloud-init that sets k3s's kernel defaults and closes password login", () => {
+    it("boots every server with the cloud-init that sets k3s's kernel defaults and the whole sshd hardening, then applies both", () => {
         for (const s of servers) {
             const ud = String(s.inputs.userData);
             assert.match(ud, /^#cloud-config\n/);
-            assert.match(ud, /vm\.overcommit_memory=1/);
-            assert.match(ud, /PasswordAuthentication no/);
+            const doc = parse(ud) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+            const file = (path: string) => doc.write_files.find((f) => f.path === path)?.content.trim().split("\n").sort();
+            assert.deepEqual(file("/etc/sysctl.d/90-kubelet.conf"), ["kernel.panic=10", "kernel.panic_on_oops=1", "vm.overcommit_memory=1", "vm.panic_on_oom=0"]);
+            assert.deepEqual(file("/etc/ssh/sshd_config.d/00-honeydue.conf"), ["KbdInteractiveAuthentication no", "PasswordAuthentication no", "PermitRootLogin prohibit-password", "X11Forwarding no"]);
+            // The kernel settings are loaded before sshd reloads (and before k3s is ever installed).
+            assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "try-reload-or-restart", "ssh"]]);
         }
     });
 
