@@ -30,7 +30,7 @@ describe("configuration", () => {
         assert.ok(entries.length >= 6, `the prod stack's secrets: ${entries.map(([k]) => k).join(", ")}`);
         for (const [key, value] of entries) {
             assert.ok(pulumi.Output.isInstance(value), key);
-            assert.equal(await pulumi.isSecret(value), true, `${key} reaches the program unwrapped`);
+            assert.equal(await pulumi.isSecret(value as pulumi.Output<unknown>), true, `${key} reaches the program unwrapped`);
         }
     });
 
