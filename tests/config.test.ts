@@ -112,6 +112,32 @@ describe("configuration", () => {
         assert.ok(!found[0].includes(leaked), found[0]);
         assert.match(found[0], /^honeydue:databaseUrl: expected a Postgres connection string/);
     });
+    // Each secret's whole value must have its shape: a value with junk before or after is refused,
+    // with the key's own message (never the value).
+    const pem = (body: string) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----`;
+    const b2 = "K005abcdefghijklmnopqrstuv";
+    for (const [key, good, bad, message] of [
+        ["sshPrivateKey", [pem("b3BlbnNzaA"), `${pem("b3BlbnNzaA")}\n`], [`x${pem("b3BlbnNzaA")}`, `${pem("b3BlbnNzaA")}\nssh-ed25519 AAAA`, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END RSA PRIVATE KEY-----"], /expected an unencrypted OpenSSH private key \(the whole PEM block\)$/],
+        ["registryPassword", ["12345678"], ["1234567"], /expected the Gitea registry password or token \(8 characters or more\)$/],
+        ["smtpPassword", ["12345678"], ["1234567"], /expected the Fastmail app password \(8 characters or more\)$/],
+        ["databaseUrl", ["postgresql://u:p@h/db?sslmode=require", "postgres://u:p@h/db"], ["jdbc:postgresql://u:p@h/db", "postgresql://u:p@h/db extra", "postgresql://h/db"], /expected a Postgres connection string such as postgresql:\/\/user:password@host\/db\?sslmode=require$/],
+        ["b2ApplicationKey", [b2], [`-${b2}`, `${b2}-`, "K005short"], /expected a Backblaze B2 application key \(20-64 characters\)$/],
+        ["k3sToken", ["a".repeat(16)], [`${"a".repeat(16)}!`, `!${"a".repeat(16)}`], /expected a k3s cluster token of 16-128 letters and digits/],
+        // zod reports a record key that fails its regex with the record's own message.
+        ["appSecrets", [{ JWT_SECRET: "x" }], [{ jwt_SECRET: "x" }, { "JWT-secret": "x" }], /expected a JSON object of NAME → value$/],
+    ] as const) {
+        it(`takes honeydue:${key} only in its whole shape, naming what is expected`, () => {
+            const secret = [`honeydue:${key}`];
+            for (const value of good) assert.doesNotThrow(() => load({ [`honeydue:${key}`]: value }, secret), `${key}: ${JSON.stringify(value)}`);
+            for (const value of bad) {
+                const found = problems({ [`honeydue:${key}`]: value }, secret);
+                assert.equal(found.length, 1, `${key}: ${JSON.stringify(value)}: ${found.join("\n")}`);
+                assert.ok(found[0].startsWith(`honeydue:${key}`), found[0]);
+                assert.match(found[0], message, `${key}: ${JSON.stringify(value)}`);
+            }
+        });
+    }
+
     it("reports every bad value at once", () => {
         const found = problems({ "honeydue:location": "mars", "honeydue:k3sVersion": "latest", "honeydue:sslMode": "none" });
         assert.deepEqual(found.map((p) => p.split(/[ :]/)[1]), ["location", "k3sVersion", "sslMode"]);
