@@ -9,7 +9,8 @@ export const k3sYamlFixture = readFileSync(join(__dirname, "fixtures", "k3s.yaml
 export const mockClusterToken = "PLACEHOLDERk3sClusterToken000000000000000000000";
 export const mockSecureToken = `K10${"0".repeat(60)}::server:${mockClusterToken}`;
 
-addResourceState("random:index/randomPassword:RandomPassword", () => ({ result: mockClusterToken }));
+// As random_password does, `length` characters (the placeholder is 48 long: a shorter token shows).
+addResourceState("random:index/randomPassword:RandomPassword", (a) => ({ result: mockClusterToken.slice(0, Number(a.inputs.length ?? mockClusterToken.length)) }));
 addResourceState("command:remote:Command", (a) => {
     const create = String(plain(a.inputs.create) ?? "");
     if (create.endsWith("cat /etc/rancher/k3s/k3s.yaml")) return { stdout: k3sYamlFixture, stderr: "" };

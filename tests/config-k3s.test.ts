@@ -37,6 +37,12 @@ describe("k3s with an API hostname", () => {
         assert.equal(doc.clusters[0].cluster["certificate-authority-data"], parse(k3sYamlFixture).clusters[0].cluster["certificate-authority-data"]);
         assert.deepEqual(doc.contexts[0], { name: "honeydue-prod", context: { cluster: "honeydue-prod", user: "honeydue-prod" } });
         assert.equal(doc["current-context"], "honeydue-prod");
+        // kubectl resolves a context's user and cluster by name: each must exist in the file.
+        const current = doc.contexts.find((c: { name: string }) => c.name === doc["current-context"]);
+        assert.ok(current, "the current context exists");
+        assert.ok(doc.users.some((u: { name: string }) => u.name === current.context.user), "the context's user exists");
+        assert.ok(doc.clusters.some((c: { name: string }) => c.name === current.context.cluster), "the context's cluster exists");
+        assert.deepEqual(doc.users.map((u: { user: unknown }) => u.user), parse(k3sYamlFixture).users.map((u: { user: unknown }) => u.user), "credentials kept");
     });
     it("refuses a kubeconfig without a cluster, clearly", () => {
         assert.throws(() => rewriteKubeconfig("apiVersion: v1\nkind: Config\n", "203.0.113.11", "x"), /has no cluster, user or context/);
@@ -62,9 +68,14 @@ describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
         rejects({ "honeydue:etcdRestore": { snapshot, path: "/tmp/x" } }, "honeydue:etcdRestore", /unknown field path; expected only snapshot/));
     it("rejects a restore given as a bare string", () => rejects({ "honeydue:etcdRestore": snapshot }, "honeydue:etcdRestore (got etcd-snapshot", /expected a JSON object such as \{"snapshot": /));
 
-    it("takes a configured cluster token as a secret", () => {
+    it("takes a configured cluster token as a secret", async () => {
         const config = withToken("runningClusterToken0123456789")();
-        assert.ok(pulumi.Output.isInstance(config.secrets.k3sToken));
+        assert.ok(config.secrets.k3sToken !== undefined && pulumi.Output.isInstance(config.secrets.k3sToken));
+        assert.equal(await pulumi.isSecret(config.secrets.k3sToken), true, "the token would be stored and shown in plain text");
+    });
+    it("takes a token of 16 letters and digits, and refuses 15 (the shortest k3s passphrase we accept)", () => {
+        assert.doesNotThrow(() => withToken("a".repeat(15) + "B")());
+        assert.throws(() => withToken("a".repeat(15))(), (e: unknown) => e instanceof ConfigError && /^honeydue:k3sToken: expected a k3s cluster token of 16-128/.test(e.problems[0]));
     });
     it("rejects the secure K10… form, without echoing the value", () => {
         try {

@@ -22,7 +22,16 @@ describe("configuration", () => {
         assert.equal(c.k3sVersion, "v1.34.6+k3s1");
         assert.equal(c.api.replicas, 2);
         assert.equal(c.b2Endpoint, "s3.us-east-005.backblazeb2.com");
-        assert.ok(pulumi.Output.isInstance(c.secrets.databaseUrl), "secrets are handed on as Outputs");
+    });
+
+    it("hands every configured secret on as a secret Output, never as plain text", async () => {
+        const c = load({});
+        const entries = Object.entries(c.secrets);
+        assert.ok(entries.length >= 6, `the prod stack's secrets: ${entries.map(([k]) => k).join(", ")}`);
+        for (const [key, value] of entries) {
+            assert.ok(pulumi.Output.isInstance(value), key);
+            assert.equal(await pulumi.isSecret(value as pulumi.Output<unknown>), true, `${key} reaches the program unwrapped`);
+        }
     });
 
     it("applies defaults in code when the stack file sets nothing", () => {
@@ -45,6 +54,16 @@ describe("configuration", () => {
         rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "Node_9", privateIp: "10.0.1.30" }] }, "honeydue:nodes.2.name", /expected a lower-case host name/));
     it("rejects an unparsable CIDR", () => rejects({ "honeydue:networkCidr": "10.0.0.0/33" }, "honeydue:networkCidr (got 10.0.0.0/33)", /expected a CIDR/));
     it("rejects an admin CIDR that is not one", () => rejects({ "honeydue:adminCidrs": ["my-laptop"] }, "honeydue:adminCidrs.0 (got my-laptop)", /expected a CIDR/));
+    it("rejects two nodes with one sshAlias (ssh would reach the first for both)", () =>
+        rejects({ "honeydue:nodes": [fourNodes[0], { ...fourNodes[1], sshAlias: "hetzner1" }, { ...fourNodes[2], sshAlias: "hetzner1" }] }, "honeydue:nodes", /sshAlias hetzner1 appears twice/));
+    it("rejects the subnet's broadcast and network addresses as a node IP", () => {
+        for (const ip of ["10.0.1.255", "10.0.1.0"]) {
+            rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "ubuntu-8gb-nbg1-9", privateIp: ip }] }, "honeydue:nodes", new RegExp(`privateIp ${ip.replace(/\./g, "\\.")}, which is reserved`));
+        }
+    });
+    it("rejects a subnet broader than its network", () =>
+        rejects({ "honeydue:subnetCidr": "10.0.0.0/8" }, "honeydue:subnetCidr", /10\.0\.0\.0\/8 is not inside networkCidr 10\.0\.0\.0\/16/));
+    it("rejects SSH open to the IPv6 world", () => rejects({ "honeydue:adminCidrs": ["198.51.100.7/32", "::/0"] }, "honeydue:adminCidrs", /must not be open to the world/));
     it("rejects SSH open to the world", () => rejects({ "honeydue:adminCidrs": ["0.0.0.0/0"] }, "honeydue:adminCidrs", /must not be open to the world/));
     it("rejects a missing adminCidrs with how to set it", () => rejects({ "honeydue:adminCidrs": undefined }, "honeydue:adminCidrs is missing", /pulumi config set honeydue:adminCidrs/));
     it("rejects an unknown location", () => rejects({ "honeydue:location": "nuremberg" }, "honeydue:location (got nuremberg)", /expected one of the Hetzner locations fsn1, nbg1/));
@@ -93,6 +112,32 @@ describe("configuration", () => {
         assert.ok(!found[0].includes(leaked), found[0]);
         assert.match(found[0], /^honeydue:databaseUrl: expected a Postgres connection string/);
     });
+    // Each secret's whole value must have its shape: a value with junk before or after is refused,
+    // with the key's own message (never the value).
+    const pem = (body: string) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----`;
+    const b2 = "K005abcdefghijklmnopqrstuv";
+    for (const [key, good, bad, message] of [
+        ["sshPrivateKey", [pem("b3BlbnNzaA"), `${pem("b3BlbnNzaA")}\n`], [`x${pem("b3BlbnNzaA")}`, `${pem("b3BlbnNzaA")}\nssh-ed25519 AAAA`, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END RSA PRIVATE KEY-----"], /expected an unencrypted OpenSSH private key \(the whole PEM block\)$/],
+        ["registryPassword", ["12345678"], ["1234567"], /expected the Gitea registry password or token \(8 characters or more\)$/],
+        ["smtpPassword", ["12345678"], ["1234567"], /expected the Fastmail app password \(8 characters or more\)$/],
+        ["databaseUrl", ["postgresql://u:p@h/db?sslmode=require", "postgres://u:p@h/db"], ["jdbc:postgresql://u:p@h/db", "postgresql://u:p@h/db extra", "postgresql://h/db"], /expected a Postgres connection string such as postgresql:\/\/user:password@host\/db\?sslmode=require$/],
+        ["b2ApplicationKey", [b2], [`-${b2}`, `${b2}-`, "K005short"], /expected a Backblaze B2 application key \(20-64 characters\)$/],
+        ["k3sToken", ["a".repeat(16)], [`${"a".repeat(16)}!`, `!${"a".repeat(16)}`], /expected a k3s cluster token of 16-128 letters and digits/],
+        // zod reports a record key that fails its regex with the record's own message.
+        ["appSecrets", [{ JWT_SECRET: "x" }], [{ jwt_SECRET: "x" }, { "JWT-secret": "x" }], /expected a JSON object of NAME → value$/],
+    ] as const) {
+        it(`takes honeydue:${key} only in its whole shape, naming what is expected`, () => {
+            const secret = [`honeydue:${key}`];
+            for (const value of good) assert.doesNotThrow(() => load({ [`honeydue:${key}`]: value }, secret), `${key}: ${JSON.stringify(value)}`);
+            for (const value of bad) {
+                const found = problems({ [`honeydue:${key}`]: value }, secret);
+                assert.equal(found.length, 1, `${key}: ${JSON.stringify(value)}: ${found.join("\n")}`);
+                assert.ok(found[0].startsWith(`honeydue:${key}`), found[0]);
+                assert.match(found[0], message, `${key}: ${JSON.stringify(value)}`);
+            }
+        });
+    }
+
     it("reports every bad value at once", () => {
         const found = problems({ "honeydue:location": "mars", "honeydue:k3sVersion": "latest", "honeydue:sslMode": "none" });
         assert.deepEqual(found.map((p) => p.split(/[ :]/)[1]), ["location", "k3sVersion", "sslMode"]);

@@ -35,6 +35,12 @@ describe("edge: another configuration", () => {
         assert.deepEqual(records.filter((r) => r.inputs.type !== "A").map((r) => r.name), []);
     });
 
+    it("gives the servers no public IPv6 address when ipv6 is off", () => {
+        const servers = ofType(estate.resources, "hcloud:index/server:Server");
+        assert.equal(servers.length, 3);
+        for (const s of servers) assert.deepEqual(s.inputs.publicNets, [{ ipv4Enabled: true, ipv6Enabled: false }], s.name);
+    });
+
     it("withdraws every record of a node out of rotation, and only that node's", () => {
         for (const host of ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com", "k8s.myhoneydue.com"]) {
             assert.deepEqual(byHost(host).map(nodeOf).sort(), serving, host);

@@ -1,6 +1,8 @@
 // The Hetzner layer under mocks: the book's three servers, the firewall exactly as designed,
 // the placement group and the private network.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
@@ -54,24 +56,41 @@ describe("Hetzner servers", () => {
             assert.equal(s.inputs.rebuildProtection, true);
             assert.equal(s.protect, true);
         }
+        // The private network carries etcd and flannel between the nodes: losing it cuts the cluster.
+        const network = one(estate.resources, "hcloud:index/network:Network", "honeydue-private");
+        assert.equal(network.inputs.deleteProtection, true);
+        assert.equal(network.protect, true);
+    });
+
+    it("shuts each server down cleanly before Hetzner deletes it (k3s and etcd stop, not a power cut)", () => {
+        for (const s of servers) assert.equal(s.inputs.shutdownBeforeDeletion, true, s.name);
     });
 
     it("never recreates a node because image, userData or SSH keys changed", () => {
         for (const s of servers) assert.deepEqual([...s.ignoreChanges].sort(), ["image", "sshKeys", "userData"]);
     });
 
-    it("labels every Hetzner resource with the estate", () => {
-        for (const r of estate.resources.filter((x) => x.type.startsWith("hcloud:") && "labels" in x.inputs)) {
-            assert.equal((r.inputs.labels as Record<string, string>).estate, "honeydue", r.name);
-        }
+    it("labels every Hetzner resource that takes labels with the estate", () => {
+        // Which resources take labels is the SDK's word: its Args interface has `labels`.
+        const takesLabels = (type: string) => {
+            const file = join(__dirname, "..", "node_modules", "@pulumi", "hcloud", `${type.split(":")[1].split("/")[1]}.d.ts`);
+            return /^\s+labels\?: pulumi\.Input</m.test(readFileSync(file, "utf8").split("export interface ").find((b) => b.startsWith(`${type.split(":")[2]}Args`)) ?? "");
+        };
+        const labelled = estate.resources.filter((x) => x.type.startsWith("hcloud:") && takesLabels(x.type));
+        assert.ok(labelled.length >= 3 + 4, labelled.map((r) => r.type).join(", "));
+        for (const r of labelled) assert.equal((r.inputs.labels as Record<string, string> | undefined)?.estate, "honeydue", r.name);
     });
 
-    it("boots every server with the cloud-init that sets k3s's kernel defaults and closes password login", () => {
+    it("boots every server with the cloud-init that sets k3s's kernel defaults and the whole sshd hardening, then applies both", () => {
         for (const s of servers) {
             const ud = String(s.inputs.userData);
             assert.match(ud, /^#cloud-config\n/);
-            assert.match(ud, /vm\.overcommit_memory=1/);
-            assert.match(ud, /PasswordAuthentication no/);
+            const doc = parse(ud) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+            const file = (path: string) => doc.write_files.find((f) => f.path === path)?.content.trim().split("\n").sort();
+            assert.deepEqual(file("/etc/sysctl.d/90-kubelet.conf"), ["kernel.panic=10", "kernel.panic_on_oops=1", "vm.overcommit_memory=1", "vm.panic_on_oom=0"]);
+            assert.deepEqual(file("/etc/ssh/sshd_config.d/00-honeydue.conf"), ["KbdInteractiveAuthentication no", "PasswordAuthentication no", "PermitRootLogin prohibit-password", "X11Forwarding no"]);
+            // The kernel settings are loaded before sshd reloads (and before k3s is ever installed).
+            assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "try-reload-or-restart", "ssh"]]);
         }
     });
 
@@ -161,6 +180,14 @@ describe("outputs", () => {
         assert.match(ssh, /^Host ubuntu-8gb-nbg1-2 hetzner1\n {2}HostName 203\.0\.113\.12\n/m);
         assert.match(ssh, /^Host ubuntu-8gb-nbg1-1 hetzner2\n {2}HostName 203\.0\.113\.11\n/m);
         assert.match(ssh, /^Host ubuntu-8gb-nbg1-3 hetzner3\n {2}HostName 203\.0\.113\.13\n/m);
+        // Each host offers only the estate's key: an agent holding many keys would otherwise hit
+        // sshd's MaxAuthTries before the right one, and the login would fail.
+        const blocks = ssh.split(/^(?=Host )/m).filter((b) => b.trim() !== "");
+        assert.equal(blocks.length, 3);
+        for (const block of blocks) {
+            assert.match(block, /^ {2}IdentityFile \S+$/m, block);
+            assert.match(block, /^ {2}IdentitiesOnly yes$/m, block);
+        }
     });
 });
 

@@ -7,7 +7,7 @@ import type { Registration } from "../offline/capture";
 import { mockClusterToken, mockSecureToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
-import { placeholderPlain, SECRET_MARK } from "../offline/stack";
+import { placeholderPlain, placeholderSecrets, SECRET_MARK } from "../offline/stack";
 import { payloadFiles } from "../infra/k3s/scripts";
 
 const C = "command:remote:Command";
@@ -83,6 +83,7 @@ describe("k3s bootstrap chain", () => {
             assert.equal(files(n).token, `${mockSecureToken}\n`);
         }
         assert.equal(files(names[0]).token, `${mockClusterToken}\n`, "node 1 starts the cluster with the RandomPassword token");
+        assert.match(files(names[0]).token, /^[A-Za-z0-9]{32,}\n$/, "a generated cluster token is at least 32 letters and digits");
         assert.equal(ofType(estate.resources, "random:index/randomPassword:RandomPassword").length, 1, "generated when honeydue:k3sToken is unset");
         assert.deepEqual(token.inputs.triggers, { secret: [mockClusterToken] }, "read again when the token changes (rotation), the trigger secret");
     });
@@ -326,7 +327,20 @@ describe("k3s secrets", () => {
         }
     });
 
-    it("marks the connection (private key) secret on every command", () => {
-        for (const c of commands) assert.ok(c.inputs.connection && typeof c.inputs.connection === "object" && "secret" in c.inputs.connection, c.name);
+    // The command SDK makes `connection` secret itself, whatever the program passes
+    // (@pulumi/command remote/command.js, Command constructor: `resourceInputs["connection"] =
+    // pulumi.secret(...)`), so its secretness alone says nothing about the program. What the
+    // program decides: every command logs in with the configured key, as the configured user,
+    // and the key appears nowhere else in the command's inputs.
+    it("connects every command with the configured private key, which travels only in the secret connection", () => {
+        const key = placeholderSecrets["honeydue:sshPrivateKey"];
+        for (const c of commands) {
+            assert.ok(c.inputs.connection && typeof c.inputs.connection === "object" && "secret" in c.inputs.connection, c.name);
+            const connection = unwrap(c.inputs.connection) as { privateKey?: string; user?: string };
+            assert.equal(connection.privateKey, key, `${c.name} logs in with the configured key`);
+            assert.equal(connection.user, "root", c.name);
+            const rest = JSON.stringify(unwrap({ ...c.inputs, connection: undefined }));
+            assert.ok(!rest.includes("PLACEHOLDER-ssh-private-key"), `${c.name} carries the private key outside its connection`);
+        }
     });
 });

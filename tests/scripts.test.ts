@@ -4,7 +4,7 @@
 // as the command provider sends it: `bash -s -- ARGS` with the payload after the script.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
@@ -199,6 +199,32 @@ describe("k3s-server.sh", () => {
         assert.ok(calls("k3s kubectl --request-timeout=10s get --raw /readyz").length >= 1);
         assert.deepEqual(marker(), { mode: "cluster-init", k3s: "managed" });
         assert.deepEqual(readdirSync(join(box, "tmp")), [], "the decoded payload is removed");
+    });
+
+    it("keeps the token and the B2 credentials 0600 when it finds them loosened or a stale .new copy", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        const secretFiles = ["etc/rancher/k3s/token", "etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml"];
+        // The same content with a loosened mode (a hand edit): the script must still fix it.
+        for (const f of secretFiles) chmodSync(nodeFile(f), 0o644);
+        // A copy left by an interrupted run: cp keeps an existing file's mode.
+        writeFileSync(nodeFile("etc/rancher/k3s/token.new"), "stale\n", { mode: 0o644 });
+        chmodSync(nodeFile("etc/rancher/k3s/token.new"), 0o644);
+        ok(run("k3s-server", initArgs, initFiles()));
+        for (const f of secretFiles) assert.equal(mode(f), "600", f);
+        writeFileSync(nodeFile("etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml.new"), "stale\n", { mode: 0o644 });
+        chmodSync(nodeFile("etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml.new"), 0o644);
+        ok(run("k3s-server", initArgs, initFiles({ ...rendered.configs[0], "tls-san": ["api.example.com"] })));
+        assert.equal(mode("etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml"), "600");
+    });
+
+    it("never lets another user read a secret, not even before its chmod (umask 077)", () => {
+        // cp, recorded with the mode of each file it creates, right after it creates it.
+        writeFileSync(join(box, "bin", "cp"), `#!/bin/bash\nprintf '%s\\n' "cp $*" >>"$FAKE/log"\n${realPaths[shimmed.indexOf("cp")]} "$@" || exit\nprintf '%s %s\\n' "$(stat -c %a "\${*: -1}")" "\${*: -1}" >>"$FAKE/modes"\n`, { mode: 0o755 });
+        ok(run("k3s-server", initArgs, initFiles()));
+        const created = readFileSync(join(box, "modes"), "utf8").trim().split("\n");
+        assert.ok(created.some((l) => l.endsWith("/etc/rancher/k3s/token.new")), created.join("\n"));
+        for (const line of created) assert.match(line, /^[0-7]00 /, "a file readable by others for a moment");
+        assert.equal(mode("etc/rancher/k3s/honeydue-bootstrap"), "600", "the marker too");
     });
 
     it("changes nothing on a second run with the same version and files", () => {

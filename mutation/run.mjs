@@ -1,0 +1,75 @@
+// `npm run mutate [-- folder...]`: StrykerJS over each layer (config, infra, workloads, policy),
+// one layer at a time, then the mutation score per folder. Not part of `npm test`: a full run
+// takes hours on two cores (see docs/runbook/mutation.md).
+/* global process, console */
+/* eslint-disable no-console -- a command-line report */
+import { Stryker } from "@stryker-mutator/core";
+import { spawnSync } from "node:child_process";
+import { layers } from "./layers.mjs";
+
+// An argument is a folder (config) or one file of it (config/secrets.ts: that file only, with the
+// folder's tests), or `shell` for the node scripts' hand-written mutants.
+const asked = process.argv.slice(2);
+const folderOf = (arg) => arg.split("/")[0];
+const unknown = asked.filter((arg) => folderOf(arg) !== "shell" && !(folderOf(arg) in layers));
+if (unknown.length > 0) {
+  console.error(`mutate: unknown folder ${unknown.join(", ")}; expected one of ${[...Object.keys(layers), "shell"].join(", ")}, or a file in one`);
+  process.exit(2);
+}
+const targets = asked.length > 0 ? asked : [...Object.keys(layers), "shell"];
+
+// Stryker's own states: killed and timeout count as detected; survived and no-coverage as missed.
+// Compile/runtime errors and ignored mutants are left out, as Stryker's score does.
+function score(results) {
+  const count = (...states) => results.filter((r) => states.includes(r.status)).length;
+  const detected = count("Killed", "Timeout");
+  const missed = count("Survived", "NoCoverage");
+  return { detected, missed, total: detected + missed, score: detected + missed === 0 ? 100 : (100 * detected) / (detected + missed) };
+}
+
+const summary = [];
+for (const target of targets) {
+  if (target === "shell") {
+    // The node scripts' mutants (tests/mutants/shell.test.ts): every one must be killed.
+    const run = spawnSync(process.execPath, ["--require", "./tests/support/register.js", "--test", "--test-reporter=spec", "tests/mutants/shell.test.ts"], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+    process.stdout.write(run.stdout);
+    const count = (word) => Number(new RegExp(`^ℹ ${word} (\\d+)`, "m").exec(run.stdout)?.[1] ?? 0);
+    // One test checks the real scripts pass; the rest are one mutant each.
+    const detected = Math.max(count("pass") - 1, 0);
+    const missed = count("fail");
+    summary.push({ folder: "shell", detected, missed, total: detected + missed, score: (100 * detected) / Math.max(detected + missed, 1) });
+    continue;
+  }
+  const name = folderOf(target);
+  const layer = layers[name];
+  const label = target.replace(/\//g, "_");
+  const results = await new Stryker({
+    mutate: target.includes("/") ? [target] : layer.mutate,
+    testRunner: "tap",
+    tap: {
+      testFiles: layer.testFiles,
+      nodeArgs: ["--test-reporter=tap", "--require", "./tests/support/register.js", "-r", "{{hookFile}}", "{{testFile}}"],
+    },
+    // Per test file: a mutant runs only the test files that reach its code.
+    coverageAnalysis: "perTest",
+    // Static mutants (module-level constants) would need every test file per mutant.
+    ignoreStatic: true,
+    checkers: [],
+    concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
+    timeoutMS: 60_000,
+    reporters: ["clear-text", "progress", "json"],
+    jsonReporter: { fileName: `reports/mutation/${label}.json` },
+    tempDirName: ".stryker-tmp",
+    incremental: true,
+    incrementalFile: `reports/mutation/${label}.incremental.json`,
+    cleanTempDir: true,
+  }).runMutationTest();
+  summary.push({ folder: target, ...score(results) });
+}
+
+console.log("\nMutation score per folder (killed + timeout over killed + timeout + survived + no coverage):");
+for (const s of summary) {
+  console.log(`  ${s.folder.padEnd(20)} ${s.score.toFixed(1).padStart(5)}%  (${s.detected} detected, ${s.missed} missed of ${s.total})`);
+}
+// A shell mutant that survives fails the run (they are the hand-picked, must-kill ones).
+process.exitCode = summary.some((s) => s.folder === "shell" && s.missed > 0) ? 1 : 0;
