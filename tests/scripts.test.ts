@@ -9,27 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
-import type { EstateConfig } from "../config";
 import { kernelDefaults, sshdExpected } from "../infra/hetzner/cloudInit";
 import { runScript, scriptBounds, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
+import { testCluster } from "./support/k3sCluster";
 
 const VERSION = "v1.34.6+k3s1";
 const TOKEN = "sandboxClusterToken0123456789abcdefABCDEF";
 const B2_KEY = "sandboxB2ApplicationKey0000";
 const servers: ServerAddress[] = [1, 2, 3].map((i) => ({ name: `node-${i}`, privateIp: `10.0.1.1${i}`, publicIpv4: `203.0.113.1${i}` }));
-const cluster = {
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    flannelBackend: "vxlan",
-    privateInterface: "enp7s0",
-    etcdSnapshotSchedule: "0 */6 * * *",
-    etcdSnapshotRetention: 28,
-    b2Endpoint: "s3.us-east-005.backblazeb2.com",
-    b2Bucket: "honeyDueProd",
-    b2Region: "us-east-005",
-    etcdSnapshotFolder: "etcd-snapshots",
-} as unknown as EstateConfig;
+const cluster = testCluster;
 const rendered = serverConfigs(cluster, servers);
 
 const initFiles = (config = rendered.configs[0]) => ({

@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { EstateConfig } from "../../config";
 import { cloudInit, sshdExpected } from "../../infra/hetzner/cloudInit";
 import { runScript, withPayload, type ScriptName } from "../../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../../infra/k3s/serverConfig";
+import { testCluster } from "../../tests/support/k3sCluster";
 
 const here = __dirname;
 const state = mkdtempSync(join(tmpdir(), "honeydue-hosts-"));
@@ -24,18 +24,7 @@ const B2_KEY = "rehearsalB2ApplicationKey0000";
 const names = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
 const addresses = ["127.0.1.11", "127.0.1.12", "127.0.1.13"];
 const servers: ServerAddress[] = names.map((name, i) => ({ name, privateIp: `10.0.1.1${i + 1}`, publicIpv4: `203.0.113.1${i + 1}` }));
-const cluster = {
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    flannelBackend: "vxlan",
-    privateInterface: "enp7s0",
-    etcdSnapshotSchedule: "0 */6 * * *",
-    etcdSnapshotRetention: 28,
-    b2Endpoint: "s3.us-east-005.backblazeb2.com",
-    b2Bucket: "honeyDueProd",
-    b2Region: "us-east-005",
-    etcdSnapshotFolder: "etcd-snapshots",
-} as unknown as EstateConfig;
+const cluster = testCluster;
 const rendered = serverConfigs(cluster, servers);
 const credentials = renderEtcdS3Credentials("rehearsalKeyId000", B2_KEY);
 
