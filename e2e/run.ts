@@ -7,7 +7,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { configure, missing } from "./configure";
 import { kubeconfigCheck } from "./nodes";
 import { endToEnd, renderReport } from "./steps";
@@ -35,7 +35,9 @@ async function main(): Promise<number> {
         process.stderr.write(`${absent}\n`);
         return 2;
     }
-    const file = parse(readFileSync(join(root, `Pulumi.${name}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const stackFile = join(root, `Pulumi.${name}.yaml`);
+    const checkedIn = readFileSync(stackFile, "utf8");
+    const file = parse(checkedIn) as { config: Record<string, unknown> };
     if (file.config["honeydue:protect"] !== false) {
         process.stderr.write(`e2e: Pulumi.${name}.yaml must set honeydue:protect: false, or destroy cannot remove what it built\n`);
         return 2;
@@ -48,22 +50,36 @@ async function main(): Promise<number> {
     // first (its state lists what it built), never silently reused.
     const stack = await LocalWorkspace.createStack({ stackName: name, workDir: root }, { pulumiCommand });
     const log = (line: string) => process.stdout.write(`${line}\n`);
+    // `stack init` writes its salt and `config set --secret` its ciphertexts into the stack file,
+    // and `stack rm` deletes that file unless --preserve-config (pulumi/pulumi
+    // pkg/cmd/pulumi/stack/stack_remove.go): it is kept, and put back as checked in once the stack
+    // is gone. A stack left behind keeps its file: its salt decrypts the state for a manual destroy.
+    const remove = { preserveConfig: true };
+    let gone = false;
     try {
-        await configure(stack, process.env);
-    } catch (e) {
-        log(`e2e: configuring the stack failed: ${(e as Error).message}`);
-        await stack.workspace.removeStack(name);
-        return 1;
+        try {
+            await configure(stack, process.env);
+        } catch (e) {
+            log(`e2e: configuring the stack failed: ${(e as Error).message}`);
+            await stack.workspace.removeStack(name, remove);
+            gone = true;
+            return 1;
+        }
+        const onOutput = (out: string) => process.stdout.write(out);
+        const report = await endToEnd(stack, {
+            up: { onOutput, policyPacks: [join(root, "policy")], policyPackConfigs: [join(root, `policy/config.${name}.json`)] },
+            destroy: { onOutput },
+            remove,
+            checks: [kubeconfigCheck({ names: nodes, version })],
+            log,
+        });
+        process.stdout.write(renderReport(report));
+        gone = report.steps.some((s) => s.step === "stack rm" && s.verdict === "ok");
+        if (!gone) log(`e2e: Pulumi.${name}.yaml keeps the stack's salt and secrets: \`pulumi destroy --stack ${name}\` needs it; restore it with git afterwards`);
+        return report.ok ? 0 : 1;
+    } finally {
+        if (gone) writeFileSync(stackFile, checkedIn);
     }
-    const onOutput = (out: string) => process.stdout.write(out);
-    const report = await endToEnd(stack, {
-        up: { onOutput, policyPacks: [join(root, "policy")], policyPackConfigs: [join(root, `policy/config.${name}.json`)] },
-        destroy: { onOutput },
-        checks: [kubeconfigCheck({ names: nodes, version })],
-        log,
-    });
-    process.stdout.write(renderReport(report));
-    return report.ok ? 0 : 1;
 }
 
 main().then(

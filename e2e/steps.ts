@@ -24,6 +24,8 @@ export interface Options {
     /** Passed to every up (policy packs and their config, the stack's config file). */
     up?: Parameters<Stack["up"]>[0];
     destroy?: Parameters<Stack["destroy"]>[0];
+    /** Options of `stack rm` (e2e/run.ts keeps the checked-in stack file). */
+    remove?: Parameters<Stack["workspace"]["removeStack"]>[1];
     checks?: Check[];
     /** Progress lines (the engine's output stays in the Automation API's onOutput). */
     log?: (line: string) => void;
@@ -91,7 +93,7 @@ export async function endToEnd(stack: Stack, o: Options = {}): Promise<Report> {
         },
         true,
     );
-    if (destroyed) await step("stack rm", async () => (await stack.workspace.removeStack(stack.name), `stack ${stack.name} removed`), true);
+    if (destroyed) await step("stack rm", async () => (await stack.workspace.removeStack(stack.name, o.remove), `stack ${stack.name} removed`), true);
     else steps.push({ step: "stack rm", verdict: "skipped", detail: `destroy failed: stack ${stack.name} is kept, its state lists what is left (pulumi destroy --stack ${stack.name} again, or delete by hand)`, ms: 0 });
     return { ok: steps.every((s) => s.verdict === "ok"), steps };
 }
