@@ -42,7 +42,7 @@ const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line s
  * string (RFC 4253 §6.6), so `ssh-rsa AAAA` or an ed25519 blob under `ssh-rsa` is caught here
  * rather than by Hetzner's API at `pulumi up`.
  */
-function keyBlobType(line: string): string | undefined {
+export function keyBlobType(line: string): string | undefined {
     const blob = Buffer.from(line.split(" ")[1] ?? "", "base64");
     if (blob.length < 4) return undefined;
     const n = blob.readUInt32BE(0);

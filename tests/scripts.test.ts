@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
-import { kernelDefaults, sshdExpected } from "../infra/hetzner/cloudInit";
+import { kernelDefaults, sshdExpected, sshdHostKeyExpected } from "../infra/hetzner/cloudInit";
 import { runScript, scriptBounds, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 import { testCluster } from "./support/k3sCluster";
@@ -608,6 +608,14 @@ describe("wait-for-node.sh", () => {
             run("wait-for-node", ["--node", "node-1", ...sshdExpected.flatMap((kv) => ["--sshd", kv])]),
             /node-1: sshd's effective configuration does not carry the hardening: passwordauthentication is 'yes' \(expected no\) permitrootlogin is 'yes' \(expected prohibit-password\); .*00-honeydue\.conf must sort before/,
         );
+    });
+    it("checks that sshd presents only the pinned host key file (every value of a multi-valued keyword)", () => {
+        const args = ["--node", "node-1", "--sshd", sshdHostKeyExpected];
+        state("sshd-T", "port 22\nhostkey /etc/ssh/ssh_host_ed25519_key\n");
+        ok(run("wait-for-node", args));
+        // A second key file (an image's RSA key, a regenerated one) would let a client negotiate an unpinned key.
+        state("sshd-T", "port 22\nhostkey /etc/ssh/ssh_host_ed25519_key\nhostkey /etc/ssh/ssh_host_rsa_key\n");
+        fails(run("wait-for-node", args), /node-1: .*hostkey is '\/etc\/ssh\/ssh_host_ed25519_key \/etc\/ssh\/ssh_host_rsa_key' \(expected \/etc\/ssh\/ssh_host_ed25519_key\)/);
     });
     it("fails clearly when cloud-init runs too long", () => {
         writeFileSync(join(box, "bin", "cloud-init"), "#!/bin/bash\nsleep 5\n", { mode: 0o755 });
