@@ -31,7 +31,8 @@ addResourceState("hcloud:index/server:Server", serverState);
 // A real key pair, the same on every run (an ed25519 key from a seed derived from the resource's
 // name), in the tls provider's formats: the rehearsal's simulation makes it.
 addResourceState("tls:index/privateKey:PrivateKey", (a) => {
-    const { id: _id, ...outs } = privateKeyOutputs({ rsaBits: 2048, ecdsaCurve: "P224", ...a.inputs }, createHash("sha256").update(`tls/${a.name}`).digest());
+    const outs = privateKeyOutputs({ rsaBits: 2048, ecdsaCurve: "P224", ...a.inputs }, createHash("sha256").update(`tls/${a.name}`).digest());
+    delete outs.id;
     return outs;
 });
 addCall("cloudflare:index/getIpRanges:getIpRanges", () => cloudflareRanges);
