@@ -222,6 +222,20 @@ describe("outputs", () => {
             assert.match(block, /^ {2}IdentitiesOnly yes$/m, block);
         }
     });
+
+    it("makes `ssh hetzner1` verify the node's host key: the estate's known_hosts, by node name, strictly", () => {
+        const ssh = String(estate.outputs.sshConfig);
+        const known = String(estate.outputs.knownHosts).trim().split("\n");
+        for (const s of servers) {
+            const block = ssh.split(/^(?=Host )/m).find((b) => b.startsWith(`Host ${s.name} `))!;
+            assert.match(block, new RegExp(`^ {2}HostKeyAlias ${s.name}$`, "m"));
+            assert.match(block, /^ {2}UserKnownHostsFile ~\/\.ssh\/known_hosts\.d\/honeydue$/m);
+            assert.match(block, /^ {2}StrictHostKeyChecking yes$/m);
+            const key = String(one(estate.resources, "tls:index/privateKey:PrivateKey", `${s.name}-host-key`).state.publicKeyOpenssh).trim();
+            assert.ok(known.includes(`${s.name} ${key}`), `${s.name}: known_hosts has the key the commands pin`);
+        }
+        assert.equal(known.length, servers.length);
+    });
 });
 
 describe("the captured estate", () => {
