@@ -344,6 +344,18 @@ describe("k3s secrets", () => {
         }
     });
 
+    it("writes the configured operator keys to every node's authorized_keys after it booted, again for a replaced server", () => {
+        const configured = String(placeholderPlain["honeydue:sshPublicKey"]).trim();
+        for (const n of names) {
+            const step = cmd(`${n}-authorized-keys`);
+            assert.equal(argsOf(step.inputs.create), `--node ${n} --user root`);
+            assert.equal(payloadFiles(String(unwrap(step.inputs.stdin))).authorized_keys, `${configured}\n`);
+            assert.ok(dependsOn(step, cmd(`${n}-wait`), estate.resources), `${n}: after cloud-init`);
+            assert.deepEqual(unwrap(step.inputs.triggers), [server(n).id]);
+            assert.equal(step.inputs.addPreviousOutputInEnv, false);
+        }
+    });
+
     // pulumi-command v1.2.1 connection.go `SSHConfig`: without hostKey, InsecureIgnoreHostKey.
     it("pins every command's connection to the host key of the node it reaches (generated for built servers), and checks sshd presents only it", () => {
         const all = ofType(estate.resources, C); // the workloads' Traefik waits and smoke checks too

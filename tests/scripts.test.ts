@@ -868,6 +868,42 @@ describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => 
     });
 });
 
+describe("authorized-keys.sh (the operator's keys on a running node)", () => {
+    const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHi5bCUoxYiTO+b1mfke81dVeFG83pfBaC1fWT+gGCIG new@operator";
+    const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIImnT2WH+mw9TO9I1p7oga/tiLnBgUipoH35qHeOPZct old@operator";
+    const file = "root/.ssh/authorized_keys";
+    const args = ["--node", "node-1", "--user", "root"];
+    const leftovers = () => readdirSync(nodeFile("root/.ssh")).filter((f) => f !== "authorized_keys");
+
+    it("replaces authorized_keys with exactly the configured keys, mode 0600 in a 0700 ~/.ssh, and a second run changes nothing", () => {
+        mkdirSync(nodeFile("root/.ssh"), { recursive: true });
+        writeFileSync(nodeFile(file), `${KEY_B}\nssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ hand-added@laptop\n`, { mode: 0o644 });
+        const r = run("authorized-keys", args, { authorized_keys: `${KEY_A}\n${KEY_B}\n` });
+        ok(r);
+        assert.equal(readFileSync(nodeFile(file), "utf8"), `${KEY_A}\n${KEY_B}\n`);
+        assert.equal(mode(file), "600");
+        assert.equal(mode("root/.ssh"), "700");
+        assert.match(r.stdout, /node-1: .*authorized_keys now holds the 2 configured key\(s\)/);
+        const again = run("authorized-keys", args, { authorized_keys: `${KEY_A}\n${KEY_B}\n` });
+        ok(again);
+        assert.match(again.stdout, /unchanged/);
+        assert.deepEqual(leftovers(), [], "no temporary file is left beside it");
+        // The rotation's second step: only the new key.
+        ok(run("authorized-keys", args, { authorized_keys: `${KEY_A}\n` }));
+        assert.equal(readFileSync(nodeFile(file), "utf8"), `${KEY_A}\n`);
+    });
+
+    it("never leaves a node with an empty authorized_keys: no key in the payload, nothing written", () => {
+        mkdirSync(nodeFile("root/.ssh"), { recursive: true });
+        writeFileSync(nodeFile(file), `${KEY_B}\n`, { mode: 0o600 });
+        fails(run("authorized-keys", args, { authorized_keys: "\n" }), /node-1\]: the payload holds no public key line; .*authorized_keys is left as it is \(never emptied\)/);
+        fails(run("authorized-keys", args), /the payload holds no public key line/);
+        fails(run("authorized-keys", args, { authorized_keys: `${KEY_A}\nnot a key\n` }), /a line that is not a public key; .* left as it is/);
+        assert.equal(readFileSync(nodeFile(file), "utf8"), `${KEY_B}\n`);
+        assert.deepEqual(leftovers(), [], "a refused payload leaves no temporary file");
+    });
+});
+
 describe("shellcheck", () => {
     it("passes on every node script, each strict (set -euo pipefail)", () => {
         const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith(".sh"));
