@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { provider as tls } from "../rehearsal/providers/src/tls";
+import { privateKeyOutputs, provider as tls } from "../rehearsal/providers/src/tls";
 
 const state = mkdtempSync(join(tmpdir(), "simclouds-tls-"));
 const T = "tls:index/privateKey:PrivateKey";
@@ -37,6 +37,8 @@ describe("simulated tls PrivateKey", () => {
         const { id, outs } = await make("node-1-host-key", { algorithm: "ED25519" });
         assert.match(String(outs.publicKeyOpenssh), /^ssh-ed25519 [A-Za-z0-9+/]+=*\n$/, "ssh.MarshalAuthorizedKey: type, base64, newline, no comment");
         assert.equal(sshPublicOf(String(outs.privateKeyOpenssh)), String(outs.publicKeyOpenssh).trim());
+        // pem.EncodeToMemory: 64 base64 characters a line.
+        assert.ok(String(outs.privateKeyOpenssh).split("\n").slice(1, -2).every((l) => l.length <= 64), String(outs.privateKeyOpenssh));
         assert.match(String(outs.privateKeyPem), /^-----BEGIN PRIVATE KEY-----\n/, "ED25519's private_key_pem is PKCS#8");
         assert.equal(outs.privateKeyPemPkcs8, outs.privateKeyPem);
         assert.match(String(outs.publicKeyPem), /^-----BEGIN PUBLIC KEY-----\n/);
@@ -67,10 +69,14 @@ describe("simulated tls PrivateKey", () => {
         assert.equal(createPrivateKey(String(defaults.privateKeyPem)).asymmetricKeyDetails?.modulusLength, 2048, "rsa_bits defaults to 2048");
     });
 
-    it("gives every key its own material", async () => {
+    it("gives every key its own material; a seed (the offline mocks) gives the same bytes every time", async () => {
         const a = (await make("a", { algorithm: "ED25519" })).outs;
         const b = (await make("b", { algorithm: "ED25519" })).outs;
         assert.notEqual(a.publicKeyOpenssh, b.publicKeyOpenssh);
+        const seed = Buffer.alloc(32, 7);
+        const [x, y] = [privateKeyOutputs({ algorithm: "ED25519" }, seed), privateKeyOutputs({ algorithm: "ED25519" }, seed)];
+        assert.equal(x.privateKeyOpenssh, y.privateKeyOpenssh, "the OpenSSH format's random check integer is drawn from the seed");
+        assert.equal(sshPublicOf(String(x.privateKeyOpenssh)), String(x.publicKeyOpenssh).trim());
     });
 
     it("refuses an unknown algorithm at check, and replaces on any argument change (RequiresReplace)", async () => {

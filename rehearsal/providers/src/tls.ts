@@ -43,6 +43,34 @@ function hashForState(value: Buffer): string {
 }
 
 /**
+ * The OpenSSH private key as the real provider writes it: pem.EncodeToMemory of
+ * ssh.MarshalPrivateKey's block, 64 base64 characters a line (sshpk writes 70). The format starts
+ * its private section with a random "check" integer written twice (OpenSSH PROTOCOL.key;
+ * MarshalPrivateKey and sshpk both draw it at random); with a seed (the offline mocks) it is drawn
+ * from the seed, so two runs are byte-identical.
+ */
+function opensshPem(pem: string, seed?: Buffer): string {
+    const body = Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
+    if (seed) setCheck(body, seed);
+    const lines = body.toString("base64").match(/.{1,64}/g) ?? [];
+    return ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join("\n");
+}
+
+function setCheck(body: Buffer, seed: Buffer): void {
+    let at = "openssh-key-v1\0".length;
+    const skipString = () => (at += 4 + body.readUInt32BE(at));
+    skipString(); // cipher name ("none")
+    skipString(); // kdf name
+    skipString(); // kdf options
+    at += 4; // number of keys (1)
+    skipString(); // public key
+    at += 4; // length of the private section
+    const check = createHash("sha256").update(seed).update("check").digest().subarray(0, 4);
+    check.copy(body, at);
+    check.copy(body, at + 4);
+}
+
+/**
  * A PrivateKey's outputs. private_key_pem: PKCS#1 for RSA, SEC 1 for ECDSA, PKCS#8 for ED25519;
  * private_key_openssh: ssh.MarshalPrivateKey with an empty comment, empty for P224 (x/crypto/ssh
  * has no P-224: prvKeySupportsOpenSSHMarshalling), as are the OpenSSH public key and fingerprints;
@@ -65,7 +93,7 @@ export function privateKeyOutputs(p: Props, seed?: Buffer): Props {
         const publicKey = k.toPublic();
         const line = publicKey.toString("ssh").trim().split(" ").slice(0, 2).join(" ");
         ssh = {
-            privateKeyOpenssh: k.toString("ssh"),
+            privateKeyOpenssh: opensshPem(k.toString("ssh"), seed),
             publicKeyOpenssh: `${line}\n`,
             publicKeyFingerprintMd5: publicKey.fingerprint("md5").toString("hex"),
             publicKeyFingerprintSha256: publicKey.fingerprint("sha256").toString("base64"),
