@@ -112,6 +112,10 @@ const cases: [string, string | string[], (rs: Registration[]) => void, RegExp, P
     ["the namespace enforcing baseline", "k8s-namespace-pod-security", (rs) => (one(rs, "kubernetes:core/v1:Namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline", /enforces Pod Security level baseline/],
     ["Traefik's API served insecurely", "k8s-traefik-api-closed", (rs) => traefik(rs, (v) => v.additionalArguments.push("--api.insecure=true")), /--api\.insecure=true/],
     ["Traefik's dashboard route enabled", "k8s-traefik-api-closed", (rs) => traefik(rs, (v) => (v.ingressRoute.dashboard.enabled = true)), /dashboard's IngressRoute/],
+    // Issue 15: Traefik's least privilege.
+    ["Traefik's chart RBAC back on", "k8s-secrets-not-cluster-wide", (rs) => traefik(rs, (v) => delete v.rbac), /keeps the chart's RBAC/],
+    ["Traefik's ClusterRole reading Secrets", "k8s-secrets-not-cluster-wide", (rs) => (one(rs, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs.rules as object[]).push({ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }), /ClusterRole honeydue-traefik-cluster grants secrets/],
+    ["Traefik's metrics on every interface", "k8s-traefik-internal-ports-local", (rs) => traefik(rs, (v) => delete v.ports.metrics), /metrics entry point to every interface/],
     // Secrets: a plain input whose output the engine would make secret, and a plain stack output.
     ["the registry's docker auth in a ConfigMap (input plain, output secret)", "secrets-inputs-stay-secret", (rs) => leakIntoSettings(rs), /honeydue:registryUsername:honeydue:registryPassword as a docker auth string/],
     ["a stack output with the registry's Basic auth", "stack-secrets-outputs-stay-secret", (rs) => (one(rs, "pulumi:pulumi:Stack").outputs!.registryAuth = `Basic ${registryAuth}`), /registryAuth holds honeydue:registryUsername:honeydue:registryPassword/],
