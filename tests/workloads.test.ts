@@ -10,6 +10,8 @@ import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets } from "../offline/stack";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
+import { describe as planLines } from "../offline/describe";
+import "../offline/describe/workloads";
 
 const C = "command:remote:Command";
 const nodeNames = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
@@ -638,6 +640,16 @@ describe("NetworkPolicies in honeydue", () => {
         assert.deepEqual(outside("admin"), ["TCP 443 0.0.0.0/0"]);
         assert.deepEqual(outside("redis"), [], "Redis sends nothing out");
         assert.equal(podOf("redis").ports[0], 6379, "the port the API and worker may reach is Redis's own");
+    });
+
+    it("read in the plan as what each one lets through", () => {
+        const lines = (name: string) => planLines(one(estate.resources, T.netpol, name), estate.resources);
+        assert.deepEqual(lines("honeydue-default-deny"), ["denies every ingress and egress connection no other policy allows"]);
+        assert.deepEqual(lines("honeydue-allow-dns"), ["may reach kube-dns in kube-system, on 53/udp, 53"]);
+        assert.deepEqual(lines("honeydue-allow-traefik-to-api"), ["only 259 node addresses may connect, on 8000"]);
+        assert.deepEqual(lines("honeydue-allow-to-redis"), ["may reach redis, on 6379"]);
+        assert.deepEqual(lines("honeydue-allow-apps-to-internet"), ["may reach 0.0.0.0/0 but 6 private ranges, on 5432, 443, 587"]);
+        assert.deepEqual(lines("honeydue-redis"), ["only api and worker may connect, on 6379"]);
     });
 
     it("keep the internet allows off the cluster, the private network and the metadata service", () => {
