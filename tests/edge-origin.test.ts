@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import type { Registration } from "../offline/capture";
 import { zoneNow } from "../offline/mocks-edge";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
+import { evaluate } from "../offline/policies";
 import { runEstate, type Estate } from "../offline/run";
 import { keepPort80 } from "../infra/cloudflare/zone";
 import { firewallRules } from "../infra/hetzner/firewall";
@@ -158,5 +159,15 @@ describe("origin: components", () => {
         const children = estate.resources.filter((r: Registration) => r.parent === origin[0].urn).map((r) => r.type).sort();
         assert.deepEqual(children, [T.pullCert, T.pulls, T.originCert, T.csr, T.csr, T.signed, T.key, T.key, T.key, T.selfSigned].sort());
         assert.deepEqual(estate.duplicates, []);
+    });
+});
+
+describe("origin: the policy pack", () => {
+    it("passes the strict estate with no mandatory violation, and no longer warns about the SSL mode", async () => {
+        const report = await evaluate(estate.resources, {});
+        assert.deepEqual(report.mandatory.map((v) => v.message), []);
+        const status = Object.fromEntries(report.verdicts.map((v) => [v.policy, v.status]));
+        assert.equal(status["cloudflare-origin-strict"], "passed");
+        assert.equal(status["k8s-namespace"], "passed", "the two kube-system Secrets are listed system objects");
     });
 });
