@@ -65,7 +65,7 @@ describe("origin: the certificate Traefik serves", () => {
         assert.ok(isSecret(tlsSecret.inputs.stringData), "stringData is a secret");
         const data = unwrap(tlsSecret.inputs.stringData) as Record<string, string>;
         assert.match(data["tls.crt"], /^-----BEGIN CERTIFICATE-----/);
-        assert.match(data["tls.key"], /^-----BEGIN PRIVATE KEY-----/);
+        assert.match(data["tls.key"], /^-----BEGIN (EC )?PRIVATE KEY-----/);
         assert.ok(!plainText(estate.resources).includes(data["tls.key"]), "the key never appears in plain text");
         assert.ok(!plainText(estate.outputs).includes(data["tls.key"]), "nor in an output");
         const chart = get(T.helmChart, "honeydue-traefik");
