@@ -33,9 +33,10 @@ const origin = originTls(config) ? new Origin("honeydue", { zone: config.zone, z
 // Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
 const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges, nodes: infra.nodes, origin: origin?.tls });
 
-// Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings (off
-// Flexible, `ssl` changes only once every node's Traefik and the origin pulls are ready).
-const edge = new Edge("honeydue", config, infra.nodes, { id: zoneId, sslAfter: origin ? [origin.pulls, ...apps.traefikReady] : [] });
+// Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings. `ssl` changes
+// only once the origin is ready for it: off Flexible every node's Traefik and the origin pulls, on
+// Flexible the firewall (port 80 open again when coming back from strict).
+const edge = new Edge("honeydue", config, infra.nodes, { id: zoneId, sslAfter: origin ? [origin.pulls, ...apps.traefikReady] : [infra.firewall] });
 
 // Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app.
 new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: edge.records.map((r) => r.record) });
