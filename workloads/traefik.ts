@@ -116,7 +116,8 @@ interface OriginTlsOption {
 }
 
 /**
- * Traefik's side of SSL strict with Authenticated Origin Pulls:
+ * Traefik's side of SSL strict with Authenticated Origin Pulls (sources: traefik/traefik at v3.5.3,
+ * chart 37.1.2's appVersion; the chart's tlsOption/tlsStore templates render the two CRDs):
  * - the TLSStore `default` serves the Origin CA certificate for every name (the chart's tlsStore
  *   template; traefik pkg/provider/kubernetes/crd/kubernetes.go buildTLSStores reads the Secret
  *   from the store's own namespace);
