@@ -1,8 +1,11 @@
 // The honeyDue production estate, in the order it is built:
 // configuration -> servers -> k3s cluster -> edge (DNS) -> workloads -> smoke checks -> outputs.
 import { loadConfig } from "./config";
+import { originTls } from "./config/edge";
 import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
+import { Origin } from "./infra/cloudflare/origin";
+import { port80Open, zoneIdOf } from "./infra/cloudflare/zone";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
 import { Cluster } from "./infra/k3s";
@@ -15,17 +18,25 @@ const config = loadConfig();
 // Cloudflare's edge ranges: the firewall's web sources and Traefik's trusted proxies.
 const cloudflareRanges = edgeRanges();
 
+// The Cloudflare zone, and whether port 80 stays open (closed once the zone is off Flexible).
+const zoneId = zoneIdOf(config.zone, config.zoneId, {});
+
 // Hetzner: SSH key, placement group, private network, firewall, servers.
-const infra = new Nodes("honeydue", config, cloudflareRanges);
+const infra = new Nodes("honeydue", config, cloudflareRanges, port80Open(config, zoneId));
 
 // k3s: HA cluster over SSH (embedded etcd on every server), and the Kubernetes provider.
 const cluster = new Cluster("honeydue", { config, nodes: infra.nodes, network: infra.network });
 
-// Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings.
-const edge = new Edge("honeydue", config, infra.nodes);
+// Off Flexible: the origin's certificate and Authenticated Origin Pulls (README, "The origin").
+const origin = originTls(config) ? new Origin("honeydue", { zone: config.zone, zoneId, hostnames: Object.keys(config.routes) }) : undefined;
 
 // Workloads: Traefik, Redis, the migrations gate, the API, the worker and the admin panel.
-const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges, nodes: infra.nodes });
+const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges, nodes: infra.nodes, origin: origin?.tls });
+
+// Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings. `ssl` changes
+// only once the origin is ready for it: off Flexible every node's Traefik and the origin pulls, on
+// Flexible the firewall (port 80 open again when coming back from strict).
+const edge = new Edge("honeydue", config, infra.nodes, { id: zoneId, sslAfter: origin ? [origin.pulls, ...apps.traefikReady] : [infra.firewall] });
 
 // Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app.
 new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: edge.records.map((r) => r.record) });

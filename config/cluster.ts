@@ -11,7 +11,11 @@ export const clusterKeys = {
         .default("v1.34.6+k3s1"),
     clusterCidr: cidr.default("10.42.0.0/16"),
     serviceCidr: cidr.default("10.43.0.0/16"),
-    /** A DNS-only name for the Kubernetes API (in tls-san); the kubeconfig uses node 1's public IPv4 without it. */
+    /**
+     * A DNS-only name for the Kubernetes API (in tls-san); the kubeconfig uses node 1's public IPv4 without it.
+     * Its records are DNS-only, so they publish every node's real public address: anyone can find
+     * the origin and bypass Cloudflare (only the firewall's adminCidrs then guard 22 and 6443).
+     */
     apiHostname: fqdn.optional(),
     etcdSnapshotSchedule: z
         .string()

@@ -16,6 +16,11 @@ export const edgeKeys = {
     zoneId: z.string().regex(/^[a-f0-9]{32}$/, { error: "expected a Cloudflare zone id (32 hex characters)" }).optional(),
     sslMode: z.enum(["flexible", "full", "strict"], { error: "expected flexible, full or strict" }).default("flexible"),
     minTlsVersion: z.enum(["1.2", "1.3"], { error: "expected 1.2 or 1.3" }).default("1.2"),
+    /**
+     * Port 80 at the firewall. auto: open on Flexible, and off Flexible open until Cloudflare already
+     * reaches the nodes over HTTPS (closed from the `up` after the switch). README, "The origin".
+     */
+    originPort80: z.enum(["auto", "open", "closed"], { error: "expected auto, open or closed" }).default("auto"),
     routes: json(
         z.preprocess(
             refuseCaseCollisions,
@@ -35,6 +40,9 @@ export const edgeKeys = {
         z.array(nodeName, { error: "expected a JSON list of node names such as [\"ubuntu-8gb-nbg1-3\"]" }),
     ).default([]),
 };
+
+/** Off Flexible the origin serves HTTPS itself: an Origin CA certificate, Authenticated Origin Pulls, HSTS. */
+export const originTls = (c: { sslMode: string }) => c.sslMode !== "flexible";
 
 /**
  * Hostnames are case-insensitive (DNS, and the schema lower-cases them): two keys that differ only
@@ -74,6 +82,9 @@ export function checkEdge(c: Edge, issue: (key: string, message: string) => void
             issue("routes", `no hostname routes to ${app}, which serves HTTP; expected one (e.g. "${app}.${c.zone}": "${app}"), or list ${app} in honeydue:unroutedApps on purpose`);
         }
         if (routed && c.unroutedApps.includes(app)) issue("unroutedApps", `lists ${app}, yet honeydue:routes routes a hostname to it; expected only apps without a route`);
+    }
+    if (c.sslMode === "flexible" && c.originPort80 === "closed") {
+        issue("originPort80", "is closed while honeydue:sslMode is flexible, and Flexible reaches the nodes on port 80 only; expected auto or open, or set honeydue:sslMode strict first");
     }
     checkRotation(c.outOfRotation, c.nodes.map((n) => n.name), issue);
 }

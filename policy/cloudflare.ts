@@ -2,7 +2,8 @@
 // off, and records use the current DnsRecord resource.
 import * as cloudflare from "@pulumi/cloudflare";
 import { validateResourceOfType, type PolicyResource, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
-import { known, list, schemaOf, settings } from "./lib";
+import { isProtected } from "./configGuard";
+import { known, list, schemaOf, settings, stackOf } from "./lib";
 
 const addressTypes = ["A", "AAAA", "CNAME"];
 
@@ -81,4 +82,24 @@ export const flexibleNeedsHttps: StackValidationPolicy = {
     },
 };
 
-export const cloudflarePolicies = [recordProxied, sslNotOff, minTls, noLegacyRecord, flexibleNeedsHttps];
+export const originEncryptedDefaults = { warnSslModes: ["flexible", "full"] };
+const weakness: Record<string, string> = {
+    flexible: "Cloudflare sends logins, JWTs and cookies to the nodes as plain HTTP over the internet, and Authenticated Origin Pulls cannot work",
+    full: "Cloudflare encrypts to the nodes but accepts any certificate, so whoever sits on the path can pose as the origin",
+};
+export const originEncrypted: ResourceValidationPolicy = {
+    name: "cloudflare-origin-strict",
+    description:
+        "In a protected stack (prod) the zone's SSL mode is strict: the origin leg is encrypted and Cloudflare verifies the origin's certificate. " +
+        "Advisory while prod still runs Flexible (README, \"The origin\", gives the switch-over); make it mandatory with --policy-pack-config {\"cloudflare-origin-strict\":\"mandatory\"}.",
+    enforcementLevel: "advisory",
+    configSchema: schemaOf(originEncryptedDefaults, { warnSslModes: "SSL modes reported in a protected stack." }),
+    validateResource: validateResourceOfType(cloudflare.ZoneSetting, (setting, args, report) => {
+        if (setting.settingId !== "ssl" || !isProtected(stackOf(args.urn))) return;
+        const mode = typeof setting.value === "string" ? setting.value : JSON.stringify(setting.value);
+        if (!settings(args, originEncryptedDefaults).warnSslModes.includes(mode)) return;
+        report(`the ${stackOf(args.urn)} zone is on SSL ${mode}: ${weakness[mode] ?? "the origin leg is not verified"}; move to strict (honeydue:sslMode strict, README "The origin")`);
+    }),
+};
+
+export const cloudflarePolicies = [recordProxied, sslNotOff, minTls, noLegacyRecord, flexibleNeedsHttps, originEncrypted];

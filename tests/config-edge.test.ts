@@ -32,6 +32,14 @@ describe("edge configuration", () => {
     it("rejects an unknown SSL mode, naming Cloudflare's ids", () => rejects({ "honeydue:sslMode": "full (strict)" }, "honeydue:sslMode (got full (strict))", /expected flexible, full or strict/));
     it("rejects SSL off", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
     it("rejects a minimum TLS version below 1.2", () => rejects({ "honeydue:minTlsVersion": "1.1" }, "honeydue:minTlsVersion (got 1.1)", /expected 1\.2 or 1\.3/));
+    it("defaults port 80 to auto, and accepts it closed or open under strict", () => {
+        assert.equal(load({}).originPort80, "auto");
+        assert.equal(load({ "honeydue:sslMode": "strict", "honeydue:originPort80": "closed" }).originPort80, "closed");
+        assert.equal(load({ "honeydue:sslMode": "strict", "honeydue:originPort80": "open" }).originPort80, "open");
+    });
+    it("rejects port 80 closed on Flexible, which reaches the nodes on 80 only", () =>
+        rejects({ "honeydue:sslMode": "flexible", "honeydue:originPort80": "closed" }, "honeydue:originPort80", /is closed while honeydue:sslMode is flexible.*expected auto or open, or set honeydue:sslMode strict first/));
+    it("rejects an unknown port 80 setting", () => rejects({ "honeydue:originPort80": "shut" }, "honeydue:originPort80 (got shut)", /expected auto, open or closed/));
     it("rejects a zone id that is not one", () => rejects({ "honeydue:zoneId": "myhoneydue.com" }, "honeydue:zoneId (got myhoneydue.com)", /expected a Cloudflare zone id \(32 hex characters\)/));
     it("rejects a node out of rotation that is not a node", () =>
         rejects({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-9"] }, "honeydue:outOfRotation", /ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names from honeydue:nodes/));

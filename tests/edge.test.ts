@@ -119,7 +119,12 @@ describe("edge: zone settings", () => {
             { ssl: "flexible", always_use_https: "on", min_tls_version: "1.2" },
         );
         assert.equal(settings.length, 3);
-        for (const s of settings) assert.deepEqual([...s.dependencies, ...Object.values(s.propertyDependencies).flat()], [], `${s.name} waits for nothing`);
+        // ssl waits for the firewall (port 80 open before Cloudflare uses it: the way back from strict, README "The origin").
+        const firewall = ofType(estate.resources, "hcloud:index/firewall:Firewall")[0];
+        for (const s of settings) {
+            const waits = [...s.dependencies, ...Object.values(s.propertyDependencies).flat()];
+            assert.deepEqual(waits, s.inputs.settingId === "ssl" ? [firewall.urn] : [], `${s.name} waits for ${s.inputs.settingId === "ssl" ? "the firewall" : "nothing"}`);
+        }
     });
 });
 

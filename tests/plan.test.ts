@@ -69,6 +69,8 @@ describe("npm run plan", () => {
         const { code, stdout } = await firstPlan();
         assert.equal(code, 0);
         assertCommittedPlan(stdout);
+        // prod runs Flexible: the plan warns (advisory cloudflare-origin-strict) and still exits 0.
+        assert.match(stdout, /cloudflare-origin-strict \(advisory, 1 violation\)\n\s+myhoneydue\.com-ssl: the prod zone is on SSL flexible: Cloudflare sends logins/);
     });
 
     it("as the real command: exits 0 with the same plan, and writes no colour codes when piped, even under CI", async () => {

@@ -73,3 +73,28 @@ describe("cloudflare-flexible-always-https", () => {
         assert.equal((await verdictOf(c.flexibleNeedsHttps, [ssl, https])).status, "violated");
     });
 });
+
+describe("cloudflare-origin-strict (advisory)", () => {
+    it("warns about Flexible and Full in prod, and passes strict", async () => {
+        const flexible = await verdictOf(c.originEncrypted, [zoneSetting("ssl", "flexible")]);
+        assert.equal(flexible.status, "advisory");
+        assert.deepEqual(messages(flexible), [
+            "the prod zone is on SSL flexible: Cloudflare sends logins, JWTs and cookies to the nodes as plain HTTP over the internet, and Authenticated Origin Pulls cannot work; move to strict (honeydue:sslMode strict, README \"The origin\")",
+        ]);
+        assert.match(messages(await verdictOf(c.originEncrypted, [zoneSetting("ssl", "full")]))[0], /^the prod zone is on SSL full: .*accepts any certificate/);
+        assert.equal((await verdictOf(c.originEncrypted, [zoneSetting("ssl", "strict")])).status, "passed");
+    });
+
+    it("leaves a stack that is not protected, and other settings, alone", async () => {
+        const rehearsal = zoneSetting("ssl", "flexible");
+        rehearsal.urn = rehearsal.urn.replace("urn:pulumi:prod::", "urn:pulumi:rehearsal::");
+        assert.equal((await verdictOf(c.originEncrypted, [rehearsal])).violations.length, 0);
+        assert.equal((await verdictOf(c.originEncrypted, [zoneSetting("always_use_https", "flexible")])).violations.length, 0);
+    });
+
+    it("can be made mandatory, and its modes narrowed, by the pack's configuration", async () => {
+        const mandatory = await verdictOf(c.originEncrypted, [zoneSetting("ssl", "flexible")], { "cloudflare-origin-strict": "mandatory" });
+        assert.equal(mandatory.status, "violated");
+        assert.equal((await verdictOf(c.originEncrypted, [zoneSetting("ssl", "full")], { "cloudflare-origin-strict": { warnSslModes: ["flexible"] } })).violations.length, 0);
+    });
+});

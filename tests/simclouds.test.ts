@@ -211,6 +211,59 @@ describe("simulated cloudflare", () => {
     });
 });
 
+describe("simulated cloudflare: the origin", () => {
+    const zoneId = zoneIdOf("myhoneydue.com");
+    const T = {
+        cert: "cloudflare:index/originCaCertificate:OriginCaCertificate",
+        pull: "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate",
+        pulls: "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+        setting: "cloudflare:index/zoneSetting:ZoneSetting",
+    };
+    const csr = "-----BEGIN CERTIFICATE REQUEST-----\nx\n-----END CERTIFICATE REQUEST-----\n";
+    const certArgs = { csr, hostnames: ["api.myhoneydue.com", "myhoneydue.com"], requestType: "origin-ecc" };
+
+    it("issues an Origin CA certificate for the account's hostnames only, 5475 days unless asked", async () => {
+        const made = await up(cloudflare, urn(T.cert, "origin"), certArgs);
+        assert.match(String(made.outs.certificate), /^-----BEGIN CERTIFICATE-----/);
+        assert.equal(made.outs.requestedValidity, 5475);
+        assert.equal(made.outs.expiresOn, "2040-12-28T00:00:00Z");
+        await assert.rejects(up(cloudflare, urn(T.cert, "other"), { ...certArgs, hostnames: ["www.example.org"] }), /not in a zone of this account/);
+        const bad = await cloudflare.check!(urn(T.cert, "x"), {}, { ...certArgs, requestedValidity: 100 });
+        assert.deepEqual(bad.failures?.map((f) => f.property), ["requestedValidity"]);
+        const d = async (change: Record<string, unknown>) => (await plan(cloudflare, urn(T.cert, "origin"), made.id, made.inputs, made.outs, { ...certArgs, ...change })).diff;
+        assert.deepEqual((await d({ hostnames: ["api.myhoneydue.com"] })).replaces, ["hostnames"]);
+        assert.deepEqual((await d({ csr: csr.replace("x", "y") })).replaces, ["csr"]);
+        assert.equal((await d({})).changes, false);
+    });
+
+    it("uploads a zone's origin-pull certificate (not updatable: a new certificate replaces it; the key is not read back)", async () => {
+        const args = { zoneId, certificate: "-----BEGIN CERTIFICATE-----\nc\n-----END CERTIFICATE-----\n", privateKey: secret("-----BEGIN PRIVATE KEY-----\nk\n-----END PRIVATE KEY-----\n") };
+        const made = await up(cloudflare, urn(T.pull, "pull"), args);
+        assert.equal(made.outs.status, "active");
+        assert.deepEqual(made.outs.privateKey, args.privateKey, "the key stays secret in the outputs");
+        const d = await plan(cloudflare, urn(T.pull, "pull"), made.id, made.inputs, made.outs, { ...args, certificate: args.certificate.replace("c", "d") });
+        assert.deepEqual(d.diff.replaces, ["certificate"]);
+        const read = await cloudflare.read!(`${zoneId}/${made.id}`, urn(T.pull, "pull"), {});
+        assert.deepEqual([read.id, read.inputs.privateKey], [made.id, undefined]);
+        await assert.rejects(up(cloudflare, urn(T.pull, "nozone"), { ...args, zoneId: "0".repeat(32) }), /not found/);
+    });
+
+    it("turns AOP on per zone, id the zone id; deleting the resource leaves AOP on at Cloudflare", async () => {
+        const made = await up(cloudflare, urn(T.pulls, "pulls"), { zoneId, enabled: true });
+        assert.equal(made.id, zoneId);
+        await cloudflare.delete!(made.id, urn(T.pulls, "pulls"), made.outs);
+        assert.deepEqual(cloud("cloudflare").tables.originPullSettings[zoneId], { zoneId, enabled: true });
+    });
+
+    it("answers getZoneSetting with the zone's current value, or a new zone's default", async () => {
+        const ask = async (settingId: string) => (await cloudflare.invoke!("cloudflare:index/getZoneSetting:getZoneSetting", { zoneId, settingId })).outputs.value;
+        assert.equal(await ask("min_tls_version"), "1.0", "never written: a new zone's value");
+        await up(cloudflare, urn(T.setting, "ssl-strict"), { zoneId, settingId: "ssl", value: "strict" });
+        assert.equal(await ask("ssl"), "strict");
+        await assert.rejects(cloudflare.invoke!("cloudflare:index/getZoneSetting:getZoneSetting", { zoneId, settingId: "waf" }), /no value for zone setting waf/);
+    });
+});
+
 describe("simulated kubernetes", () => {
     const NS = "kubernetes:core/v1:Namespace";
     const JOB = "kubernetes:batch/v1:Job";

@@ -5,6 +5,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../config";
 import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
+import type { OriginTls } from "../infra/cloudflare/origin";
 import type { Node } from "../infra/hetzner";
 import { createAdmin } from "./admin";
 import { adoptOptions } from "./adoption";
@@ -14,6 +15,7 @@ import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
 import { createNamespace, namespaceName } from "./namespace";
 import { createNetworkPolicies, type NetworkPolicies } from "./networkPolicies";
+import { createOriginSecrets } from "./originTls";
 import { createRedis, type Redis } from "./redis";
 import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
 import { createSettings } from "./settings";
@@ -31,6 +33,8 @@ export interface AppsArgs {
     cloudflareRanges: pulumi.Output<EdgeRanges>;
     /** The nodes, reached over SSH to check that Traefik serves on each. */
     nodes: Node[];
+    /** Off Flexible: the origin's certificate and the origin-pull CA, for Traefik (README, "The origin"). */
+    origin?: OriginTls;
 }
 
 export class Apps extends pulumi.ComponentResource {
@@ -64,7 +68,9 @@ export class Apps extends pulumi.ComponentResource {
         // On adoption: stop before our Traefik while k3s's bundled one still holds 80/443.
         const bundled = bundledTraefikCheck(args.nodes[0], config, this);
         const traefikAccess = createTraefikAccess(ctx);
-        this.traefik = createTraefik(ctx, args.cloudflareRanges, { dependsOn: [...(bundled ? [bundled] : []), ...traefikAccess] });
+        // Traefik's TLSStore and TLSOption read these Secrets: they exist before the chart does.
+        const originSecrets = args.origin ? createOriginSecrets(ctx, args.origin) : [];
+        this.traefik = createTraefik(ctx, args.cloudflareRanges, { dependsOn: [...(bundled ? [bundled] : []), ...traefikAccess, ...originSecrets] });
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
         this.redis = createRedis(ctx);
         this.migrations = createMigrations(ctx);

@@ -1,8 +1,10 @@
-// One Ingress per public hostname, to the app the routes map names. Plain HTTP on the `web`
-// entry point: Cloudflare terminates TLS (Flexible), so there is no TLS section here. DESIGN §8.
+// One Ingress per public hostname, to the app the routes map names. On Flexible plain HTTP on the
+// `web` entry point (Cloudflare terminates TLS). Off Flexible also on `websecure`, where the entry
+// point's own TLS (workloads/traefik.ts withOriginTls) serves the origin certificate and checks the
+// client certificate; there is no TLS section here, which would take the route off `web` as well. DESIGN §8.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { RoutedApp } from "../config/edge";
+import { originTls, type RoutedApp } from "../config/edge";
 import { adoptOptions } from "./adoption";
 import { ingressClassName } from "./traefik";
 import { meta, type Context } from "./workload";
@@ -25,7 +27,7 @@ export function createIngresses(
                 metadata: {
                     ...meta(ctx, hostLabel(host), app),
                     annotations: {
-                        "traefik.ingress.kubernetes.io/router.entrypoints": "web",
+                        "traefik.ingress.kubernetes.io/router.entrypoints": originTls(ctx.config) ? "web,websecure" : "web",
                         // The program is the only writer of its Ingresses: a field another manager set (an
                         // adopted Ingress's class, a hand edit) is taken over, not a conflict that stops
                         // `up` (pulumi-kubernetes provider/pkg/await/await.go, patchForce).

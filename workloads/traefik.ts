@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { originTls } from "../config/edge";
 import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
 import { traefikAccessValues, type TraefikAccessValues } from "./traefikAccess";
 import type { Context } from "./workload";
@@ -27,6 +28,8 @@ interface EntryPoint {
     forwardedHeaders: { trustedIPs: string[]; insecure: false };
     proxyProtocol: { trustedIPs: string[]; insecure: false };
     redirections?: never;
+    /** websecure off Flexible: the origin's TLS options (withOriginTls). */
+    tls?: { enabled: true; options: string };
 }
 
 /** The chart values this estate sets; everything else keeps the chart's default. */
@@ -52,6 +55,9 @@ export interface TraefikValues {
     };
     resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
     global: { checkNewVersion: false; sendAnonymousUsage: false };
+    /** Off Flexible (withOriginTls): the TLSOption requiring Cloudflare's client certificate, and the served certificate. */
+    tlsOptions?: Record<string, OriginTlsOption>;
+    tlsStore?: { default: { defaultCertificate: { secretName: string } } };
 }
 
 /**
@@ -105,6 +111,45 @@ export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
     };
 }
 
+// ---- The origin's TLS, off Flexible (README, "The origin"). Kept apart from the values above. ----
+
+/** The Secrets in kube-system that Traefik reads (workloads/originTls.ts writes them). */
+export const originSecrets = { certificate: "honeydue-origin-cert", pullCa: "honeydue-origin-pull-ca" } as const;
+/** The chart's TLSOption (created by the chart in its namespace, kube-system). */
+export const originTlsOption = "honeydue-origin-pulls";
+
+interface OriginTlsOption {
+    minVersion: "VersionTLS12";
+    clientAuth: { secretNames: string[]; clientAuthType: "RequireAndVerifyClientCert" };
+}
+
+/**
+ * Traefik's side of SSL strict with Authenticated Origin Pulls (sources: traefik/traefik at v3.5.3,
+ * chart 37.1.2's appVersion; the chart's tlsOption/tlsStore templates render the two CRDs):
+ * - the TLSStore `default` serves the Origin CA certificate for every name (the chart's tlsStore
+ *   template; traefik pkg/provider/kubernetes/crd/kubernetes.go buildTLSStores reads the Secret
+ *   from the store's own namespace);
+ * - the TLSOption requires a client certificate signed by our origin-pull CA (buildTLSOptions: the
+ *   CA comes from the Secret's `ca.crt` or `tls.ca`, getCABlocks; a missing Secret is only a warning
+ *   and leaves no CA, so every handshake would fail: the Secrets are applied before the chart);
+ * - websecure uses that option for every router on it: an entry point's `http.tls` becomes a model
+ *   (pkg/provider/traefik/internal.go entryPointModels) that applyModel (pkg/server/aggregator.go)
+ *   copies onto each router of that entry point, splitting a router on web and websecure into a plain
+ *   one on web and a TLS one on websecure. So the node's own checks on 127.0.0.1:80 keep working
+ *   while the firewall keeps Cloudflare off 80.
+ * The option's id is `<namespace>-<name>@kubernetescrd` (crd/kubernetes.go makeID, providerName).
+ */
+export function withOriginTls(values: TraefikValues): TraefikValues {
+    return {
+        ...values,
+        ports: { ...values.ports, websecure: { ...values.ports.websecure, tls: { enabled: true, options: `kube-system-${originTlsOption}@kubernetescrd` } } },
+        tlsOptions: {
+            [originTlsOption]: { minVersion: "VersionTLS12", clientAuth: { secretNames: [originSecrets.pullCa], clientAuthType: "RequireAndVerifyClientCert" } },
+        },
+        tlsStore: { default: { defaultCertificate: { secretName: originSecrets.certificate } } },
+    };
+}
+
 /** The pod annotation that marks which chart generation a Traefik pod runs (see traefikReady.ts). */
 export const generationAnnotation = "honeydue-chart-generation";
 
@@ -131,7 +176,8 @@ export interface Traefik {
 
 export function createTraefik(ctx: Context, edge: pulumi.Output<EdgeRanges>, opts: pulumi.CustomResourceOptions = {}): Traefik {
     const version = ctx.config.traefik.chartVersion;
-    const rendered = edge.apply((e) => renderedValues(traefikRepo, version, traefikValues(e, ctx.config.zone)));
+    const values = (e: EdgeRanges) => (originTls(ctx.config) ? withOriginTls(traefikValues(e, ctx.config.zone)) : traefikValues(e, ctx.config.zone));
+    const rendered = edge.apply((e) => renderedValues(traefikRepo, version, values(e)));
     const chart = new k8s.apiextensions.CustomResource(
         `${ctx.prefix}-traefik`,
         {

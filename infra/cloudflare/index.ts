@@ -21,11 +21,12 @@ export class Edge extends pulumi.ComponentResource {
     /** Every record (hostname → addresses, proxied or not) and the zone settings: the `dns` output. */
     readonly dns: pulumi.Output<DnsSummary>;
 
-    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], opts?: pulumi.ComponentResourceOptions) {
+    /** `zone.id`: the zone's id when already looked up (zoneIdOf); `zone.sslAfter`: what the `ssl` setting waits for (zoneSettings.ts). */
+    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], zone: { id?: pulumi.Output<string>; sslAfter?: pulumi.Resource[] } = {}, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:edge:Cloudflare", name, {}, opts);
         const child = { parent: this };
 
-        this.zoneId = zoneIdOf(config.zone, config.zoneId, child);
+        this.zoneId = zone.id ?? zoneIdOf(config.zone, config.zoneId, child);
         const specs = recordSpecs({
             routes: Object.keys(config.routes),
             apiHostname: config.apiHostname,
@@ -35,7 +36,7 @@ export class Edge extends pulumi.ComponentResource {
         });
         const adopted = config.adopt ?? { dnsRecords: {}, zoneSettings: {} };
         this.records = specs.map((spec) => ({ spec, record: createRecord(spec, this.zoneId, { ...child, import: adopted.dnsRecords[recordName(spec)] }) }));
-        this.settings = createZoneSettings(config.zone, this.zoneId, config, { ...child, imports: adopted.zoneSettings });
+        this.settings = createZoneSettings(config.zone, this.zoneId, config, { ...child, imports: adopted.zoneSettings, sslAfter: zone.sslAfter });
         this.dns = dnsSummary(config.zone, this.zoneId, this.records, this.settings, config.outOfRotation);
         this.registerOutputs({});
     }

@@ -31,7 +31,7 @@ export function dnsSummary(
     const published = records.map(({ spec, record }) =>
         pulumi.all([record.content, record.proxied, record.ttl]).apply(([content, proxied, ttl]) => ({ ...spec, content, proxied, ttl })),
     );
-    const applied = settings.map((s) => pulumi.all([s.settingId, s.value]).apply(([id, value]) => [id, String(value)] as const));
+    const applied = settings.map((s) => pulumi.all([s.settingId, s.value]).apply(([id, value]) => [id, typeof value === "string" ? value : JSON.stringify(value)] as const));
     return pulumi.all([zoneId, pulumi.all(published), pulumi.all(applied)]).apply(([id, recs, sets]) => {
         const byHost: Record<string, HostnameSummary> = {};
         for (const r of recs) {

@@ -14,11 +14,16 @@ export interface Rule {
 
 const world = ["0.0.0.0/0", "::/0"];
 
-/** The inbound rules: web from Cloudflare only, SSH and the Kubernetes API from operators only, ICMP. */
-export function firewallRules(edge: EdgeRanges, adminCidrs: string[]): Rule[] {
+/**
+ * The inbound rules: web from Cloudflare only, SSH and the Kubernetes API from operators only, ICMP.
+ * Port 80 only while Cloudflare may use it (SSL Flexible, infra/cloudflare/zone.ts port80Open):
+ * Cloudflare's ranges are every Cloudflare customer's proxies, and plain HTTP skips the client
+ * certificate check on 443 (Authenticated Origin Pulls), so an open 80 lets any zone reach the apps.
+ */
+export function firewallRules(edge: EdgeRanges, adminCidrs: string[], port80 = true): Rule[] {
     const cloudflare = [...edge.ipv4, ...edge.ipv6];
     return [
-        { direction: "in", protocol: "tcp", port: "80", sourceIps: cloudflare, description: "HTTP from Cloudflare (SSL Flexible)" },
+        ...(port80 ? [{ direction: "in" as const, protocol: "tcp" as const, port: "80", sourceIps: cloudflare, description: "HTTP from Cloudflare (SSL Flexible)" }] : []),
         { direction: "in", protocol: "tcp", port: "443", sourceIps: cloudflare, description: "HTTPS from Cloudflare" },
         { direction: "in", protocol: "tcp", port: "22", sourceIps: adminCidrs, description: "SSH from operators" },
         { direction: "in", protocol: "tcp", port: "6443", sourceIps: adminCidrs, description: "Kubernetes API from operators" },

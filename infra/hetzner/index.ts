@@ -27,7 +27,8 @@ export class Nodes extends pulumi.ComponentResource {
     readonly network: hcloud.Network;
     readonly firewall: hcloud.Firewall;
 
-    constructor(name: string, config: EstateConfig, edge: pulumi.Output<EdgeRanges>, opts?: pulumi.ComponentResourceOptions) {
+    /** `port80`: whether the firewall admits HTTP from Cloudflare (infra/cloudflare/zone.ts port80Open). */
+    constructor(name: string, config: EstateConfig, edge: pulumi.Output<EdgeRanges>, port80: pulumi.Input<boolean>, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:infra:Nodes", name, {}, opts);
         const child = { parent: this };
         const labels = estateLabels(config);
@@ -62,7 +63,7 @@ export class Nodes extends pulumi.ComponentResource {
             },
             child,
         );
-        const firewall = createFirewall(`${name}-firewall`, edge.apply((e) => firewallRules(e, config.adminCidrs)), labels, { ...child, import: adopt.firewall });
+        const firewall = createFirewall(`${name}-firewall`, pulumi.all([edge, port80]).apply(([e, open]) => firewallRules(e, config.adminCidrs, open)), labels, { ...child, import: adopt.firewall });
 
         this.network = network;
         this.firewall = firewall;

@@ -16,10 +16,11 @@ const meaning: Record<string, (v: string) => string> = {
             : `Cloudflare → origin over HTTPS on 443${v === "strict" ? " with a certificate it trusts" : ""}`,
     always_use_https: (v) => (v === "on" ? "browsers asking for http:// get a 301 to https:// at Cloudflare" : "plain HTTP served to browsers"),
     min_tls_version: (v) => `browsers need TLS ${v} or newer`,
+    security_header: () => "HSTS: browsers that saw it refuse plain HTTP to these names (README, \"The origin\")",
 };
 
 describeType("cloudflare:index/zoneSetting:ZoneSetting", (r) => {
     const id = String(r.inputs.settingId);
-    const value = String(r.inputs.value);
+    const value = typeof r.inputs.value === "string" ? r.inputs.value : JSON.stringify(r.inputs.value);
     return [`${id} = ${value}${meaning[id] ? ` - ${meaning[id](value)}` : ""}`];
 });

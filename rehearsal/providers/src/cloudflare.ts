@@ -59,9 +59,91 @@ const zoneSetting: Kind = {
     idOf: (key) => key.split("/").pop()!,
 };
 
+// ---- The origin (README, "The origin"): Origin CA certificates and Authenticated Origin Pulls. ----
+
+/** The zone a hostname belongs to in the simulated account (the longest zone name that is it or a parent). */
+function zoneOfHost(c: Cloud, host: string): string | undefined {
+    const bare = host.replace(/^\*\./, "");
+    return Object.values(zones(c))
+        .map((z) => String(z.name))
+        .filter((z) => bare === z || bare.endsWith(`.${z}`))
+        .sort((a, b) => b.length - a.length)[0];
+}
+
+/** A PEM-shaped placeholder: the simulation signs nothing, but the text says what it stands for. */
+const pem = (label: string, ...parts: unknown[]) => `-----BEGIN ${label}-----\n${Buffer.from(sha(...parts)).toString("base64")}\n-----END ${label}-----\n`;
+
+// internal/services/origin_ca_certificate: csr, hostnames, request_type RequiresReplace;
+// requested_validity RequiresReplaceIfConfigured, Default 5475, OneOf 7…5475 (schema.go); Update
+// is empty (resource.go), so nothing else can change. Hostnames must be in the account's zones.
+const validities = [7, 30, 90, 365, 730, 1095, 5475];
+const originCaCertificate: Kind = {
+    table: "originCaCertificates",
+    inputs: ["csr", "hostnames", "requestType", "requestedValidity"],
+    replaces: {
+        csr: src("origin_ca_certificate", "csr"),
+        hostnames: src("origin_ca_certificate", "hostnames"),
+        requestType: src("origin_ca_certificate", "request_type"),
+        requestedValidity: "terraform-provider-cloudflare v5.19.1 internal/services/origin_ca_certificate/schema.go: requested_validity RequiresReplaceIfConfigured()",
+    },
+    readable: ["csr", "hostnames", "requestType", "requestedValidity"],
+    defaults: { requestedValidity: 5475 },
+    check: (p) => [
+        ...(validities.includes(Number(p.requestedValidity)) ? [] : [{ property: "requestedValidity", reason: `expected one of ${validities.join(", ")}` }]),
+        ...(["origin-rsa", "origin-ecc", "keyless-certificate"].includes(String(p.requestType)) ? [] : [{ property: "requestType", reason: "expected origin-rsa, origin-ecc or keyless-certificate" }]),
+    ],
+    create: (c, p, n) => {
+        const hosts = (p.hostnames as string[] | undefined) ?? [];
+        if (hosts.length === 0) throw new CloudError("hostnames: at least one hostname is required (1010)");
+        for (const h of hosts) if (!zoneOfHost(c, h)) throw new CloudError(`${h} is not in a zone of this account (1010: hostnames must belong to zones on your account)`);
+        if (!String(p.csr).includes("BEGIN CERTIFICATE REQUEST")) throw new CloudError("csr: not a PEM certificate request (1001)");
+        const expires = new Date(Date.parse(epoch) + Number(p.requestedValidity) * 86400000).toISOString().replace(/\.\d+Z$/, "Z");
+        return { id: sha("origin_ca_certificate", n).slice(0, 40), record: { ...p, certificate: pem("CERTIFICATE", "origin-ca", p.csr, hosts), expiresOn: expires } };
+    },
+};
+
+// internal/services/authenticated_origin_pulls_certificate: zone_id RequiresReplace, certificate
+// RequiresReplaceIfNotCertificateSemantic (schema.go); Update is empty and private_key is not read
+// back (resource.go); import id `<zone_id>/<certificate_id>` (ImportState).
+const originPullCertificate: Kind = {
+    table: "originPullCertificates",
+    inputs: ["zoneId", "certificate", "privateKey"],
+    replaces: { zoneId: src("authenticated_origin_pulls_certificate", "zone_id"), certificate: src("authenticated_origin_pulls_certificate", "certificate") },
+    readable: ["zoneId", "certificate"],
+    create: (c, p, n) => {
+        if (!zones(c)[String(p.zoneId)]) throw new CloudError(`zone ${String(p.zoneId)} not found`);
+        if (!String(p.certificate).includes("BEGIN CERTIFICATE") || !String(p.privateKey).includes("PRIVATE KEY")) throw new CloudError("certificate and private_key must be PEM (1400)");
+        const id = sha("origin_pull_certificate", n).slice(0, 32);
+        return { id, record: { ...p, certificateId: id, status: "active", enabled: true, issuer: "honeyDue", signature: "ECDSAWithSHA256", uploadedOn: epoch, expiresOn: "2036-01-01T00:00:00Z" } };
+    },
+    update: (_c, _id, _olds, _news, record) => record,
+    key: (id) => id.split("/").pop()!,
+};
+
+// internal/services/authenticated_origin_pulls_settings: zone_id RequiresReplace (schema.go), the
+// id is the zone id (ImportState: data.ID = data.ZoneID), and Delete calls no API (resource.go), so
+// removing the resource leaves AOP as it was.
+const originPullSettings: Kind = {
+    table: "originPullSettings",
+    inputs: ["zoneId", "enabled"],
+    replaces: { zoneId: src("authenticated_origin_pulls_settings", "zone_id") },
+    readable: ["zoneId", "enabled"],
+    create: (c, p) => {
+        if (!zones(c)[String(p.zoneId)]) throw new CloudError(`zone ${String(p.zoneId)} not found`);
+        return { id: String(p.zoneId), record: { ...p } };
+    },
+    keepOnDelete: true,
+};
+
+/** A zone setting never written in the simulated account answers the value a new zone has. */
+const settingDefaults: Props = { ssl: "flexible", always_use_https: "off", min_tls_version: "1.0" };
+
 export const kinds: Record<string, Kind> = {
     "cloudflare:index/dnsRecord:DnsRecord": dnsRecord,
     "cloudflare:index/zoneSetting:ZoneSetting": zoneSetting,
+    "cloudflare:index/originCaCertificate:OriginCaCertificate": originCaCertificate,
+    "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate": originPullCertificate,
+    "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings": originPullSettings,
 };
 
 /** Cloudflare refuses a second record with the same name, type and content (error 81058). */
@@ -87,6 +169,14 @@ function invoke(c: Cloud, token: string, args: Props): Props {
             if (match.length !== 1) throw new CloudError(`no zone matches ${JSON.stringify(args)} (zones in the simulated account: ${all.map(([, z]) => String(z.name)).join(", ") || "none"})`);
             const [id, z] = match[0];
             return { ...z, id, zoneId: id, status: z.status ?? "active", paused: false, type: "full" };
+        }
+        case "cloudflare:index/getZoneSetting:getZoneSetting": {
+            const zoneId = String(args.zoneId);
+            if (!zones(c)[zoneId]) throw new CloudError(`zone ${zoneId} not found`);
+            const id = String(args.settingId);
+            const row = table(c, "zoneSettings")[`${zoneId}/${id}`];
+            if (!row && !(id in settingDefaults)) throw new CloudError(`the simulated account has no value for zone setting ${id}`);
+            return { id, settingId: id, zoneId, value: row ? row.value : settingDefaults[id], editable: true, enabled: true, modifiedOn: epoch, timeRemaining: 0 };
         }
         default:
             throw new CloudError(`the simulated cloudflare provider has no function ${token}`);

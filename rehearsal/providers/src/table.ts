@@ -44,6 +44,8 @@ export interface Kind {
     idOf?(key: string): string;
     /** Throw a CloudError when the API would refuse the delete. */
     beforeDelete?(cloud: Cloud, id: string, record: Props): void;
+    /** The real provider's Delete calls no API: the record stays in the cloud (the engine forgets it). */
+    keepOnDelete?: boolean;
 }
 
 export function table(cloud: Cloud, name: string): Record<string, Props> {
@@ -149,6 +151,7 @@ export function tableProvider(o: TableProviderOptions): provider.Provider {
                 const record = rows[key];
                 if (!record) return; // already gone: deleting is idempotent, as the real providers treat 404
                 kind.beforeDelete?.(c, key, record);
+                if (kind.keepOnDelete) return;
                 delete rows[key];
                 log(c, "delete", kind, key, record);
             });
