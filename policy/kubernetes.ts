@@ -3,7 +3,7 @@
 // (Traefik excepted by kind, namespace and name), secrets only through Secret references, Redis on a pinned PVC.
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType, type ResourceValidationArgs, type ResourceValidationPolicy } from "@pulumi/policy";
-import { idOf, k8sName, list, listed, named, originSecretIds, schemaOf, settings, showId, traefikIds, type Metadata, type ObjectId } from "./lib";
+import { idOf, k8sName, list, listed, named, schemaOf, settings, showId, traefikIds, type Metadata, type ObjectId } from "./lib";
 import { chartImage, containersOf, forHelmCharts, forPods, forWorkloads, valuesOf, type Container, type EnvVar, type PodSpec, type Workload } from "./workloads";
 
 /** Kinds that live outside namespaces. */
@@ -15,10 +15,10 @@ const clusterScoped = new Set([
 /** Kubernetes provider types that are components or tools rather than objects in the cluster. */
 const notObjects = /^kubernetes:(helm\.sh|yaml|kustomize)\//;
 
-export const namespaceDefaults = { namespace: "honeydue", systemNamespaces: ["kube-system"], systemObjects: [...traefikIds.filter((t) => t.kind === "HelmChart"), ...originSecretIds] };
+export const namespaceDefaults = { namespace: "honeydue", systemNamespaces: ["kube-system"], systemObjects: traefikIds.filter((t) => t.kind === "HelmChart") };
 export const inNamespace: ResourceValidationPolicy = {
     name: "k8s-namespace",
-    description: "Kubernetes objects live in the honeydue namespace; system pieces (Traefik's HelmChart, and off Flexible the origin's two Secrets, in kube-system) are excepted by kind, namespace and name.",
+    description: "Kubernetes objects live in the honeydue namespace; system pieces (Traefik's HelmChart in kube-system) are excepted by kind, namespace and name.",
     enforcementLevel: "mandatory",
     configSchema: schemaOf(namespaceDefaults, {
         namespace: "The estate's namespace.",

@@ -70,12 +70,6 @@ export const traefikIds: ObjectId[] = [
     { kind: "DaemonSet", namespace: "kube-system", name: "honeydue-traefik" },
 ];
 
-/** Off SSL Flexible, the origin's certificate and the origin-pull CA, where Traefik's TLSStore and TLSOption read them (workloads/originTls.ts). */
-export const originSecretIds: ObjectId[] = [
-    { kind: "Secret", namespace: "kube-system", name: "honeydue-origin-cert" },
-    { kind: "Secret", namespace: "kube-system", name: "honeydue-origin-pull-ca" },
-];
-
 /** The object's identity; undefined name when it is auto-named (an auto-named object is never an exception). */
 export const idOf = (kind: string, props: { metadata?: Metadata }): Partial<ObjectId> => ({ kind, namespace: props.metadata?.namespace ?? "default", name: props.metadata?.name });
 

@@ -131,10 +131,10 @@ describe("origin: the certificate Traefik serves", () => {
         assert.deepEqual(cert.propertyDependencies.csr, [csr.urn]);
     });
 
-    it("reaches kube-system as a kubernetes.io/tls Secret whose key is secret, and the chart waits for it", () => {
+    it("reaches honeydue (the only namespace Traefik reads Secrets in) as a kubernetes.io/tls Secret whose key is secret, and the chart waits for it", () => {
         const tlsSecret = get(T.secret, "honeydue-origin-cert");
         const meta = unwrap(tlsSecret.inputs.metadata) as Record<string, string>;
-        assert.deepEqual([meta.name, meta.namespace, tlsSecret.inputs.type], ["honeydue-origin-cert", "kube-system", "kubernetes.io/tls"]);
+        assert.deepEqual([meta.name, meta.namespace, tlsSecret.inputs.type], ["honeydue-origin-cert", "honeydue", "kubernetes.io/tls"]);
         // The SDK wraps all of stringData in a secret (pulumi-kubernetes core/v1/secret.js: pulumi.secret(args.stringData)).
         assert.ok(isSecret(tlsSecret.inputs.stringData), "stringData is a secret");
         const data = unwrap(tlsSecret.inputs.stringData) as Record<string, string>;
@@ -149,12 +149,27 @@ describe("origin: the certificate Traefik serves", () => {
 
     it("is served by Traefik on websecure, which requires a client certificate from our origin-pull CA", () => {
         const values = parse(String(unwrap((unwrap(get(T.helmChart, "honeydue-traefik").inputs.spec) as Record<string, unknown>).valuesContent))) as Record<string, any>;
-        assert.deepEqual(values.ports.websecure.tls, { enabled: true, options: "kube-system-honeydue-origin-pulls@kubernetescrd" });
+        assert.deepEqual(values.ports.websecure.tls, { enabled: true });
         assert.equal(values.ports.web.tls, undefined, "web stays plain (the firewall keeps Cloudflare off it)");
-        assert.deepEqual(values.tlsOptions, {
-            "honeydue-origin-pulls": { minVersion: "VersionTLS12", clientAuth: { secretNames: ["honeydue-origin-pull-ca"], clientAuthType: "RequireAndVerifyClientCert" } },
-        });
-        assert.deepEqual(values.tlsStore, { default: { defaultCertificate: { secretName: "honeydue-origin-cert" } } });
+        // Not the chart's tlsOptions/tlsStore: it renders them in kube-system, which Traefik does not watch.
+        assert.equal(values.tlsOptions, undefined);
+        assert.equal(values.tlsStore, undefined);
+        const watched = values.providers.kubernetesCRD.namespaces as string[];
+        const store = get("kubernetes:traefik.io/v1alpha1:TLSStore", "honeydue-origin-tls-store");
+        const option = get("kubernetes:traefik.io/v1alpha1:TLSOption", "honeydue-origin-tls-option");
+        for (const crd of [store, option]) {
+            const meta = unwrap(crd.inputs.metadata) as Record<string, string>;
+            // Named default: Traefik's default store and option (crd/kubernetes.go buildTLSStores/buildTLSOptions).
+            assert.equal(meta.name, "default", crd.name);
+            assert.ok(watched.includes(meta.namespace), `${crd.name} is in a namespace Traefik watches (${meta.namespace})`);
+            for (const node of allNodes) assert.ok(dependsOn(crd, get(T.command, `${node}-traefik-ready`), estate.resources), `${crd.name} waits for ${node}'s Traefik (the CRDs come with the chart)`);
+        }
+        assert.deepEqual(unwrap(store.inputs.spec), { defaultCertificate: { secretName: "honeydue-origin-cert" } });
+        assert.deepEqual(unwrap(option.inputs.spec), { minVersion: "VersionTLS12", clientAuth: { secretNames: ["honeydue-origin-pull-ca"], clientAuthType: "RequireAndVerifyClientCert" } });
+        for (const name of ["honeydue-origin-cert", "honeydue-origin-pull-ca"]) {
+            const meta = unwrap(get(T.secret, name).inputs.metadata) as Record<string, string>;
+            assert.equal(meta.namespace, (unwrap(store.inputs.metadata) as Record<string, string>).namespace, `${name} is in the store's and option's namespace (Traefik reads it from there)`);
+        }
     });
 
     it("routes every hostname on web and websecure", () => {
@@ -176,7 +191,7 @@ describe("origin: Authenticated Origin Pulls", () => {
         assert.deepEqual(upload.propertyDependencies.certificate, [client.urn]);
         assert.ok(isSecret(upload.inputs.privateKey), "the client key is a secret input");
         const caSecret = get(T.secret, "honeydue-origin-pull-ca");
-        assert.deepEqual(Object.values(caSecret.propertyDependencies).flat(), [ca.urn], "Traefik trusts exactly that CA");
+        assert.deepEqual(caSecret.propertyDependencies.stringData, [ca.urn], "Traefik trusts exactly that CA");
     });
 
     it("turns AOP on for the zone after the upload", () => {
@@ -193,6 +208,8 @@ describe("origin: the order that keeps the site up", () => {
         assert.ok(dependsOn(ssl, get(T.pulls, "myhoneydue.com-origin-pulls"), estate.resources), "ssl waits for the origin pulls");
         for (const node of allNodes) assert.ok(dependsOn(ssl, get(T.command, `${node}-traefik-ready`), estate.resources), `ssl waits for ${node}'s Traefik`);
         assert.ok(dependsTransitively(ssl, get(T.secret, "honeydue-origin-cert"), estate.resources));
+        assert.ok(dependsOn(ssl, get("kubernetes:traefik.io/v1alpha1:TLSOption", "honeydue-origin-tls-option"), estate.resources), "ssl waits for the client-certificate check");
+        assert.ok(dependsOn(ssl, get("kubernetes:traefik.io/v1alpha1:TLSStore", "honeydue-origin-tls-store"), estate.resources), "ssl waits for the served certificate");
         for (const other of ofType(estate.resources, T.setting).filter((s) => s !== ssl)) assert.deepEqual(other.dependencies, [], `${other.name} waits for nothing`);
     });
 

@@ -15,7 +15,7 @@ import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
 import { createNamespace, namespaceName } from "./namespace";
 import { createNetworkPolicies, type NetworkPolicies } from "./networkPolicies";
-import { createOriginSecrets } from "./originTls";
+import { createOriginSecrets, createOriginTlsConfig } from "./originTls";
 import { createRedis, type Redis } from "./redis";
 import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
 import { createSettings } from "./settings";
@@ -49,6 +49,8 @@ export class Apps extends pulumi.ComponentResource {
     readonly worker: AppWorkload;
     readonly ingresses: k8s.networking.v1.Ingress[];
     readonly networkPolicies: NetworkPolicies;
+    /** Off Flexible: Traefik's TLSStore and TLSOption (the zone's ssl setting waits for them). */
+    readonly originTls: pulumi.Resource[];
 
     constructor(name: string, args: AppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:workloads:Apps", name, {}, opts);
@@ -68,10 +70,11 @@ export class Apps extends pulumi.ComponentResource {
         // On adoption: stop before our Traefik while k3s's bundled one still holds 80/443.
         const bundled = bundledTraefikCheck(args.nodes[0], config, this);
         const traefikAccess = createTraefikAccess(ctx);
-        // Traefik's TLSStore and TLSOption read these Secrets: they exist before the chart does.
+        // Traefik's first pods find the origin's Secrets; its TLSStore and TLSOption follow its CRDs.
         const originSecrets = args.origin ? createOriginSecrets(ctx, args.origin) : [];
         this.traefik = createTraefik(ctx, args.cloudflareRanges, { dependsOn: [...(bundled ? [bundled] : []), ...traefikAccess, ...originSecrets] });
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
+        this.originTls = args.origin ? createOriginTlsConfig(ctx, originSecrets, this.traefikReady) : [];
         this.redis = createRedis(ctx);
         this.migrations = createMigrations(ctx);
         this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);

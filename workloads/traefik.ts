@@ -28,8 +28,8 @@ interface EntryPoint {
     forwardedHeaders: { trustedIPs: string[]; insecure: false };
     proxyProtocol: { trustedIPs: string[]; insecure: false };
     redirections?: never;
-    /** websecure off Flexible: the origin's TLS options (withOriginTls). */
-    tls?: { enabled: true; options: string };
+    /** websecure off Flexible: TLS with the TLSOption and TLSStore named default (withOriginTls). */
+    tls?: { enabled: true };
 }
 
 /** The chart values this estate sets; everything else keeps the chart's default. */
@@ -55,9 +55,6 @@ export interface TraefikValues {
     };
     resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
     global: { checkNewVersion: false; sendAnonymousUsage: false };
-    /** Off Flexible (withOriginTls): the TLSOption requiring Cloudflare's client certificate, and the served certificate. */
-    tlsOptions?: Record<string, OriginTlsOption>;
-    tlsStore?: { default: { defaultCertificate: { secretName: string } } };
 }
 
 /**
@@ -113,41 +110,29 @@ export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
 
 // ---- The origin's TLS, off Flexible (README, "The origin"). Kept apart from the values above. ----
 
-/** The Secrets in kube-system that Traefik reads (workloads/originTls.ts writes them). */
+/** The Secrets in honeydue that Traefik reads (workloads/originTls.ts writes them and the TLSOption/TLSStore). */
 export const originSecrets = { certificate: "honeydue-origin-cert", pullCa: "honeydue-origin-pull-ca" } as const;
-/** The chart's TLSOption (created by the chart in its namespace, kube-system). */
-export const originTlsOption = "honeydue-origin-pulls";
-
-interface OriginTlsOption {
-    minVersion: "VersionTLS12";
-    clientAuth: { secretNames: string[]; clientAuthType: "RequireAndVerifyClientCert" };
-}
 
 /**
  * Traefik's side of SSL strict with Authenticated Origin Pulls (sources: traefik/traefik at v3.5.3,
- * chart 37.1.2's appVersion; the chart's tlsOption/tlsStore templates render the two CRDs):
- * - the TLSStore `default` serves the Origin CA certificate for every name (the chart's tlsStore
- *   template; traefik pkg/provider/kubernetes/crd/kubernetes.go buildTLSStores reads the Secret
- *   from the store's own namespace);
- * - the TLSOption requires a client certificate signed by our origin-pull CA (buildTLSOptions: the
- *   CA comes from the Secret's `ca.crt` or `tls.ca`, getCABlocks; a missing Secret is only a warning
- *   and leaves no CA, so every handshake would fail: the Secrets are applied before the chart);
- * - websecure uses that option for every router on it: an entry point's `http.tls` becomes a model
+ * chart 37.1.2's appVersion). The TLSOption and TLSStore are the program's own objects in honeydue
+ * (workloads/originTls.ts), not the chart's `tlsOptions`/`tlsStore` values: the chart renders those
+ * in its release namespace, kube-system (templates/tlsoption.yaml, tlsstore.yaml:
+ * `traefik.namespace`), which Traefik no longer watches (traefikAccess.ts), and a TLSOption reads
+ * its client CA Secret from its own namespace (crd/kubernetes.go buildTLSOptions, GetSecret with
+ * the option's namespace; buildTLSStores the same for the default certificate).
+ * - Both are named `default`: a TLSOption or TLSStore named default, in any watched namespace,
+ *   becomes Traefik's default (buildTLSOptions/buildTLSStores: `id = Name` for tls.DefaultTLSConfigName
+ *   and tls.DefaultTLSStoreName), so websecure needs no option reference, and until they exist
+ *   Traefik serves its built-in defaults instead of refusing routers that name a missing option.
+ * - websecure is TLS for every router on it: an entry point's `http.tls` becomes a model
  *   (pkg/provider/traefik/internal.go entryPointModels) that applyModel (pkg/server/aggregator.go)
  *   copies onto each router of that entry point, splitting a router on web and websecure into a plain
  *   one on web and a TLS one on websecure. So the node's own checks on 127.0.0.1:80 keep working
  *   while the firewall keeps Cloudflare off 80.
- * The option's id is `<namespace>-<name>@kubernetescrd` (crd/kubernetes.go makeID, providerName).
  */
 export function withOriginTls(values: TraefikValues): TraefikValues {
-    return {
-        ...values,
-        ports: { ...values.ports, websecure: { ...values.ports.websecure, tls: { enabled: true, options: `kube-system-${originTlsOption}@kubernetescrd` } } },
-        tlsOptions: {
-            [originTlsOption]: { minVersion: "VersionTLS12", clientAuth: { secretNames: [originSecrets.pullCa], clientAuthType: "RequireAndVerifyClientCert" } },
-        },
-        tlsStore: { default: { defaultCertificate: { secretName: originSecrets.certificate } } },
-    };
+    return { ...values, ports: { ...values.ports, websecure: { ...values.ports.websecure, tls: { enabled: true } } } };
 }
 
 /** The pod annotation that marks which chart generation a Traefik pod runs (see traefikReady.ts). */
