@@ -7,6 +7,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import sshpk from "sshpk";
 import { type Kind, tableProvider } from "./table";
+import { certKinds } from "./tls-certs";
 import { CloudError, type Props } from "./values";
 
 export const version = "5.6.1";
@@ -130,6 +131,7 @@ const privateKey: Kind = {
 };
 
 // Certificate types (CertRequest, SelfSignedCert, …) go beside this one, each in its own Kind.
-export const kinds: Record<string, Kind> = { "tls:index/privateKey:PrivateKey": privateKey };
+/** Keys (host keys, the origin's keys) here; the certificates of the origin (CSR, CA, signed) in tls-certs.ts. */
+export const kinds: Record<string, Kind> = { "tls:index/privateKey:PrivateKey": privateKey, ...certKinds };
 
 export const provider = tableProvider({ name: "tls", version, kinds });
