@@ -16,10 +16,11 @@
 module.exports = {
     // The node scripts in a bash sandbox: mostly waiting on bounded waits, so it overlaps the rest.
     scripts: ["scripts.test.ts"],
-    // Spawns the real `npm run plan`, the dump and twice the program under Pulumi's runtime.
-    plan: ["plan.test.ts"],
-    // The estate under mocks (the committed configuration and the adoption ones).
+    // The estate under mocks (the committed configuration and the adoption ones). The plan comes
+    // first, so its first plan is this process's first run of the program; it also spawns the real
+    // `npm run plan`, a dump and twice the program under Pulumi's runtime.
     estate: [
+        "plan.test.ts",
         "diagram.test.ts",
         "edge.test.ts",
         "hetzner.test.ts",
