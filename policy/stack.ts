@@ -164,16 +164,30 @@ async function texts(r: PolicyResource): Promise<string[]> {
     return out;
 }
 
+/**
+ * The YAML documents of `text` that parse, once per text: the pack reads the same command texts on
+ * every run (each of the tests' broken copies of the estate), and parsing a shell script as YAML is
+ * the slow part. The values are shared between runs, so they are only read, never changed.
+ */
+const parsedDocs = new Map<string, unknown[]>();
+function yamlDocs(text: string): unknown[] {
+    let docs = parsedDocs.get(text);
+    if (docs === undefined) {
+        try {
+            docs = parseAllDocuments(text)
+                .filter((d) => d.errors.length === 0)
+                .map((d) => d.toJS() as unknown);
+        } catch {
+            docs = [];
+        }
+        parsedDocs.set(text, docs);
+    }
+    return docs;
+}
+
 /** The YAML mappings in `text` that hold any of the critical keys. */
 function configDocs(text: string, keys: string[]): Record<string, unknown>[] {
-    try {
-        return parseAllDocuments(text)
-            .filter((d) => d.errors.length === 0)
-            .map((d) => d.toJS() as unknown)
-            .filter((v): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v) && keys.some((k) => k in v));
-    } catch {
-        return [];
-    }
+    return yamlDocs(text).filter((v): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v) && keys.some((k) => k in v));
 }
 
 const canon = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(Array.isArray(v) ? [...v].map(String).sort() : v));

@@ -1,0 +1,73 @@
+// Which test files `npm test` runs together in one process (tests/support/unit.js). Starting a
+// test process and loading @pulumi/* costs about 1.6 s of CPU, so the suite's small files share a
+// few processes: each entry below is one process, its files run one after the other in the
+// listed order (tests/support/group.js), and the entries start in this order, three at a time, so
+// the longest come first. An entry of one file is that file run as before, on its own.
+//
+// A file may join a group if loading it changes nothing process-wide: mocks, the stack's config,
+// environment variables, the working directory are set in its hooks or tests, never at its top
+// level (its top-level hooks are scoped to its own tests by the group). The estate run under
+// mocks is shared (runEstate runs each configuration once per process), so the files that use the
+// same configuration gain most in one group.
+//
+// Every tests/*.test.ts must be listed exactly once (tests/test-groups.test.ts fails otherwise); a
+// file listed nowhere still runs, alone, so no test is ever skipped.
+/* global module */
+module.exports = {
+    // The node scripts in a bash sandbox: mostly waiting on bounded waits, so it overlaps the rest.
+    scripts: ["scripts.test.ts"],
+    // The estate under mocks with the committed configuration, run once for all. The plan comes
+    // first, so its first plan is this process's first run of the program; it also spawns the real
+    // `npm run plan`, a dump and twice the program under Pulumi's runtime.
+    estate: [
+        "plan.test.ts",
+        "diagram.test.ts",
+        "edge.test.ts",
+        "hetzner.test.ts",
+        "k3s.test.ts",
+        "manifests.test.ts",
+        "workloads.test.ts",
+    ],
+    // The policy pack: over the estate and its broken copies, per layer, and as the engine's process.
+    policy: [
+        "policy-estate.test.ts",
+        "policy-pack-server.test.ts",
+        "policy-cloudflare.test.ts",
+        "policy-hetzner.test.ts",
+        "policy-k3s.test.ts",
+        "policy-kubernetes.test.ts",
+        "policy-leaks.test.ts",
+        "policy-runner.test.ts",
+        "policy-stack.test.ts",
+    ],
+    // The estate under other configurations (adoption, a rotation, workload settings): a process of
+    // their own, so the estate group above is not the one the suite waits for at its end.
+    adoption: [
+        "workloads-config.test.ts",
+        "edge-rotation.test.ts",
+        "adopt.test.ts",
+        "adopt-k3s.test.ts",
+        "adopt-kubernetes.test.ts",
+    ],
+    // The configuration's errors, the repository's files, the other node scripts, the rehearsal's clouds.
+    rest: [
+        "config.test.ts",
+        "config-adopt.test.ts",
+        "config-edge.test.ts",
+        "config-k3s.test.ts",
+        "config-new-estate.test.ts",
+        "config-strict.test.ts",
+        "config-workloads.test.ts",
+        "review-operator.test.ts",
+        "cost.test.ts",
+        "plan-cli.test.ts",
+        "smoke.test.ts",
+        "traefik-scripts.test.ts",
+        "docs.test.ts",
+        "project.test.ts",
+        "workflows.test.ts",
+        "ci-preview.test.ts",
+        "simclouds.test.ts",
+        "test-groups.test.ts",
+    ],
+};
