@@ -39,6 +39,7 @@ module.exports = {
         "policy-leaks.test.ts",
         "policy-runner.test.ts",
         "policy-stack.test.ts",
+        "policy-rbac.test.ts",
     ],
     // The estate under other configurations (adoption, a rotation, workload settings): a process of
     // their own, so the estate group above is not the one the suite waits for at its end.
@@ -48,6 +49,7 @@ module.exports = {
         "adopt.test.ts",
         "adopt-k3s.test.ts",
         "adopt-kubernetes.test.ts",
+        "e2e.test.ts",
     ],
     // The configuration's errors, the repository's files, the other node scripts, the rehearsal's clouds.
     rest: [
@@ -58,6 +60,7 @@ module.exports = {
         "config-new-estate.test.ts",
         "config-strict.test.ts",
         "config-workloads.test.ts",
+        "config-operator-keys.test.ts",
         "review-operator.test.ts",
         "cost.test.ts",
         "plan-cli.test.ts",
@@ -68,6 +71,8 @@ module.exports = {
         "workflows.test.ts",
         "ci-preview.test.ts",
         "simclouds.test.ts",
+        "simclouds-tls.test.ts",
+        "simtls-certs.test.ts",
         "test-groups.test.ts",
     ],
 };
