@@ -64,7 +64,7 @@ case "$*" in
   "kubectl get node "*) if [ -f "$FAKE/state/node-notready" ]; then echo "False $(cat "$FAKE/state/version")"; else echo "True $(cat "$FAKE/state/version")"; fi ;;
   "kubectl drain "*) [ -f "$FAKE/state/drain-fails" ] && exit 1; echo drained ;;
   "kubectl delete node "*) [ -f "$FAKE/state/delete-fails" ] && exit 1; touch "$FAKE/state/node-gone"; echo deleted ;;
-  "token rotate "*) [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
+  "token rotate "*) [ -f "$FAKE/state/rotate-hangs" ] && exec /bin/sleep 1000; [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
   "server --cluster-reset "*)
     [ -f "$FAKE/state/reset-fails" ] && { echo "etcd-snapshot: snapshot not found in s3"; exit 1; }
     [ -f "$K3S_ROOT/etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml" ] && grep -q '^etcd-s3: true' "$K3S_ROOT/etc/rancher/k3s/config.yaml" && touch "$FAKE/state/reset-read-s3-settings"
@@ -546,6 +546,9 @@ describe("k3s-server.sh token rotation", () => {
         ok(r);
         assert.match(r.stdout, /the cluster token changed: rotating it/);
         assert.deepEqual(calls("k3s token"), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
+        // k3s takes the new token only as a flag, and hides its argv as it starts: no other
+        // process (a `timeout` wrapper, say, for the whole wait) may carry it.
+        assert.deepEqual(log().split("\n").filter((l) => l.includes(OTHER_TOKEN)), [`k3s token rotate --new-token=${OTHER_TOKEN}`], "the new token in another process's argv");
         assert.ok(!log().includes(TOKEN), "the old token is read by k3s from its own file, never passed");
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${OTHER_TOKEN}\n`);
         assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
@@ -574,8 +577,17 @@ describe("k3s-server.sh token rotation", () => {
     it("stops clearly when the rotation fails, leaving the old token in place", () => {
         ok(run("k3s-server", initArgs, initFiles()));
         state("rotate-fails");
-        fails(run("k3s-server", initArgs, rotatedInit()), /'k3s token rotate' failed or timed out; k3s still runs with the old token/);
+        fails(run("k3s-server", initArgs, rotatedInit()), /'k3s token rotate' failed \(exit 1\); k3s still runs with the old token/);
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
+    });
+
+    it("stops a rotation that hangs at its bound (a shell watchdog, no wrapper holding the token), leaving the old token", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("rotate-hangs");
+        resetLog();
+        fails(run("k3s-server", initArgs, rotatedInit(), { ROTATE_TIMEOUT: "1" }), /'k3s token rotate' did not finish within 1s and was stopped; k3s still runs with the old token \(see 'journalctl -u k3s -n 100' on this node\)/);
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
+        assert.deepEqual(log().split("\n").filter((l) => l.includes(OTHER_TOKEN)), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
     });
 });
 

@@ -288,15 +288,33 @@ adopt_in_place() {
 }
 
 # Replaces the cluster token with the payload's while k3s runs. k3s reads the old token from its
-# own token file; it takes the new one only as a flag (it hides its arguments from ps as it starts).
+# own token file; it takes the new one only as the flag --new-token (no file, no environment
+# variable: k3s-io/k3s pkg/cli/cmds/token.go, NewTokenCommands "rotate"; its config file is read
+# only for server, agent and etcd-snapshot: pkg/configfilearg/defaultparser.go, DefaultParser.After),
+# and replaces its own process title before it connects (pkg/cli/token/token.go, serverAccess:
+# gspt.SetProcTitle). So the token is on k3s's own argv only, for as short as k3s needs: no
+# `timeout` wrapper (whose argv would hold it for the whole wait); this shell is the watchdog.
 rotate_token() {
-    local new
+    local new pid rc=0 bound="${ROTATE_TIMEOUT:-120}" deadline
     new="$(<"$1")"
     k3s_active ||
         die "the cluster token changed but k3s is not running here, so it cannot be rotated; start k3s ('systemctl start k3s') and run again"
     log "the cluster token changed: rotating it with 'k3s token rotate' (then restarting with the new token file)"
-    timeout "${ROTATE_TIMEOUT:-120}" k3s token rotate --new-token="$new" >/dev/null ||
-        die "'k3s token rotate' failed or timed out; k3s still runs with the old token (see 'journalctl -u k3s -n 100'); fix it and run 'pulumi up' again"
+    k3s token rotate --new-token="$new" >/dev/null &
+    pid=$!
+    new=""
+    deadline=$((SECONDS + bound))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            die "'k3s token rotate' did not finish within ${bound}s and was stopped; k3s still runs with the old token (see 'journalctl -u k3s -n 100' on this node); fix it and run 'pulumi up' again"
+        fi
+        sleep 0.2
+    done
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ] ||
+        die "'k3s token rotate' failed (exit $rc); k3s still runs with the old token (see 'journalctl -u k3s -n 100' on this node); fix it and run 'pulumi up' again"
 }
 
 # Node 1: reset the cluster to this server alone, from an etcd snapshot in the B2 bucket.
