@@ -15,6 +15,10 @@ export const placeholderPlain: Record<string, string> = {
     "honeydue:registryUsername": "placeholder-deployer",
     "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000",
     "honeydue:smtpUsername": "placeholder@myhoneydue.com",
+    // The k3s downloads' hashes: recorded by the operator per version (docs/runbook/upgrade-k3s.md);
+    // offline, a placeholder of the right shape that no download matches (the plan's header says so).
+    "honeydue:k3sInstallerSha256": "0".repeat(64),
+    "honeydue:k3sBinarySha256": "0".repeat(64),
 };
 
 /** Every secret, with a value that is recognisably fake (each contains PLACEHOLDER). */
