@@ -48,7 +48,7 @@ describe("the CI preview workflow", () => {
 describe("the stack-file check", () => {
     const project = read("Pulumi.yaml");
     const secretKeys = ["honeydue:sshPrivateKey", "honeydue:registryPassword", "honeydue:databaseUrl", "honeydue:b2ApplicationKey", "honeydue:smtpPassword"];
-    const plainKeys = ["honeydue:adminCidrs", "honeydue:sshPublicKey", "honeydue:b2KeyId", "honeydue:registryUsername", "honeydue:smtpUsername"];
+    const plainKeys = ["honeydue:adminCidrs", "honeydue:sshPublicKey", "honeydue:b2KeyId", "honeydue:registryUsername", "honeydue:smtpUsername", "honeydue:k3sInstallerSha256", "honeydue:k3sBinarySha256"];
 
     it("finds what the committed Pulumi.prod.yaml lacks before the operator's first commit, and says what to commit", () => {
         const c = checkStack(project, read("Pulumi.prod.yaml"));
