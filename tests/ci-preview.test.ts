@@ -58,6 +58,7 @@ describe("the stack-file check", () => {
         assert.match(message, /Stack 'prod' is missing configuration values/);
         assert.match(message, /pulumi config set honeydue:adminCidrs '\["<your address>\/32", "<the CI runner's egress address>\/32"\]'/);
         assert.match(message, /pulumi config set --secret honeydue:databaseUrl < <file>/);
+        assert.match(message, /pulumi config set honeydue:k3sBinarySha256 <sha256> \(docs\/runbook\/upgrade-k3s\.md, "Recording the download hashes"\)/);
         assert.match(message, /Missing: encryptionsalt/);
         assert.match(message, /commit Pulumi\.prod\.yaml: the plain values, the encrypted secrets and the `encryptionsalt:` line/);
     });
