@@ -275,6 +275,7 @@ describe("k3s-server.sh", () => {
         fails(r, new RegExp(`the downloaded install\\.sh \\(https://raw\\.githubusercontent\\.com/k3s-io/k3s/v1\\.34\\.6%2Bk3s1/install\\.sh\\) has SHA-256 ${actual}, expected ${INSTALLER_SHA256} \\(honeydue:k3sInstallerSha256 for k3s v1\\.34\\.6\\+k3s1\\); nothing was installed or run`));
         assert.deepEqual(calls("installer"), [], "the installer never ran");
         assert.ok(!existsSync(nodeFile("usr/local/bin/k3s")), "no binary installed");
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "checked before any file of the node is written");
     });
 
     it("refuses a k3s binary whose SHA-256 is not the pinned one, naming the file and both hashes; nothing installed", () => {
@@ -283,6 +284,7 @@ describe("k3s-server.sh", () => {
         fails(run("k3s-server", joinArgs, joinFiles()), new RegExp(`the downloaded k3s \\(https://github\\.com/k3s-io/k3s/releases/download/v1\\.34\\.6%2Bk3s1/k3s\\) has SHA-256 ${actual}, expected ${K3S_SHA256} \\(honeydue:k3sBinarySha256`));
         assert.deepEqual(calls("installer"), [], "the installer never ran");
         assert.ok(!existsSync(nodeFile("usr/local/bin/k3s")), "no binary installed");
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "checked before any file of the node is written");
     });
 
     it("replaces a binary that is not the pinned one on a managed node of the same version, then restarts k3s", () => {

@@ -288,10 +288,16 @@ binary_pinned() {
     [ -x "$BIN_DIR/k3s" ] && [ "$(sha256_of "$BIN_DIR/k3s")" = "$BINARY_SHA256" ]
 }
 
-# Puts the pinned binary in place, unless it already is: downloaded to the work directory,
-# checked, then moved over the old one (a running k3s keeps its open file).
-place_binary() {
-    local work="$1" asset url
+# Downloads what this run installs and checks it, before any file of the node is written: the
+# installer (an install or upgrade), and the binary unless the installed one is already pinned.
+fetch_release() {
+    local work="$1" want_installer="$2" url asset
+    if [ "$want_installer" = true ]; then
+        url="$(installer_url "$VERSION")"
+        log "downloading the k3s $VERSION installer from $url"
+        curl -sfL --retry 3 --max-time 120 -o "$work/install.sh" "$url" || die "could not download the k3s installer from $url"
+        verify_download "$work/install.sh" "$url" "$INSTALLER_SHA256" k3sInstallerSha256
+    fi
     if binary_pinned; then
         log "the k3s binary in /usr/local/bin already has the pinned SHA-256: not downloaded again"
         return 0
@@ -299,22 +305,31 @@ place_binary() {
     asset="$(binary_asset)"
     url="$(binary_url "$VERSION" "$asset")"
     log "downloading the k3s $VERSION binary ($asset) from $url"
-    curl -sfL --retry 3 --max-time 600 -o "$work/$asset" "$url" || die "could not download the k3s binary from $url; is the node's outbound HTTPS to github.com open?"
+    curl -sfL --retry 3 --max-time 600 -o "$work/k3s.download" "$url" || die "could not download the k3s binary from $url; is the node's outbound HTTPS to github.com open?"
+    mv -f "$work/k3s.download" "$work/$asset"
     verify_download "$work/$asset" "$url" "$BINARY_SHA256" k3sBinarySha256
+    mv -f "$work/$asset" "$work/k3s.checked"
+}
+
+# Puts the checked binary (fetch_release) in place, unless the installed one is already pinned;
+# moved over the old one (a running k3s keeps its open file).
+place_binary() {
+    local work="$1"
+    binary_pinned && return 0
+    [ -f "$work/k3s.checked" ] || die "internal: no checked k3s binary to install"
     mkdir -p "$BIN_DIR"
-    cp "$work/$asset" "$BIN_DIR/k3s.new"
+    cp "$work/k3s.checked" "$BIN_DIR/k3s.new"
     chmod 0755 "$BIN_DIR/k3s.new"
     mv -f "$BIN_DIR/k3s.new" "$BIN_DIR/k3s"
 }
 
 # Installs (or upgrades) the binary and the unit, never starting k3s: the installer's own start
-# blocks until k3s is ready. The caller starts it (start_k3s) and polls (wait_ready).
+# blocks until k3s is ready. The caller starts it (start_k3s) and polls (wait_ready). The installer
+# was fetched and checked by fetch_release; it runs without downloading anything itself.
 run_installer() {
-    local version="$1" work="$2" url rc=0 bound="${INSTALL_TIMEOUT:-600}"
-    url="$(installer_url "$version")"
-    log "installing k3s $version with the installer from $url"
-    curl -sfL --retry 3 --max-time 120 -o "$work/install.sh" "$url" || die "could not download the k3s installer from $url"
-    verify_download "$work/install.sh" "$url" "$INSTALLER_SHA256" k3sInstallerSha256
+    local version="$1" work="$2" rc=0 bound="${INSTALL_TIMEOUT:-600}"
+    [ -f "$work/install.sh" ] || die "internal: no checked k3s installer to run"
+    log "installing k3s $version with the installer from $(installer_url "$version")"
     place_binary "$work"
     INSTALL_K3S_VERSION="$version" INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_BIN_DIR="$BIN_DIR" INSTALL_K3S_EXEC="server" INSTALL_K3S_SKIP_START=true timeout "$bound" sh "$work/install.sh" || rc=$?
     [ "$rc" -ne 124 ] || die "the k3s installer for $version did not finish within ${bound}s; see its output above"
@@ -482,6 +497,16 @@ main() {
         [ -z "$peer" ] || die "the restore from $snapshot is still configured, but this server has no etcd data and the cluster runs ($peer answers): a rebuilt first server does not restore over it; remove honeydue:etcdRestore if that restore was done ('pulumi config rm honeydue:etcdRestore'), or stop k3s on the other servers to restore on purpose"
     fi
 
+    # What this run installs is downloaded and checked first: a mismatch leaves the node as it was.
+    # The pinned version with another binary (put there by hand, or a hash recorded since) gets the pinned one.
+    local repin=false
+    if [ "$installed" = "$version" ] && ! binary_pinned; then repin=true; fi
+    if [ "$installed" != "$version" ]; then
+        fetch_release "$work" true
+    elif [ "$repin" = true ]; then
+        fetch_release "$work" false
+    fi
+
     local config="$work/config.yaml"
     if [ "$role" = init ]; then
         # After a restore this server founds the cluster again, whatever it did before.
@@ -519,10 +544,6 @@ main() {
     elif [ -n "$rejoined" ] && [ -n "$snapshot" ] && [ -n "$installed" ]; then
         leave_old_cluster "$snapshot"
     fi
-
-    # The pinned version, but not the pinned binary (put there by hand, or a hash recorded since).
-    local repin=false
-    if [ "$installed" = "$version" ] && ! binary_pinned; then repin=true; fi
 
     if [ "$installed" = "$version" ] && [ "$repin" = false ] && [ "${#CHANGED[@]}" -eq 0 ] && k3s_active; then
         log "k3s $version already installed and configured; nothing to change"

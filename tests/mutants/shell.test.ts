@@ -101,7 +101,7 @@ export const mutants: Mutant[] = [
     },
     {
         script: "k3s-server.sh",
-        find: '    verify_download "$work/install.sh" "$url" "$INSTALLER_SHA256" k3sInstallerSha256\n',
+        find: '        verify_download "$work/install.sh" "$url" "$INSTALLER_SHA256" k3sInstallerSha256\n',
         replace: "",
         why: "verified downloads: a changed installer runs as root",
         killedBy: ["refuses an installer whose SHA-256 is not the pinned one"],
