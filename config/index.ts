@@ -7,6 +7,8 @@ import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
 import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
 import { nearest, parseJson } from "./fields";
+import { checkHostKeys, hostKeyKeys } from "./hostKeys";
+import { checkOperatorKeys, operatorKeyKeys } from "./operatorKeys";
 import { checkInfra, infraKeys, networkZones } from "./infra";
 import { checkNewEstate, newEstateKeys } from "./newEstate";
 import { providerKeys, providerSecretKeys, providerTokens, secretKeys, type SecretKey } from "./secrets";
@@ -14,7 +16,7 @@ import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
 
-const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys });
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys, ...hostKeyKeys, ...operatorKeyKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
 
@@ -148,6 +150,8 @@ export function loadConfig(): EstateConfig {
         checkCost(c, issue);
         checkAdopt(c, issue);
         checkNewEstate(c, issue);
+        checkHostKeys(c, issue);
+        if (secrets.success) checkOperatorKeys(c, secrets.data.sshPrivateKey, issue);
         if (c.adopt.k3s && secretRaw.k3sToken === undefined) {
             issue("adopt", "k3s is true but honeydue:k3sToken is not set; expected the running cluster's token (the passphrase after '::server:' in /var/lib/rancher/k3s/server/token on a node), set with `pulumi config set --secret honeydue:k3sToken`");
         }

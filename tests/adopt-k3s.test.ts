@@ -10,7 +10,7 @@ import { resourceSections } from "../offline/render";
 import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
-import { placeholderPlain } from "../offline/stack";
+import { placeholderHashes } from "../offline/stack";
 import { payloadFiles } from "../infra/k3s/scripts";
 
 const C = "command:remote:Command";
@@ -73,7 +73,7 @@ describe("adopting the running k3s cluster", () => {
 
 describe("restoring etcd from a B2 snapshot", () => {
     // The offline placeholders for the k3s downloads' hashes (offline/stack.ts).
-    const pins = `--installer-sha256 ${placeholderPlain["honeydue:k3sInstallerSha256"]} --k3s-sha256 ${placeholderPlain["honeydue:k3sBinarySha256"]}`;
+    const pins = `--installer-sha256 ${placeholderHashes["honeydue:k3sInstallerSha256"]} --k3s-sha256 ${placeholderHashes["honeydue:k3sBinarySha256"]}`;
     it("has node 1 restore the named snapshot, visible in its command (so the plan shows it)", () => {
         assert.equal(args(`${names[0]}-k3s`), `--role init --node ${names[0]} --version v1.34.6+k3s1 ${pins} --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`);
     });
