@@ -2,6 +2,9 @@
 import { z } from "zod";
 import { cidr, cronProblem, fqdn, int, json, overlaps, text, unknownFields } from "./fields";
 
+/** A SHA-256 as `sha256sum` prints it; every failure, missing included, says what is expected. */
+const sha256 = (what: string) => text(/^[0-9a-f]{64}$/, `expected ${what}`);
+
 export const clusterKeys = {
     k3sVersion: z
         .string()
@@ -9,6 +12,13 @@ export const clusterKeys = {
             error: "expected a pinned k3s release such as v1.34.6+k3s1 (not a channel like 'stable' or a partial version)",
         })
         .default("v1.34.6+k3s1"),
+    /**
+     * SHA-256 of install.sh at the tag k3sVersion, and of that release's k3s binary for the nodes'
+     * architecture (the asset k3s for x86 types such as cx33, k3s-arm64 for cax): recorded by the
+     * operator for each version (docs/runbook/upgrade-k3s.md); the nodes refuse anything else.
+     */
+    k3sInstallerSha256: sha256("the SHA-256 of install.sh at the tag of honeydue:k3sVersion (64 lower-case hex digits; docs/runbook/upgrade-k3s.md says how to get it)"),
+    k3sBinarySha256: sha256("the SHA-256 of the k3s binary of honeydue:k3sVersion for the nodes' architecture, from the release's sha256sum-amd64.txt (64 lower-case hex digits; docs/runbook/upgrade-k3s.md)"),
     clusterCidr: cidr.default("10.42.0.0/16"),
     serviceCidr: cidr.default("10.43.0.0/16"),
     /**

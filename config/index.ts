@@ -85,6 +85,32 @@ function checkProviderKeys(): string[] {
     return problems;
 }
 
+/**
+ * Secret keys stored in plain text. The Node.js language host always tells the program which keys
+ * are secret, "[]" when none is (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs/main.go,
+ * execRuntime → constructConfigSecretKeys, PULUMI_CONFIG_SECRET_KEYS), and so does
+ * runtime.setAllConfig (sdk/nodejs/runtime/config.ts, persistConfig), so a stack where no key is
+ * secret is seen as such: refused in one line, since then nothing at all was set with --secret.
+ */
+function plainSecrets(secretRaw: Record<string, unknown>): string[] {
+    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    if (isSecret === undefined) return [];
+    const all = pulumi.runtime.allConfig();
+    const present = [...secretKeyNames.filter((k) => secretRaw[k] !== undefined).map((k) => `${project}:${k}`), ...providerSecretKeys.filter((k) => all[k] !== undefined)];
+    const plain = present.filter((k) => !isSecret(k));
+    if (plain.length === 0) return [];
+    if (plain.length === present.length && present.length > 1) {
+        return [
+            `none of the secret keys is marked secret (${plain.join(", ")} are all in plain text in Pulumi.<stack>.yaml); expected each set with \`pulumi config set --secret <key>\` < the value's file, then Pulumi.<stack>.yaml committed (README, "Deploying for real")`,
+        ];
+    }
+    return plain.map((key) =>
+        key.startsWith(`${project}:`)
+            ? `${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${key}\`)`
+            : `${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${key}\` < the credential's file, and commit Pulumi.prod.yaml)`,
+    );
+}
+
 /** Loads and validates the stack's configuration. Throws ConfigError listing every bad value. */
 export function loadConfig(): EstateConfig {
     const cfg = new pulumi.Config(project);
@@ -111,19 +137,7 @@ export function loadConfig(): EstateConfig {
     if (!secrets.success) {
         for (const i of secrets.error.issues) problems.push(issueText(String(i.path[0]), { ...i, path: i.path.slice(1) }, secretRaw[String(i.path[0])], true));
     }
-    // The runtime knows which keys were set with --secret; when it reports any, a secret key outside that list is plain text.
-    const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
-    const secrecyKnown = isSecret !== undefined && Object.keys(pulumi.runtime.allConfig()).some((k) => isSecret(k));
-    for (const key of secretKeyNames) {
-        if (secrecyKnown && secretRaw[key] !== undefined && !isSecret(`${project}:${key}`)) {
-            problems.push(`${project}:${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${project}:${key}\`)`);
-        }
-    }
-    for (const key of providerSecretKeys) {
-        if (secrecyKnown && pulumi.runtime.allConfig()[key] !== undefined && !isSecret!(key)) {
-            problems.push(`${key} is stored in plain text; expected a secret (set it again with \`pulumi config set --secret ${key}\` < the credential's file, and commit Pulumi.prod.yaml)`);
-        }
-    }
+    problems.push(...plainSecrets(secretRaw));
     problems.push(...checkProviderKeys());
 
     if (plain.success) {

@@ -9,13 +9,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, project, secretKeyNames } from "../config";
 import { providerSecretKeys } from "../config/secrets";
+import { hasDigest } from "../policy/kubernetes";
 import { useColour, wantsColour } from "./colour";
 import { estateDoc } from "./diagram";
 import { evaluate } from "./policies";
 import { policyConfigProblems } from "./policyConfig";
 import { orderSection, outputsSection, render, resourceSections, summary, type Section } from "./render";
 import { runEstate, type Estate } from "./run";
-import { assumesNewEstate, offlineConfig, placeholderSecret, root, stackFileConfig } from "./stack";
+import { assumesNewEstate, offlineConfig, placeholderHashes, placeholderSecret, root, stackFileConfig } from "./stack";
 import { policySection, policySummary } from "./verdicts";
 
 export const usage = `usage: npm run plan [-- options]
@@ -141,6 +142,7 @@ export function headerSection(o: PlanOptions, estate: Estate): Section {
         ...o.sets.map((s) => `  --set ${s}`),
         ...o.secretKeys.map((k) => `  --secret ${k} (placeholder)`),
         `policy config: ${o.policyConfigFile ?? "none (every policy at its defaults)"}`,
+        ...downloadHashNote(config),
         newEstate
             ? "a NEW estate: no server has an adoption id, so every server is created (honeydue:newEstate assumed true offline; " +
               "a real `pulumi up` refuses without it; to take over the running estate, see README, \"Adopting the running estate\")"
@@ -149,6 +151,45 @@ export function headerSection(o: PlanOptions, estate: Estate): Section {
               : `adopting the running estate: ${adopted} of ${servers.length} server(s) imported`,
     ];
     return { title: `honeyDue estate: offline plan of \`pulumi up\` for stack ${o.stack}`, lines };
+}
+
+/**
+ * The k3s downloads' hashes can only be recorded by the operator (no hash is fetched here): while
+ * the stack file lacks them the plan runs with placeholders that no download matches, and says so.
+ */
+export function downloadHashNote(config: Record<string, string>): string[] {
+    const missing = ["honeydue:k3sInstallerSha256", "honeydue:k3sBinarySha256"].filter((k) => config[k] === placeholderHashes[k]);
+    if (missing.length === 0) return [];
+    return [
+        `NOT RECORDED: ${missing.join(" and ")} (placeholders here; a real \`pulumi up\` refuses without them): record the SHA-256 of k3s ` +
+            `${config["honeydue:k3sVersion"] ?? "(k3sVersion)"}'s installer and binary first (docs/runbook/upgrade-k3s.md, "Recording the download hashes")`,
+    ];
+}
+
+/** Every container image of the estate's workloads (containers and initContainers, at any depth). */
+function containerImages(value: unknown, out = new Set<string>()): Set<string> {
+    if (Array.isArray(value)) value.forEach((v) => containerImages(v, out));
+    else if (value && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) {
+            if ((k === "containers" || k === "initContainers") && Array.isArray(v)) for (const c of v) if (typeof c?.image === "string") out.add(c.image);
+            containerImages(v, out);
+        }
+    }
+    return out;
+}
+
+/**
+ * Images pinned by tag only, while the policy setting that would refuse them (k8s-image-pinned
+ * requireDigests) is off: prod's images are tags today, so the plan says what a switch would need.
+ */
+export function digestNote(estate: Estate, policyConfig: Record<string, unknown> | undefined): string[] {
+    if ((policyConfig?.["k8s-image-pinned"] as { requireDigests?: unknown } | undefined)?.requireDigests === true) return [];
+    const tagOnly = [...containerImages(estate.resources.map((r) => r.inputs))].filter((i) => !hasDigest(i)).sort();
+    if (tagOnly.length === 0) return [];
+    return [
+        `${tagOnly.length} image(s) pinned by tag only (whoever can push to the registry can move a tag): ${tagOnly.join(", ")}; ` +
+            `pin each by digest (name:tag@sha256:…), then set "k8s-image-pinned": {"requireDigests": true} in policy/config.prod.json (README, "Verified downloads")`,
+    ];
 }
 
 /** Redis's data is on one node's disk: warn when the plan moves Redis away from the stack's node. */
@@ -224,7 +265,7 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     }
     const policies = await evaluate(estate.resources, { config: o.policyConfig as Record<string, any> });
     const overview = summary(estate);
-    overview.lines.push(policySummary(policies), ...redisWarning(estate, o.stack));
+    overview.lines.push(policySummary(policies), ...redisWarning(estate, o.stack), ...digestNote(estate, o.policyConfig as Record<string, unknown> | undefined));
     io.out(render([headerSection(o, estate), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
     if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
     io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

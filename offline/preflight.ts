@@ -50,6 +50,7 @@ export function stackInstruction(stackName: string, c: StackCheck, secretKeys: s
     for (const k of [...c.missing, ...c.plain]) {
         if (secretKeys.includes(k)) lines.push(`  pulumi config set --secret ${k} < <file>`);
         else if (k.endsWith(":adminCidrs")) lines.push(`  pulumi config set ${k} '["<your address>/32", "<the CI runner's egress address>/32"]'`);
+        else if (/:k3s(Installer|Binary)Sha256$/.test(k)) lines.push(`  pulumi config set ${k} <sha256> (docs/runbook/upgrade-k3s.md, "Recording the download hashes")`);
         else lines.push(`  pulumi config set ${k} <value>`);
     }
     lines.push(`then commit Pulumi.${stackName}.yaml: the plain values, the encrypted secrets and the \`encryptionsalt:\` line (the salt is not a secret; the passphrase stays in the repository's Actions secret PULUMI_CONFIG_PASSPHRASE).`);

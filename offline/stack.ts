@@ -17,6 +17,16 @@ export const placeholderPlain: Record<string, string> = {
     "honeydue:smtpUsername": "placeholder@myhoneydue.com",
 };
 
+/**
+ * The k3s downloads' hashes, which belong in the stack file (recorded once per k3s version:
+ * docs/runbook/upgrade-k3s.md): offline, while a stack file lacks them, a placeholder of the right
+ * shape that no download matches (the plan's header says so).
+ */
+export const placeholderHashes: Record<string, string> = {
+    "honeydue:k3sInstallerSha256": "0".repeat(64),
+    "honeydue:k3sBinarySha256": "0".repeat(64),
+};
+
 /** Every secret, with a value that is recognisably fake (each contains PLACEHOLDER). */
 export const placeholderSecrets: Record<string, string> = {
     "hcloud:token": "PLACEHOLDER-hcloud-token",
@@ -78,7 +88,7 @@ export interface StackConfig {
 export function offlineConfig(overrides: Record<string, unknown> = {}, extraSecretKeys: string[] = [], stackFile: Record<string, string> = stackFileConfig()): StackConfig {
     // A secret key the stack file holds in plain text stays plain (the configuration check refuses
     // it, as `pulumi up` would); only the keys it lacks get a placeholder secret.
-    const config: Record<string, string> = { ...placeholderPlain, ...placeholderSecrets, ...stackFile };
+    const config: Record<string, string> = { ...placeholderPlain, ...placeholderHashes, ...placeholderSecrets, ...stackFile };
     for (const [k, v] of Object.entries(overrides)) {
         if (v === undefined) delete config[k];
         else config[k] = asConfigString(v);

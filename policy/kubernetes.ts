@@ -85,16 +85,30 @@ export const imageRegistry: ResourceValidationPolicy = {
     ],
 };
 
+/** An image pinned by content: `@sha256:` and 64 hex digits, with or without a tag (name:tag@sha256:…). */
+export const hasDigest = (image: string) => /@sha256:[0-9a-f]{64}$/.test(image);
+
+/**
+ * requireDigests: a tag can be moved to other content by whoever can push to the registry; a
+ * digest cannot. Off by default, because prod's images are pinned by tag today: turn it on in
+ * policy/config.prod.json once every image in Pulumi.prod.yaml carries its digest (README,
+ * "Verified downloads"). Traefik's image comes from its pinned chart's appVersion, not from here.
+ */
+export const imagePinnedDefaults = { requireDigests: false };
 export const imagePinned: ResourceValidationPolicy = {
     name: "k8s-image-pinned",
-    description: "Every image is pinned to a tag or digest: never untagged, never :latest.",
+    description: "Every image is pinned to a tag or digest: never untagged, never :latest; with requireDigests, every container image carries its @sha256: digest.",
     enforcementLevel: "mandatory",
+    configSchema: schemaOf(imagePinnedDefaults, { requireDigests: "Every container image must carry its @sha256: digest (name@sha256:… or name:tag@sha256:…), not only a tag." }),
     validateResource: [
         ...forWorkloads((w, args, report) => {
+            const { requireDigests } = settings(args, imagePinnedDefaults);
             for (const c of containersOf(w.pod)) {
                 const tag = c.image ? tagOf(c.image) : "";
                 if (tag === "" || tag === "latest") {
                     report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} runs ${c.image ?? "no image"}, which is ${tag ? "on :latest" : "untagged"}; pin it to a release tag or digest (e.g. :8d9ca2e6ed)`);
+                } else if (requireDigests && !hasDigest(c.image ?? "")) {
+                    report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} runs ${c.image}, pinned by tag only, and requireDigests is on; add its digest (${c.image}@sha256:<64 hex>, from the registry's manifest)`);
                 }
             }
         }),

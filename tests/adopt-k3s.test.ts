@@ -10,6 +10,7 @@ import { resourceSections } from "../offline/render";
 import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
+import { placeholderHashes } from "../offline/stack";
 import { payloadFiles } from "../infra/k3s/scripts";
 
 const C = "command:remote:Command";
@@ -71,8 +72,10 @@ describe("adopting the running k3s cluster", () => {
 });
 
 describe("restoring etcd from a B2 snapshot", () => {
+    // The offline placeholders for the k3s downloads' hashes (offline/stack.ts).
+    const pins = `--installer-sha256 ${placeholderHashes["honeydue:k3sInstallerSha256"]} --k3s-sha256 ${placeholderHashes["honeydue:k3sBinarySha256"]}`;
     it("has node 1 restore the named snapshot, visible in its command (so the plan shows it)", () => {
-        assert.equal(args(`${names[0]}-k3s`), `--role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`);
+        assert.equal(args(`${names[0]}-k3s`), `--role init --node ${names[0]} --version v1.34.6+k3s1 ${pins} --peers 10.0.1.12,10.0.1.13 --adopt --restore ${SNAPSHOT}`);
     });
 
     it("says so in the plan, on node 1's step and on the others'", () => {
@@ -84,7 +87,7 @@ describe("restoring etcd from a B2 snapshot", () => {
 
     it("has the other servers rejoin after that restore, never restore themselves", () => {
         for (const n of names.slice(1)) {
-            assert.equal(args(`${n}-k3s`), `--role join --node ${n} --version v1.34.6+k3s1 --adopt --rejoin-restored ${SNAPSHOT}`);
+            assert.equal(args(`${n}-k3s`), `--role join --node ${n} --version v1.34.6+k3s1 ${pins} --adopt --rejoin-restored ${SNAPSHOT}`);
         }
         const restoring = ofType(estate.resources, C).filter((c) => String(c.inputs.create ?? "").includes("--restore "));
         assert.deepEqual(restoring.map((c) => c.name), [`${names[0]}-k3s`]);

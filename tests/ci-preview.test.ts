@@ -48,7 +48,7 @@ describe("the CI preview workflow", () => {
 describe("the stack-file check", () => {
     const project = read("Pulumi.yaml");
     const secretKeys = ["honeydue:sshPrivateKey", "honeydue:registryPassword", "honeydue:databaseUrl", "honeydue:b2ApplicationKey", "honeydue:smtpPassword"];
-    const plainKeys = ["honeydue:adminCidrs", "honeydue:sshPublicKey", "honeydue:b2KeyId", "honeydue:registryUsername", "honeydue:smtpUsername"];
+    const plainKeys = ["honeydue:adminCidrs", "honeydue:sshPublicKey", "honeydue:b2KeyId", "honeydue:registryUsername", "honeydue:smtpUsername", "honeydue:k3sInstallerSha256", "honeydue:k3sBinarySha256"];
 
     it("finds what the committed Pulumi.prod.yaml lacks before the operator's first commit, and says what to commit", () => {
         const c = checkStack(project, read("Pulumi.prod.yaml"));
@@ -58,6 +58,7 @@ describe("the stack-file check", () => {
         assert.match(message, /Stack 'prod' is missing configuration values/);
         assert.match(message, /pulumi config set honeydue:adminCidrs '\["<your address>\/32", "<the CI runner's egress address>\/32"\]'/);
         assert.match(message, /pulumi config set --secret honeydue:databaseUrl < <file>/);
+        assert.match(message, /pulumi config set honeydue:k3sBinarySha256 <sha256> \(docs\/runbook\/upgrade-k3s\.md, "Recording the download hashes"\)/);
         assert.match(message, /Missing: encryptionsalt/);
         assert.match(message, /commit Pulumi\.prod\.yaml: the plain values, the encrypted secrets and the `encryptionsalt:` line/);
     });

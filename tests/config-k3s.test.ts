@@ -22,6 +22,15 @@ describe("k3s configuration keys", () => {
     it("rejects a private interface that is not an interface name", () =>
         rejects({ "honeydue:privateInterface": "eth0; rm -rf /" }, "honeydue:privateInterface (got eth0; rm -rf /)", /expected a Linux network interface name such as enp7s0/));
     it("rejects an unknown flannel backend", () => rejects({ "honeydue:flannelBackend": "ipsec" }, "honeydue:flannelBackend (got ipsec)", /expected vxlan, wireguard-native or host-gw/));
+    it("requires the k3s downloads' hashes, each a SHA-256 as sha256sum prints it, naming the key and where to get it", () => {
+        const hex = "a".repeat(64);
+        assert.equal(load({ "honeydue:k3sInstallerSha256": hex }).k3sInstallerSha256, hex);
+        rejects({ "honeydue:k3sInstallerSha256": undefined }, "honeydue:k3sInstallerSha256 is missing", /expected the SHA-256 of install\.sh at the tag of honeydue:k3sVersion \(64 lower-case hex digits; docs\/runbook\/upgrade-k3s\.md says how to get it\) \(set it with `pulumi config set honeydue:k3sInstallerSha256 …`\)$/);
+        rejects({ "honeydue:k3sBinarySha256": undefined }, "honeydue:k3sBinarySha256 is missing", /expected the SHA-256 of the k3s binary of honeydue:k3sVersion/);
+        for (const bad of ["A".repeat(64), "a".repeat(63), `sha256:${hex}`, `${hex}  k3s`]) {
+            rejects({ "honeydue:k3sBinarySha256": bad }, `honeydue:k3sBinarySha256 (got ${bad.length > 60 ? `${bad.slice(0, 57)}…` : bad})`, /expected the SHA-256 of the k3s binary/);
+        }
+    });
     it("takes a DNS-only API hostname", () => assert.equal(load({ "honeydue:apiHostname": "K8s.MyHoneyDue.com." }).apiHostname, "k8s.myhoneydue.com"));
 });
 

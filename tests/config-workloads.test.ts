@@ -29,6 +29,16 @@ describe("workload configuration", () => {
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
     it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
     it("rejects a writable path given twice", () => rejects({ "honeydue:api": { writablePaths: ["/tmp", "/tmp"] } }, "honeydue:api.writablePaths", /expected each path once/));
+    it("takes an image pinned by digest, with or without its tag, for every configured image; refuses a malformed digest", () => {
+        const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+        for (const key of ["api", "admin", "worker", "migrations", "redis"] as const) {
+            const name = key === "redis" ? "docker.io/library/redis" : `gitea.treytartt.com/treytartt/honeydue-${key}`;
+            for (const image of [`${name}:1.2.3@${digest}`, `${name}@${digest}`]) assert.equal(load({ [`honeydue:${key}`]: { image } })[key].image, image);
+            const short = `${name}:1.2.3@sha256:${"0".repeat(63)}`;
+            rejects({ [`honeydue:${key}`]: { image: short } }, `honeydue:${key}.image`, /is not an image reference; expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/);
+        }
+        assert.equal(migrationJobName(`r.io/m:v1.2@${digest}`), "migrate-0123456789ab", "a new digest is a new migrations Job");
+    });
     it("rejects an unpinned Traefik chart", () => rejects({ "honeydue:traefik": { chartVersion: "37" } }, "honeydue:traefik.chartVersion", /expected a pinned chart version/));
 });
 

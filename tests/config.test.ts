@@ -35,7 +35,7 @@ describe("configuration", () => {
     });
 
     it("applies defaults in code when the stack file sets nothing", () => {
-        const bare = Object.fromEntries(Object.keys(offlineConfig().config).filter((k) => !/adminCidrs|sshPublicKey|registryUsername|b2KeyId|smtpUsername|hcloud|cloudflare|sshPrivateKey|registryPassword|databaseUrl|b2ApplicationKey|smtpPassword|appSecrets/.test(k)).map((k) => [k, undefined]));
+        const bare = Object.fromEntries(Object.keys(offlineConfig().config).filter((k) => !/adminCidrs|sshPublicKey|registryUsername|b2KeyId|smtpUsername|k3sInstallerSha256|k3sBinarySha256|hcloud|cloudflare|sshPrivateKey|registryPassword|databaseUrl|b2ApplicationKey|smtpPassword|appSecrets/.test(k)).map((k) => [k, undefined]));
         const c = load(bare);
         assert.equal(c.nodes.length, 3);
         assert.equal(c.sslMode, "flexible");

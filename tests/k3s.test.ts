@@ -95,9 +95,11 @@ describe("k3s bootstrap chain", () => {
         }
     });
 
-    it("gives node 1 the init role with its peers, the others the join role", () => {
-        assert.equal(argsOf(cmd(`${names[0]}-k3s`).inputs.create), `--role init --node ${names[0]} --version v1.34.6+k3s1 --peers 10.0.1.12,10.0.1.13`);
-        for (const n of names.slice(1)) assert.equal(argsOf(cmd(`${n}-k3s`).inputs.create), `--role join --node ${n} --version v1.34.6+k3s1`);
+    // The offline plan's placeholders (offline/stack.ts placeholderPlain): the stack's recorded hashes in a real run.
+    const pins = `--installer-sha256 ${"0".repeat(64)} --k3s-sha256 ${"0".repeat(64)}`;
+    it("gives node 1 the init role with its peers, the others the join role; each checks the downloads against the configured hashes", () => {
+        assert.equal(argsOf(cmd(`${names[0]}-k3s`).inputs.create), `--role init --node ${names[0]} --version v1.34.6+k3s1 ${pins} --peers 10.0.1.12,10.0.1.13`);
+        for (const n of names.slice(1)) assert.equal(argsOf(cmd(`${n}-k3s`).inputs.create), `--role join --node ${n} --version v1.34.6+k3s1 ${pins}`);
     });
 
     it("ties every command to its server with deletedWith, and the drains to the estate's network", () => {

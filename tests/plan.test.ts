@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { parse } from "yaml";
-import { runPlan, type PlanResult } from "../offline/plan";
-import { runEstate } from "../offline/run";
+import { digestNote, downloadHashNote, runPlan, type PlanResult } from "../offline/plan";
+import { runEstate, type Estate } from "../offline/run";
 import { offlineConfig, placeholderSecrets } from "../offline/stack";
 
 const run = promisify(execFile);
@@ -71,6 +71,20 @@ describe("npm run plan", () => {
         assertCommittedPlan(stdout);
         // prod runs Flexible: the plan warns (advisory cloudflare-origin-strict) and still exits 0.
         assert.match(stdout, /cloudflare-origin-strict \(advisory, 1 violation\)\n\s+myhoneydue\.com-ssl: the prod zone is on SSL flexible: Cloudflare sends logins/);
+    });
+
+    it("says the k3s download hashes are placeholders until recorded, and which images are pinned by tag only", async () => {
+        const { stdout } = await firstPlan();
+        assert.match(stdout, /NOT RECORDED: honeydue:k3sInstallerSha256 and honeydue:k3sBinarySha256 \(placeholders here; a real `pulumi up` refuses\s+without them\)/);
+        assert.match(stdout, /5 image\(s\) pinned by tag only [^]*?docker\.io\/library\/redis:[^]*?"k8s-image-pinned": \{"requireDigests": true\} in\s+policy\/config\.prod\.json/);
+        const recorded = { ...offlineConfig().config, "honeydue:k3sInstallerSha256": "a".repeat(64), "honeydue:k3sBinarySha256": "b".repeat(64) };
+        assert.deepEqual(downloadHashNote(recorded), [], "no note once both are recorded");
+        assert.equal(downloadHashNote({ ...recorded, "honeydue:k3sBinarySha256": "0".repeat(64) }).length, 1);
+        const digest = `@sha256:${"ab".repeat(32)}`;
+        const estate = (image: string) => ({ resources: [{ inputs: { spec: { template: { spec: { containers: [{ name: "api", image }] } } } } }] }) as unknown as Estate;
+        assert.equal(digestNote(estate("r.io/api:1"), {}).length, 1);
+        assert.deepEqual(digestNote(estate("r.io/api:1"), { "k8s-image-pinned": { requireDigests: true } }), [], "the policy refuses them then");
+        assert.deepEqual(digestNote(estate(`r.io/api:1${digest}`), {}), []);
     });
 
     it("as the real command: exits 0 with the same plan, and writes no colour codes when piped, even under CI", async () => {

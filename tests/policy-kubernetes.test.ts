@@ -78,6 +78,25 @@ describe("k8s-image-pinned", () => {
         assert.equal((await verdictOf(k.imagePinned, [d])).status, "passed");
     });
 
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    it("with requireDigests: refuses a tag-only image, passes name@digest and name:tag@digest; off by default", async () => {
+        const on = { "k8s-image-pinned": { requireDigests: true } };
+        const tagged = deployment();
+        assert.equal((await verdictOf(k.imagePinned, [tagged])).status, "passed", "a tag is enough by default");
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [tagged], on)), [
+            "container api of Deployment api runs gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed, pinned by tag only, and requireDigests is on; add its digest (gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:<64 hex>, from the registry's manifest)",
+        ]);
+        for (const image of [`gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@${digest}`, `gitea.treytartt.com/treytartt/honeydue-api@${digest}`, `docker.io/library/redis:7.4.6-alpine@${digest}`]) {
+            const pinned = deployment();
+            api(pinned).image = image;
+            assert.equal((await verdictOf(k.imagePinned, [pinned], on)).status, "passed", image);
+        }
+        const short = deployment();
+        api(short).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(63)}`;
+        assert.equal((await verdictOf(k.imagePinned, [short], on)).violations.length, 1, "a digest of 63 hex digits is no digest");
+        assert.equal((await verdictOf(k.imagePinned, [traefikChart()], on)).status, "passed", "Traefik's image comes from its pinned chart");
+    });
+
     it("refuses image.tag latest in a chart's values", async () => {
         const chart = traefikChart(traefikValues.replace("tag: v3.5.3", "tag: latest"));
         assert.match(messages(await verdictOf(k.imagePinned, [chart]))[0], /^HelmChart honeydue-traefik sets image\.tag "latest"/);

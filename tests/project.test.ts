@@ -35,7 +35,7 @@ describe("Pulumi.yaml", () => {
 
     it("declares every required key without a default", () => {
         const required = simple.filter((k) => !unset(k).success).sort();
-        assert.deepEqual(required, ["adminCidrs", "b2ApplicationKey", "b2KeyId", "databaseUrl", "registryPassword", "registryUsername", "smtpPassword", "smtpUsername", "sshPrivateKey", "sshPublicKey"]);
+        assert.deepEqual(required, ["adminCidrs", "b2ApplicationKey", "b2KeyId", "databaseUrl", "k3sBinarySha256", "k3sInstallerSha256", "registryPassword", "registryUsername", "smtpPassword", "smtpUsername", "sshPrivateKey", "sshPublicKey"]);
         for (const k of required) {
             assert.ok(k in project.config, `${k} is required but not declared`);
             assert.equal(project.config[k].default, undefined, `${k} is required: a default would hide a missing value`);

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../config";
 import { coversEverything, isRfc1918, quantityValue } from "../config/fields";
 import { parsePlanArgs } from "../offline/plan";
-import { offlineConfig, stackFileConfig } from "../offline/stack";
+import { offlineConfig, placeholderSecrets, stackFileConfig } from "../offline/stack";
 import { load, problems, rejects } from "./support/config";
 
 /** The problems loadConfig reports for a configuration whose secret keys are exactly `secretKeys`. */
@@ -62,6 +62,20 @@ describe("a secret in plain text is refused, offline too", () => {
         const found = problemsOf({ ...config, "cloudflare:apiKey": "plain-global-key" }, plain);
         for (const key of ["hcloud:token", "cloudflare:apiToken", "cloudflare:apiKey"]) assert.ok(found.some((p) => p.startsWith(`${key} is stored in plain text`)), `${key}: ${found.join("\n")}`);
         assert.ok(!found.join("\n").includes("plain-global-key"), "the value is never repeated");
+    });
+    it("hcloud:token and cloudflare:apiToken alone in plain text: one line each, naming the key", () => {
+        const { config, secretKeys } = offlineConfig();
+        const found = problemsOf(config, secretKeys.filter((k) => k !== "hcloud:token" && k !== "cloudflare:apiToken"));
+        assert.deepEqual(found.map((p) => p.split(" ")[0]), ["hcloud:token", "cloudflare:apiToken"]);
+        for (const p of found) assert.match(p, /is stored in plain text; expected a secret \(set it again with `pulumi config set --secret (hcloud:token|cloudflare:apiToken)`/);
+    });
+    it("a stack where no secret key is marked secret is refused in one line naming them; one marked secret is enough to list the others", () => {
+        const { config } = offlineConfig();
+        const none = problemsOf(config, []);
+        assert.equal(none.length, 1, none.join("\n"));
+        assert.match(none[0], /^none of the secret keys is marked secret \(honeydue:sshPrivateKey, .*hcloud:token, cloudflare:apiToken are all in plain text in Pulumi\.<stack>\.yaml\); expected each set with `pulumi config set --secret <key>`/);
+        for (const value of Object.values(placeholderSecrets)) assert.ok(!none[0].includes(value), "no value repeated");
+        assert.equal(problemsOf(config, ["honeydue:databaseUrl"]).length, Object.keys(placeholderSecrets).length - 1, "each other key on its own line");
     });
 });
 

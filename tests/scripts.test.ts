@@ -4,6 +4,7 @@
 // as the command provider sends it: `bash -s -- ARGS` with the payload after the script.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,16 +38,21 @@ url="\${*: -1}"; out=""
 while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; *) shift ;; esac; done
 case "$url" in
   */ping) ip="\${url#https://}"; ip="\${ip%%:*}"; if [ -f "$FAKE/state/peer-$ip" ]; then printf pong; else exit 7; fi ;;
-  *) [ -n "$out" ] && cp "$FAKE/installer.sh" "$out" ;;
+  https://raw.githubusercontent.com/k3s-io/k3s/*/install.sh) cp "$FAKE/installer.sh" "$out"; [ ! -f "$FAKE/state/tampered-installer" ] || echo "# tampered" >>"$out" ;;
+  https://github.com/k3s-io/k3s/releases/download/*/k3s*) cp "$FAKE/k3s" "$out"; [ ! -f "$FAKE/state/tampered-binary" ] || echo "# tampered" >>"$out" ;;
+  *) echo "curl: (6) Could not resolve host (sandbox): $url" >&2; exit 6 ;;
 esac`,
-    // The installer as `sh install.sh` runs it: records its environment, installs k3s, starts it
-    // (unless INSTALL_K3S_SKIP_START=true).
+    // The installer as `sh install.sh` runs it: records its environment, installs the unit around
+    // the binary already in INSTALL_K3S_BIN_DIR (the script downloads and checks it; the real one
+    // with INSTALL_K3S_SKIP_DOWNLOAD=true only checks it is executable), starts k3s (unless
+    // INSTALL_K3S_SKIP_START=true).
     "installer.sh": `
 skip=""; [ "$INSTALL_K3S_SKIP_START" = true ] && skip=" INSTALL_K3S_SKIP_START=true"
 echo "installer INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC$skip" >>"$FAKE/log"
 [ -f "$FAKE/state/installer-fails" ] && exit 1
+[ "$INSTALL_K3S_SKIP_DOWNLOAD" = true ] || { echo "[ERROR] the sandbox's installer downloads nothing: INSTALL_K3S_SKIP_DOWNLOAD=true expected" >&2; exit 1; }
+[ -x "$INSTALL_K3S_BIN_DIR/k3s" ] || { echo "[ERROR] Executable k3s binary not found at $INSTALL_K3S_BIN_DIR/k3s" >&2; exit 1; }
 printf '%s' "$INSTALL_K3S_VERSION" >"$FAKE/state/version"
-/bin/cp "$FAKE/k3s" "$FAKE/installed/k3s"; /bin/chmod +x "$FAKE/installed/k3s"
 [ -n "$skip" ] || "$FAKE/start-k3s"`,
     // k3s starting: writes its secure server token from the token file, as k3s does, and clears
     // the reset flag (absolute paths: the shims would record these calls as the script's).
@@ -64,7 +70,7 @@ case "$*" in
   "kubectl get node "*) if [ -f "$FAKE/state/node-notready" ]; then echo "False $(cat "$FAKE/state/version")"; else echo "True $(cat "$FAKE/state/version")"; fi ;;
   "kubectl drain "*) [ -f "$FAKE/state/drain-fails" ] && exit 1; echo drained ;;
   "kubectl delete node "*) [ -f "$FAKE/state/delete-fails" ] && exit 1; touch "$FAKE/state/node-gone"; echo deleted ;;
-  "token rotate "*) [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
+  "token rotate "*) [ -f "$FAKE/state/rotate-hangs" ] && exec /bin/sleep 1000; [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
   "server --cluster-reset "*)
     [ -f "$FAKE/state/reset-fails" ] && { echo "etcd-snapshot: snapshot not found in s3"; exit 1; }
     [ -f "$K3S_ROOT/etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml" ] && grep -q '^etcd-s3: true' "$K3S_ROOT/etc/rancher/k3s/config.yaml" && touch "$FAKE/state/reset-read-s3-settings"
@@ -93,18 +99,27 @@ if [ -f "$FAKE/state/sshd-T" ]; then cat "$FAKE/state/sshd-T"; else printf 'port
 const shimmed = ["base64", "cp", "mv", "chmod", "cmp", "stat", "mkdir", "mktemp", "awk", "rm", "cat", "sh", "timeout", "sleep", "dirname", "id"];
 const realPaths = spawnSync("bash", ["-c", shimmed.map((t) => `command -v ${t}`).join(" && ")], { encoding: "utf8" }).stdout.trim().split("\n");
 
+/** A fake's file as the sandbox writes it; the ones it writes outside bin/ record no call of their own. */
+const fakeText = (name: string) => {
+    const record = ["installer.sh", "start-k3s"].includes(name) ? "" : `printf '%s\\n' "${name} $*" >>"$FAKE/log"\n`;
+    return `#!/bin/bash\n${record}${fakes[name]}\n`;
+};
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+/** What honeydue:k3sInstallerSha256 and k3sBinarySha256 would hold for the sandbox's release. */
+const INSTALLER_SHA256 = sha256(fakeText("installer.sh"));
+const K3S_SHA256 = sha256(fakeText("k3s"));
+const pins = ["--installer-sha256", INSTALLER_SHA256, "--k3s-sha256", K3S_SHA256];
+
 const base = mkdtempSync(join(tmpdir(), "honeydue-scripts-"));
 let box: string;
 let n = 0;
 
 function sandbox(): string {
     const dir = join(base, String(n++));
-    for (const d of ["bin", "installed", "state", "root", "tmp"]) mkdirSync(join(dir, d), { recursive: true });
-    for (const [name, body] of Object.entries(fakes)) {
+    for (const d of ["bin", "state", "root/usr/local/bin", "tmp"]) mkdirSync(join(dir, d), { recursive: true });
+    for (const name of Object.keys(fakes)) {
         const isBin = !["installer.sh", "k3s", "start-k3s"].includes(name);
-        const path = isBin ? join(dir, "bin", name) : join(dir, name);
-        const record = name === "installer.sh" || name === "start-k3s" ? "" : `printf '%s\\n' "${name} $*" >>"$FAKE/log"\n`;
-        writeFileSync(path, `#!/bin/bash\n${record}${body}\n`, { mode: 0o755 });
+        writeFileSync(isBin ? join(dir, "bin", name) : join(dir, name), fakeText(name), { mode: 0o755 });
     }
     // The shims are POSIX sh (dash on Debian): the scripts run a few thousand of them in this file,
     // and dash starts in half bash's CPU time.
@@ -134,7 +149,7 @@ function run(name: ScriptName, args: string[], files: Record<string, string> = {
         encoding: "utf8",
         timeout: 20_000,
         env: {
-            PATH: `${join(box, "bin")}:${join(box, "installed")}:/usr/bin:/bin`,
+            PATH: `${join(box, "bin")}:${join(box, "root", "usr", "local", "bin")}:/usr/bin:/bin`,
             FAKE: box,
             K3S_ROOT: join(box, "root"),
             TMPDIR: join(box, "tmp"),
@@ -166,8 +181,8 @@ const fails = (r: Run, message: RegExp) => {
     assert.match(r.stderr, message);
 };
 
-const initArgs = ["--role", "init", "--node", "node-1", "--version", VERSION, "--peers", "10.0.1.12,10.0.1.13"];
-const joinArgs = ["--role", "join", "--node", "node-2", "--version", VERSION];
+const initArgs = ["--role", "init", "--node", "node-1", "--version", VERSION, ...pins, "--peers", "10.0.1.12,10.0.1.13"];
+const joinArgs = ["--role", "join", "--node", "node-2", "--version", VERSION, ...pins];
 
 beforeEach(() => (box = sandbox()));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -185,7 +200,9 @@ describe("k3s-server.sh", () => {
         assert.match(readFileSync(nodeFile("etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml"), "utf8"), new RegExp(`etcd-s3-secret-key: ${B2_KEY}`));
         for (const f of ["etc/rancher/k3s/config.yaml", "etc/rancher/k3s/token", "etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml"]) assert.equal(mode(f), "600", f);
         assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${VERSION} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
-        assert.ok(calls("curl").some((l) => l.endsWith("https://get.k3s.io")), "the official installer");
+        assert.ok(calls("curl").some((l) => l.endsWith("https://raw.githubusercontent.com/k3s-io/k3s/v1.34.6%2Bk3s1/install.sh")), "the installer at the release's tag");
+        assert.ok(calls("curl").some((l) => l.endsWith("https://github.com/k3s-io/k3s/releases/download/v1.34.6%2Bk3s1/k3s")), "the release's binary");
+        assert.equal(readFileSync(nodeFile("usr/local/bin/k3s"), "utf8"), fakeText("k3s"), "the checked binary installed");
         assert.ok(calls("curl").some((l) => l.endsWith("https://10.0.1.12:6443/ping")), "peers probed before cluster-init");
         assert.ok(calls("k3s kubectl --request-timeout=10s get --raw /readyz").length >= 1);
         assert.deepEqual(marker(), { mode: "cluster-init", k3s: "managed" });
@@ -247,7 +264,48 @@ describe("k3s-server.sh", () => {
         const r = run("k3s-server", initArgs.map((a) => (a === VERSION ? next : a)), initFiles());
         ok(r);
         assert.deepEqual(calls("installer"), [`installer INSTALL_K3S_VERSION=${next} INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true`]);
+        // The sandbox's binary is the same file for every release: already pinned, not downloaded again.
+        assert.deepEqual(calls("curl").map((l) => l.split(" ").pop()), ["https://raw.githubusercontent.com/k3s-io/k3s/v1.34.7%2Bk3s1/install.sh"]);
+        assert.match(r.stdout, /already has the pinned SHA-256: not downloaded again/);
         assert.match(r.stdout, new RegExp(`upgrading k3s from ${VERSION.replace("+", "\\+")} to ${next.replace("+", "\\+")}`));
+    });
+
+    it("refuses an installer whose SHA-256 is not the pinned one, naming the file and both hashes; nothing installed", () => {
+        state("tampered-installer");
+        const actual = sha256(`${fakeText("installer.sh")}# tampered\n`);
+        const r = run("k3s-server", joinArgs, joinFiles());
+        fails(r, new RegExp(`the downloaded install\\.sh \\(https://raw\\.githubusercontent\\.com/k3s-io/k3s/v1\\.34\\.6%2Bk3s1/install\\.sh\\) has SHA-256 ${actual}, expected ${INSTALLER_SHA256} \\(honeydue:k3sInstallerSha256 for k3s v1\\.34\\.6\\+k3s1\\); nothing was installed or run`));
+        assert.deepEqual(calls("installer"), [], "the installer never ran");
+        assert.ok(!existsSync(nodeFile("usr/local/bin/k3s")), "no binary installed");
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "checked before any file of the node is written");
+    });
+
+    it("refuses a k3s binary whose SHA-256 is not the pinned one, naming the file and both hashes; nothing installed", () => {
+        state("tampered-binary");
+        const actual = sha256(`${fakeText("k3s")}# tampered\n`);
+        fails(run("k3s-server", joinArgs, joinFiles()), new RegExp(`the downloaded k3s \\(https://github\\.com/k3s-io/k3s/releases/download/v1\\.34\\.6%2Bk3s1/k3s\\) has SHA-256 ${actual}, expected ${K3S_SHA256} \\(honeydue:k3sBinarySha256`));
+        assert.deepEqual(calls("installer"), [], "the installer never ran");
+        assert.ok(!existsSync(nodeFile("usr/local/bin/k3s")), "no binary installed");
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "checked before any file of the node is written");
+    });
+
+    it("replaces a binary that is not the pinned one on a managed node of the same version, then restarts k3s", () => {
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        writeFileSync(nodeFile("usr/local/bin/k3s"), `${fakeText("k3s")}# another build\n`, { mode: 0o755 });
+        resetLog();
+        const r = run("k3s-server", joinArgs, joinFiles());
+        ok(r);
+        assert.match(r.stdout, /its binary is not the one pinned by honeydue:k3sBinarySha256: replacing it/);
+        assert.equal(readFileSync(nodeFile("usr/local/bin/k3s"), "utf8"), fakeText("k3s"));
+        assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
+        assert.deepEqual(calls("installer"), []);
+    });
+
+    it("refuses download hashes that are not 64 lower-case hex digits, naming the key", () => {
+        const swap = (flag: string, value: string) => joinArgs.map((a, i) => (joinArgs[i - 1] === flag ? value : a));
+        fails(run("k3s-server", swap("--installer-sha256", "abc"), joinFiles()), /--installer-sha256 must be the SHA-256 of the k3s v1\.34\.6\+k3s1 installer \(64 lower-case hex digits, honeydue:k3sInstallerSha256\), got 'abc'/);
+        fails(run("k3s-server", swap("--k3s-sha256", K3S_SHA256.toUpperCase()), joinFiles()), /--k3s-sha256 must be the SHA-256 of the k3s v1\.34\.6\+k3s1 binary \(64 lower-case hex digits, honeydue:k3sBinarySha256\)/);
+        assert.deepEqual(calls("curl"), []);
     });
 
     it("joins a server through node 1's private address with the secure token, without probing peers", () => {
@@ -335,7 +393,7 @@ describe("k3s-server.sh", () => {
 const HAND_CONFIG = "# written by hand\ncluster-init: true\nnode-ip: 10.0.1.11\nflannel-iface: enp7s0\n";
 function handBuilt(version = VERSION, passphrase = TOKEN) {
     state("version", version);
-    copyFileSync(join(box, "k3s"), join(box, "installed", "k3s"));
+    copyFileSync(join(box, "k3s"), nodeFile("usr/local/bin/k3s"));
     state("active");
     mkdirSync(nodeFile("etc/rancher/k3s"), { recursive: true });
     writeFileSync(nodeFile("etc/rancher/k3s/config.yaml"), HAND_CONFIG, { mode: 0o644 });
@@ -548,6 +606,9 @@ describe("k3s-server.sh token rotation", () => {
         ok(r);
         assert.match(r.stdout, /the cluster token changed: rotating it/);
         assert.deepEqual(calls("k3s token"), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
+        // k3s takes the new token only as a flag, and hides its argv as it starts: no other
+        // process (a `timeout` wrapper, say, for the whole wait) may carry it.
+        assert.deepEqual(log().split("\n").filter((l) => l.includes(OTHER_TOKEN)), [`k3s token rotate --new-token=${OTHER_TOKEN}`], "the new token in another process's argv");
         assert.ok(!log().includes(TOKEN), "the old token is read by k3s from its own file, never passed");
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${OTHER_TOKEN}\n`);
         assert.deepEqual(calls("systemctl restart"), ["systemctl restart --no-block k3s"]);
@@ -576,8 +637,17 @@ describe("k3s-server.sh token rotation", () => {
     it("stops clearly when the rotation fails, leaving the old token in place", () => {
         ok(run("k3s-server", initArgs, initFiles()));
         state("rotate-fails");
-        fails(run("k3s-server", initArgs, rotatedInit()), /'k3s token rotate' failed or timed out; k3s still runs with the old token/);
+        fails(run("k3s-server", initArgs, rotatedInit()), /'k3s token rotate' failed \(exit 1\); k3s still runs with the old token/);
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
+    });
+
+    it("stops a rotation that hangs at its bound (a shell watchdog, no wrapper holding the token), leaving the old token", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("rotate-hangs");
+        resetLog();
+        fails(run("k3s-server", initArgs, rotatedInit(), { ROTATE_TIMEOUT: "1" }), /'k3s token rotate' did not finish within 1s and was stopped; k3s still runs with the old token \(see 'journalctl -u k3s -n 100' on this node\)/);
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
+        assert.deepEqual(log().split("\n").filter((l) => l.includes(OTHER_TOKEN)), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
     });
 });
 
@@ -838,7 +908,7 @@ describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => 
         };
         on(0, () => ok(run("k3s-server", initArgs, initFiles())));
         on(1, () => ok(run("k3s-server", joinArgs, joinFiles())));
-        on(2, () => ok(run("k3s-server", ["--role", "join", "--node", "node-3", "--version", VERSION], joinFiles())));
+        on(2, () => ok(run("k3s-server", ["--role", "join", "--node", "node-3", "--version", VERSION, ...pins], joinFiles())));
         const active = (i: number) => existsSync(join(boxes[i], "state", "active"));
         // The order the program's dependencies give (tests/adopt-k3s.test.ts): halts, node 1, node 2, node 3.
         on(1, () => ok(run("halt-for-restore", args)));
@@ -847,7 +917,7 @@ describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => 
         on(0, () => ok(run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles())));
         assert.ok(active(0) && !active(1) && !active(2), "node 1 alone runs the restored cluster");
         on(1, () => ok(run("k3s-server", withFlags(joinArgs, "--rejoin-restored", SNAPSHOT), joinFiles())));
-        on(2, () => ok(run("k3s-server", ["--role", "join", "--node", "node-3", "--version", VERSION, "--rejoin-restored", SNAPSHOT], joinFiles())));
+        on(2, () => ok(run("k3s-server", ["--role", "join", "--node", "node-3", "--version", VERSION, ...pins, "--rejoin-restored", SNAPSHOT], joinFiles())));
         assert.ok(active(0) && active(1) && active(2));
         for (const i of [0, 1, 2]) assert.match(readFileSync(join(boxes[i], "root", "etc/rancher/k3s/honeydue-bootstrap"), "utf8"), new RegExp(`^restored=${SNAPSHOT}$`, "m"));
     });

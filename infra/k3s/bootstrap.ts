@@ -77,6 +77,8 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
     const sudo = config.sshUser !== "root";
     const user = config.sshUser;
     const version = config.k3sVersion;
+    // Not secrets: in the command's text, so the plan shows them and a new hash re-runs the step.
+    const pins = ["--installer-sha256", config.k3sInstallerSha256, "--k3s-sha256", config.k3sBinarySha256];
     const adopt = config.adopt.k3s ? ["--adopt"] : [];
     const snapshot = config.etcdRestore?.snapshot;
     const restore = (role: "init" | "join") => (snapshot ? [role === "init" ? "--restore" : "--rejoin-restored", snapshot] : []);
@@ -149,7 +151,7 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
                 ...remote(node),
                 create: runScript(
                     "k3s-server",
-                    ["--role", role, "--node", node.spec.name, "--version", version, ...(role === "init" ? ["--peers", peers.join(",")] : []), ...adopt, ...restore(role)],
+                    ["--role", role, "--node", node.spec.name, "--version", version, ...pins, ...(role === "init" ? ["--peers", peers.join(",")] : []), ...adopt, ...restore(role)],
                     user,
                 ),
                 stdin: pulumi.secret(files.apply((f) => withPayload("k3s-server", f))),

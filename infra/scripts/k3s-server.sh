@@ -3,8 +3,9 @@
 # script on stdin (`bash -s -- ARGS`), followed by the payload: one line per file,
 # "<name> <base64 content>", so no secret is ever on a command line or in the environment.
 #
-#   bash -s -- --role init|join --node NAME --version vX.Y.Z+k3sN [--peers IP,IP...]
-#               [--adopt] [--restore SNAPSHOT | --rejoin-restored SNAPSHOT]
+#   bash -s -- --role init|join --node NAME --version vX.Y.Z+k3sN --installer-sha256 HEX
+#               --k3s-sha256 HEX [--peers IP,IP...] [--adopt]
+#               [--restore SNAPSHOT | --rejoin-restored SNAPSHOT]
 #
 # Payload files: config.yaml (this server's k3s configuration), token (the cluster token),
 # etcd-s3-credentials.yaml (a k3s config drop-in holding the B2 key; optional) and, for the init
@@ -36,7 +37,17 @@
 # /var/lib/rancher/k3s/server/token), `k3s token rotate` replaces it (k3s reads the old token from
 # that file itself), then k3s restarts with the new token file. The joiners follow in their steps.
 #
-# Second run with the same version and files: nothing is installed or restarted.
+# Verified downloads (honeydue:k3sInstallerSha256, honeydue:k3sBinarySha256): the installer is
+# install.sh at the release's own tag (not get.k3s.io, which serves whatever is newest), and the
+# binary is the release's asset for this machine (k3s on x86_64, k3s-arm64 on aarch64). Each is
+# checked against its configured SHA-256 before anything runs or is installed; a mismatch stops
+# here, naming the file, the expected and the actual hash. The binary is put in place by this
+# script, then the installer runs with INSTALL_K3S_SKIP_DOWNLOAD=true, so it neither downloads nor
+# replaces it (k3s-io/k3s install.sh, download_and_verify: can_skip_download_binary, then only
+# verify_k3s_is_executable). A binary that already has the pinned hash is not downloaded again;
+# a managed node whose binary is not the pinned one (same version, other hash) gets the pinned one.
+#
+# Second run with the same version, hashes and files: nothing is downloaded, installed or restarted.
 #
 # Nothing here waits unbounded (the command provider never times a command out): the installer
 # runs with INSTALL_K3S_SKIP_START=true under `timeout`, k3s is started with `systemctl --no-block`
@@ -45,7 +56,7 @@
 # `timeout`. Each failure names the node, what it waited for and where to look.
 #
 # Environment (defaults for a real node): K3S_ROOT (prefix for every path, for tests),
-# K3S_INSTALLER_URL (https://get.k3s.io), READY_TIMEOUT (300 s), POLL_INTERVAL (5 s),
+# READY_TIMEOUT (300 s), POLL_INTERVAL (5 s),
 # PEER_PROBE_TIMEOUT (5 s), RESTORE_TIMEOUT (900 s), ROTATE_TIMEOUT (120 s),
 # INSTALL_TIMEOUT (600 s), SYSTEMCTL_TIMEOUT (90 s).
 set -euo pipefail
@@ -60,6 +71,10 @@ DB_DIR="$ROOT/var/lib/rancher/k3s/server/db"
 ETCD_DATA="$DB_DIR/etcd"
 RESET_FLAG="$DB_DIR/reset-flag"
 SERVER_TOKEN="$ROOT/var/lib/rancher/k3s/server/token"
+BIN_DIR="$ROOT/usr/local/bin"
+VERSION=""
+INSTALLER_SHA256=""
+BINARY_SHA256=""
 CHANGED=()
 WORK=""
 
@@ -238,14 +253,86 @@ installed_version() {
     fi
 }
 
+# Where the pinned release's files are: install.sh at the release's tag, the binary among its
+# assets ('+' escaped in the tag as GitHub spells it in a path).
+installer_url() { printf 'https://raw.githubusercontent.com/k3s-io/k3s/%s/install.sh' "${1//+/%2B}"; }
+binary_url() { printf 'https://github.com/k3s-io/k3s/releases/download/%s/%s' "${1//+/%2B}" "$2"; }
+
+# The release asset for this machine, as install.sh names it (setup_verify_arch).
+binary_asset() {
+    local arch
+    arch="$(uname -m)"
+    case "$arch" in
+        x86_64 | amd64) echo k3s ;;
+        aarch64 | arm64) echo k3s-arm64 ;;
+        *) die "no k3s binary is pinned for this machine's architecture '$arch'; expected x86_64 or aarch64" ;;
+    esac
+}
+
+sha256_of() {
+    local sum
+    sum="$(sha256sum "$1")"
+    printf '%s\n' "${sum%% *}"
+}
+
+# Stops unless file $1 (downloaded from $2) has the SHA-256 $3, recorded in honeydue:$4.
+verify_download() {
+    local actual
+    actual="$(sha256_of "$1")"
+    [ "$actual" = "$3" ] ||
+        die "the downloaded $(basename "$1") ($2) has SHA-256 $actual, expected $3 (honeydue:$4 for k3s $VERSION); nothing was installed or run: check the hash recorded for this version (docs/runbook/upgrade-k3s.md) or the download"
+}
+
+# True when the installed k3s binary is the pinned one.
+binary_pinned() {
+    [ -x "$BIN_DIR/k3s" ] && [ "$(sha256_of "$BIN_DIR/k3s")" = "$BINARY_SHA256" ]
+}
+
+# Downloads what this run installs and checks it, before any file of the node is written: the
+# installer (an install or upgrade), and the binary unless the installed one is already pinned.
+fetch_release() {
+    local work="$1" want_installer="$2" url asset
+    if [ "$want_installer" = true ]; then
+        url="$(installer_url "$VERSION")"
+        log "downloading the k3s $VERSION installer from $url"
+        curl -sfL --retry 3 --max-time 120 -o "$work/install.sh" "$url" || die "could not download the k3s installer from $url"
+        verify_download "$work/install.sh" "$url" "$INSTALLER_SHA256" k3sInstallerSha256
+    fi
+    if binary_pinned; then
+        log "the k3s binary in /usr/local/bin already has the pinned SHA-256: not downloaded again"
+        return 0
+    fi
+    asset="$(binary_asset)"
+    url="$(binary_url "$VERSION" "$asset")"
+    log "downloading the k3s $VERSION binary ($asset) from $url"
+    curl -sfL --retry 3 --max-time 600 -o "$work/k3s.download" "$url" || die "could not download the k3s binary from $url; is the node's outbound HTTPS to github.com open?"
+    mv -f "$work/k3s.download" "$work/$asset"
+    verify_download "$work/$asset" "$url" "$BINARY_SHA256" k3sBinarySha256
+    mv -f "$work/$asset" "$work/k3s.checked"
+}
+
+# Puts the checked binary (fetch_release) in place, unless the installed one is already pinned;
+# moved over the old one (a running k3s keeps its open file).
+place_binary() {
+    local work="$1"
+    binary_pinned && return 0
+    [ -f "$work/k3s.checked" ] || die "internal: no checked k3s binary to install"
+    mkdir -p "$BIN_DIR"
+    cp "$work/k3s.checked" "$BIN_DIR/k3s.new"
+    chmod 0755 "$BIN_DIR/k3s.new"
+    mv -f "$BIN_DIR/k3s.new" "$BIN_DIR/k3s"
+}
+
 # Installs (or upgrades) the binary and the unit, never starting k3s: the installer's own start
-# blocks until k3s is ready. The caller starts it (start_k3s) and polls (wait_ready).
+# blocks until k3s is ready. The caller starts it (start_k3s) and polls (wait_ready). The installer
+# was fetched and checked by fetch_release; it runs without downloading anything itself.
 run_installer() {
-    local version="$1" work="$2" url="${K3S_INSTALLER_URL:-https://get.k3s.io}" rc=0 bound="${INSTALL_TIMEOUT:-600}"
-    log "installing k3s $version with the installer from $url"
-    curl -sfL --retry 3 --max-time 120 -o "$work/install.sh" "$url" || die "could not download the k3s installer from $url"
-    INSTALL_K3S_VERSION="$version" INSTALL_K3S_EXEC="server" INSTALL_K3S_SKIP_START=true timeout "$bound" sh "$work/install.sh" || rc=$?
-    [ "$rc" -ne 124 ] || die "the k3s installer for $version did not finish within ${bound}s; see its output above (the binary download from GitHub?)"
+    local version="$1" work="$2" rc=0 bound="${INSTALL_TIMEOUT:-600}"
+    [ -f "$work/install.sh" ] || die "internal: no checked k3s installer to run"
+    log "installing k3s $version with the installer from $(installer_url "$version")"
+    place_binary "$work"
+    INSTALL_K3S_VERSION="$version" INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_BIN_DIR="$BIN_DIR" INSTALL_K3S_EXEC="server" INSTALL_K3S_SKIP_START=true timeout "$bound" sh "$work/install.sh" || rc=$?
+    [ "$rc" -ne 124 ] || die "the k3s installer for $version did not finish within ${bound}s; see its output above"
     [ "$rc" -eq 0 ] || die "the k3s installer failed for $version; see its output above and 'journalctl -u k3s -n 100'"
 }
 
@@ -288,15 +375,33 @@ adopt_in_place() {
 }
 
 # Replaces the cluster token with the payload's while k3s runs. k3s reads the old token from its
-# own token file; it takes the new one only as a flag (it hides its arguments from ps as it starts).
+# own token file; it takes the new one only as the flag --new-token (no file, no environment
+# variable: k3s-io/k3s pkg/cli/cmds/token.go, NewTokenCommands "rotate"; its config file is read
+# only for server, agent and etcd-snapshot: pkg/configfilearg/defaultparser.go, DefaultParser.After),
+# and replaces its own process title before it connects (pkg/cli/token/token.go, serverAccess:
+# gspt.SetProcTitle). So the token is on k3s's own argv only, for as short as k3s needs: no
+# `timeout` wrapper (whose argv would hold it for the whole wait); this shell is the watchdog.
 rotate_token() {
-    local new
+    local new pid rc=0 bound="${ROTATE_TIMEOUT:-120}" deadline
     new="$(<"$1")"
     k3s_active ||
         die "the cluster token changed but k3s is not running here, so it cannot be rotated; start k3s ('systemctl start k3s') and run again"
     log "the cluster token changed: rotating it with 'k3s token rotate' (then restarting with the new token file)"
-    timeout "${ROTATE_TIMEOUT:-120}" k3s token rotate --new-token="$new" >/dev/null ||
-        die "'k3s token rotate' failed or timed out; k3s still runs with the old token (see 'journalctl -u k3s -n 100'); fix it and run 'pulumi up' again"
+    k3s token rotate --new-token="$new" >/dev/null &
+    pid=$!
+    new=""
+    deadline=$((SECONDS + bound))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            die "'k3s token rotate' did not finish within ${bound}s and was stopped; k3s still runs with the old token (see 'journalctl -u k3s -n 100' on this node); fix it and run 'pulumi up' again"
+        fi
+        sleep 0.2
+    done
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ] ||
+        die "'k3s token rotate' failed (exit $rc); k3s still runs with the old token (see 'journalctl -u k3s -n 100' on this node); fix it and run 'pulumi up' again"
 }
 
 # Node 1: reset the cluster to this server alone, from an etcd snapshot in the B2 bucket.
@@ -333,16 +438,21 @@ main() {
             --role) role="${2:?--role needs a value}"; shift 2 ;;
             --node) NODE="${2:?--node needs a value}"; shift 2 ;;
             --version) version="${2:?--version needs a value}"; shift 2 ;;
+            --installer-sha256) INSTALLER_SHA256="${2:?--installer-sha256 needs a value}"; shift 2 ;;
+            --k3s-sha256) BINARY_SHA256="${2:?--k3s-sha256 needs a value}"; shift 2 ;;
             --peers) peers="${2:?--peers needs a value}"; shift 2 ;;
             --adopt) adopt=true; shift ;;
             --restore) restore="${2:?--restore needs a snapshot name}"; shift 2 ;;
             --rejoin-restored) rejoined="${2:?--rejoin-restored needs a snapshot name}"; shift 2 ;;
-            *) die "unknown argument '$1'; expected --role, --node, --version, --peers, --adopt, --restore, --rejoin-restored" ;;
+            *) die "unknown argument '$1'; expected --role, --node, --version, --installer-sha256, --k3s-sha256, --peers, --adopt, --restore, --rejoin-restored" ;;
         esac
     done
     case "$role" in init | join) ;; *) die "--role must be init or join, got '$role'" ;; esac
     [ -n "$NODE" ] || die "missing --node NAME"
     [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$ ]] || die "--version must be a pinned k3s release such as v1.34.6+k3s1, got '$version'"
+    VERSION="$version"
+    [[ "$INSTALLER_SHA256" =~ ^[0-9a-f]{64}$ ]] || die "--installer-sha256 must be the SHA-256 of the k3s $version installer (64 lower-case hex digits, honeydue:k3sInstallerSha256), got '$INSTALLER_SHA256'"
+    [[ "$BINARY_SHA256" =~ ^[0-9a-f]{64}$ ]] || die "--k3s-sha256 must be the SHA-256 of the k3s $version binary (64 lower-case hex digits, honeydue:k3sBinarySha256), got '$BINARY_SHA256'"
     [ -z "$restore" ] || [ "$role" = init ] || die "--restore is for the init role (node 1); the others take --rejoin-restored"
     [ -z "$rejoined" ] || [ "$role" = join ] || die "--rejoin-restored is for the join role; node 1 takes --restore"
     snapshot="$restore$rejoined"
@@ -387,6 +497,16 @@ main() {
         [ -z "$peer" ] || die "the restore from $snapshot is still configured, but this server has no etcd data and the cluster runs ($peer answers): a rebuilt first server does not restore over it; remove honeydue:etcdRestore if that restore was done ('pulumi config rm honeydue:etcdRestore'), or stop k3s on the other servers to restore on purpose"
     fi
 
+    # What this run installs is downloaded and checked first: a mismatch leaves the node as it was.
+    # The pinned version with another binary (put there by hand, or a hash recorded since) gets the pinned one.
+    local repin=false
+    if [ "$installed" = "$version" ] && ! binary_pinned; then repin=true; fi
+    if [ "$installed" != "$version" ]; then
+        fetch_release "$work" true
+    elif [ "$repin" = true ]; then
+        fetch_release "$work" false
+    fi
+
     local config="$work/config.yaml"
     if [ "$role" = init ]; then
         # After a restore this server founds the cluster again, whatever it did before.
@@ -425,11 +545,15 @@ main() {
         leave_old_cluster "$snapshot"
     fi
 
-    if [ "$installed" = "$version" ] && [ "${#CHANGED[@]}" -eq 0 ] && k3s_active; then
+    if [ "$installed" = "$version" ] && [ "$repin" = false ] && [ "${#CHANGED[@]}" -eq 0 ] && k3s_active; then
         log "k3s $version already installed and configured; nothing to change"
     elif [ "$installed" != "$version" ]; then
         [ -z "$installed" ] || log "upgrading k3s from $installed to $version"
         run_installer "$version" "$work"
+        start_k3s restart
+    elif [ "$repin" = true ]; then
+        log "k3s $version is installed, but its binary is not the one pinned by honeydue:k3sBinarySha256: replacing it, then restarting k3s"
+        place_binary "$work"
         start_k3s restart
     else
         if [ "${#CHANGED[@]}" -gt 0 ]; then log "configuration changed (${CHANGED[*]}); restarting k3s"; else log "k3s $version installed but not running; starting it"; fi

@@ -3,6 +3,7 @@
 // hosts started and read over SSH. The contract with rehearsal/providers and rehearsal/hosts is
 // rehearsal/README.md.
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -13,6 +14,19 @@ import type { Toolchain } from "./toolchain";
 export const STACK = "rehearsal";
 /** The test hosts, in the order of the stack's `nodes` (contract: 127.0.1.11-13, port 22). */
 export const HOSTS = ["127.0.1.11", "127.0.1.12", "127.0.1.13"];
+
+/**
+ * honeydue:k3sInstallerSha256 and k3sBinarySha256 for the test hosts' k3s `version`: the fake
+ * installer as the hosts' curl serves it, and the fake binary it serves for that release
+ * (rehearsal/hosts/fakes/curl, fake_binary). The nodes check both as they would the real ones.
+ */
+export function k3sPins(root: string, version: string): Record<string, string> {
+    const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+    return {
+        "honeydue:k3sInstallerSha256": sha256(readFileSync(join(root, "rehearsal/hosts/fakes/honeydue-k3s-install.sh"))),
+        "honeydue:k3sBinarySha256": sha256(`#!/bin/bash\nK3S_FAKE_VERSION=${version}\n. /usr/local/sbin/honeydue-k3s\n`),
+    };
+}
 
 export interface Plugin {
     name: string;
@@ -108,6 +122,7 @@ export class Estate {
             // Nothing leaves the machine: no smoke check through Cloudflare from the harness.
             "honeydue:smokeThroughEdge": false,
             "honeydue:sshPrivateKey": undefined,
+            ...k3sPins(this.root, String(overrides["honeydue:k3sVersion"] ?? offlineConfig().config["honeydue:k3sVersion"])),
             ...overrides,
         });
         const file = this.pulumi.configFile;

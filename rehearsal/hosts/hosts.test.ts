@@ -14,6 +14,7 @@ import { installHostKey } from "../providers/src/hostKey";
 import { privateKeyOutputs } from "../providers/src/tls";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../../infra/k3s/serverConfig";
 import { testCluster } from "../../tests/support/k3sCluster";
+import { k3sPins } from "../harness/estate";
 
 const here = __dirname;
 const state = mkdtempSync(join(tmpdir(), "honeydue-hosts-"));
@@ -68,8 +69,11 @@ const initFiles = () => ({
 });
 let secureToken = "";
 const joinFiles = (i: number) => ({ "config.yaml": renderServerConfig(rendered.configs[i]), token: `${secureToken}\n`, "etcd-s3-credentials.yaml": credentials });
-const initArgs = ["--role", "init", "--node", names[0], "--version", VERSION, "--peers", "10.0.1.12,10.0.1.13"];
-const joinArgs = (i: number) => ["--role", "join", "--node", names[i], "--version", VERSION];
+// The hashes the harness records for the fake installer and binary (the nodes check them for real).
+const pinned = k3sPins(join(__dirname, "..", ".."), VERSION);
+const pins = ["--installer-sha256", pinned["honeydue:k3sInstallerSha256"], "--k3s-sha256", pinned["honeydue:k3sBinarySha256"]];
+const initArgs = ["--role", "init", "--node", names[0], "--version", VERSION, ...pins, "--peers", "10.0.1.12,10.0.1.13"];
+const joinArgs = (i: number) => ["--role", "join", "--node", names[i], "--version", VERSION, ...pins];
 const ready = (i: number) => script(i, "node-ready", ["--node", names[i], "--version", VERSION]);
 
 interface Status {
@@ -125,6 +129,11 @@ describe("the test hosts", () => {
         assert.deepEqual(ssh(2, "command -v curl systemctl cloud-init").stdout.trim().split("\n"), ["/usr/local/sbin/curl", "/usr/local/sbin/systemctl", "/usr/local/sbin/cloud-init"]);
         const refused = ssh(2, "curl -s https://10.0.1.11:6443/ping");
         assert.equal(refused.code, 7, "no server runs at 10.0.1.11 yet: refused from the cluster state, never sent");
+        // The pinned downloads are served (and hash as the harness records them); get.k3s.io is not.
+        assert.equal(ssh(2, "curl -sfL https://get.k3s.io | wc -c").stdout.trim(), "0");
+        const tag = VERSION.replace("+", "%2B");
+        assert.equal(ssh(2, `curl -sfL https://raw.githubusercontent.com/k3s-io/k3s/${tag}/install.sh | sha256sum`).stdout.split(" ")[0], pinned["honeydue:k3sInstallerSha256"]);
+        assert.equal(ssh(2, `curl -sfL https://github.com/k3s-io/k3s/releases/download/${tag}/k3s | sha256sum`).stdout.split(" ")[0], pinned["honeydue:k3sBinarySha256"]);
     });
 });
 

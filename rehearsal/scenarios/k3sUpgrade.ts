@@ -1,6 +1,6 @@
 // 5. A k3s version bump upgrades node by node, in order, and changes nothing else (DESIGN.md §6:
 //    "Changing the k3s version upgrades node by node").
-import { HOSTS } from "../harness/estate";
+import { HOSTS, k3sPins } from "../harness/estate";
 import { before, changed, urnName, type Scenario } from "../harness/scenario";
 
 export const NEXT_K3S = "v1.34.7+k3s1";
@@ -8,7 +8,8 @@ export const NEXT_K3S = "v1.34.7+k3s1";
 export const k3sUpgrade: Scenario = {
     name: "k3s version bump",
     async run(estate, check) {
-        estate.setPlain({ "honeydue:k3sVersion": NEXT_K3S });
+        // A version bump records the new release's hashes with it (docs/runbook/upgrade-k3s.md).
+        estate.setPlain({ "honeydue:k3sVersion": NEXT_K3S, ...k3sPins(estate.root, NEXT_K3S) });
         const up = await estate.pulumi.operation("up");
         check.exit(up, "ok", `up with k3sVersion ${NEXT_K3S}`);
         const [n1, n2, n3] = estate.nodeNames;

@@ -100,6 +100,27 @@ export const mutants: Mutant[] = [
         killedBy: ["rotates the token on node 1 when the payload's differs"],
     },
     {
+        script: "k3s-server.sh",
+        find: '        verify_download "$work/install.sh" "$url" "$INSTALLER_SHA256" k3sInstallerSha256\n',
+        replace: "",
+        why: "verified downloads: a changed installer runs as root",
+        killedBy: ["refuses an installer whose SHA-256 is not the pinned one"],
+    },
+    {
+        script: "k3s-server.sh",
+        find: '    verify_download "$work/$asset" "$url" "$BINARY_SHA256" k3sBinarySha256\n',
+        replace: "",
+        why: "verified downloads: a changed k3s binary is installed",
+        killedBy: ["refuses a k3s binary whose SHA-256 is not the pinned one"],
+    },
+    {
+        script: "k3s-server.sh",
+        find: '    k3s token rotate --new-token="$new" >/dev/null &\n',
+        replace: '    timeout "$bound" k3s token rotate --new-token="$new" >/dev/null &\n',
+        why: "secrets: a wrapper keeps the new token in its argv for the whole wait",
+        killedBy: ["rotates the token on node 1 when the payload's differs"],
+    },
+    {
         script: "drain-node.sh",
         find: '        k3s kubectl drain "$NODE"',
         replace: '        timeout "$stop" systemctl stop k3s; k3s kubectl drain "$NODE"',

@@ -1,9 +1,11 @@
 #!/bin/sh
-# The fake k3s installer (what fake curl serves for get.k3s.io), run as `sh install.sh` like the
-# real one. It honours INSTALL_K3S_VERSION (required: the rehearsal resolves no channel),
-# INSTALL_K3S_EXEC (server [flags]; agents are not modelled), INSTALL_K3S_SKIP_START and
-# INSTALL_K3S_SKIP_ENABLE, and does what the real one does on a systemd host: the binary and the
-# kubectl/crictl/ctr symlinks in /usr/local/bin, k3s-killall.sh and k3s-uninstall.sh, the unit
+# The fake k3s installer (what fake curl serves for install.sh at a release tag), run as
+# `sh install.sh` like the real one. It honours INSTALL_K3S_VERSION (required: the rehearsal
+# resolves no channel), INSTALL_K3S_EXEC (server [flags]; agents are not modelled),
+# INSTALL_K3S_SKIP_START, INSTALL_K3S_SKIP_ENABLE, INSTALL_K3S_SKIP_DOWNLOAD (the binary already in
+# INSTALL_K3S_BIN_DIR is kept, as install.sh's download_and_verify does) and INSTALL_K3S_BIN_DIR,
+# and does what the real one does on a systemd host: the binary and the kubectl/crictl/ctr
+# symlinks in /usr/local/bin, k3s-killall.sh and k3s-uninstall.sh, the unit
 # /etc/systemd/system/k3s.service (Type=notify, Restart=always, RestartSec=5s) and its .env file,
 # daemon-reload, enable, then `systemctl restart k3s` unless told to skip the start.
 set -e
@@ -24,13 +26,20 @@ case "$EXEC" in
     *) fatal "rehearsal fake installer: unexpected INSTALL_K3S_EXEC '$EXEC'" ;;
 esac
 
+BIN_DIR="${INSTALL_K3S_BIN_DIR:-/usr/local/bin}"
 info "Using $VERSION as release"
-info "Installing k3s to /usr/local/bin/k3s (rehearsal fake: no download)"
-printf '%s\n' "$(date +%s%3N) $HONEYDUE_HOST install version=$VERSION exec=\"$EXEC\" skip_start=${INSTALL_K3S_SKIP_START:-false}" >>"$HONEYDUE_CLUSTER/events.log"
-mkdir -p /usr/local/bin /etc/systemd/system
-printf '#!/bin/bash\nK3S_FAKE_VERSION=%s\n. /usr/local/sbin/honeydue-k3s\n' "$VERSION" >/usr/local/bin/k3s.tmp
-chmod 0755 /usr/local/bin/k3s.tmp
-mv -f /usr/local/bin/k3s.tmp /usr/local/bin/k3s
+printf '%s\n' "$(date +%s%3N) $HONEYDUE_HOST install version=$VERSION exec=\"$EXEC\" skip_start=${INSTALL_K3S_SKIP_START:-false} skip_download=${INSTALL_K3S_SKIP_DOWNLOAD:-false}" >>"$HONEYDUE_CLUSTER/events.log"
+mkdir -p "$BIN_DIR" /etc/systemd/system
+if [ "${INSTALL_K3S_SKIP_DOWNLOAD:-false}" = true ]; then
+    # As the real one: no download, only a check that the binary put there is executable.
+    info "Skipping k3s download and verify"
+    [ -x "$BIN_DIR/k3s" ] || fatal "Executable k3s binary not found at $BIN_DIR/k3s"
+else
+    info "Installing k3s to $BIN_DIR/k3s (rehearsal fake: no download)"
+    printf '#!/bin/bash\nK3S_FAKE_VERSION=%s\n. /usr/local/sbin/honeydue-k3s\n' "$VERSION" >"$BIN_DIR/k3s.tmp"
+    chmod 0755 "$BIN_DIR/k3s.tmp"
+    mv -f "$BIN_DIR/k3s.tmp" "$BIN_DIR/k3s"
+fi
 for cmd in kubectl crictl ctr; do
     if [ ! -e "/usr/local/bin/$cmd" ]; then
         info "Creating /usr/local/bin/$cmd symlink to k3s"
