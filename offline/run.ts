@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config";
 import { CapturingMonitor, type Registration } from "./capture";
 import { mocks } from "./mocks";
+import { secondRunMocks } from "./secondRun";
 import { offlineConfig, root } from "./stack";
 
 export interface Estate {
@@ -27,6 +28,8 @@ export interface RunOptions {
     secretKeys?: string[];
     /** Run as a preview (the default) or as an update. */
     preview?: boolean;
+    /** A second run over this first run's state (offline/secondRun.ts); never shared. */
+    after?: Estate;
 }
 
 /** Every run of this process, by its options: a configuration is loaded once and shared. */
@@ -38,11 +41,11 @@ let queue: Promise<unknown> = Promise.resolve();
 export function runEstate(opts: RunOptions = {}): Promise<Estate> {
     // Keyed by the configuration the program would see (an object and its JSON string are one value).
     const key = JSON.stringify([offlineConfig(opts.overrides, opts.secretKeys), opts.preview ?? true]);
-    let run = runs.get(key);
+    let run = opts.after ? undefined : runs.get(key);
     if (!run) {
         run = queue.then(() => runOnce(opts));
         queue = run.catch(() => undefined);
-        runs.set(key, run);
+        if (!opts.after) runs.set(key, run);
     }
     return run;
 }
@@ -52,8 +55,9 @@ const isProgramFile = (file: string) => file.startsWith(root + path.sep) && !fil
 
 async function runOnce(opts: RunOptions): Promise<Estate> {
     const { config, secretKeys } = offlineConfig(opts.overrides, opts.secretKeys);
-    const monitor = new CapturingMonitor(mocks);
-    await pulumi.runtime.setMocks(mocks, "honeydue", "prod", opts.preview ?? true);
+    const answers = opts.after ? secondRunMocks(mocks, opts.after) : mocks;
+    const monitor = new CapturingMonitor(answers);
+    await pulumi.runtime.setMocks(answers, "honeydue", "prod", opts.preview ?? true);
     pulumi.runtime.setMockOptions(monitor, "honeydue", "prod", opts.preview ?? true);
     pulumi.runtime.setAllConfig(config, secretKeys);
 
