@@ -9,7 +9,7 @@ import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
 import { serverConfigs } from "../infra/k3s/serverConfig";
 import { k3sYamlFixture } from "../offline/mocks-k3s";
 import { offlineConfig } from "../offline/stack";
-import { load, rejects } from "./support/config";
+import { load, problems, rejects } from "./support/config";
 
 const servers = [1, 2, 3].map((i) => ({ name: `n${i}`, privateIp: `10.0.1.1${i}`, publicIpv4: `203.0.113.1${i}` }));
 
@@ -23,6 +23,66 @@ describe("k3s configuration keys", () => {
         rejects({ "honeydue:privateInterface": "eth0; rm -rf /" }, "honeydue:privateInterface (got eth0; rm -rf /)", /expected a Linux network interface name such as enp7s0/));
     it("rejects an unknown flannel backend", () => rejects({ "honeydue:flannelBackend": "ipsec" }, "honeydue:flannelBackend (got ipsec)", /expected vxlan, wireguard-native or host-gw/));
     it("takes a DNS-only API hostname", () => assert.equal(load({ "honeydue:apiHostname": "K8s.MyHoneyDue.com." }).apiHostname, "k8s.myhoneydue.com"));
+});
+
+// What k3s and B2 get when the stack leaves a key out, and what they would refuse or misread.
+describe("the cluster's keys: defaults and refusals", () => {
+    it("defaults to the cluster the estate runs: pod and service ranges, snapshots every 6 hours kept 28 times, the B2 bucket", () => {
+        const c = load({ "honeydue:k3sVersion": undefined, "honeydue:b2Bucket": undefined, "honeydue:b2Region": undefined });
+        assert.equal(c.k3sVersion, "v1.34.6+k3s1");
+        assert.equal(c.clusterCidr, "10.42.0.0/16");
+        assert.equal(c.serviceCidr, "10.43.0.0/16");
+        assert.equal(c.etcdSnapshotSchedule, "0 */6 * * *");
+        assert.equal(c.etcdSnapshotRetention, 28);
+        assert.equal(c.b2Bucket, "honeyDueProd");
+        assert.equal(c.b2Region, "us-east-005");
+        assert.equal(c.etcdSnapshotFolder, "etcd-snapshots");
+        assert.equal(c.b2Endpoint, "s3.us-east-005.backblazeb2.com");
+    });
+    it("takes a pinned k3s release only, whole", () => {
+        assert.equal(load({ "honeydue:k3sVersion": "v1.33.10+k3s2" }).k3sVersion, "v1.33.10+k3s2");
+        for (const v of ["v1.34.6+k3s1-rc1", "1.34.6+k3s1", "v1.34.6", "v1.34.6+k3s", "xv1.34.6+k3s1"])
+            rejects({ "honeydue:k3sVersion": v }, `honeydue:k3sVersion (got ${v})`, /expected a pinned k3s release such as v1\.34\.6\+k3s1 \(not a channel like 'stable' or a partial version\)/);
+    });
+    it("refuses a service range that overlaps the pods' or the private network", () => {
+        rejects({ "honeydue:serviceCidr": "10.42.128.0/17" }, "honeydue:clusterCidr", /10\.42\.0\.0\/16 overlaps serviceCidr 10\.42\.128\.0\/17; expected ranges that do not overlap/);
+        assert.deepEqual(problems({ "honeydue:serviceCidr": "10.0.0.0/8" }), [
+            "honeydue:clusterCidr: 10.42.0.0/16 overlaps serviceCidr 10.0.0.0/8; expected ranges that do not overlap",
+            "honeydue:serviceCidr: 10.0.0.0/8 overlaps networkCidr 10.0.0.0/16; expected ranges that do not overlap",
+        ]);
+        assert.ok(problems({ "honeydue:serviceCidr": "10.0.2.0/24" }).some((p) => p === "honeydue:serviceCidr: 10.0.2.0/24 overlaps networkCidr 10.0.0.0/16; expected ranges that do not overlap"));
+        assert.equal(load({ "honeydue:serviceCidr": "10.44.0.0/16" }).serviceCidr, "10.44.0.0/16");
+    });
+    it("keeps from 1 to 500 snapshots", () => {
+        assert.equal(load({ "honeydue:etcdSnapshotRetention": 1 }).etcdSnapshotRetention, 1);
+        assert.equal(load({ "honeydue:etcdSnapshotRetention": 500 }).etcdSnapshotRetention, 500);
+        for (const n of [0, 501]) rejects({ "honeydue:etcdSnapshotRetention": n }, `honeydue:etcdSnapshotRetention (got ${n})`, /expected a whole number from 1 to 500/);
+    });
+    it("refuses a cron schedule that is not five fields, and says what is expected", () =>
+        rejects({ "honeydue:etcdSnapshotSchedule": "0 */6 * *" }, "honeydue:etcdSnapshotSchedule", /; expected a five-field cron expression \(minute hour day-of-month month day-of-week\) such as '0 \*\/6 \* \* \*'$/));
+    it("takes B2's names as B2 spells them and refuses what it would not (the snapshot upload would fail at 3 a.m.)", () => {
+        const ok = load({ "honeydue:b2Bucket": "honey-Due-2", "honeydue:b2Region": "eu-central-003", "honeydue:b2KeyId": "0055aa66bb77", "honeydue:etcdSnapshotFolder": "prod/etcd_snaps-1" });
+        assert.deepEqual([ok.b2Bucket, ok.b2Region, ok.b2KeyId, ok.etcdSnapshotFolder], ["honey-Due-2", "eu-central-003", "0055aa66bb77", "prod/etcd_snaps-1"]);
+        assert.equal(load({ "honeydue:b2Bucket": "a".repeat(50), "honeydue:b2KeyId": "a".repeat(40) }).b2Bucket.length, 50);
+        for (const b of ["short", "a".repeat(51), "honey_due_prod", "honey due prod", "x honeyDueProd", "honeyDueProd x"])
+            rejects({ "honeydue:b2Bucket": b }, `honeydue:b2Bucket (got ${b})`, /expected a Backblaze B2 bucket name \(6-50 letters, digits, '-'\)/);
+        for (const r of ["us-east-5", "US-east-005", "us-east-0055", "xus-east-005", "us-east-005x", "useast-005"])
+            rejects({ "honeydue:b2Region": r }, `honeydue:b2Region (got ${r})`, /expected a Backblaze B2 region such as us-east-005/);
+        for (const k of ["a".repeat(11), "a".repeat(41), "0055aa66bb7-", " 0055aa66bb77", "0055aa66bb77 "])
+            rejects({ "honeydue:b2KeyId": k }, "honeydue:b2KeyId", /expected a Backblaze B2 application key id \(12-40 letters and digits\)/);
+        for (const f of ["/etcd", "Etcd", "etcd snapshots", "-etcd", "etcd$"])
+            rejects({ "honeydue:etcdSnapshotFolder": f }, `honeydue:etcdSnapshotFolder (got ${f})`, /expected a folder name such as etcd-snapshots/);
+    });
+    it("takes an interface name up to Linux's 15 characters", () => {
+        assert.equal(load({ "honeydue:privateInterface": "enp7s0.4000" }).privateInterface, "enp7s0.4000");
+        assert.equal(load({ "honeydue:privateInterface": "a".repeat(15) }).privateInterface, "a".repeat(15));
+        for (const i of ["a".repeat(16), "7enp", "Enp7s0", " enp7s0", "enp7s0 "])
+            rejects({ "honeydue:privateInterface": i }, "honeydue:privateInterface", /expected a Linux network interface name such as enp7s0 \(the node's private NIC\)/);
+    });
+    it("takes wireguard-native and host-gw as flannel backends", () => {
+        assert.equal(load({ "honeydue:flannelBackend": "wireguard-native" }).flannelBackend, "wireguard-native");
+        assert.equal(load({ "honeydue:flannelBackend": "host-gw" }).flannelBackend, "host-gw");
+    });
 });
 
 describe("k3s with an API hostname", () => {
