@@ -40,7 +40,7 @@ describe("the cluster's keys: defaults and refusals", () => {
         assert.equal(c.b2Endpoint, "s3.us-east-005.backblazeb2.com");
     });
     it("takes a pinned k3s release only, whole", () => {
-        assert.equal(load({ "honeydue:k3sVersion": "v1.33.10+k3s2" }).k3sVersion, "v1.33.10+k3s2");
+        for (const v of ["v1.33.10+k3s2", "v10.0.0+k3s12"]) assert.equal(load({ "honeydue:k3sVersion": v }).k3sVersion, v);
         for (const v of ["v1.34.6+k3s1-rc1", "1.34.6+k3s1", "v1.34.6", "v1.34.6+k3s", "xv1.34.6+k3s1"])
             rejects({ "honeydue:k3sVersion": v }, `honeydue:k3sVersion (got ${v})`, /expected a pinned k3s release such as v1\.34\.6\+k3s1 \(not a channel like 'stable' or a partial version\)/);
     });
@@ -64,9 +64,11 @@ describe("the cluster's keys: defaults and refusals", () => {
         const ok = load({ "honeydue:b2Bucket": "honey-Due-2", "honeydue:b2Region": "eu-central-003", "honeydue:b2KeyId": "0055aa66bb77", "honeydue:etcdSnapshotFolder": "prod/etcd_snaps-1" });
         assert.deepEqual([ok.b2Bucket, ok.b2Region, ok.b2KeyId, ok.etcdSnapshotFolder], ["honey-Due-2", "eu-central-003", "0055aa66bb77", "prod/etcd_snaps-1"]);
         assert.equal(load({ "honeydue:b2Bucket": "a".repeat(50), "honeydue:b2KeyId": "a".repeat(40) }).b2Bucket.length, 50);
+        const shortest = load({ "honeydue:b2Bucket": "abcdef", "honeydue:etcdSnapshotFolder": "e" });
+        assert.deepEqual([shortest.b2Bucket, shortest.etcdSnapshotFolder], ["abcdef", "e"]);
         for (const b of ["short", "a".repeat(51), "honey_due_prod", "honey due prod", "x honeyDueProd", "honeyDueProd x"])
             rejects({ "honeydue:b2Bucket": b }, `honeydue:b2Bucket (got ${b})`, /expected a Backblaze B2 bucket name \(6-50 letters, digits, '-'\)/);
-        for (const r of ["us-east-5", "US-east-005", "us-east-0055", "xus-east-005", "us-east-005x", "useast-005"])
+        for (const r of ["us-east-5", "US-east-005", "us-east-0055", "xus-east-005", "us-east-005x", "useast-005", "u-east-005", "usa-east-005"])
             rejects({ "honeydue:b2Region": r }, `honeydue:b2Region (got ${r})`, /expected a Backblaze B2 region such as us-east-005/);
         for (const k of ["a".repeat(11), "a".repeat(41), "0055aa66bb7-", " 0055aa66bb77", "0055aa66bb77 "])
             rejects({ "honeydue:b2KeyId": k }, "honeydue:b2KeyId", /expected a Backblaze B2 application key id \(12-40 letters and digits\)/);
@@ -120,6 +122,10 @@ describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
     it("takes a snapshot name to restore, and none by default", () => {
         assert.deepEqual(load({ "honeydue:etcdRestore": { snapshot } }).etcdRestore, { snapshot });
         assert.equal(load({}).etcdRestore, undefined);
+        // A file name as B2 and k3s take it: up to 251 characters, never hidden or relative.
+        for (const name of ["e", "e".repeat(251)]) assert.deepEqual(load({ "honeydue:etcdRestore": { snapshot: name } }).etcdRestore, { snapshot: name });
+        for (const name of ["e".repeat(252), ".etcd-snapshot", "-etcd-snapshot", "etcd snapshot", " etcd", "etcd "])
+            rejects({ "honeydue:etcdRestore": { snapshot: name } }, "honeydue:etcdRestore.snapshot", /expected a snapshot's file name in the bucket's etcd folder/);
     });
     it("rejects a snapshot given as a path", () =>
         rejects({ "honeydue:etcdRestore": { snapshot: "etcd-snapshots/../x" } }, "honeydue:etcdRestore.snapshot (got etcd-snapshots/../x)", /expected a snapshot's file name in the bucket's etcd folder, such as etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 \(no folder, no path\)/));
