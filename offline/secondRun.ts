@@ -1,7 +1,8 @@
 // The second `pulumi up`, offline: what the no-churn test compares with the first. Two things
 // differ from the first run, as they do for real:
 // - Every resource the first run registered answers with the id and state that run left: the
-//   engine keeps a resource's outputs when its inputs did not change, so the program sees them.
+//   engine keeps a resource's id and outputs when its inputs did not change (pulumi/pulumi
+//   pkg/resource/deploy/step.go, SameStep.Apply), so the program sees them.
 // - Data sources are asked again (pulumi/pulumi pkg/resource/deploy/source_eval.go, resmon.Invoke
 //   calls the provider's Invoke on every run; nothing comes from state), and the cloud may answer
 //   the same facts in another order: Cloudflare's ranges are kept as the API lists them
