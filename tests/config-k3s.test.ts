@@ -81,9 +81,12 @@ describe("the cluster's keys: defaults and refusals", () => {
         for (const i of ["a".repeat(16), "7enp", "Enp7s0", " enp7s0", "enp7s0 "])
             rejects({ "honeydue:privateInterface": i }, "honeydue:privateInterface", /expected a Linux network interface name such as enp7s0 \(the node's private NIC\)/);
     });
-    it("takes wireguard-native and host-gw as flannel backends", () => {
-        assert.equal(load({ "honeydue:flannelBackend": "wireguard-native" }).flannelBackend, "wireguard-native");
-        assert.equal(load({ "honeydue:flannelBackend": "host-gw" }).flannelBackend, "host-gw");
+    // Set explicitly, not defaulted: zod hands back a default without checking it.
+    it("takes each flannel backend set explicitly, vxlan included", () => {
+        for (const b of ["vxlan", "wireguard-native", "host-gw"]) assert.equal(load({ "honeydue:flannelBackend": b }).flannelBackend, b);
+    });
+    it("takes a snapshot schedule the operator sets", () => {
+        for (const cron of ["0 */6 * * *", "30 2 * * 1-5"]) assert.equal(load({ "honeydue:etcdSnapshotSchedule": cron }).etcdSnapshotSchedule, cron);
     });
 });
 
