@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretAt, isSecretHere, markSecrets, secretnessKnown, secretPaths } from "../policy/secretness";
+import { isSecretAt, isSecretHere, markSecrets, recordSecretness, secretnessKnown, secretPaths } from "../policy/secretness";
 
 const wire = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
 const unwrapWire = (v: unknown) => {
@@ -66,5 +66,39 @@ describe("asking whether a prop was secret", () => {
         const other = { triggers: ["y"] };
         markSecrets({ __isSpecialProxy: true, __getSpecialProxyTarget: other }, [["triggers", 0]]);
         assert.equal(isSecretAt(other, ["triggers", 0]), true, "recorded through the proxy, on the object behind it");
+    });
+});
+
+// In the pack's process: @pulumi/policy's deserializeProperties, wrapped, records the secrets of
+// every props object it builds (the engine's Struct, as the Analyzer receives it).
+describe("recording secret-ness in the pack's process", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require("@pulumi/policy/deserialize") as { deserializeProperties: (s: unknown, proxySecrets: boolean) => Record<string, any> };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { fromJavaScript(o: unknown): unknown } };
+
+    it("refuses to start, saying what to update, when @pulumi/policy no longer has the function it wraps", () => {
+        const original = mod.deserializeProperties;
+        mod.deserializeProperties = undefined as unknown as typeof original;
+        try {
+            assert.throws(() => recordSecretness(), /^Error: honeydue policy pack: @pulumi\/policy no longer exports deserializeProperties; update policy\/secretness\.ts for the new SDK$/);
+        } finally {
+            mod.deserializeProperties = original;
+        }
+    });
+
+    it("marks the secrets of the props it builds, once installed however often it is asked", () => {
+        recordSecretness();
+        const wrapped = mod.deserializeProperties;
+        recordSecretness();
+        assert.equal(mod.deserializeProperties, wrapped, "wrapped once");
+        const struct = Struct.fromJavaScript({ create: "k3s", triggers: ["v1", wire("K10x")], environment: { B2: wire("") }, labels: { a: "b" } });
+        const props = mod.deserializeProperties(struct, false);
+        assert.deepEqual(props.triggers, ["v1", "K10x"], "the policies still get bare values");
+        assert.equal(isSecretAt(props, ["triggers", 1]), true);
+        assert.equal(isSecretAt(props, ["environment", "B2"]), true, "an empty secret is a secret");
+        assert.equal(isSecretAt(props, ["triggers", 0]), false);
+        assert.equal(isSecretAt(props, ["labels"]), false, "a plain object is not a secret");
+        assert.equal(isSecretAt(props, ["create"]), false);
     });
 });
