@@ -92,7 +92,7 @@ describe("recording secret-ness in the pack's process", () => {
         const wrapped = mod.deserializeProperties;
         recordSecretness();
         assert.equal(mod.deserializeProperties, wrapped, "wrapped once");
-        const struct = Struct.fromJavaScript({ create: "k3s", triggers: ["v1", wire("K10x")], environment: { B2: wire("") }, labels: { a: "b" } });
+        const struct = Struct.fromJavaScript({ create: "k3s", triggers: ["v1", wire("K10x")], environment: { B2: wire("") }, labels: { a: "b" }, note: null });
         const props = mod.deserializeProperties(struct, false);
         assert.deepEqual(props.triggers, ["v1", "K10x"], "the policies still get bare values");
         assert.equal(isSecretAt(props, ["triggers", 1]), true);
@@ -100,5 +100,6 @@ describe("recording secret-ness in the pack's process", () => {
         assert.equal(isSecretAt(props, ["triggers", 0]), false);
         assert.equal(isSecretAt(props, ["labels"]), false, "a plain object is not a secret");
         assert.equal(isSecretAt(props, ["create"]), false);
+        assert.equal(isSecretAt(props, ["note"]), false, "a null is neither a secret nor a crash");
     });
 });
