@@ -15,8 +15,11 @@ export const secretKeys = {
     k3sToken: text(/^[A-Za-z0-9]{16,128}$/, "expected a k3s cluster token of 16-128 letters and digits (the passphrase part, not the K10… secure form)").optional(),
     /** Extra app secrets (JWT keys and the like) as one object; each becomes a key of the app Secret. */
     appSecrets: json(
-        z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { error: "expected upper-case environment-variable names" }), z.string(), {
-            error: "expected a JSON object of NAME → value",
+        // zod reports a name that fails its regex as the record's own invalid_key issue (zod
+        // v4/core/schemas.js, $ZodRecord: issues "invalid_key" with inst the record), so the
+        // record's message must tell that case apart.
+        z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string({ error: "expected the secret's value as a string" }), {
+            error: (iss) => (iss.code === "invalid_key" ? "expected upper-case environment-variable names such as JWT_SECRET" : "expected a JSON object of NAME → value"),
         }),
     ).default({}),
 };

@@ -27,6 +27,11 @@ function score(results) {
   return { detected, missed, total: detected + missed, score: detected + missed === 0 ? 100 : (100 * detected) / (detected + missed) };
 }
 
+// MUTATE_TESTS=tests/a.test.ts,tests/b.test.ts runs a file's mutants against those test files
+// only (a quicker, conservative measure: a mutant only the layer's other test files would kill
+// counts as survived); the summary names them.
+const onlyTests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(",").filter(Boolean) : undefined;
+
 const summary = [];
 for (const target of targets) {
   if (target === "shell") {
@@ -42,12 +47,12 @@ for (const target of targets) {
   }
   const name = folderOf(target);
   const layer = layers[name];
-  const label = target.replace(/\//g, "_");
+  const label = target.replace(/\//g, "_") + (onlyTests ? "-scoped" : "");
   const results = await new Stryker({
     mutate: target.includes("/") ? [target] : layer.mutate,
     testRunner: "tap",
     tap: {
-      testFiles: layer.testFiles,
+      testFiles: onlyTests ?? layer.testFiles,
       nodeArgs: ["--test-reporter=tap", "--require", "./tests/support/register.js", "-r", "{{hookFile}}", "{{testFile}}"],
     },
     // Per test file: a mutant runs only the test files that reach its code.
@@ -64,7 +69,7 @@ for (const target of targets) {
     incrementalFile: `reports/mutation/${label}.incremental.json`,
     cleanTempDir: true,
   }).runMutationTest();
-  summary.push({ folder: target, ...score(results) });
+  summary.push({ folder: onlyTests ? `${target} (tests: ${onlyTests.join(", ")})` : target, ...score(results) });
 }
 
 console.log("\nMutation score per folder (killed + timeout over killed + timeout + survived + no coverage):");

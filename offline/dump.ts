@@ -1,5 +1,5 @@
-// Prints the captured estate as JSON (resources in registration order, then outputs): the input
-// of the no-churn test, and a way to diff what a change does: `npx tsx offline/dump.ts > a.json`.
+// Prints the captured estate as JSON (resources in registration order, then outputs): a way to
+// diff what a change does: `npx tsx offline/dump.ts > a.json`.
 import { runEstate } from "./run";
 
 runEstate().then(

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config";
 import { CapturingMonitor, type Registration } from "./capture";
 import { mocks } from "./mocks";
+import { secondRunMocks } from "./secondRun";
 import { offlineConfig, root, stackFileConfig } from "./stack";
 
 export interface Estate {
@@ -29,6 +30,8 @@ export interface RunOptions {
     preview?: boolean;
     /** The stack whose Pulumi.<stack>.yaml gives the plain values (default prod). */
     stack?: string;
+    /** A second run over this first run's state (offline/secondRun.ts); never shared. */
+    after?: Estate;
 }
 
 /** Every run of this process, by its options: a configuration is loaded once and shared. */
@@ -41,11 +44,11 @@ export function runEstate(opts: RunOptions = {}): Promise<Estate> {
     // Keyed by the configuration the program would see (an object and its JSON string are one value).
     const stack = opts.stack ?? "prod";
     const key = JSON.stringify([stack, offlineConfig(opts.overrides, opts.secretKeys, stackFileConfig(stack)), opts.preview ?? true]);
-    let run = runs.get(key);
+    let run = opts.after ? undefined : runs.get(key);
     if (!run) {
         run = queue.then(() => runOnce(opts));
         queue = run.catch(() => undefined);
-        runs.set(key, run);
+        if (!opts.after) runs.set(key, run);
     }
     return run;
 }
@@ -56,8 +59,9 @@ const isProgramFile = (file: string) => file.startsWith(root + path.sep) && !fil
 async function runOnce(opts: RunOptions): Promise<Estate> {
     const stack = opts.stack ?? "prod";
     const { config, secretKeys } = offlineConfig(opts.overrides, opts.secretKeys, stackFileConfig(stack));
-    const monitor = new CapturingMonitor(mocks);
-    await pulumi.runtime.setMocks(mocks, "honeydue", stack, opts.preview ?? true);
+    const answers = opts.after ? secondRunMocks(mocks, opts.after) : mocks;
+    const monitor = new CapturingMonitor(answers);
+    await pulumi.runtime.setMocks(answers, "honeydue", stack, opts.preview ?? true);
     pulumi.runtime.setMockOptions(monitor, "honeydue", stack, opts.preview ?? true);
     pulumi.runtime.setAllConfig(config, secretKeys);
 

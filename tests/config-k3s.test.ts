@@ -9,7 +9,7 @@ import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
 import { serverConfigs } from "../infra/k3s/serverConfig";
 import { k3sYamlFixture } from "../offline/mocks-k3s";
 import { offlineConfig } from "../offline/stack";
-import { load, rejects } from "./support/config";
+import { load, problems, rejects } from "./support/config";
 
 const servers = [1, 2, 3].map((i) => ({ name: `n${i}`, privateIp: `10.0.1.1${i}`, publicIpv4: `203.0.113.1${i}` }));
 
@@ -32,6 +32,71 @@ describe("k3s configuration keys", () => {
         }
     });
     it("takes a DNS-only API hostname", () => assert.equal(load({ "honeydue:apiHostname": "K8s.MyHoneyDue.com." }).apiHostname, "k8s.myhoneydue.com"));
+});
+
+// What k3s and B2 get when the stack leaves a key out, and what they would refuse or misread.
+describe("the cluster's keys: defaults and refusals", () => {
+    it("defaults to the cluster the estate runs: pod and service ranges, snapshots every 6 hours kept 28 times, the B2 bucket", () => {
+        const c = load({ "honeydue:k3sVersion": undefined, "honeydue:b2Bucket": undefined, "honeydue:b2Region": undefined });
+        assert.equal(c.k3sVersion, "v1.34.6+k3s1");
+        assert.equal(c.clusterCidr, "10.42.0.0/16");
+        assert.equal(c.serviceCidr, "10.43.0.0/16");
+        assert.equal(c.etcdSnapshotSchedule, "0 */6 * * *");
+        assert.equal(c.etcdSnapshotRetention, 28);
+        assert.equal(c.b2Bucket, "honeyDueProd");
+        assert.equal(c.b2Region, "us-east-005");
+        assert.equal(c.etcdSnapshotFolder, "etcd-snapshots");
+        assert.equal(c.b2Endpoint, "s3.us-east-005.backblazeb2.com");
+    });
+    it("takes a pinned k3s release only, whole", () => {
+        for (const v of ["v1.33.10+k3s2", "v10.0.0+k3s12"]) assert.equal(load({ "honeydue:k3sVersion": v }).k3sVersion, v);
+        for (const v of ["v1.34.6+k3s1-rc1", "1.34.6+k3s1", "v1.34.6", "v1.34.6+k3s", "xv1.34.6+k3s1"])
+            rejects({ "honeydue:k3sVersion": v }, `honeydue:k3sVersion (got ${v})`, /expected a pinned k3s release such as v1\.34\.6\+k3s1 \(not a channel like 'stable' or a partial version\)/);
+    });
+    it("refuses a service range that overlaps the pods' or the private network", () => {
+        rejects({ "honeydue:serviceCidr": "10.42.128.0/17" }, "honeydue:clusterCidr", /10\.42\.0\.0\/16 overlaps serviceCidr 10\.42\.128\.0\/17; expected ranges that do not overlap/);
+        assert.deepEqual(problems({ "honeydue:serviceCidr": "10.0.0.0/8" }), [
+            "honeydue:clusterCidr: 10.42.0.0/16 overlaps serviceCidr 10.0.0.0/8; expected ranges that do not overlap",
+            "honeydue:serviceCidr: 10.0.0.0/8 overlaps networkCidr 10.0.0.0/16; expected ranges that do not overlap",
+        ]);
+        assert.ok(problems({ "honeydue:serviceCidr": "10.0.2.0/24" }).some((p) => p === "honeydue:serviceCidr: 10.0.2.0/24 overlaps networkCidr 10.0.0.0/16; expected ranges that do not overlap"));
+        assert.equal(load({ "honeydue:serviceCidr": "10.44.0.0/16" }).serviceCidr, "10.44.0.0/16");
+    });
+    it("keeps from 1 to 500 snapshots", () => {
+        assert.equal(load({ "honeydue:etcdSnapshotRetention": 1 }).etcdSnapshotRetention, 1);
+        assert.equal(load({ "honeydue:etcdSnapshotRetention": 500 }).etcdSnapshotRetention, 500);
+        for (const n of [0, 501]) rejects({ "honeydue:etcdSnapshotRetention": n }, `honeydue:etcdSnapshotRetention (got ${n})`, /expected a whole number from 1 to 500/);
+    });
+    it("refuses a cron schedule that is not five fields, and says what is expected", () =>
+        rejects({ "honeydue:etcdSnapshotSchedule": "0 */6 * *" }, "honeydue:etcdSnapshotSchedule", /; expected a five-field cron expression \(minute hour day-of-month month day-of-week\) such as '0 \*\/6 \* \* \*'$/));
+    it("takes B2's names as B2 spells them and refuses what it would not (the snapshot upload would fail at 3 a.m.)", () => {
+        const ok = load({ "honeydue:b2Bucket": "honey-Due-2", "honeydue:b2Region": "eu-central-003", "honeydue:b2KeyId": "0055aa66bb77", "honeydue:etcdSnapshotFolder": "prod/etcd_snaps-1" });
+        assert.deepEqual([ok.b2Bucket, ok.b2Region, ok.b2KeyId, ok.etcdSnapshotFolder], ["honey-Due-2", "eu-central-003", "0055aa66bb77", "prod/etcd_snaps-1"]);
+        assert.equal(load({ "honeydue:b2Bucket": "a".repeat(50), "honeydue:b2KeyId": "a".repeat(40) }).b2Bucket.length, 50);
+        const shortest = load({ "honeydue:b2Bucket": "abcdef", "honeydue:etcdSnapshotFolder": "e" });
+        assert.deepEqual([shortest.b2Bucket, shortest.etcdSnapshotFolder], ["abcdef", "e"]);
+        for (const b of ["short", "a".repeat(51), "honey_due_prod", "honey due prod", "x honeyDueProd", "honeyDueProd x"])
+            rejects({ "honeydue:b2Bucket": b }, `honeydue:b2Bucket (got ${b})`, /expected a Backblaze B2 bucket name \(6-50 letters, digits, '-'\)/);
+        for (const r of ["us-east-5", "US-east-005", "us-east-0055", "xus-east-005", "us-east-005x", "useast-005", "u-east-005", "usa-east-005"])
+            rejects({ "honeydue:b2Region": r }, `honeydue:b2Region (got ${r})`, /expected a Backblaze B2 region such as us-east-005/);
+        for (const k of ["a".repeat(11), "a".repeat(41), "0055aa66bb7-", " 0055aa66bb77", "0055aa66bb77 "])
+            rejects({ "honeydue:b2KeyId": k }, "honeydue:b2KeyId", /expected a Backblaze B2 application key id \(12-40 letters and digits\)/);
+        for (const f of ["/etcd", "Etcd", "etcd snapshots", "-etcd", "etcd$"])
+            rejects({ "honeydue:etcdSnapshotFolder": f }, `honeydue:etcdSnapshotFolder (got ${f})`, /expected a folder name such as etcd-snapshots/);
+    });
+    it("takes an interface name up to Linux's 15 characters", () => {
+        assert.equal(load({ "honeydue:privateInterface": "enp7s0.4000" }).privateInterface, "enp7s0.4000");
+        assert.equal(load({ "honeydue:privateInterface": "a".repeat(15) }).privateInterface, "a".repeat(15));
+        for (const i of ["a".repeat(16), "7enp", "Enp7s0", " enp7s0", "enp7s0 "])
+            rejects({ "honeydue:privateInterface": i }, "honeydue:privateInterface", /expected a Linux network interface name such as enp7s0 \(the node's private NIC\)/);
+    });
+    // Set explicitly, not defaulted: zod hands back a default without checking it.
+    it("takes each flannel backend set explicitly, vxlan included", () => {
+        for (const b of ["vxlan", "wireguard-native", "host-gw"]) assert.equal(load({ "honeydue:flannelBackend": b }).flannelBackend, b);
+    });
+    it("takes a snapshot schedule the operator sets", () => {
+        for (const cron of ["0 */6 * * *", "30 2 * * 1-5"]) assert.equal(load({ "honeydue:etcdSnapshotSchedule": cron }).etcdSnapshotSchedule, cron);
+    });
 });
 
 describe("k3s with an API hostname", () => {
@@ -69,6 +134,10 @@ describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
     it("takes a snapshot name to restore, and none by default", () => {
         assert.deepEqual(load({ "honeydue:etcdRestore": { snapshot } }).etcdRestore, { snapshot });
         assert.equal(load({}).etcdRestore, undefined);
+        // A file name as B2 and k3s take it: up to 251 characters, never hidden or relative.
+        for (const name of ["e", "e".repeat(251)]) assert.deepEqual(load({ "honeydue:etcdRestore": { snapshot: name } }).etcdRestore, { snapshot: name });
+        for (const name of ["e".repeat(252), ".etcd-snapshot", "-etcd-snapshot", "etcd snapshot", " etcd", "etcd "])
+            rejects({ "honeydue:etcdRestore": { snapshot: name } }, "honeydue:etcdRestore.snapshot", /expected a snapshot's file name in the bucket's etcd folder/);
     });
     it("rejects a snapshot given as a path", () =>
         rejects({ "honeydue:etcdRestore": { snapshot: "etcd-snapshots/../x" } }, "honeydue:etcdRestore.snapshot (got etcd-snapshots/../x)", /expected a snapshot's file name in the bucket's etcd folder, such as etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600 \(no folder, no path\)/));

@@ -26,6 +26,18 @@ describe("workload configuration", () => {
         const d = load({}).redis;
         assert.ok(bytes(d.maxMemory) <= 0.6 * bytes(d.memoryLimit), `the default ${d.maxMemory} fits under ${d.memoryLimit}`);
     });
+    // The per-app checks hold for every app the cluster runs, not for the first ones listed.
+    for (const key of ["api", "admin", "worker", "migrations"]) {
+        it(`rejects ${key}'s image from another registry and a memory request above its limit`, () => {
+            rejects({ [`honeydue:${key}`]: { image: "ghcr.io/someone/honeydue:1.0.0" } }, `honeydue:${key}`, /image ghcr\.io\/someone\/honeydue:1\.0\.0 comes from ghcr\.io; expected an image from the registry gitea\.treytartt\.com/);
+            rejects({ [`honeydue:${key}`]: { memory: "600Mi", memoryLimit: "512Mi" } }, `honeydue:${key}`, /memory 600Mi is above memoryLimit 512Mi/);
+        });
+    }
+    it("keeps two replicas of what users reach (api, admin) and lets the worker and migrations run one", () => {
+        for (const key of ["api", "admin"]) rejects({ [`honeydue:${key}`]: { replicas: 1 } }, `honeydue:${key}.replicas (got 1)`, /expected a whole number from 2 to 20/);
+        for (const key of ["worker", "migrations"] as const) assert.equal(load({ [`honeydue:${key}`]: { replicas: 1 } })[key].replicas, 1);
+        assert.equal(load({ "honeydue:admin": { replicas: 2 } }).admin.replicas, 2);
+    });
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
     it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
     it("rejects a writable path given twice", () => rejects({ "honeydue:api": { writablePaths: ["/tmp", "/tmp"] } }, "honeydue:api.writablePaths", /expected each path once/));

@@ -123,10 +123,12 @@ describe("configuration", () => {
         ["databaseUrl", ["postgresql://u:p@h/db?sslmode=require", "postgres://u:p@h/db"], ["jdbc:postgresql://u:p@h/db", "postgresql://u:p@h/db extra", "postgresql://h/db"], /expected a Postgres connection string such as postgresql:\/\/user:password@host\/db\?sslmode=require$/],
         ["b2ApplicationKey", [b2], [`-${b2}`, `${b2}-`, "K005short"], /expected a Backblaze B2 application key \(20-64 characters\)$/],
         ["k3sToken", ["a".repeat(16)], [`${"a".repeat(16)}!`, `!${"a".repeat(16)}`], /expected a k3s cluster token of 16-128 letters and digits/],
-        // zod reports a record key that fails its regex with the record's own message.
-        ["appSecrets", [{ JWT_SECRET: "x" }], [{ jwt_SECRET: "x" }, { "JWT-secret": "x" }], /expected a JSON object of NAME → value$/],
+        // A bad name is told as a bad name (zod reports it as the record's invalid_key issue).
+        ["appSecrets", [{ JWT_SECRET: "x" }], [{ jwt_SECRET: "x" }, { "JWT-secret": "x" }, { _JWT: "x" }], /^honeydue:appSecrets\.[\w-]+: expected upper-case environment-variable names such as JWT_SECRET$/],
+        ["appSecrets", [{}], [["JWT_SECRET"], "JWT_SECRET=x"], /^honeydue:appSecrets: expected a JSON object of NAME → value$/],
+        ["appSecrets", [{ JWT_SECRET: "1" }], [{ JWT_SECRET: 1 }, { JWT_SECRET: null }], /^honeydue:appSecrets\.JWT_SECRET: expected the secret's value as a string$/],
     ] as const) {
-        it(`takes honeydue:${key} only in its whole shape, naming what is expected`, () => {
+        it(`takes honeydue:${key} only in its whole shape, naming what is expected (refusing ${bad.map((v) => JSON.stringify(v)).join(", ").slice(0, 60)})`, () => {
             const secret = [`honeydue:${key}`];
             for (const value of good) assert.doesNotThrow(() => load({ [`honeydue:${key}`]: value }, secret), `${key}: ${JSON.stringify(value)}`);
             for (const value of bad) {

@@ -20,6 +20,19 @@ describe("the diagram of the estate", () => {
         assert.equal(committed, estateDoc(estate));
     });
 
+    it("tells a stale copy: a program that moves node 2 to a bigger server draws a doc other than the committed one", () => {
+        // The comparison above reads the file and renders the program; neither writes it, so the
+        // committed copy of a program changed since (here: node 2 on cx43) no longer passes.
+        const committed = readFileSync(join(__dirname, "..", "docs", "estate.md"), "utf8");
+        const changed = structuredClone(estate);
+        const server = changed.resources.find((r) => r.type === "hcloud:index/server:Server" && r.inputs.name === "ubuntu-8gb-nbg1-2") ?? assert.fail("no server ubuntu-8gb-nbg1-2");
+        server.inputs.serverType = "cx43";
+        const drawn = estateDoc(changed);
+        assert.notEqual(committed, drawn);
+        const differing = drawn.split("\n").filter((line) => !committed.split("\n").includes(line));
+        assert.deepEqual(differing, ['    ubuntu_8gb_nbg1_2["ubuntu-8gb-nbg1-2<br/>cx43 · 10.0.1.12 · hetzner1"]']);
+    });
+
     it("draws the three nodes with their private IPs and ssh aliases", () => {
         const d = diagram(estate);
         assert.match(d, /^flowchart LR$/m);

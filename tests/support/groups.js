@@ -40,6 +40,8 @@ module.exports = {
         "policy-runner.test.ts",
         "policy-stack.test.ts",
         "policy-rbac.test.ts",
+        "policy-guard.test.ts",
+        "policy-secretness.test.ts",
     ],
     // The estate under other configurations (adoption, a rotation, workload settings): a process of
     // their own, so the estate group above is not the one the suite waits for at its end.
