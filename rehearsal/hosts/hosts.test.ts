@@ -301,21 +301,6 @@ describe("day 2 with the real node scripts", () => {
     });
 });
 
-describe("down.sh", () => {
-    it("stops every host process and leaves no state; a second run is a no-op", () => {
-        const pids = names.map((n) => readFileSync(join(hostsDir, n, "sshd.pid"), "utf8").trim());
-        ok(sh(join(here, "down.sh"), []));
-        // Gone, or a zombie until this machine's init reaps it.
-        const alive = (pid: string) => existsSync(`/proc/${pid}/status`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-        for (const pid of pids) assert.ok(!alive(pid), `sshd ${pid} is gone`);
-        assert.ok(!existsSync(hostsDir));
-        for (const a of addresses) assert.notEqual(sh("bash", ["-c", `exec 3<>/dev/tcp/${a}/22`]).code, 0, `nothing listens on ${a}:22`);
-        const mounts = sh("bash", ["-c", `grep -l '${state}' /proc/[0-9]*/mountinfo 2>/dev/null || true`]);
-        assert.equal(mounts.stdout, "", "no process (so no mount namespace) holds a host's mounts");
-        ok(sh(join(here, "down.sh"), []));
-    });
-});
-
 describe("a pinned host key", () => {
     it("is what a new server presents from its first answer (the simulated cloud installs the user data's key), and another key is refused", async () => {
         const i = 2;
@@ -345,3 +330,19 @@ describe("a pinned host key", () => {
         assert.equal(installHostKey(names[i], addresses[i], cloudInit()), false);
     });
 });
+
+describe("down.sh", () => {
+    it("stops every host process and leaves no state; a second run is a no-op", () => {
+        const pids = names.map((n) => readFileSync(join(hostsDir, n, "sshd.pid"), "utf8").trim());
+        ok(sh(join(here, "down.sh"), []));
+        // Gone, or a zombie until this machine's init reaps it.
+        const alive = (pid: string) => existsSync(`/proc/${pid}/status`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+        for (const pid of pids) assert.ok(!alive(pid), `sshd ${pid} is gone`);
+        assert.ok(!existsSync(hostsDir));
+        for (const a of addresses) assert.notEqual(sh("bash", ["-c", `exec 3<>/dev/tcp/${a}/22`]).code, 0, `nothing listens on ${a}:22`);
+        const mounts = sh("bash", ["-c", `grep -l '${state}' /proc/[0-9]*/mountinfo 2>/dev/null || true`]);
+        assert.equal(mounts.stdout, "", "no process (so no mount namespace) holds a host's mounts");
+        ok(sh(join(here, "down.sh"), []));
+    });
+});
+
