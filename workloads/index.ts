@@ -14,6 +14,8 @@ import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
 import { createNamespace, namespaceName } from "./namespace";
 import { createRedis, type Redis } from "./redis";
+import { createRedisAclSecret, redisPasswords } from "./redisAcl";
+import { createRedisBackup } from "./redisBackup";
 import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
 import { createSettings } from "./settings";
 import { createTraefik, type Traefik } from "./traefik";
@@ -37,6 +39,8 @@ export class Apps extends pulumi.ComponentResource {
     /** One bounded wait per node: Traefik of the applied generation serves there. */
     readonly traefikReady: command.remote.Command[];
     readonly redis: Redis;
+    /** The scheduled RDB snapshot to B2. */
+    readonly redisBackup: k8s.batch.v1.CronJob;
     readonly migrations: k8s.batch.v1.Job;
     readonly api: AppWorkload;
     readonly admin: AppWorkload;
@@ -51,7 +55,8 @@ export class Apps extends pulumi.ComponentResource {
         this.namespace = createNamespace(name, { ...child, ...adoptOptions(config, "Namespace", namespaceName) });
         const base = { prefix: name, config, namespace: this.namespace.metadata.name, opts: child };
         const pullSecret = createPullSecret(base);
-        const appSecret = createAppSecret(base);
+        const redisPass = redisPasswords(name, this);
+        const appSecret = createAppSecret(base, redisPass.apps);
         const settings = createSettings(base, namespaceName);
         const ctx: Context = { ...base, pullSecret: pullSecret.metadata.name, secret: appSecret.metadata.name, settings: settings.metadata.name };
 
@@ -62,7 +67,8 @@ export class Apps extends pulumi.ComponentResource {
         const bundled = bundledTraefikCheck(args.nodes[0], config, this);
         this.traefik = createTraefik(ctx, args.cloudflareRanges, bundled ? { dependsOn: [bundled] } : {});
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
-        this.redis = createRedis(ctx);
+        this.redis = createRedis(ctx, createRedisAclSecret(ctx, redisPass));
+        this.redisBackup = createRedisBackup(ctx, redisPass);
         this.migrations = createMigrations(ctx);
         this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);
         this.worker = createWorker(ctx, allKeys, [this.migrations, this.redis.service]);
