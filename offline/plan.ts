@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, project, secretKeyNames } from "../config";
+import { b2KeysNote } from "../config/b2Keys";
 import { providerSecretKeys } from "../config/secrets";
 import { useColour, wantsColour } from "./colour";
 import { estateDoc } from "./diagram";
@@ -216,7 +217,8 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     }
     const policies = await evaluate(estate.resources, { config: o.policyConfig as Record<string, any> });
     const overview = summary(estate);
-    overview.lines.push(policySummary(policies), ...redisWarning(estate));
+    const keyIds = offlineConfig(o.overrides, o.secretKeys).config;
+    overview.lines.push(policySummary(policies), ...redisWarning(estate), b2KeysNote({ etcdB2KeyId: keyIds[`${project}:etcdB2KeyId`], redisBackupB2KeyId: keyIds[`${project}:redisBackupB2KeyId`] }));
     io.out(render([headerSection(o, estate), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
     if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
     io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

@@ -1,12 +1,14 @@
-// Redis's ACL file and the backup script, for real: a redis-server on loopback loads the ACL file
-// the program renders (the apps' user cannot run what it denies; the backup's user can only fetch
-// an RDB), and workloads/scripts/redis-backup.sh runs as the CronJob's pod runs it (`sh -c SCRIPT
-// redis-backup.sh STEP`) against that server, with a fake rclone recording the upload.
+// Redis's ACL file, the backup script and the restore, for real: a redis-server on loopback loads
+// the ACL file the program renders (the apps' user cannot run what it denies; the backup's user
+// can only fetch an RDB); workloads/scripts/redis-backup.sh runs as the CronJob's pod runs it
+// (`sh -c SCRIPT redis-backup.sh STEP`) against that server, with a fake rclone recording the
+// upload; and infra/scripts/restore-redis-data.sh (docs/runbook/restore-redis.md) puts that
+// snapshot into a second, append-only Redis's volume, which starts with the snapshot's keys.
 // Debian's redis-server 7.0 (.ci/run installs it); the estate runs 7.4, whose ACL rules and
 // `redis-cli --rdb` protocol (REPLCONF, SYNC) are the same (redis/redis src/acl.c, src/redis-cli.c).
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,7 +155,8 @@ describe("redis-backup.sh", () => {
     });
 
     it("refuses to run without its settings, naming the missing one", () => {
-        const { REDIS_HOST: _, ...noHost } = dumpEnv();
+        const noHost: Record<string, string> = dumpEnv();
+        delete noHost.REDIS_HOST;
         const r = step("dump", noHost);
         assert.equal(r.status, 1);
         assert.match(r.out, /REDIS_HOST is not set; expected it from the redis-backup CronJob's pod spec/);
@@ -181,5 +184,72 @@ describe("redis-backup.sh", () => {
         const none = step("upload", { B2_BUCKET: "honeyDueProd", BACKUP_FOLDER: "redis-backups" });
         assert.equal(none.status, 1);
         assert.match(none.out, /no snapshot at .*dump\.rdb; the dump step did not leave one/);
+    });
+});
+
+describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
+    const storage = () => join(box, "storage");
+    const volume = () => join(storage(), "pvc-0123_honeydue_redis-data");
+    let restorePort: number;
+    /** Redis as the Deployment runs it: append-only, in the claim's directory. */
+    async function startAppendOnly(): Promise<ChildProcess> {
+        const child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(restorePort), "--dir", volume(), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--aclfile", join(box, "users.acl")], { stdio: "ignore" });
+        const ask = () => spawnSync("redis-cli", ["-p", String(restorePort), "ping"], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
+        for (let i = 0; i < 100 && ask() !== "PONG"; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(ask(), "PONG", "the append-only redis-server did not start within 10 s");
+        return child;
+    }
+    const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))));
+    const at = (...args: string[]) => spawnSync("redis-cli", ["-p", String(restorePort), ...args], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
+    function restore(snapshot: string) {
+        const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot], {
+            input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
+            encoding: "utf8",
+            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: storage(), REDIS_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` },
+        });
+        return { status: r.status, out: r.stderr };
+    }
+
+    it("replaces the append-only data with the snapshot's, keeping the old; a second run changes nothing; Redis starts with the snapshot's keys", async () => {
+        restorePort = await freePort();
+        mkdirSync(volume(), { recursive: true });
+        let redis = await startAppendOnly();
+        at("set", "written:after:backup", "lost");
+        await stop(redis);
+        const r = step("dump", dumpEnv());
+        assert.equal(r.status, 0, r.out);
+        const snapshot = join(box, "backup", "dump.rdb");
+
+        const first = restore(snapshot);
+        assert.equal(first.status, 0, first.out);
+        assert.match(first.out, /ubuntu-8gb-nbg1-2: kept the data Redis had in .*appendonlydir\.before-restore-\d{8}T\d{6}Z/);
+        assert.equal(readFileSync(join(volume(), "appendonlydir", "appendonly.aof.manifest"), "utf8"), "file appendonly.aof.1.base.rdb seq 1 type b\n");
+        const again = restore(snapshot);
+        assert.equal(again.status, 0, again.out);
+        assert.match(again.out, /already holds this snapshot as its only file; nothing to do/);
+        assert.equal(readdirSync(volume()).filter((f) => f.startsWith("appendonlydir.before-restore-")).length, 1, "a second run keeps nothing more");
+
+        redis = await startAppendOnly();
+        assert.equal(at("get", "queue:job:1"), "payload", "the snapshot's key is back");
+        assert.equal(at("exists", "written:after:backup"), "0", "what Redis had is replaced");
+        at("set", "after:restore", "kept");
+        await stop(redis);
+        redis = await startAppendOnly();
+        assert.equal(at("get", "after:restore"), "kept", "Redis appends to the restored files, and keeps what it appends");
+        await stop(redis);
+
+    });
+
+    it("refuses a file that is not an RDB, and a node without the Redis volume, naming the node", () => {
+        const junk = join(box, "junk.rdb");
+        writeFileSync(junk, "not a snapshot");
+        assert.match(restore(junk).out, /ubuntu-8gb-nbg1-2: .*junk\.rdb does not start with REDIS: not an RDB snapshot/);
+        const elsewhere = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-3", "--snapshot", join(box, "direct.rdb")], {
+            input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
+            encoding: "utf8",
+            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: join(box, "nowhere") },
+        });
+        assert.equal(elsewhere.status, 1);
+        assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node\?/);
     });
 });
