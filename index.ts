@@ -6,7 +6,7 @@ import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
 import { Cluster } from "./infra/k3s";
-import { sshConfig as renderSshConfig } from "./infra/sshConfig";
+import { knownHosts as renderKnownHosts, sshConfig as renderSshConfig } from "./infra/sshConfig";
 import { Apps } from "./workloads";
 import { Smoke } from "./workloads/smoke";
 
@@ -39,6 +39,8 @@ export const nodes = infra.nodes.map((n) => ({
     privateIp: n.privateIp,
 }));
 export const sshConfig = renderSshConfig(infra.nodes, config.sshUser);
+/** The nodes' SSH host keys for `~/.ssh/known_hosts.d/honeydue` (docs/runbook/ssh.md). */
+export const knownHosts = renderKnownHosts(infra.nodes);
 export const dns = edge.dns;
 export const monthlyCost = estimateCost(config);
 export const migrationJob = apps.migrations.metadata.name;

@@ -7,6 +7,8 @@
 #
 # Adds the CLI's directory to $GITHUB_PATH when the runner provides it.
 set -euo pipefail
+# shellcheck source=verified-download.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/verified-download.sh"
 
 die() {
     echo "install-pulumi: $*" >&2
@@ -18,14 +20,9 @@ main() {
     local sums="${2:-$(dirname "$0")/pulumi-cli.sha256}"
     local tarball="pulumi-v$version-linux-x64.tar.gz"
     local url="${PULUMI_DOWNLOAD_BASE:-https://get.pulumi.com/releases/sdk}/$tarball"
-    local expected
-    expected="$(awk -v f="$tarball" '$2 == f && length($1) == 64 && $1 ~ /^[0-9a-f]+$/ { print $1 }' "$sums" 2>/dev/null || true)"
-    [ -n "$expected" ] || die "no SHA-256 for $tarball in $sums; record it once from the release's checksums file (README, Checks that run for real) and commit it"
-
     local dir
     dir="$(mktemp -d)"
-    curl -fsSL --retry 3 -o "$dir/$tarball" "$url" || die "could not download $url"
-    echo "$expected  $dir/$tarball" | sha256sum -c --quiet - || die "$tarball does not match the SHA-256 in $sums ($expected); not installed"
+    verified_download "$url" "$tarball" "$sums" "$dir/$tarball"
     local dest="${PULUMI_HOME_DIR:-$HOME/.pulumi}"
     mkdir -p "$dest/bin"
     tar -xzf "$dir/$tarball" -C "$dest/bin" --strip-components=1

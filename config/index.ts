@@ -8,6 +8,8 @@ import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
 import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
 import { nearest, parseJson } from "./fields";
+import { checkHostKeys, hostKeyKeys } from "./hostKeys";
+import { checkOperatorKeys, operatorKeyKeys } from "./operatorKeys";
 import { checkInfra, infraKeys, networkZones } from "./infra";
 import { checkNewEstate, newEstateKeys } from "./newEstate";
 import { providerKeys, providerSecretKeys, providerTokens, secretKeys, type SecretKey } from "./secrets";
@@ -15,7 +17,7 @@ import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
 
-const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...b2KeyPlainKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys });
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...b2KeyPlainKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys, ...hostKeyKeys, ...operatorKeyKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
 
@@ -135,6 +137,8 @@ export function loadConfig(): EstateConfig {
         checkCost(c, issue);
         checkAdopt(c, issue);
         checkNewEstate(c, issue);
+        checkHostKeys(c, issue);
+        if (secrets.success) checkOperatorKeys(c, secrets.data.sshPrivateKey, issue);
         checkB2Keys(plainRaw, secretRaw, issue);
         checkB2Folders({ etcdSnapshotFolder: c.etcdSnapshotFolder, "redis.backupFolder": c.redis.backupFolder }, issue);
         if (c.adopt.k3s && secretRaw.k3sToken === undefined) {

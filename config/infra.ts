@@ -33,7 +33,7 @@ const node = strictObject(
 export type NodeSpec = z.infer<typeof node>;
 
 const publicKeyLine = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?\n?$/;
-const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'").refine((v) => !publicKeyLine.test(v) || keyBlobType(v) === v.split(" ")[0], {
+export const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'").refine((v) => !publicKeyLine.test(v) || keyBlobType(v) === v.split(" ")[0], {
     error: (iss) => `the key data is not an ${String(iss.input).split(" ")[0]} key (a truncated or mixed-up paste); expected the whole line of your .pub file`,
 });
 
@@ -42,7 +42,7 @@ const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line s
  * string (RFC 4253 §6.6), so `ssh-rsa AAAA` or an ed25519 blob under `ssh-rsa` is caught here
  * rather than by Hetzner's API at `pulumi up`.
  */
-function keyBlobType(line: string): string | undefined {
+export function keyBlobType(line: string): string | undefined {
     const blob = Buffer.from(line.split(" ")[1] ?? "", "base64");
     if (blob.length < 4) return undefined;
     const n = blob.readUInt32BE(0);

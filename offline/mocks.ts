@@ -2,6 +2,8 @@
 // estate uses. Values are deterministic (derived from names and inputs), so two runs are identical.
 import * as pulumi from "@pulumi/pulumi";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
+import { createHash } from "node:crypto";
+import { privateKeyOutputs } from "../rehearsal/providers/src/tls";
 import { addCall, addResourceState, calls, mockHash, resourceState, type MockState } from "./mockRegistry";
 // Each layer adds its own answers.
 import "./mocks-edge";
@@ -26,6 +28,13 @@ function serverState(a: Args): MockState {
 }
 
 addResourceState("hcloud:index/server:Server", serverState);
+// A real key pair, the same on every run (an ed25519 key from a seed derived from the resource's
+// name), in the tls provider's formats: the rehearsal's simulation makes it.
+addResourceState("tls:index/privateKey:PrivateKey", (a) => {
+    const outs = privateKeyOutputs({ rsaBits: 2048, ecdsaCurve: "P224", ...a.inputs }, createHash("sha256").update(`tls/${a.name}`).digest());
+    delete outs.id;
+    return outs;
+});
 addCall("cloudflare:index/getIpRanges:getIpRanges", () => cloudflareRanges);
 
 export const mocks: pulumi.runtime.Mocks = {

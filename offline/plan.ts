@@ -1,10 +1,10 @@
-// `npm run plan`: what `pulumi up` would build for the prod stack, offline — no cloud, no
+// `npm run plan`: what `pulumi up` would build for a stack (prod unless --stack says), offline — no cloud, no
 // credentials, no Pulumi CLI. Exit codes mean one thing each: 0 the plan is sound, 1 a mandatory
 // policy violation, 2 any configuration or usage error (a bad value, an unknown flag, a missing
 // or broken file). A plan has no side effects: the diagram is written only with --write-diagram.
 // runPlan is the same plan in-process (the tests call it); the CLI entry at the bottom only
 // writes its result out.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, project, secretKeyNames } from "../config";
@@ -24,6 +24,7 @@ export const usage = `usage: npm run plan [-- options]
                               (honeydue: is implied; JSON values for lists and objects; repeatable)
   --secret key                give a secret key a labelled placeholder, to try adoption or a token
                               rotation offline, e.g. --secret honeydue:k3sToken (repeatable)
+  --stack name                plan another stack from its Pulumi.<name>.yaml (default prod), e.g. --stack e2e
   --policy-pack-config file   the policies' settings, as \`pulumi preview --policy-pack-config\` takes them
   --urns                      print every resource's URN (for \`pulumi up --replace\` and \`pulumi state\`)
   --write-diagram             write docs/estate.md, the picture of the estate (only for the stack as committed)
@@ -39,6 +40,8 @@ export interface PlanOptions {
     secretKeys: string[];
     policyConfig: Record<string, unknown>;
     policyConfigFile?: string;
+    /** The stack whose Pulumi.<stack>.yaml is planned. */
+    stack: string;
     urns: boolean;
     writeDiagram: boolean;
     colour?: boolean;
@@ -62,6 +65,7 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
                 set: { type: "string", multiple: true },
                 secret: { type: "string", multiple: true },
                 "policy-pack-config": { type: "string" },
+                stack: { type: "string" },
                 urns: { type: "boolean" },
                 "write-diagram": { type: "boolean" },
                 color: { type: "boolean" },
@@ -109,11 +113,15 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
         if (problems.length > 0) throw new UsageError(`--policy-pack-config ${file} has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     }
     if (values.color && values["no-color"]) throw new UsageError("--color and --no-color: give one");
+    const stack = values.stack ?? "prod";
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack ${stack}: expected a stack name (letters, digits, _ . -)`);
+    if (!existsSync(join(root, `Pulumi.${stack}.yaml`))) throw new UsageError(`--stack ${stack}: there is no Pulumi.${stack}.yaml beside Pulumi.yaml`);
     return {
         overrides,
         secretKeys,
         policyConfig,
         policyConfigFile: file,
+        stack,
         urns: values.urns ?? false,
         writeDiagram: values["write-diagram"] ?? false,
         colour: values.color ? true : values["no-color"] ? false : undefined,
@@ -124,13 +132,13 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
 
 /** The header: what was planned, from which configuration, and whether it is a new estate. */
 export function headerSection(o: PlanOptions, estate: Estate): Section {
-    const { config } = offlineConfig(o.overrides, o.secretKeys);
-    const newEstate = assumesNewEstate({ ...stackFileConfig(), ...Object.fromEntries(Object.entries(o.overrides).map(([k, v]) => [k, String(v)])) });
+    const { config } = offlineConfig(o.overrides, o.secretKeys, stackFileConfig(o.stack));
+    const newEstate = assumesNewEstate({ ...stackFileConfig(o.stack), ...Object.fromEntries(Object.entries(o.overrides).map(([k, v]) => [k, String(v)])) });
     const servers = estate.resources.filter((r) => r.type === "hcloud:index/server:Server");
     const adopted = servers.filter((r) => r.importId).length;
     const lines = [
         "No cloud was called: providers are mocked and every secret is a labelled PLACEHOLDER.",
-        `configuration: Pulumi.prod.yaml, placeholders for the per-operator keys and every secret`,
+        `configuration: Pulumi.${o.stack}.yaml, placeholders for the per-operator keys and every secret`,
         ...o.sets.map((s) => `  --set ${s}`),
         ...o.secretKeys.map((k) => `  --secret ${k} (placeholder)`),
         `policy config: ${o.policyConfigFile ?? "none (every policy at its defaults)"}`,
@@ -141,18 +149,18 @@ export function headerSection(o: PlanOptions, estate: Estate): Section {
               ? `honeydue:newEstate is true: ${servers.length - adopted} server(s) created, ${adopted} adopted`
               : `adopting the running estate: ${adopted} of ${servers.length} server(s) imported`,
     ];
-    return { title: "honeyDue estate: offline plan of `pulumi up` for stack prod", lines };
+    return { title: `honeyDue estate: offline plan of \`pulumi up\` for stack ${o.stack}`, lines };
 }
 
 /** Redis's data is on one node's disk: warn when the plan moves Redis away from the stack's node. */
-export function redisWarning(estate: Estate): string[] {
+export function redisWarning(estate: Estate, stack = "prod"): string[] {
     const redis = estate.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && /redis/.test(r.name));
     const spec = redis?.inputs.spec as { template?: { spec?: { nodeSelector?: Record<string, string> } } } | undefined;
     const node = spec?.template?.spec?.nodeSelector?.["kubernetes.io/hostname"];
     if (!node) return [];
     let committed = "ubuntu-8gb-nbg1-2";
     try {
-        committed = (JSON.parse(stackFileConfig()["honeydue:redis"] ?? "{}") as { node?: string }).node ?? committed;
+        committed = (JSON.parse(stackFileConfig(stack)["honeydue:redis"] ?? "{}") as { node?: string }).node ?? committed;
     } catch {
         // the configuration check reports a broken value
     }
@@ -201,13 +209,13 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
         return 0;
     }
     useColour(wantsColour(o.colour));
-    if (o.writeDiagram && Object.keys(o.overrides).length > 0) {
-        io.err("plan: --write-diagram draws the stack as committed; drop the --set and --secret options\n");
+    if (o.writeDiagram && (Object.keys(o.overrides).length > 0 || o.stack !== "prod")) {
+        io.err("plan: --write-diagram draws the prod stack as committed; drop the --set, --secret and --stack options\n");
         return 2;
     }
     let estate: Estate;
     try {
-        estate = await runEstate({ overrides: o.overrides, secretKeys: o.secretKeys });
+        estate = await runEstate({ overrides: o.overrides, secretKeys: o.secretKeys, stack: o.stack });
     } catch (e) {
         if (e instanceof ConfigError) {
             io.err(`plan: ${e.message}\n`);
@@ -218,7 +226,7 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     const policies = await evaluate(estate.resources, { config: o.policyConfig as Record<string, any> });
     const overview = summary(estate);
     const keyIds = offlineConfig(o.overrides, o.secretKeys).config;
-    overview.lines.push(policySummary(policies), ...redisWarning(estate), b2KeysNote({ etcdB2KeyId: keyIds[`${project}:etcdB2KeyId`], redisBackupB2KeyId: keyIds[`${project}:redisBackupB2KeyId`] }));
+    overview.lines.push(policySummary(policies), ...redisWarning(estate, o.stack), b2KeysNote({ etcdB2KeyId: keyIds[`${project}:etcdB2KeyId`], redisBackupB2KeyId: keyIds[`${project}:redisBackupB2KeyId`] }));
     io.out(render([headerSection(o, estate), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
     if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
     io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../config";
 import { CapturingMonitor, type Registration } from "./capture";
 import { mocks } from "./mocks";
-import { offlineConfig, root } from "./stack";
+import { offlineConfig, root, stackFileConfig } from "./stack";
 
 export interface Estate {
     resources: Registration[];
@@ -27,6 +27,8 @@ export interface RunOptions {
     secretKeys?: string[];
     /** Run as a preview (the default) or as an update. */
     preview?: boolean;
+    /** The stack whose Pulumi.<stack>.yaml gives the plain values (default prod). */
+    stack?: string;
 }
 
 /** Every run of this process, by its options: a configuration is loaded once and shared. */
@@ -37,7 +39,8 @@ let queue: Promise<unknown> = Promise.resolve();
 /** The estate for a configuration; treat it as read-only (deep-copy it to break it). */
 export function runEstate(opts: RunOptions = {}): Promise<Estate> {
     // Keyed by the configuration the program would see (an object and its JSON string are one value).
-    const key = JSON.stringify([offlineConfig(opts.overrides, opts.secretKeys), opts.preview ?? true]);
+    const stack = opts.stack ?? "prod";
+    const key = JSON.stringify([stack, offlineConfig(opts.overrides, opts.secretKeys, stackFileConfig(stack)), opts.preview ?? true]);
     let run = runs.get(key);
     if (!run) {
         run = queue.then(() => runOnce(opts));
@@ -51,10 +54,11 @@ export function runEstate(opts: RunOptions = {}): Promise<Estate> {
 const isProgramFile = (file: string) => file.startsWith(root + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`);
 
 async function runOnce(opts: RunOptions): Promise<Estate> {
-    const { config, secretKeys } = offlineConfig(opts.overrides, opts.secretKeys);
+    const stack = opts.stack ?? "prod";
+    const { config, secretKeys } = offlineConfig(opts.overrides, opts.secretKeys, stackFileConfig(stack));
     const monitor = new CapturingMonitor(mocks);
-    await pulumi.runtime.setMocks(mocks, "honeydue", "prod", opts.preview ?? true);
-    pulumi.runtime.setMockOptions(monitor, "honeydue", "prod", opts.preview ?? true);
+    await pulumi.runtime.setMocks(mocks, "honeydue", stack, opts.preview ?? true);
+    pulumi.runtime.setMockOptions(monitor, "honeydue", stack, opts.preview ?? true);
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     // The program's first step, done here first: a bad configuration stops the run before the
@@ -90,6 +94,6 @@ async function runOnce(opts: RunOptions): Promise<Estate> {
     if (failures.length > 0) throw failures[0];
 
     const resources = [...monitor.registrations.values()];
-    const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
-    return { resources, outputs: stack?.outputs ?? {}, invokes: monitor.invokes, duplicates: monitor.duplicates };
+    const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    return { resources, outputs: stackResource?.outputs ?? {}, invokes: monitor.invokes, duplicates: monitor.duplicates };
 }

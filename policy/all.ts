@@ -6,10 +6,11 @@ import { hetznerPolicies } from "./hetzner";
 import { k3sPolicies } from "./k3s";
 import { kubernetesPolicies } from "./kubernetes";
 import { leakPolicies } from "./leaks";
+import { rbacPolicies } from "./rbac";
 import { stackPolicies } from "./stack";
 
 export const packName = "honeydue";
 /** For a policy that names none; every policy here names its own. */
 export const packEnforcementLevel: EnforcementLevel = "mandatory";
 
-export const policies: Policies = [...hetznerPolicies, ...k3sPolicies, ...cloudflarePolicies, ...kubernetesPolicies, ...stackPolicies, ...leakPolicies];
+export const policies: Policies = [...hetznerPolicies, ...k3sPolicies, ...cloudflarePolicies, ...kubernetesPolicies, ...rbacPolicies, ...stackPolicies, ...leakPolicies];

@@ -216,13 +216,12 @@ function deniesAll(np: PolicyResource, direction: string): boolean {
     return everyPod && (spec.policyTypes ?? []).includes(direction) && (rules ?? []).length === 0;
 }
 
-export const defaultDenyDefaults = { directions: ["Ingress"], exempt: ["kube-system"] };
+export const defaultDenyDefaults = { directions: ["Ingress", "Egress"], exempt: ["kube-system"] };
 export const namespaceDefaultDeny: StackValidationPolicy = {
     name: "stack-namespace-default-deny",
     description:
-        "Every namespace the estate creates has a default-deny NetworkPolicy (empty podSelector, no rules), so only what a policy allows reaches a pod. " +
-        "Advisory until the hardening change adds them; make it mandatory with --policy-pack-config {\"stack-namespace-default-deny\":\"mandatory\"}.",
-    enforcementLevel: "advisory",
+        "Every namespace the estate creates has a default-deny NetworkPolicy for ingress and egress (empty podSelector, no rules), so a pod sends and receives only what a named allow lets through (workloads/networkPolicies.ts).",
+    enforcementLevel: "mandatory",
     configSchema: schemaOf(defaultDenyDefaults, { directions: "Directions the default deny must cover: Ingress, Egress.", exempt: "Namespaces not checked." }),
     validateStack: (args, report) => {
         const namespaces = ofType(args.resources, NAMESPACE);

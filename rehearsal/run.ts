@@ -12,6 +12,8 @@ import { describeChanges } from "./harness/pulumi";
 import { Check, type Scenario } from "./harness/scenario";
 import { findToolchain, howToSupply, MissingTool } from "./harness/toolchain";
 import { destroy } from "./scenarios/destroy";
+import { endToEndFlow } from "./scenarios/endToEnd";
+import { endToEndEstate } from "./scenarios/endToEndEstate";
 import { fromEmpty } from "./scenarios/fromEmpty";
 import { k3sUpgrade } from "./scenarios/k3sUpgrade";
 import { noChange } from "./scenarios/noChange";
@@ -22,7 +24,7 @@ import { rotation } from "./scenarios/rotation";
 
 const root = join(__dirname, "..");
 /** In order: each starts from the state the one before left. */
-const scenarios: Scenario[] = [policyAnalyzer, policy, fromEmpty, noChange, replaceNode, k3sUpgrade, rotation, destroy];
+const scenarios: Scenario[] = [policyAnalyzer, endToEndFlow, policy, fromEmpty, noChange, replaceNode, k3sUpgrade, rotation, destroy, endToEndEstate];
 
 const usage = `usage: npm run rehearse [-- --only name,...] [-- --keep]
   --only    run only these scenarios (by name: ${scenarios.map((s) => `"${s.name}"`).join(", ")});

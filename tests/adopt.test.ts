@@ -6,8 +6,9 @@ import { before, describe, it } from "node:test";
 import type { Registration } from "../offline/capture";
 import { runPlan } from "../offline/plan";
 import { evaluate } from "../offline/policies";
-import { one } from "../offline/query";
+import { ofType, one, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
+import { hostKeysFor } from "./support/hostKeys";
 
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
 const rec = (n: number) => `${zone}/${String(n).padStart(32, "0")}`;
@@ -28,6 +29,9 @@ const adopt = {
     },
     zoneSettings: { ssl: `${zone}/ssl`, min_tls_version: `${zone}/min_tls_version` },
 };
+
+/** The host keys the operator recorded for the adopted servers (README, "SSH"). */
+const hostKeys = hostKeysFor(adopt.servers);
 
 /** The import id each adopted resource must carry, by type and resource name. */
 const expected: Record<string, string> = {
@@ -53,11 +57,25 @@ before(async () => {
     // The fresh estate, then the adopted one; the plan renders the adopted configuration's run again.
     // Node 3 has no server id, so it is created: that needs honeydue:newEstate (config/newEstate.ts).
     fresh = (await runEstate()).resources;
-    estate = await runEstate({ overrides: { "honeydue:adopt": adopt, "honeydue:newEstate": true } });
-    plan = (await runPlan(["--set", `adopt=${JSON.stringify(adopt)}`, "--set", "newEstate=true"])).stdout;
+    estate = await runEstate({ overrides: { "honeydue:adopt": adopt, "honeydue:newEstate": true, "honeydue:hostKeys": hostKeys } });
+    plan = (await runPlan(["--set", `adopt=${JSON.stringify(adopt)}`, "--set", "newEstate=true", "--set", `hostKeys=${JSON.stringify(hostKeys)}`])).stdout;
 });
 
 describe("adopting the running estate", () => {
+    it("pins an adopted node to the host key the operator recorded, and generates one only for the server it builds", () => {
+        const keys = ofType(estate.resources, "tls:index/privateKey:PrivateKey").map((k) => k.name);
+        assert.deepEqual(keys, ["ubuntu-8gb-nbg1-3-host-key"]);
+        const commands = ofType(estate.resources, "command:remote:Command");
+        for (const [node, key] of Object.entries(hostKeys)) {
+            const ip = one(estate.resources, "hcloud:index/server:Server", node).state.ipv4Address;
+            const own = commands.filter((c) => (unwrap(c.inputs.connection) as { host: string }).host === ip);
+            assert.ok(own.length >= 4, node);
+            for (const c of own) assert.equal((unwrap(c.inputs.connection) as { hostKey?: string }).hostKey, key, `${c.name} pins the recorded key`);
+            // Its sshd was not configured by this program's cloud-init: the wait step checks the hardening, not the key file.
+            assert.doesNotMatch(String(one(estate.resources, "command:remote:Command", `${node}-wait`).inputs.create), /hostkey=/);
+        }
+    });
+
     it("imports every configured Hetzner and Cloudflare resource by its provider id", () => {
         const got = Object.fromEntries(estate.resources.filter((r) => r.importId).map((r) => [key(r), r.importId]));
         assert.deepEqual(got, expected);
@@ -77,7 +95,9 @@ describe("adopting the running estate", () => {
 
     it("is the fresh estate's shape: the same resources under the same names, none extra, none missing", () => {
         assert.deepEqual(estate.duplicates, []);
-        assert.deepEqual(estate.resources.map((r) => r.urn).sort(), fresh.map((r) => r.urn).sort());
+        // Less only the host keys of the adopted servers: their keys are recorded, not generated.
+        const recorded = Object.keys(hostKeys).map((n) => `${n}-host-key`);
+        assert.deepEqual(estate.resources.map((r) => r.urn).sort(), fresh.filter((r) => !recorded.includes(r.name)).map((r) => r.urn).sort());
         assert.ok(fresh.every((r) => !r.importId), "the fresh estate imports nothing");
     });
 
@@ -117,7 +137,7 @@ describe("adopting the running estate", () => {
     });
 
     it("shows adoption in the plan: `=` and the import id instead of `+`, and the counts per layer", () => {
-        assert.match(plan, /infra: Nodes \(honeydue\)\s+1 to create, 7 to import/);
+        assert.match(plan, /infra: Nodes \(honeydue\)\s+2 to create, 7 to import/);
         assert.match(plan, /edge: Cloudflare \(honeydue\)\s+15 to create, 6 to import/);
         assert.match(plan, /= hcloud Server\s+ubuntu-8gb-nbg1-1 {2}import 201\n/);
         assert.match(plan, /\+ hcloud Server\s+ubuntu-8gb-nbg1-3\n/);

@@ -3,13 +3,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { load, rejects as rejectsWith } from "./support/config";
+import { hostKeysFor } from "./support/hostKeys";
 
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
 const record = "372e67954025e0ba6aaa6d586b9e0b59";
 
 // Adopting only some servers creates the others: that needs honeydue:newEstate (tests/config-new-estate.test.ts).
 function rejects(adopt: unknown, key: string, expected: RegExp, more: Record<string, unknown> = {}) {
-    rejectsWith({ "honeydue:adopt": adopt, "honeydue:newEstate": true, ...more }, key, expected);
+    const servers = (adopt as { servers?: Record<string, unknown> })?.servers;
+    rejectsWith({ "honeydue:adopt": adopt, "honeydue:newEstate": true, "honeydue:hostKeys": hostKeysFor(servers), ...more }, key, expected);
 }
 
 describe("adoption configuration", () => {
@@ -21,6 +23,7 @@ describe("adoption configuration", () => {
     it("accepts every id in the form its provider imports", () => {
         const c = load({
             "honeydue:newEstate": true,
+            "honeydue:hostKeys": hostKeysFor({ "ubuntu-8gb-nbg1-1": 1, "ubuntu-8gb-nbg1-3": 1 }),
             "honeydue:adopt": {
                 sshKey: "101",
                 placementGroup: "102",
@@ -48,7 +51,7 @@ describe("adoption configuration", () => {
     it("rejects a server id that is not a Hetzner id", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-1": "ubuntu-8gb-nbg1-1" } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ubuntu-8gb-nbg1-1)", /expected a Hetzner id \(digits\)/));
     it("takes an id stored as a number (`pulumi config set --path` stores digits as one)", () => {
-        const c = load({ "honeydue:newEstate": true, "honeydue:adopt": { firewall: 104, servers: { "ubuntu-8gb-nbg1-1": 201 } } });
+        const c = load({ "honeydue:newEstate": true, "honeydue:adopt": { firewall: 104, servers: { "ubuntu-8gb-nbg1-1": 201 } }, "honeydue:hostKeys": hostKeysFor({ "ubuntu-8gb-nbg1-1": 1 }) });
         assert.equal(c.adopt.firewall, "104");
         assert.equal(c.adopt.servers["ubuntu-8gb-nbg1-1"], "201");
     });
@@ -93,4 +96,32 @@ describe("adoption configuration", () => {
     it("rejects a Kubernetes object not given as Kind/name", () =>
         rejects({ kubernetes: ["honeydue/redis-data"] }, "honeydue:adopt.kubernetes.0 (got honeydue/redis-data)", /expected Kind\/name, such as PersistentVolumeClaim\/redis-data/));
     it("rejects adopt that is not an object", () => rejects("12345", "honeydue:adopt", /expected a JSON object of provider ids to import/));
+});
+
+describe("host keys of adopted servers (honeydue:hostKeys)", () => {
+    const servers = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
+    const keys = hostKeysFor(servers);
+    const withKeys = (hostKeys: Record<string, string>) => ({ "honeydue:adopt": { servers }, "honeydue:hostKeys": hostKeys });
+
+    it("takes one recorded key per adopted server", () => {
+        assert.deepEqual(load(withKeys(keys)).hostKeys, keys);
+    });
+    it("refuses an adopted server without a recorded key, naming it and how to set it (no silent unpinned connection)", () => {
+        const rest = Object.fromEntries(Object.entries(keys).filter(([n]) => n !== "ubuntu-8gb-nbg1-2"));
+        rejectsWith(withKeys(rest), "honeydue:hostKeys", /no host key for the adopted server ubuntu-8gb-nbg1-2: .*unpinned connection would trust whoever answers.*pulumi config set --path 'honeydue:hostKeys\.ubuntu-8gb-nbg1-2'/);
+    });
+    it("refuses an RSA key (the provider would offer only ssh-rsa, which sshd refuses)", () => {
+        const rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDQ root@node";
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": rsa }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /is an RSA key.*expected the node's ssh-ed25519 key \(ssh-keyscan -t ed25519\)/);
+    });
+    it("refuses an ssh-keyscan line pasted whole (host name first)", () => {
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": `203.0.113.11 ${keys["ubuntu-8gb-nbg1-1"]}` }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /starts with a host name.*expected the key alone/);
+    });
+    it("refuses key data of another type under ssh-ed25519 (a truncated or mixed-up paste)", () => {
+        const ecdsa = "ssh-ed25519 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBH9xkcp+k1O8Gxpxrv/p/rSE0tVCP/Ie365VYEHykCETUix2LAegkLbc9cmZ7QzwHa0+JoTBYVhY8N1vgAi9Upw=";
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": ecdsa }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /the key data is not an ssh-ed25519 key/);
+    });
+    it("refuses a key for a node that is not one", () => {
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-9": keys["ubuntu-8gb-nbg1-1"] }), "honeydue:hostKeys", /ubuntu-8gb-nbg1-9 is not one of the nodes/);
+    });
 });

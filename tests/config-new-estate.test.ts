@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { offlineConfig, stackFileConfig } from "../offline/stack";
 import { load, problems, rejects } from "./support/config";
+import { hostKeysFor } from "./support/hostKeys";
 
 const ids = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
 
@@ -18,8 +19,8 @@ describe("honeydue:newEstate", () => {
         assert.match(found[0], /pulumi config set honeydue:newEstate true/);
     });
     it("refuses a partly adopted estate, naming the node that would be new", () =>
-        rejects({ "honeydue:adopt": { servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-3": "203" } } }, "honeydue:newEstate", /ubuntu-8gb-nbg1-2 has no adoption id/));
-    it("needs no newEstate when every server is adopted", () => assert.equal(load({ "honeydue:adopt": { servers: ids } }).newEstate, false));
+        rejects({ "honeydue:adopt": { servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-3": "203" } }, "honeydue:hostKeys": hostKeysFor(ids) }, "honeydue:newEstate", /ubuntu-8gb-nbg1-2 has no adoption id/));
+    it("needs no newEstate when every server is adopted", () => assert.equal(load({ "honeydue:adopt": { servers: ids }, "honeydue:hostKeys": hostKeysFor(ids) }).newEstate, false));
     it("builds new servers when asked on purpose", () => assert.equal(load({ "honeydue:newEstate": "true" }).newEstate, true));
     it("is not set by the prod stack file, so a real `pulumi up` of a fresh clone refuses", () => {
         assert.ok(!("honeydue:newEstate" in stackFileConfig()), "Pulumi.prod.yaml must not ask for a new estate");

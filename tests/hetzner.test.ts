@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
 import type { Registration } from "../offline/capture";
-import { dependsOn, ofType, one } from "../offline/query";
+import { dependsOn, ofType, one, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 
 let estate: Estate;
@@ -83,19 +83,25 @@ describe("Hetzner servers", () => {
 
     it("boots every server with the cloud-init that sets k3s's kernel defaults and the whole sshd hardening, then applies both", () => {
         for (const s of servers) {
-            const ud = String(s.inputs.userData);
+            const ud = String(unwrap(s.inputs.userData));
             assert.match(ud, /^#cloud-config\n/);
             const doc = parse(ud) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
             const file = (path: string) => doc.write_files.find((f) => f.path === path)?.content.trim().split("\n").sort();
             assert.deepEqual(file("/etc/sysctl.d/90-kubelet.conf"), ["kernel.panic=10", "kernel.panic_on_oops=1", "vm.overcommit_memory=1", "vm.panic_on_oom=0"]);
-            assert.deepEqual(file("/etc/ssh/sshd_config.d/00-honeydue.conf"), ["KbdInteractiveAuthentication no", "PasswordAuthentication no", "PermitRootLogin prohibit-password", "X11Forwarding no"]);
+            assert.deepEqual(file("/etc/ssh/sshd_config.d/00-honeydue.conf"), [
+                "HostKey /etc/ssh/ssh_host_ed25519_key",
+                "KbdInteractiveAuthentication no",
+                "PasswordAuthentication no",
+                "PermitRootLogin prohibit-password",
+                "X11Forwarding no",
+            ]);
             // The kernel settings are loaded before sshd reloads (and before k3s is ever installed).
             assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "try-reload-or-restart", "ssh"]]);
         }
     });
 
     it("makes the sshd hardening win over cloud-init's own drop-in, and reloads ssh even when it is socket-activated", () => {
-        const doc = parse(String(servers[0].inputs.userData).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+        const doc = parse(String(unwrap(servers[0].inputs.userData)).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
         const dropIn = doc.write_files.find((f) => f.path.startsWith("/etc/ssh/sshd_config.d/"));
         assert.ok(dropIn, "an sshd drop-in");
         // sshd keeps the first value it reads for a keyword and reads sshd_config.d/*.conf in lexical order.
@@ -104,6 +110,33 @@ describe("Hetzner servers", () => {
         assert.match(dropIn.content, /^PasswordAuthentication no$/m);
         assert.match(dropIn.content, /^PermitRootLogin prohibit-password$/m);
         assert.deepEqual(doc.runcmd.find((c) => c[0] === "systemctl"), ["systemctl", "try-reload-or-restart", "ssh"], "reload fails on an inactive ssh.service");
+    });
+
+    it("turns password logins off in cloud-init too (ssh_pwauth), not only in the drop-in", () => {
+        for (const s of servers) assert.equal((parse(String(unwrap(s.inputs.userData))) as { ssh_pwauth?: boolean }).ssh_pwauth, false, s.name);
+    });
+
+    it("gives every server it builds its own ed25519 host key, through cloud-init, as a secret", () => {
+        const keys = ofType(estate.resources, "tls:index/privateKey:PrivateKey");
+        assert.deepEqual(keys.map((k) => k.name), servers.map((s) => `${s.name}-host-key`));
+        const publics = new Set<string>();
+        for (const s of servers) {
+            const key = one(estate.resources, "tls:index/privateKey:PrivateKey", `${s.name}-host-key`);
+            assert.equal(key.inputs.algorithm, "ED25519");
+            assert.ok(dependsOn(s, key, estate.resources), `${s.name} is built after its key`);
+            // The private key is in the user data: the whole input must be secret (state and plan).
+            assert.ok(s.inputs.userData && typeof s.inputs.userData === "object" && "secret" in s.inputs.userData, `${s.name}: userData must be secret`);
+            const doc = parse(String(unwrap(s.inputs.userData))) as { ssh_deletekeys?: boolean; ssh_keys?: Record<string, string> };
+            // cloud-init cc_ssh.py: the image's keys deleted, only these written; no other type generated.
+            assert.equal(doc.ssh_deletekeys, true);
+            assert.deepEqual(Object.keys(doc.ssh_keys ?? {}).sort(), ["ed25519_private", "ed25519_public"]);
+            assert.equal(doc.ssh_keys!.ed25519_private, key.state.privateKeyOpenssh);
+            assert.match(doc.ssh_keys!.ed25519_private, /^-----BEGIN OPENSSH PRIVATE KEY-----\n/);
+            assert.equal(doc.ssh_keys!.ed25519_public, String(key.state.publicKeyOpenssh).trim());
+            assert.match(doc.ssh_keys!.ed25519_public, /^ssh-ed25519 \S+$/);
+            publics.add(doc.ssh_keys!.ed25519_public);
+        }
+        assert.equal(publics.size, servers.length, "one key per server");
     });
 
     it("replaces the operator's SSH key delete-first (its name is unique in the project); the servers ignore sshKeys", () => {
@@ -188,6 +221,20 @@ describe("outputs", () => {
             assert.match(block, /^ {2}IdentityFile \S+$/m, block);
             assert.match(block, /^ {2}IdentitiesOnly yes$/m, block);
         }
+    });
+
+    it("makes `ssh hetzner1` verify the node's host key: the estate's known_hosts, by node name, strictly", () => {
+        const ssh = String(estate.outputs.sshConfig);
+        const known = String(estate.outputs.knownHosts).trim().split("\n");
+        for (const s of servers) {
+            const block = ssh.split(/^(?=Host )/m).find((b) => b.startsWith(`Host ${s.name} `))!;
+            assert.match(block, new RegExp(`^ {2}HostKeyAlias ${s.name}$`, "m"));
+            assert.match(block, /^ {2}UserKnownHostsFile ~\/\.ssh\/known_hosts\.d\/honeydue$/m);
+            assert.match(block, /^ {2}StrictHostKeyChecking yes$/m);
+            const key = String(one(estate.resources, "tls:index/privateKey:PrivateKey", `${s.name}-host-key`).state.publicKeyOpenssh).trim();
+            assert.ok(known.includes(`${s.name} ${key}`), `${s.name}: known_hosts has the key the commands pin`);
+        }
+        assert.equal(known.length, servers.length);
     });
 });
 

@@ -45,7 +45,7 @@ describe("k3s bootstrap chain", () => {
     it("waits for SSH and cloud-init on every node, retrying the dial without a count limit", () => {
         for (const n of names) {
             const wait = cmd(`${n}-wait`);
-            assert.equal(argsOf(wait.inputs.create), `--node ${n} --sshd passwordauthentication=no --sshd permitrootlogin=prohibit-password`);
+            assert.equal(argsOf(wait.inputs.create), `--node ${n} --sshd passwordauthentication=no --sshd permitrootlogin=prohibit-password --sshd hostkey=/etc/ssh/ssh_host_ed25519_key`);
             assert.match(String(wait.inputs.stdin), /cloud-init status --wait/);
             assert.equal((unwrap(wait.inputs.connection) as { dialErrorLimit: number }).dialErrorLimit, -1);
             assert.ok(wait.customTimeouts?.create, "a bounded create timeout replaces the dial count");
@@ -343,5 +343,30 @@ describe("k3s secrets", () => {
             const rest = JSON.stringify(unwrap({ ...c.inputs, connection: undefined }));
             assert.ok(!rest.includes("PLACEHOLDER-ssh-private-key"), `${c.name} carries the private key outside its connection`);
         }
+    });
+
+    it("writes the configured operator keys to every node's authorized_keys after it booted, again for a replaced server", () => {
+        const configured = String(placeholderPlain["honeydue:sshPublicKey"]).trim();
+        for (const n of names) {
+            const step = cmd(`${n}-authorized-keys`);
+            assert.equal(argsOf(step.inputs.create), `--node ${n} --user root`);
+            assert.equal(payloadFiles(String(unwrap(step.inputs.stdin))).authorized_keys, `${configured}\n`);
+            assert.ok(dependsOn(step, cmd(`${n}-wait`), estate.resources), `${n}: after cloud-init`);
+            assert.deepEqual(unwrap(step.inputs.triggers), [server(n).id]);
+            assert.equal(step.inputs.addPreviousOutputInEnv, false);
+        }
+    });
+
+    // pulumi-command v1.2.1 connection.go `SSHConfig`: without hostKey, InsecureIgnoreHostKey.
+    it("pins every command's connection to the host key of the node it reaches (generated for built servers), and checks sshd presents only it", () => {
+        const all = ofType(estate.resources, C); // the workloads' Traefik waits and smoke checks too
+        const keyOf = new Map(names.map((n) => [one(estate.resources, S, n).state.ipv4Address, String(one(estate.resources, "tls:index/privateKey:PrivateKey", `${n}-host-key`).state.publicKeyOpenssh).trim()]));
+        assert.equal(new Set(keyOf.values()).size, 3);
+        for (const c of all) {
+            const connection = unwrap(c.inputs.connection) as { host: string; hostKey?: string };
+            assert.ok(keyOf.has(connection.host), `${c.name} reaches a node`);
+            assert.equal(connection.hostKey, keyOf.get(connection.host), `${c.name} pins the key of the node at ${connection.host}`);
+        }
+        for (const n of names) assert.match(argsOf(cmd(`${n}-wait`).inputs.create)!, /--sshd hostkey=\/etc\/ssh\/ssh_host_ed25519_key/, n);
     });
 });

@@ -34,7 +34,7 @@ function broken(fix: (rs: Registration[]) => void): Registration[] {
 const firstServer = (rs: Registration[]) => ofType(rs, S)[0];
 const rules = (rs: Registration[]) => ofType(rs, F)[0].inputs.rules as { direction?: string; protocol?: string; port?: string; sourceIps: string[] }[];
 /** Policies the estate does not meet yet (a hardening change comes later): advisory, and they say so. */
-const pending = ["stack-namespace-default-deny"];
+const pending: string[] = [];
 
 describe("the whole estate", () => {
     it("passes every policy with no mandatory violation; only the pending advisory ones speak", async () => {
@@ -74,6 +74,9 @@ const cases: [string, string | string[], (rs: Registration[]) => void, RegExp, P
     ["the NodePorts open to the world", ["hetzner-firewall-allowlist", "hetzner-firewall-cluster-ports-closed"], (rs) => rules(rs).push({ direction: "in", protocol: "tcp", port: "30000-32767", sourceIps: ["0.0.0.0/0"] }), /30000-32767/],
     // A whole node gone (its server and everything named for it): the count is the only thing wrong.
     ["an even number of servers", "stack-odd-server-count", (rs) => removeWhere(rs, (r) => r.name.includes("ubuntu-8gb-nbg1-3")), /has 2 servers/],
+    // Issue 15: the honeydue namespace's default deny, for both directions.
+    ["the namespace without its default deny", "stack-namespace-default-deny", (rs) => removeWhere(rs, (r) => r.name === "honeydue-default-deny"), /namespace honeydue has no default-deny NetworkPolicy for Ingress and Egress/],
+    ["a default deny for ingress only", "stack-namespace-default-deny", (rs) => ((rs.find((r) => r.name === "honeydue-default-deny")!.inputs.spec as { policyTypes: string[] }).policyTypes = ["Ingress"]), /no default-deny NetworkPolicy for Egress;/],
     // k3s
     ["a k3s install from a channel", "k3s-version-pinned", (rs) => (command(rs, "ubuntu-8gb-nbg1-2-k3s").inputs.create = "bash -s -- --role join --node ubuntu-8gb-nbg1-2 INSTALL_K3S_CHANNEL=stable"), /installs k3s from a channel/],
     ["a new token on a command line", "k3s-command-no-inline-secret", (rs) => (command(rs, "honeydue-join-token").inputs.create = "k3s token rotate --new-token=9f8e7d6c5b4a39281706"), /the flag --new-token/],
@@ -109,6 +112,10 @@ const cases: [string, string | string[], (rs: Registration[]) => void, RegExp, P
     ["the namespace enforcing baseline", "k8s-namespace-pod-security", (rs) => (one(rs, "kubernetes:core/v1:Namespace").inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline", /enforces Pod Security level baseline/],
     ["Traefik's API served insecurely", "k8s-traefik-api-closed", (rs) => traefik(rs, (v) => v.additionalArguments.push("--api.insecure=true")), /--api\.insecure=true/],
     ["Traefik's dashboard route enabled", "k8s-traefik-api-closed", (rs) => traefik(rs, (v) => (v.ingressRoute.dashboard.enabled = true)), /dashboard's IngressRoute/],
+    // Issue 15: Traefik's least privilege.
+    ["Traefik's chart RBAC back on", "k8s-secrets-not-cluster-wide", (rs) => traefik(rs, (v) => delete v.rbac), /keeps the chart's RBAC/],
+    ["Traefik's ClusterRole reading Secrets", "k8s-secrets-not-cluster-wide", (rs) => (one(rs, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs.rules as object[]).push({ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }), /ClusterRole honeydue-traefik-cluster grants secrets/],
+    ["Traefik's metrics on every interface", "k8s-traefik-internal-ports-local", (rs) => traefik(rs, (v) => delete v.ports.metrics), /metrics entry point to every interface/],
     // Secrets: a plain input whose output the engine would make secret, and a plain stack output.
     ["the registry's docker auth in a ConfigMap (input plain, output secret)", "secrets-inputs-stay-secret", (rs) => leakIntoSettings(rs), /honeydue:registryUsername:honeydue:registryPassword as a docker auth string/],
     ["a stack output with the registry's Basic auth", "stack-secrets-outputs-stay-secret", (rs) => (one(rs, "pulumi:pulumi:Stack").outputs!.registryAuth = `Basic ${registryAuth}`), /registryAuth holds honeydue:registryUsername:honeydue:registryPassword/],

@@ -232,6 +232,13 @@ export const traefikValues = [
     "  capabilities:",
     "    drop: [ALL]",
     "    add: [NET_BIND_SERVICE]",
+    "rbac:",
+    "  enabled: false",
+    "ports:",
+    "  traefik:",
+    "    hostIP: 127.0.0.1",
+    "  metrics:",
+    "    hostIP: 127.0.0.1",
     "",
 ].join("\n");
 

@@ -125,3 +125,35 @@ describe("stack-k3s-identical-server-config", () => {
         assert.equal((await verdictOf(s.identicalK3sConfig, nodes())).status, "not applicable");
     });
 });
+
+describe("stack-namespace-default-deny", () => {
+    const NS = "kubernetes:core/v1:Namespace";
+    const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    const ns = reg(NS, "honeydue", { metadata: { name: "honeydue" } });
+    const policy = (name: string, spec: Record<string, unknown>, namespace = "honeydue") => reg(NP, name, { metadata: { name, namespace }, spec });
+    const deny = (types = ["Ingress", "Egress"]) => policy("default-deny", { podSelector: {}, policyTypes: types });
+    const allowDns = policy("allow-dns", { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: {} }], ports: [{ protocol: "UDP", port: 53 }] }] });
+
+    it("is mandatory and passes a namespace denied both ways, whatever allows sit beside the deny", async () => {
+        assert.equal(s.namespaceDefaultDeny.enforcementLevel, "mandatory");
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, deny(), allowDns])).status, "passed");
+    });
+
+    it("refuses a namespace without a deny, a deny for one direction, a deny in another namespace, and an 'allow' posing as one", async () => {
+        assert.deepEqual(messages(await verdictOf(s.namespaceDefaultDeny, [ns, allowDns])), [
+            'namespace honeydue has no default-deny NetworkPolicy for Ingress and Egress; add one with podSelector: {}, policyTypes: ["Ingress", "Egress"] and no rules',
+        ]);
+        assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, deny(["Ingress"])]))[0], /no default-deny NetworkPolicy for Egress;/);
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }, "default")])).status, "violated");
+        // Selecting every pod with a rule that lets everything out is no deny.
+        const open = policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"], egress: [{}] });
+        assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, open]))[0], /for Egress;/);
+        const someApps = policy("default-deny", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress", "Egress"] });
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, someApps])).status, "violated");
+    });
+
+    it("leaves exempt namespaces and stacks without namespaces alone", async () => {
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [reg(NS, "kube-system", { metadata: { name: "kube-system" } })])).status, "passed");
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, nodes())).status, "not applicable");
+    });
+});

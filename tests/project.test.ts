@@ -16,7 +16,7 @@ const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
 const stack = parse(readFileSync(join(root, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
 
 /** Keys whose values are objects or lists of objects: Pulumi.yaml cannot type them. */
-const objectKeys = ["nodes", "routes", "api", "admin", "worker", "migrations", "redis", "traefik", "prices", "appSecrets", "adopt", "etcdRestore"];
+const objectKeys = ["nodes", "routes", "api", "admin", "worker", "migrations", "redis", "traefik", "prices", "appSecrets", "adopt", "etcdRestore", "hostKeys"];
 
 describe("Pulumi.yaml", () => {
     it("is the honeydue project on the Node.js runtime, its TypeScript loaded by sucrase (a dependency), not type-checked at run time", () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, beforeEach, describe, it } from "node:test";
 import { parse } from "yaml";
-import { kernelDefaults, sshdExpected } from "../infra/hetzner/cloudInit";
+import { kernelDefaults, sshdExpected, sshdHostKeyExpected } from "../infra/hetzner/cloudInit";
 import { runScript, scriptBounds, scriptsDir, withPayload, type ScriptName } from "../infra/k3s/scripts";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../infra/k3s/serverConfig";
 import { testCluster } from "./support/k3sCluster";
@@ -609,6 +609,14 @@ describe("wait-for-node.sh", () => {
             /node-1: sshd's effective configuration does not carry the hardening: passwordauthentication is 'yes' \(expected no\) permitrootlogin is 'yes' \(expected prohibit-password\); .*00-honeydue\.conf must sort before/,
         );
     });
+    it("checks that sshd presents only the pinned host key file (every value of a multi-valued keyword)", () => {
+        const args = ["--node", "node-1", "--sshd", sshdHostKeyExpected];
+        state("sshd-T", "port 22\nhostkey /etc/ssh/ssh_host_ed25519_key\n");
+        ok(run("wait-for-node", args));
+        // A second key file (an image's RSA key, a regenerated one) would let a client negotiate an unpinned key.
+        state("sshd-T", "port 22\nhostkey /etc/ssh/ssh_host_ed25519_key\nhostkey /etc/ssh/ssh_host_rsa_key\n");
+        fails(run("wait-for-node", args), /node-1: .*hostkey is '\/etc\/ssh\/ssh_host_ed25519_key \/etc\/ssh\/ssh_host_rsa_key' \(expected \/etc\/ssh\/ssh_host_ed25519_key\)/);
+    });
     it("fails clearly when cloud-init runs too long", () => {
         writeFileSync(join(box, "bin", "cloud-init"), "#!/bin/bash\nsleep 5\n", { mode: 0o755 });
         fails(run("wait-for-node", ["--node", "node-1"], {}, { CLOUD_INIT_TIMEOUT: "1" }), /node-1: cloud-init still running after 1s/);
@@ -857,6 +865,42 @@ describe("halt-for-restore.sh (the other servers, before node 1 resets)", () => 
             new RegExp(`halt-for-restore\\[node-2\\]: k3s did not stop within 1s before the restore from ${SNAPSHOT}; see 'systemctl status k3s' and 'journalctl -u k3s -n 100' on node-2`),
         );
         assert.ok(Date.now() - started < 8_000, "bounded: node 1 does not reset while this server may still hold quorum");
+    });
+});
+
+describe("authorized-keys.sh (the operator's keys on a running node)", () => {
+    const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHi5bCUoxYiTO+b1mfke81dVeFG83pfBaC1fWT+gGCIG new@operator";
+    const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIImnT2WH+mw9TO9I1p7oga/tiLnBgUipoH35qHeOPZct old@operator";
+    const file = "root/.ssh/authorized_keys";
+    const args = ["--node", "node-1", "--user", "root"];
+    const leftovers = () => readdirSync(nodeFile("root/.ssh")).filter((f) => f !== "authorized_keys");
+
+    it("replaces authorized_keys with exactly the configured keys, mode 0600 in a 0700 ~/.ssh, and a second run changes nothing", () => {
+        mkdirSync(nodeFile("root/.ssh"), { recursive: true });
+        writeFileSync(nodeFile(file), `${KEY_B}\nssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ hand-added@laptop\n`, { mode: 0o644 });
+        const r = run("authorized-keys", args, { authorized_keys: `${KEY_A}\n${KEY_B}\n` });
+        ok(r);
+        assert.equal(readFileSync(nodeFile(file), "utf8"), `${KEY_A}\n${KEY_B}\n`);
+        assert.equal(mode(file), "600");
+        assert.equal(mode("root/.ssh"), "700");
+        assert.match(r.stdout, /node-1: .*authorized_keys now holds the 2 configured key\(s\)/);
+        const again = run("authorized-keys", args, { authorized_keys: `${KEY_A}\n${KEY_B}\n` });
+        ok(again);
+        assert.match(again.stdout, /unchanged/);
+        assert.deepEqual(leftovers(), [], "no temporary file is left beside it");
+        // The rotation's second step: only the new key.
+        ok(run("authorized-keys", args, { authorized_keys: `${KEY_A}\n` }));
+        assert.equal(readFileSync(nodeFile(file), "utf8"), `${KEY_A}\n`);
+    });
+
+    it("never leaves a node with an empty authorized_keys: no key in the payload, nothing written", () => {
+        mkdirSync(nodeFile("root/.ssh"), { recursive: true });
+        writeFileSync(nodeFile(file), `${KEY_B}\n`, { mode: 0o600 });
+        fails(run("authorized-keys", args, { authorized_keys: "\n" }), /node-1\]: the payload holds no public key line; .*authorized_keys is left as it is \(never emptied\)/);
+        fails(run("authorized-keys", args), /the payload holds no public key line/);
+        fails(run("authorized-keys", args, { authorized_keys: `${KEY_A}\nnot a key\n` }), /a line that is not a public key; .* left as it is/);
+        assert.equal(readFileSync(nodeFile(file), "utf8"), `${KEY_B}\n`);
+        assert.deepEqual(leftovers(), [], "a refused payload leaves no temporary file");
     });
 });
 

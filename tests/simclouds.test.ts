@@ -313,6 +313,16 @@ describe("simulated kubernetes", () => {
         assert.deepEqual(pinned.diff.replaces, ["spec.clusterIP"]);
     });
 
+    it("a RoleBinding's new roleRef replaces it; new subjects update it in place (diff.go: roleBinding .roleRef)", async () => {
+        const RB = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+        const binding = { metadata: { name: "honeydue-traefik", namespace: "honeydue" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "honeydue-traefik" }, subjects: [{ kind: "ServiceAccount", name: "honeydue-traefik", namespace: "kube-system" }] };
+        const made = await up(kubernetes, urn(RB, "honeydue-traefik"), binding);
+        assert.equal(made.id, "honeydue/honeydue-traefik");
+        const diff = async (news: Record<string, unknown>) => (await plan(kubernetes, urn(RB, "honeydue-traefik"), made.id, made.inputs, made.outs, { ...binding, ...news })).diff;
+        assert.deepEqual((await diff({ subjects: [{ kind: "ServiceAccount", name: "other", namespace: "kube-system" }] })).replaces, []);
+        assert.deepEqual((await diff({ roleRef: { ...binding.roleRef, name: "other" } })).replaces, ["roleRef.name"]);
+    });
+
     it("an adopted object (written into the cluster file by hand) imports and then shows no change", async () => {
         const key = "v1/ConfigMap/honeydue/adopted";
         const live = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "adopted", namespace: "honeydue", uid: "u-1", resourceVersion: "9" }, data: { A: "1" } };

@@ -14,6 +14,8 @@ import { placeholderPlain, placeholderSecrets } from "../offline/stack";
 import { mockRedisPassword } from "../offline/mocks-k3s";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
 import { aclFile } from "../workloads/redisUsers";
+import { describe as planLines } from "../offline/describe";
+import "../offline/describe/workloads";
 
 const C = "command:remote:Command";
 const nodeNames = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
@@ -30,8 +32,13 @@ const T = {
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
     netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     helmChart: "kubernetes:helm.cattle.io/v1:HelmChart",
+    clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     cronJob: "kubernetes:batch/v1:CronJob",
 };
+const clusterScoped = [T.namespace, T.clusterRole, T.clusterRoleBinding];
 
 type Obj = Record<string, any>;
 let estate: Estate;
@@ -55,7 +62,7 @@ describe("the workloads component", () => {
     it("is one honeydue:workloads:Apps holding every Kubernetes object, each through the cluster's provider", () => {
         const [apps] = ofType(estate.resources, "honeydue:workloads:Apps");
         assert.ok(apps, "the component exists");
-        assert.equal(k8sObjects.length, 23);
+        assert.equal(k8sObjects.length, 36);
         for (const r of k8sObjects) {
             assert.equal(r.parent, apps.urn, `${r.name} is a child of the component`);
             assert.match(r.provider, /\$pulumi:providers:kubernetes::honeydue-k8s::/, `${r.name} uses the explicit provider`);
@@ -63,11 +70,12 @@ describe("the workloads component", () => {
         assert.deepEqual(estate.duplicates, []);
     });
 
-    it("puts every object in the honeydue namespace, and only Traefik's chart in kube-system", () => {
+    it("puts every namespaced object in the honeydue namespace, and only Traefik's chart in kube-system", () => {
         const ns = one(estate.resources, T.namespace, "honeydue");
         assert.equal(metadata(ns).name, "honeydue");
         assert.equal(metadata(ns).labels["pod-security.kubernetes.io/enforce"], "restricted");
-        for (const r of k8sObjects.filter((x) => x.type !== T.namespace)) {
+        for (const r of k8sObjects.filter((x) => clusterScoped.includes(x.type))) assert.equal(metadata(r).namespace, undefined, r.name);
+        for (const r of k8sObjects.filter((x) => !clusterScoped.includes(x.type))) {
             const expected = r.type === T.helmChart ? "kube-system" : "honeydue";
             assert.equal(metadata(r).namespace, expected, r.name);
         }
@@ -77,7 +85,7 @@ describe("the workloads component", () => {
         const count = (t: string) => ofType(k8sObjects, t).length;
         assert.deepEqual(
             Object.fromEntries(Object.entries(T).map(([k, t]) => [k, count(t)])),
-            { namespace: 1, secret: 4, configMap: 1, service: 3, claim: 1, deployment: 4, job: 1, pdb: 2, ingress: 3, netpol: 1, helmChart: 1, cronJob: 1 },
+            { namespace: 1, secret: 4, configMap: 1, service: 3, claim: 1, deployment: 4, job: 1, pdb: 2, ingress: 3, netpol: 10, helmChart: 1, clusterRole: 1, clusterRoleBinding: 1, role: 1, roleBinding: 1, cronJob: 1 },
         );
     });
 });
@@ -657,5 +665,154 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
         assert.deepEqual(unwrap(edge.inputs.triggers), [image("api"), image("admin"), routes, ...servers, (unwrap(smoke(nodeNames[0]).inputs.triggers) as unknown[])[4]]);
         const text = plainText(edge.inputs) + nodeNames.map((n) => plainText(smoke(n).inputs.create)).join("");
         for (const secret of Object.values(placeholderSecrets)) assert.ok(!text.includes(secret.slice(0, 24)), "no secret in the checks' text");
+    });
+});
+
+// Issue 15, least privilege: the namespace's NetworkPolicies, read as kube-router reads them
+// (a policy applies to the pods its podSelector matches; a pod it applies to gets only what one
+// of them allows). Enforcement itself is the rehearsal's and the end-to-end's.
+describe("NetworkPolicies in honeydue", () => {
+    type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] };
+    const policies = () => ofType(estate.resources, T.netpol).map((r) => ({ r, name: metadata(r).name as string, s: spec(r) }));
+    const matches = (sel: Selector, labels: Record<string, string>) =>
+        Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+        (sel.matchExpressions ?? []).every((e) => e.operator === "In" && e.values.includes(labels[e.key]));
+    /** Every pod template of the namespace: the Deployments and the migrations Job, with their real labels and ports. */
+    // A CronJob's pods are its job template's (the Redis backup).
+    const templateOf = (r: Registration) => (r.type === T.cronJob ? spec(r).jobTemplate.spec.template : spec(r).template) as Obj;
+    const pods = () =>
+        [...ofType(estate.resources, T.deployment), ...ofType(estate.resources, T.job), ...ofType(estate.resources, T.cronJob)].map((r) => ({
+            app: (templateOf(r).metadata.labels as Obj)["app.kubernetes.io/name"] as string,
+            labels: templateOf(r).metadata.labels as Record<string, string>,
+            ports: ((templateOf(r).spec.containers[0].ports ?? []) as Obj[]).map((p) => p.containerPort as number),
+        }));
+    const podOf = (app: string) => pods().find((p) => p.app === app)!;
+    /** "TCP 443 -> 0.0.0.0/0" style lines of what `app` may send (egress) or receive (ingress). */
+    function allowed(app: string, dir: "ingress" | "egress"): string[] {
+        const p = podOf(app);
+        const peers = (rule: Obj) => (rule[dir === "egress" ? "to" : "from"] as Obj[]).map((x) => x.ipBlock?.cidr ?? JSON.stringify(x.podSelector?.matchExpressions?.[0]?.values ?? x.podSelector?.matchLabels));
+        return policies()
+            .filter((x) => matches(x.s.podSelector, p.labels) && x.s.policyTypes.includes(dir === "egress" ? "Egress" : "Ingress"))
+            .flatMap((x) => ((x.s[dir] ?? []) as Obj[]).flatMap((rule) => (rule.ports as Obj[]).map((port) => `${port.protocol} ${port.port} ${[...new Set(peers(rule))].join(",")}`)));
+    }
+    const deny = () => one(estate.resources, T.netpol, "honeydue-default-deny");
+
+    it("deny everything in and out by default, and the deny comes after every allow", () => {
+        assert.deepEqual(spec(deny()), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        assert.equal(metadata(deny()).namespace, "honeydue");
+        for (const x of policies().filter((p) => p.name.startsWith("allow-"))) assert.ok(dependsOn(deny(), x.r, estate.resources), `default-deny after ${x.name}`);
+    });
+
+    it("select only pods that exist: every app a policy names is a real pod label", () => {
+        const apps = new Set(pods().map((p) => p.app));
+        for (const x of policies()) {
+            for (const e of (x.s.podSelector.matchExpressions ?? []) as Obj[]) for (const v of e.values as string[]) assert.ok(apps.has(v), `${x.name} names ${v}, which no pod carries`);
+            for (const rule of [...((x.s.ingress ?? []) as Obj[]).flatMap((r) => r.from), ...((x.s.egress ?? []) as Obj[]).flatMap((r) => r.to)] as Obj[]) {
+                for (const e of (rule.podSelector?.matchExpressions ?? []) as Obj[]) for (const v of e.values as string[]) if (!rule.namespaceSelector) assert.ok(apps.has(v), `${x.name} names peer ${v}`);
+            }
+        }
+    });
+
+    it("let every pod resolve names at CoreDNS, on UDP and TCP 53", () => {
+        const dns = `{"k8s-app":"kube-dns"}`;
+        for (const p of pods()) {
+            assert.deepEqual(allowed(p.app, "egress").filter((l) => l.endsWith(dns)), [`UDP 53 ${dns}`, `TCP 53 ${dns}`], p.app);
+        }
+        const rule = (spec(one(estate.resources, T.netpol, "honeydue-allow-dns")).egress as Obj[])[0];
+        assert.deepEqual(rule.to[0].namespaceSelector, { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } });
+    });
+
+    it("let Traefik's nodes reach the API and the admin on exactly their container ports, and nothing else in", () => {
+        const ingressPorts = (app: string) => [...new Set(allowed(app, "ingress").map((l) => l.split(" ").slice(0, 2).join(" ")))];
+        assert.deepEqual(ingressPorts("api"), [`TCP ${podOf("api").ports[0]}`]);
+        assert.deepEqual(ingressPorts("admin"), [`TCP ${podOf("admin").ports[0]}`]);
+        assert.deepEqual(podOf("api").ports, [8000]);
+        assert.deepEqual(podOf("admin").ports, [3000]);
+        for (const app of ["worker", "migrations"]) assert.deepEqual(allowed(app, "ingress"), [], `${app} accepts nothing (kubelet's probes come from its own node)`);
+        // Redis: its own redis-clients policy, on the port its container listens on.
+        assert.deepEqual(allowed("redis", "ingress"), [`TCP ${podOf("redis").ports[0]} ["api","worker","redis-backup"]`]);
+        assert.deepEqual(allowed("redis-backup", "ingress"), [], "nothing connects to the backup");
+    });
+
+    it("let the Redis backup reach DNS, Redis on 6379 and B2 on 443 only", () => {
+        assert.deepEqual(allowed("redis-backup", "egress").sort(), ["TCP 443 0.0.0.0/0", "TCP 53 {\"k8s-app\":\"kube-dns\"}", "TCP 6379 [\"redis\"]", "UDP 53 {\"k8s-app\":\"kube-dns\"}"].sort());
+    });
+
+    it("name Traefik's sources by address: the nodes' private IPs and each node subnet's flannel address, never a pod", () => {
+        const from = (spec(one(estate.resources, T.netpol, "honeydue-allow-traefik-to-api")).ingress as Obj[])[0].from as Obj[];
+        const cidrs = from.map((f) => f.ipBlock.cidr as string);
+        assert.deepEqual(cidrs.slice(0, 3), ["10.0.1.11/32", "10.0.1.12/32", "10.0.1.13/32"]);
+        assert.equal(cidrs.length, 3 + 256, "one flannel.1 address per /24 of the cluster CIDR 10.42.0.0/16");
+        assert.equal(cidrs[3], "10.42.0.0/32");
+        assert.equal(cidrs.at(-1), "10.42.255.0/32");
+        assert.ok(cidrs.every((c) => c.endsWith("/32")), "single addresses only");
+        assert.ok(cidrs.slice(3).every((c) => /^10\.42\.\d+\.0\/32$/.test(c)), "a subnet's .0 is flannel's, never a pod's");
+    });
+
+    it("let out exactly: the API and worker to Redis, Neon, B2 and Fastmail; the migrations to Neon; the admin to 443", () => {
+        const outside = (app: string) => allowed(app, "egress").filter((l) => !l.includes("kube-dns"));
+        assert.deepEqual(outside("api"), ['TCP 6379 ["redis"]', "TCP 5432 0.0.0.0/0", "TCP 443 0.0.0.0/0", "TCP 587 0.0.0.0/0"]);
+        assert.deepEqual(outside("worker"), outside("api"));
+        assert.deepEqual(outside("migrations"), ["TCP 5432 0.0.0.0/0", "TCP 443 0.0.0.0/0"]);
+        assert.deepEqual(outside("admin"), ["TCP 443 0.0.0.0/0"]);
+        assert.deepEqual(outside("redis"), [], "Redis sends nothing out");
+        assert.equal(podOf("redis").ports[0], 6379, "the port the API and worker may reach is Redis's own");
+    });
+
+    it("read in the plan as what each one lets through", () => {
+        const lines = (name: string) => planLines(one(estate.resources, T.netpol, name), estate.resources);
+        assert.deepEqual(lines("honeydue-default-deny"), ["denies every ingress and egress connection no other policy allows"]);
+        assert.deepEqual(lines("honeydue-allow-dns"), ["may reach kube-dns in kube-system, on 53/udp, 53"]);
+        assert.deepEqual(lines("honeydue-allow-traefik-to-api"), ["only 259 node addresses may connect, on 8000"]);
+        assert.deepEqual(lines("honeydue-allow-to-redis"), ["may reach redis, on 6379"]);
+        assert.deepEqual(lines("honeydue-allow-apps-to-internet"), ["may reach 0.0.0.0/0 but 6 private ranges, on 5432, 443, 587"]);
+        assert.deepEqual(lines("honeydue-redis"), ["only api and worker and redis-backup may connect, on 6379"]);
+    });
+
+    it("keep the internet allows off the cluster, the private network and the metadata service", () => {
+        const web = (spec(one(estate.resources, T.netpol, "honeydue-allow-apps-to-internet")).egress as Obj[])[0].to[0].ipBlock;
+        assert.equal(web.cidr, "0.0.0.0/0");
+        for (const c of ["10.0.0.0/8", "169.254.0.0/16", "127.0.0.0/8"]) assert.ok(web.except.includes(c), c);
+        // 10.42.0.0/16 (pods), 10.43.0.0/16 (Services) and the private network 10.0.0.0/16 are inside 10.0.0.0/8.
+    });
+});
+
+describe("Traefik's privileges (least privilege)", () => {
+    const values = () => parse(String(spec(one(estate.resources, T.helmChart, "honeydue-traefik")).valuesContent)) as Obj;
+    const rules = (type: string) => (one(estate.resources, type, type === T.clusterRole || type === T.clusterRoleBinding ? "honeydue-traefik-cluster" : "honeydue-traefik").inputs.rules ?? []) as Obj[];
+
+    it("turns the chart's RBAC off and watches only honeydue", () => {
+        const v = values();
+        assert.deepEqual(v.rbac, { enabled: false });
+        assert.deepEqual(v.providers.kubernetesIngress.namespaces, ["honeydue"]);
+        assert.deepEqual(v.providers.kubernetesCRD.namespaces, ["honeydue"]);
+    });
+
+    it("binds ping (8080) and metrics (9100) to loopback only", () => {
+        const v = values();
+        assert.deepEqual(v.ports.traefik, { hostIP: "127.0.0.1" });
+        assert.deepEqual(v.ports.metrics, { hostIP: "127.0.0.1" });
+    });
+
+    it("may read Secrets in honeydue only: no cluster-wide rule names secrets", () => {
+        const cluster = rules(T.clusterRole);
+        assert.deepEqual(cluster.flatMap((r) => r.resources).sort(), ["ingressclasses", "nodes"]);
+        assert.ok(cluster.every((r) => (r.verbs as string[]).every((v) => ["get", "list", "watch"].includes(v))), "read-only");
+        const role = one(estate.resources, T.role, "honeydue-traefik");
+        assert.equal(metadata(role).namespace, "honeydue");
+        assert.ok(rules(T.role).some((r) => r.resources.includes("secrets")));
+        assert.ok(rules(T.role).every((r) => !r.resources.includes("*") && !r.verbs.includes("*")));
+        const writes = rules(T.role).filter((r) => (r.verbs as string[]).some((v) => !["get", "list", "watch"].includes(v)));
+        assert.deepEqual(writes, [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] }], "its only write: the Ingress status Pulumi waits for");
+    });
+
+    it("binds both roles to the chart's ServiceAccount, before the HelmChart", () => {
+        const chart = one(estate.resources, T.helmChart, "honeydue-traefik");
+        for (const [type, kind, name] of [[T.clusterRoleBinding, "ClusterRole", "honeydue-traefik-cluster"], [T.roleBinding, "Role", "honeydue-traefik"]]) {
+            const b = one(estate.resources, type, name);
+            assert.deepEqual(b.inputs.subjects, [{ kind: "ServiceAccount", name: "honeydue-traefik", namespace: "kube-system" }]);
+            assert.deepEqual(unwrap(b.inputs.roleRef), { apiGroup: "rbac.authorization.k8s.io", kind, name });
+            assert.ok(dependsOn(chart, b, estate.resources), `the HelmChart after ${name}`);
+        }
     });
 });

@@ -13,12 +13,14 @@ import { createApi } from "./api";
 import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
 import { createNamespace, namespaceName } from "./namespace";
+import { createNetworkPolicies, type NetworkPolicies } from "./networkPolicies";
 import { createRedis, type Redis } from "./redis";
 import { createRedisAclSecret, redisPasswords } from "./redisAcl";
 import { createRedisBackup } from "./redisBackup";
 import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
 import { createSettings } from "./settings";
 import { createTraefik, type Traefik } from "./traefik";
+import { createTraefikAccess } from "./traefikAccess";
 import { traefikReady } from "./traefikReady";
 import { createWorker } from "./worker";
 import type { AppWorkload, Context } from "./workload";
@@ -46,6 +48,7 @@ export class Apps extends pulumi.ComponentResource {
     readonly admin: AppWorkload;
     readonly worker: AppWorkload;
     readonly ingresses: k8s.networking.v1.Ingress[];
+    readonly networkPolicies: NetworkPolicies;
 
     constructor(name: string, args: AppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:workloads:Apps", name, {}, opts);
@@ -65,7 +68,8 @@ export class Apps extends pulumi.ComponentResource {
 
         // On adoption: stop before our Traefik while k3s's bundled one still holds 80/443.
         const bundled = bundledTraefikCheck(args.nodes[0], config, this);
-        this.traefik = createTraefik(ctx, args.cloudflareRanges, bundled ? { dependsOn: [bundled] } : {});
+        const traefikAccess = createTraefikAccess(ctx);
+        this.traefik = createTraefik(ctx, args.cloudflareRanges, { dependsOn: [...(bundled ? [bundled] : []), ...traefikAccess] });
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
         this.redis = createRedis(ctx, createRedisAclSecret(ctx, redisPass));
         this.redisBackup = createRedisBackup(ctx, redisPass);
@@ -73,6 +77,7 @@ export class Apps extends pulumi.ComponentResource {
         this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);
         this.worker = createWorker(ctx, allKeys, [this.migrations, this.redis.service]);
         this.admin = createAdmin(ctx, extraKeys);
+        this.networkPolicies = createNetworkPolicies(ctx);
         this.ingresses = createIngresses(ctx, { api: this.api.service!, admin: this.admin.service! }, this.traefikReady);
 
         this.registerOutputs({});

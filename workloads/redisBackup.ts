@@ -4,10 +4,10 @@
 // workloads/scripts/redis-backup.sh; retention is a B2 lifecycle rule on that folder, set by the
 // operator (docs/runbook/restore-redis.md), so the backup's key needs no delete capability.
 //
-// Network (for the default-deny NetworkPolicies of `honeydue`): pods labelled
-// app.kubernetes.io/name=redis-backup need egress to Redis (pods app.kubernetes.io/name=redis,
-// TCP 6379), to B2 (s3.<b2Region>.backblazeb2.com, TCP 443) and to DNS (kube-dns, UDP/TCP 53);
-// nothing may connect to them. Redis's own ingress policy (workloads/redis.ts) admits them.
+// Network, under the namespace's default deny (workloads/networkPolicies.ts): pods labelled
+// app.kubernetes.io/name=redis-backup reach Redis (TCP 6379: allow-to-redis, and Redis's own
+// redis-clients in redis.ts), B2 (s3.<b2Region>.backblazeb2.com, TCP 443: allow-redis-backup-to-b2)
+// and DNS (allow-dns); nothing may connect to them.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";

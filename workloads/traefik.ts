@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { EdgeRanges } from "../infra/cloudflare/ipRanges";
+import { traefikAccessValues, type TraefikAccessValues } from "./traefikAccess";
 import type { Context } from "./workload";
 
 export const traefikRepo = "https://traefik.github.io/charts";
@@ -33,14 +34,15 @@ export interface TraefikValues {
     deployment: { kind: "DaemonSet"; dnsPolicy: "ClusterFirstWithHostNet"; podAnnotations?: Record<typeof generationAnnotation, string> };
     hostNetwork: true;
     updateStrategy: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: 0 } };
-    ports: { web: EntryPoint; websecure: EntryPoint };
+    ports: { web: EntryPoint; websecure: EntryPoint } & TraefikAccessValues["ports"];
     service: { enabled: false };
     ingressClass: { enabled: true; isDefaultClass: true; name: string };
     ingressRoute: { dashboard: { enabled: false } };
     providers: {
-        kubernetesCRD: { enabled: true };
-        kubernetesIngress: { enabled: true; publishedService: { enabled: false } };
+        kubernetesCRD: { enabled: true } & TraefikAccessValues["watched"];
+        kubernetesIngress: { enabled: true; publishedService: { enabled: false } } & TraefikAccessValues["watched"];
     };
+    rbac: TraefikAccessValues["rbac"];
     additionalArguments: string[];
     podSecurityContext: { runAsUser: 0; runAsGroup: 0; runAsNonRoot: false; seccompProfile: { type: "RuntimeDefault" } };
     securityContext: {
@@ -68,18 +70,24 @@ function entryPoint(port: number, trusted: string[]): EntryPoint {
 
 export function traefikValues(edge: EdgeRanges, zone: string): TraefikValues {
     const trusted = [...edge.ipv4, ...edge.ipv6];
+    // Least privilege (traefikAccess.ts): ping and metrics on loopback, only honeydue watched, the program's RBAC.
+    const access = traefikAccessValues();
     return {
         // One Traefik per node on the node's own 80/443: Cloudflare round-robins over the nodes.
         deployment: { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet" },
         hostNetwork: true,
         // A hostNetwork pod cannot surge (the ports are taken): replace one node at a time.
         updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
-        ports: { web: entryPoint(80, trusted), websecure: entryPoint(443, trusted) },
+        ports: { web: entryPoint(80, trusted), websecure: entryPoint(443, trusted), ...access.ports },
         // No Service: the node addresses are the entry points (DNS has one record per node).
         service: { enabled: false },
         ingressClass: { enabled: true, isDefaultClass: true, name: ingressClassName },
         ingressRoute: { dashboard: { enabled: false } },
-        providers: { kubernetesCRD: { enabled: true }, kubernetesIngress: { enabled: true, publishedService: { enabled: false } } },
+        providers: {
+            kubernetesCRD: { enabled: true, ...access.watched },
+            kubernetesIngress: { enabled: true, publishedService: { enabled: false }, ...access.watched },
+        },
+        rbac: access.rbac,
         // Without a Service Traefik publishes the zone as each Ingress's address; Pulumi waits for
         // that status, so `pulumi up` only succeeds once Traefik has picked the route up.
         // Only Ingresses of our class: both Traefiks' IngressClasses name the same controller.

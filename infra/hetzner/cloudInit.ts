@@ -11,12 +11,19 @@ export const kernelDefaults: Record<string, number> = {
     "kernel.panic_on_oops": 1,
 };
 
-/** The sshd hardening, keyword → value. */
+/** Where cloud-init writes the ed25519 host key (cloud-init cc_ssh.py `KEY_FILE_TPL`). */
+export const hostKeyFile = "/etc/ssh/ssh_host_ed25519_key";
+
+/**
+ * The sshd hardening, keyword → value. `HostKey` makes sshd present only the pinned ed25519 key,
+ * whatever other key files appear later (a package reconfiguration regenerates them).
+ */
 export const sshdHardening: Record<string, string> = {
     PasswordAuthentication: "no",
     KbdInteractiveAuthentication: "no",
     PermitRootLogin: "prohibit-password",
     X11Forwarding: "no",
+    HostKey: hostKeyFile,
 };
 
 /**
@@ -30,8 +37,25 @@ export const sshdDropIn = "/etc/ssh/sshd_config.d/00-honeydue.conf";
 /** What the wait step checks in `sshd -T` (lower-case keyword=value, as sshd -T prints them). */
 export const sshdExpected = ["PasswordAuthentication", "PermitRootLogin"].map((k) => `${k.toLowerCase()}=${sshdHardening[k]}`);
 
-export function cloudInit(): string {
+/** Also checked on a server built with a generated key: sshd presents that key and no other. */
+export const sshdHostKeyExpected = `hostkey=${hostKeyFile}`;
+
+/** The generated host key pair, in OpenSSH formats (infra/hetzner/hostKeys.ts). */
+export interface CloudInitHostKey {
+    privateKey: string;
+    publicKey: string;
+}
+
+export function cloudInit(hostKey?: CloudInitHostKey): string {
     const doc = {
+        // cloud-init cc_set_passwords: false writes `PasswordAuthentication no` to its own
+        // 50-cloud-init.conf; the drop-in below says the same and wins anyway (it sorts first).
+        ssh_pwauth: false,
+        // cloud-init cc_ssh.py `handle`: ssh_deletekeys (default true, said here on purpose) removes
+        // the image's /etc/ssh/ssh_host_*key* first; with ssh_keys given, only those are written
+        // (the key generation of ssh_genkeytypes runs only without ssh_keys), so the server has the
+        // pinned key and no other, before sshd first starts.
+        ...(hostKey ? { ssh_deletekeys: true, ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey } } : {}),
         write_files: [
             {
                 path: "/etc/sysctl.d/90-kubelet.conf",

@@ -8,6 +8,7 @@ import type { EdgeRanges } from "../cloudflare/ipRanges";
 import { estateLabels } from "../labels";
 import { createFirewall, firewallRules } from "./firewall";
 import { createNetwork } from "./network";
+import { hostKey, type HostKey } from "./hostKeys";
 import { createServer } from "./servers";
 
 /** One cluster node as the rest of the estate sees it. */
@@ -17,6 +18,8 @@ export interface Node {
     publicIpv4: pulumi.Output<string>;
     publicIpv6: pulumi.Output<string>;
     privateIp: string;
+    /** The SSH host key the node presents: every connection pins it. */
+    hostKey: HostKey;
 }
 
 export class Nodes extends pulumi.ComponentResource {
@@ -64,8 +67,9 @@ export class Nodes extends pulumi.ComponentResource {
         this.network = network;
         this.firewall = firewall;
         this.nodes = config.nodes.map((spec, i) => {
-            const server = createServer(spec, i, { config, sshKey, placementGroup, network, subnet, firewall, labels, adoptId: adopt.servers[spec.name] }, child);
-            return { spec, server, publicIpv4: server.ipv4Address, publicIpv6: server.ipv6Address, privateIp: spec.privateIp };
+            const key = hostKey(spec, config.hostKeys[spec.name], child);
+            const server = createServer(spec, i, { config, sshKey, placementGroup, network, subnet, firewall, hostKey: key, labels, adoptId: adopt.servers[spec.name] }, child);
+            return { spec, server, publicIpv4: server.ipv4Address, publicIpv6: server.ipv6Address, privateIp: spec.privateIp, hostKey: key };
         });
         this.registerOutputs({});
     }

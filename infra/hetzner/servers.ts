@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../config";
 import type { NodeSpec } from "../../config/infra";
 import { cloudInit } from "./cloudInit";
+import type { HostKey } from "./hostKeys";
 
 export interface ServerArgs {
     config: EstateConfig;
@@ -15,6 +16,8 @@ export interface ServerArgs {
     network: hcloud.Network;
     subnet: hcloud.NetworkSubnet;
     firewall: hcloud.Firewall;
+    /** The node's host key: a generated one goes into cloud-init. */
+    hostKey: HostKey;
     labels: Record<string, string>;
     /** The Hetzner id of the server that already runs this node: imported, not created. */
     adoptId?: string;
@@ -31,6 +34,19 @@ export const replacementInputs = ["image", "userData", "sshKeys"];
  */
 export const adoptedServerInputs = ["publicNets", "placementGroupId"];
 
+/**
+ * The cloud-config, secret when it carries a generated private key. Pulumi keeps a secret input
+ * encrypted in the state and marks the provider's output of the same name secret too (pulumi/pulumi
+ * pkg/resource/plugin/provider_plugin.go `Create` -> `annotateSecrets`); the provider itself keeps
+ * only a SHA-1 of user_data (terraform-provider-hcloud internal/server/resource.go, `user_data`
+ * StateFunc userDataHashSum), and Hetzner's API never returns it.
+ */
+function userData(hostKey: HostKey): pulumi.Input<string> {
+    const g = hostKey.generated;
+    if (!g) return cloudInit();
+    return pulumi.secret(pulumi.all([g.privateKey, g.publicKey]).apply(([privateKey, publicKey]) => cloudInit({ privateKey, publicKey })));
+}
+
 export function createServer(node: NodeSpec, index: number, a: ServerArgs, opts: pulumi.CustomResourceOptions): hcloud.Server {
     const protect = a.config.protect;
     return new hcloud.Server(
@@ -45,7 +61,7 @@ export function createServer(node: NodeSpec, index: number, a: ServerArgs, opts:
             firewallIds: [a.firewall.id.apply(Number)],
             networks: [{ networkId: a.network.id.apply(Number), ip: node.privateIp }],
             publicNets: [{ ipv4Enabled: true, ipv6Enabled: a.config.ipv6 }],
-            userData: cloudInit(),
+            userData: userData(a.hostKey),
             labels: { ...a.labels, node: node.name, role: index === 0 ? "server-init" : "server" },
             deleteProtection: protect,
             rebuildProtection: protect,

@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EstateConfig } from "../../config";
 import type { Node } from "../hetzner";
 import { connection } from "./connection";
-import { sshdExpected } from "../hetzner/cloudInit";
+import { sshdExpected, sshdHostKeyExpected } from "../hetzner/cloudInit";
 import { runScript, withPayload } from "./scripts";
 import { b2KeyFor } from "../../config/b2Keys";
 import { clusterWide, renderEtcdS3Credentials, renderServerConfig, serverConfig, type ServerAddress } from "./serverConfig";
@@ -67,6 +67,9 @@ const secureTokenPath = "/var/lib/rancher/k3s/server/token";
  */
 const lifeOf = (node: Node) => [node.server.id];
 
+/** What the wait step checks in `sshd -T`: a server built with a generated host key presents only that one. */
+const sshdChecks = (node: Node) => [...sshdExpected, ...(node.hostKey.generated ? [sshdHostKeyExpected] : [])];
+
 /** The surviving server a departing node's Node object is deleted from: node 1, or node 2 for node 1. */
 export const survivorOf = (i: number) => (i === 0 ? 1 : 0);
 
@@ -102,7 +105,7 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
                 `${node.spec.name}-wait`,
                 {
                     ...remote(node),
-                    create: runScript("wait-for-node", ["--node", node.spec.name, ...sshdExpected.flatMap((kv) => ["--sshd", kv])], user),
+                    create: runScript("wait-for-node", ["--node", node.spec.name, ...sshdChecks(node).flatMap((kv) => ["--sshd", kv])], user),
                     stdin: withPayload("wait-for-node"),
                     triggers: lifeOf(node),
                 },

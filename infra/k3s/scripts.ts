@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ScriptName = "wait-for-node" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik" | "smoke-node";
+export type ScriptName = "wait-for-node" | "authorized-keys" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik" | "smoke-node";
 
 export const scriptsDir = join(__dirname, "..", "scripts");
 
@@ -25,6 +25,7 @@ const quote = (arg: string) => (/^[\w.,:/+=@-]+$/.test(arg) ? arg : `'${arg.repl
  */
 export const scriptBounds: Record<ScriptName, number> = {
     "wait-for-node": 1200,
+    "authorized-keys": 120,
     "k3s-server": 2400,
     "node-ready": 900,
     "drain-node": 900,

@@ -36,7 +36,8 @@ check_sshd() {
     for pair in "$@"; do
         key="${pair%%=*}"
         want="${pair#*=}"
-        have="$(awk -v k="$key" '$1 == k { print $2; exit }' <<<"$effective")"
+        # Every value of the keyword, space-separated: one for most, each key file for hostkey.
+        have="$(awk -v k="$key" '$1 == k { printf "%s%s", sep, $2; sep = " " }' <<<"$effective")"
         same_sshd_value "$want" "$have" || bad+=("$key is '${have:-unset}' (expected $want)")
     done
     [ "${#bad[@]}" -eq 0 ] ||

@@ -49,12 +49,24 @@ describeType("kubernetes:core/v1:PersistentVolumeClaim", (r) => {
     return [`${spec.resources.requests.storage} on ${spec.storageClassName}${r.protect ? ", protected from deletion" : ""}`];
 });
 
+/** A NetworkPolicy peer in a few words: app names, a namespace's labelled pods, addresses. */
+function peers(list: Obj[]): string {
+    const apps = list.flatMap((f) => (f.namespaceSelector ? [] : (f.podSelector?.matchExpressions?.flatMap((e: Obj) => e.values) ?? [])));
+    const inNamespace = list.filter((f) => f.namespaceSelector).map((f) => `${Object.values(f.podSelector?.matchLabels ?? {}).join(",")} in ${Object.values(f.namespaceSelector.matchLabels ?? {}).join(",")}`);
+    const blocks = list.filter((f) => f.ipBlock).map((f) => f.ipBlock as Obj);
+    const addresses = blocks.some((b) => b.except) ? blocks.map((b) => `${b.cidr} but ${(b.except ?? []).length} private ranges`) : blocks.length > 3 ? [`${blocks.length} node addresses`] : blocks.map((b) => b.cidr);
+    return [...apps, ...inNamespace, ...addresses].join(" and ");
+}
+const portsOf = (rule: Obj) => ((rule.ports ?? []) as Obj[]).map((p) => (p.protocol === "UDP" ? `${p.port}/udp` : p.port)).join(", ");
+
 describeType("kubernetes:networking.k8s.io/v1:NetworkPolicy", (r) => {
     const spec = unwrap(r.inputs.spec) as Obj;
-    return ((spec.ingress ?? []) as Obj[]).map((rule) => {
-        const from = (rule.from ?? []).flatMap((f: Obj) => f.podSelector?.matchExpressions?.flatMap((e: Obj) => e.values) ?? []);
-        return `only ${from.join(" and ")} may connect, on ${((rule.ports ?? []) as Obj[]).map((p) => p.port).join(", ")}`;
-    });
+    const types = (spec.policyTypes ?? []) as string[];
+    if (!spec.ingress?.length && !spec.egress?.length) return [`denies every ${types.join(" and ").toLowerCase()} connection no other policy allows`];
+    return [
+        ...((spec.ingress ?? []) as Obj[]).map((rule) => `only ${peers(rule.from ?? [])} may connect, on ${portsOf(rule)}`),
+        ...((spec.egress ?? []) as Obj[]).map((rule) => `may reach ${peers(rule.to ?? [])}, on ${portsOf(rule)}`),
+    ];
 });
 
 describeType("kubernetes:policy/v1:PodDisruptionBudget", (r) => [`at most ${show((unwrap(r.inputs.spec) as Obj).maxUnavailable)} pod down during a drain`]);

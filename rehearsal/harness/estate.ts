@@ -40,17 +40,26 @@ export class Estate {
 
     /** Packages the simulated providers and installs them, and the real command provider, by file. */
     async installPlugins(): Promise<Plugin[]> {
+        const plugins = await this.installSimulated();
+        const command = { name: "command", version: this.tools.commandVersion, file: this.tools.commandPlugin };
+        await this.installPlugin(command);
+        return [...plugins, command];
+    }
+
+    /** Packages the simulated providers and installs those named (all by default). */
+    async installSimulated(names?: string[]): Promise<Plugin[]> {
         const out = join(this.state, "plugins");
         mkdirSync(out, { recursive: true });
         execFileSync("bash", [join(this.root, "rehearsal/providers/package.sh"), out], { stdio: ["ignore", "inherit", "inherit"] });
-        const plugins = JSON.parse(readFileSync(join(out, "plugins.json"), "utf8")) as Plugin[];
-        plugins.push({ name: "command", version: this.tools.commandVersion, file: this.tools.commandPlugin });
-        for (const p of plugins) {
-            // pkg/cmd/pulumi/plugin/plugin_install.go (getFilePayload): --file takes an executable, a folder or a tarball.
-            const run = await this.pulumi.run(["plugin", "install", "resource", p.name, p.version, "--file", p.file, "--reinstall"]);
-            if (run.code !== 0) throw new Error(`pulumi plugin install resource ${p.name} ${p.version} --file ${p.file}: ${run.stderr || run.stdout}`);
-        }
+        const plugins = (JSON.parse(readFileSync(join(out, "plugins.json"), "utf8")) as Plugin[]).filter((p) => !names || names.includes(p.name));
+        for (const p of plugins) await this.installPlugin(p);
         return plugins;
+    }
+
+    private async installPlugin(p: Plugin): Promise<void> {
+        // pkg/cmd/pulumi/plugin/plugin_install.go (getFilePayload): --file takes an executable, a folder or a tarball.
+        const run = await this.pulumi.run(["plugin", "install", "resource", p.name, p.version, "--file", p.file, "--reinstall"]);
+        if (run.code !== 0) throw new Error(`pulumi plugin install resource ${p.name} ${p.version} --file ${p.file}: ${run.stderr || run.stdout}`);
     }
 
     /**

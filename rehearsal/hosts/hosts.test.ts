@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { cloudInit, sshdExpected } from "../../infra/hetzner/cloudInit";
 import { runScript, withPayload, type ScriptName } from "../../infra/k3s/scripts";
+import { installHostKey } from "../providers/src/hostKey";
+import { privateKeyOutputs } from "../providers/src/tls";
 import { renderEtcdS3Credentials, renderServerConfig, serverConfigs, type ServerAddress } from "../../infra/k3s/serverConfig";
 import { testCluster } from "../../tests/support/k3sCluster";
 
@@ -302,5 +304,35 @@ describe("down.sh", () => {
         const mounts = sh("bash", ["-c", `grep -l '${state}' /proc/[0-9]*/mountinfo 2>/dev/null || true`]);
         assert.equal(mounts.stdout, "", "no process (so no mount namespace) holds a host's mounts");
         ok(sh(join(here, "down.sh"), []));
+    });
+});
+
+describe("a pinned host key", () => {
+    it("is what a new server presents from its first answer (the simulated cloud installs the user data's key), and another key is refused", async () => {
+        const i = 2;
+        process.env.REHEARSAL_STATE = state; // where the simulated cloud finds the hosts
+        const before = readFileSync(join(hostsDir, `${addresses[i]}.hostkey.pub`), "utf8").trim();
+        const key = privateKeyOutputs({ algorithm: "ED25519" });
+        const line = String(key.publicKeyOpenssh).trim();
+        assert.ok(installHostKey(names[i], addresses[i], cloudInit({ privateKey: String(key.privateKeyOpenssh), publicKey: line })), "the user data carries ssh_keys");
+        assert.equal(readFileSync(join(hostsDir, `${addresses[i]}.hostkey.pub`), "utf8").trim(), line);
+        const pinned = (to: string) => {
+            const file = join(state, `pinned-${to === line ? "new" : "old"}`);
+            writeFileSync(file, `${addresses[i]} ${to}\n`);
+            return sh("ssh", ["-i", join(hostsDir, "id_ed25519"), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${file}`, "-o", "ConnectTimeout=5", `root@${addresses[i]}`, "hostname"]);
+        };
+        // sshd re-executes itself on SIGHUP: bounded retry while it comes back.
+        let accepted = pinned(line);
+        for (let n = 0; n < 50 && accepted.code !== 0; n++) {
+            await new Promise((r) => setTimeout(r, 100));
+            accepted = pinned(line);
+        }
+        ok(accepted);
+        assert.equal(accepted.stdout.trim(), names[i]);
+        const refused = pinned(before);
+        assert.equal(refused.code, 255, show(refused));
+        assert.match(refused.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+        // A server created without ssh_keys (an adopted one) keeps the key it has.
+        assert.equal(installHostKey(names[i], addresses[i], cloudInit()), false);
     });
 });

@@ -24,7 +24,7 @@ echo "package.sh: compiling the simulated providers (esbuild)" >&2
 
 manifest="["
 sep=""
-for name in hcloud cloudflare kubernetes random; do
+for name in hcloud cloudflare kubernetes random tls; do
     version=$(node -p "require('$repo/node_modules/@pulumi/$name/package.json').pulumi.version")
     dir="$build/$name"
     mkdir -p "$dir"

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readJson, stateDir } from "./cloud";
+import { installHostKey } from "./hostKey";
 import { type Cloud, type Kind, table, tableProvider } from "./table";
 import { CloudError, same, type Props } from "./values";
 
@@ -134,12 +135,15 @@ const server: Kind = {
         }
         for (const k of (p.sshKeys as string[]) ?? []) if (!table(c, "sshKeys")[String(k)]) throw new CloudError(`SSH key ${k} not found (not_found)`);
         const ipv6 = p.publicNets && (p.publicNets as Props[])[0]?.ipv6Enabled === false ? "" : ipv6Of(id);
+        const ipv4 = hostAddress(name);
+        // First boot: the user data's host key is what the server presents from its first answer.
+        installHostKey(name, ipv4, p.userData);
         return {
             id,
             record: {
                 ...p,
                 networks: ((p.networks as Props[]) ?? []).map((n, i) => ({ ...n, networkId: Number(n.networkId), aliasIps: [], macAddress: `86:00:00:${id.slice(-2)}:00:${String(i).padStart(2, "0")}` })),
-                ipv4Address: hostAddress(name),
+                ipv4Address: ipv4,
                 ipv6Address: ipv6,
                 ipv6Network: ipv6 ? ipv6.replace(/::1$/, "::/64") : "",
                 status: "running",

@@ -5,7 +5,8 @@
 //   .spec.template/.completions/.parallelism/.selector; Deployment .spec.selector; PVC
 //   .spec.accessModes/.selector/.storageClassName/.volumeName; Secret .type/.data/.stringData and
 //   ConfigMap .data/.binaryData while enableSecretMutable/enableConfigMapMutable are off; Service
-//   .spec.clusterIP), plus provider.go Diff's replaceUnready for a Job that is not ready;
+//   .spec.clusterIP; ClusterRoleBinding and RoleBinding .roleRef), plus provider.go Diff's
+//   replaceUnready for a Job that is not ready;
 // - delete-before-replace: provider.go Diff, only for a named (not autonamed) object whose name and
 //   namespace stay the same;
 // - autonaming: metadata/naming.go AssignNameIfAutonamable (`<urn name>-<suffix>`, annotated
@@ -81,6 +82,9 @@ export function forceNewPaths(apiVersion: string, kind: string): string[] {
         "v1/Secret": [".type", ".stringData", ".data"],
         "v1/ConfigMap": [".binaryData", ".data"],
         "v1/Service": [".spec.clusterIP"],
+        // diff.go: roleBinding = properties{".roleRef"} for ClusterRoleBinding and RoleBinding (the API refuses to change it).
+        "rbac.authorization.k8s.io/v1/ClusterRoleBinding": [".roleRef"],
+        "rbac.authorization.k8s.io/v1/RoleBinding": [".roleRef"],
     };
     return [...paths, ...(byKind[`${apiVersion}/${kind}`] ?? [])];
 }

@@ -6,8 +6,9 @@ import { provider as cloudflare } from "./cloudflare";
 import { provider as hcloud } from "./hcloud";
 import { provider as kubernetes } from "./kubernetes";
 import { provider as random } from "./random";
+import { provider as tls } from "./tls";
 
-export const providers = { hcloud, cloudflare, kubernetes, random };
+export const providers = { hcloud, cloudflare, kubernetes, random, tls };
 
 const name = process.argv[2] as keyof typeof providers;
 if (!providers[name]) {

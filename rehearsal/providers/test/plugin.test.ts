@@ -63,10 +63,10 @@ after(() => {
 });
 
 describe("packaged plugins", () => {
-    it("package.sh lists the four providers at the versions the SDK packages ask for", () => {
+    it("package.sh lists the five providers at the versions the SDK packages ask for", () => {
         assert.deepEqual(
             plugins.map((p) => `${p.name}@${p.version}`),
-            ["hcloud@1.41.0", "cloudflare@6.22.1", "kubernetes@4.34.2", "random@4.21.2"],
+            ["hcloud@1.41.0", "cloudflare@6.22.1", "kubernetes@4.34.2", "random@4.21.2", "tls@5.6.1"],
         );
     });
 

@@ -1,5 +1,5 @@
 // The estate program's own resources through the simulated providers: runs the program under the
-// offline mocks (offline/run.ts), then creates every hcloud, cloudflare, kubernetes and random
+// offline mocks (offline/run.ts), then creates every hcloud, cloudflare, kubernetes, random and tls
 // resource it registered in build order (offline/graph.ts waves), as Check + Create, with the mock
 // ids swapped for the simulated clouds' ids. Shows that the simulation implements every type the
 // program uses and that a second run changes nothing (Check + Diff on the same inputs). Loads the
@@ -18,9 +18,10 @@ import { provider as cloudflare, zoneIdOf } from "../src/cloudflare";
 import { provider as hcloud } from "../src/hcloud";
 import { provider as kubernetes } from "../src/kubernetes";
 import { provider as random } from "../src/random";
+import { provider as tls } from "../src/tls";
 import { secretSig, sigKey } from "../src/values";
 
-const providers: Record<string, sdk.Provider> = { hcloud, cloudflare, kubernetes, random };
+const providers: Record<string, sdk.Provider> = { hcloud, cloudflare, kubernetes, random, tls };
 const state = mkdtempSync(join(tmpdir(), "simclouds-program-"));
 const cloud = (name: string) => JSON.parse(readFileSync(join(state, "clouds", `${name}.json`), "utf8"));
 
@@ -76,7 +77,7 @@ describe("the estate program on the simulated providers", () => {
             }
         }
         const types = new Set(made.map((m) => m.urn.split("::")[2].split("$").pop()));
-        for (const t of ["hcloud:index/server:Server", "cloudflare:index/dnsRecord:DnsRecord", "kubernetes:batch/v1:Job", "random:index/randomPassword:RandomPassword"]) {
+        for (const t of ["hcloud:index/server:Server", "cloudflare:index/dnsRecord:DnsRecord", "kubernetes:batch/v1:Job", "random:index/randomPassword:RandomPassword", "tls:index/privateKey:PrivateKey"]) {
             assert.ok(types.has(t), t);
         }
         const servers = Object.values(cloud("hcloud").tables.servers) as { ipv4Address: string }[];

@@ -1,0 +1,76 @@
+// The e2e stack's per-operator values and secrets come from the environment (the workflow's
+// E2E_* secrets), never from a file in the repository and never on a command line: secrets reach
+// `pulumi config set --secret` on stdin (pulumi/pulumi pkg/cmd/pulumi/config/config.go,
+// configSetCmd.Run: with one argument and a non-terminal stdin it reads the value from stdin;
+// --raw keeps a PEM block's closing newline). The Automation API's setConfig would put the value
+// on the command line (sdk/nodejs/automation/localWorkspace.ts setConfig), so it is used for
+// plain values only.
+import { spawn } from "node:child_process";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { project, secretKeyNames } from "../config";
+import { secretKeys } from "../config/secrets";
+import { placeholderPlain } from "../offline/stack";
+
+/** honeydue:sshPrivateKey → E2E_SSH_PRIVATE_KEY. */
+export const envName = (key: string) => `E2E_${key.slice(key.indexOf(":") + 1).replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+
+/** What the e2e stack needs from the environment: the per-operator plain keys and every secret. */
+export interface Needed {
+    key: string;
+    env: string;
+    secret: boolean;
+    required: boolean;
+}
+
+export function needed(): Needed[] {
+    const plain = Object.keys(placeholderPlain).map((key) => ({ key, env: envName(key), secret: false, required: true }));
+    const secret = secretKeyNames.map((name) => {
+        const key = `${project}:${name}`;
+        const schema = secretKeys[name as keyof typeof secretKeys];
+        return { key, env: envName(key), secret: true, required: !schema.safeParse(undefined).success };
+    });
+    // The providers read their tokens from the environment themselves (HCLOUD_TOKEN, CLOUDFLARE_API_TOKEN).
+    const providers = ["HCLOUD_TOKEN", "CLOUDFLARE_API_TOKEN"].map((env) => ({ key: env, env, secret: true, required: true }));
+    return [...plain, ...secret, ...providers];
+}
+
+/** Every required variable that is missing or empty, in one message; undefined when none is. */
+export function missing(env: NodeJS.ProcessEnv, need = needed()): string | undefined {
+    const absent = need.filter((n) => n.required && !env[n.env]);
+    if (absent.length === 0) return undefined;
+    return (
+        `e2e: ${absent.length} environment variable(s) missing: ${absent.map((n) => `${n.env} (${n.key}${n.secret ? ", secret" : ""})`).join(", ")}; ` +
+        "expected each set (the workflow's E2E_* secrets; README, \"The end-to-end run\"); nothing was created"
+    );
+}
+
+/** Runs the stack's own CLI with the value on stdin. */
+function configSet(stack: Stack, key: string, value: string): Promise<void> {
+    const ws = stack.workspace;
+    return new Promise((resolve, reject) => {
+        const child = spawn(ws.pulumiCommand.command, ["config", "set", key, "--secret", "--raw", "--stack", stack.name, "--non-interactive"], {
+            cwd: ws.workDir,
+            env: { ...process.env, ...ws.envVars },
+            stdio: ["pipe", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi config set ${key} --secret (exit ${code}): ${stderr.trim()}`))));
+        child.stdin.end(value);
+    });
+}
+
+/** Writes the environment's values into the stack's configuration. */
+export async function configure(stack: Stack, env: NodeJS.ProcessEnv, need = needed()): Promise<void> {
+    for (const n of need) {
+        const value = env[n.env];
+        if (!value || n.key === n.env) continue; // provider tokens stay in the environment
+        if (n.secret) await configSet(stack, n.key, value);
+        else if (n.key === `${project}:adminCidrs`) {
+            // A list: one path per entry (comma-separated in the variable).
+            const cidrs = value.split(",").map((s) => s.trim()).filter(Boolean);
+            for (const [i, cidr] of cidrs.entries()) await stack.setConfig(`${n.key}[${i}]`, { value: cidr }, true);
+        } else await stack.setConfig(n.key, { value });
+    }
+}

@@ -1,0 +1,61 @@
+// Least privilege (issue 15): no ClusterRole reads Secrets, Traefik's chart keeps its own RBAC off,
+// and Traefik's ping and metrics stay on loopback. Each policy fails a bad resource and passes a good one.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as r from "../policy/rbac";
+import { messages, reg, traefikChart, traefikValues, verdictOf } from "./policy-fixtures";
+
+const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+const clusterRole = (rules: unknown[], name = "honeydue-traefik-cluster") => reg(CLUSTER_ROLE, name, { metadata: { name }, rules });
+const read = ["get", "list", "watch"];
+
+describe("k8s-secrets-not-cluster-wide", () => {
+    it("passes a ClusterRole of IngressClasses and Nodes, and Traefik's chart with its RBAC off", async () => {
+        const ok = clusterRole([{ apiGroups: ["networking.k8s.io"], resources: ["ingressclasses"], verbs: read }, { apiGroups: [""], resources: ["nodes"], verbs: read }]);
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [ok])).status, "passed");
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [traefikChart()])).status, "passed");
+    });
+
+    it("refuses a ClusterRole naming secrets or '*' in the core group, unless listed", async () => {
+        const secrets = clusterRole([{ apiGroups: [""], resources: ["services", "secrets"], verbs: read }]);
+        assert.deepEqual(messages(await verdictOf(r.clusterSecretsClosed, [secrets])), [
+            "ClusterRole honeydue-traefik-cluster grants secrets in every namespace; grant Secrets with a Role in the namespace that holds them",
+        ]);
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [clusterRole([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }])])).status, "violated");
+        // secrets of another API group is not the core Secret.
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [clusterRole([{ apiGroups: ["example.io"], resources: ["secrets"], verbs: read }])])).status, "passed");
+        const allowed = { "k8s-secrets-not-cluster-wide": { allowedClusterRoles: ["honeydue-traefik-cluster"] } };
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [secrets], allowed)).status, "passed");
+    });
+
+    it("refuses Traefik's chart with its own RBAC on (the chart's default)", async () => {
+        const on = traefikChart(traefikValues.replace("rbac:\n  enabled: false\n", ""));
+        assert.match(messages(await verdictOf(r.clusterSecretsClosed, [on]))[0], /^HelmChart honeydue-traefik keeps the chart's RBAC, whose ClusterRole reads Secrets in every namespace; set rbac.enabled: false/);
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [traefikChart(traefikValues.replace("  enabled: false\nports", "  enabled: true\nports"))])).status, "violated");
+    });
+});
+
+describe("k8s-traefik-internal-ports-local", () => {
+    it("passes ping and metrics on 127.0.0.1 or ::1, and a port turned off", async () => {
+        assert.equal((await verdictOf(r.traefikInternalPortsLocal, [traefikChart()])).status, "passed");
+        const v6 = traefikChart(traefikValues.replace("  metrics:\n    hostIP: 127.0.0.1", "  metrics:\n    hostIP: '::1'"));
+        assert.equal((await verdictOf(r.traefikInternalPortsLocal, [v6])).status, "passed");
+        const off = traefikChart(traefikValues.replace("  metrics:\n    hostIP: 127.0.0.1", "  metrics: null"));
+        assert.equal((await verdictOf(r.traefikInternalPortsLocal, [off])).status, "passed");
+    });
+
+    it("refuses the chart's default (every interface) and a public or wildcard address", async () => {
+        const unset = traefikChart(traefikValues.slice(0, traefikValues.indexOf("ports:")));
+        assert.deepEqual(messages(await verdictOf(r.traefikInternalPortsLocal, [unset])), [
+            "HelmChart honeydue-traefik binds Traefik's traefik entry point to every interface; set ports.traefik.hostIP: 127.0.0.1 (or ports.traefik: null to turn it off)",
+            "HelmChart honeydue-traefik binds Traefik's metrics entry point to every interface; set ports.metrics.hostIP: 127.0.0.1 (or ports.metrics: null to turn it off)",
+        ]);
+        const wildcard = traefikChart(traefikValues.replace("  traefik:\n    hostIP: 127.0.0.1", "  traefik:\n    hostIP: 0.0.0.0"));
+        assert.match(messages(await verdictOf(r.traefikInternalPortsLocal, [wildcard]))[0], /traefik entry point to 0\.0\.0\.0/);
+    });
+
+    it("reads only Traefik's chart", async () => {
+        const other = reg("kubernetes:helm.cattle.io/v1:HelmChart", "other", { metadata: { name: "other", namespace: "kube-system" }, spec: { chart: "other", valuesContent: "a: 1\n" } });
+        assert.equal((await verdictOf(r.traefikInternalPortsLocal, [other])).status, "passed");
+    });
+});
