@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { adoptKeys, checkAdopt } from "./adopt";
+import { b2KeyPlainKeys, checkB2Folders, checkB2Keys } from "./b2Keys";
 import { b2Endpoint, checkCluster, clusterKeys } from "./cluster";
 import { checkCost, costKeys } from "./cost";
 import { checkEdge, edgeKeys } from "./edge";
@@ -16,7 +17,7 @@ import { checkWorkloads, workloadKeys } from "./workloads";
 
 export const project = "honeydue";
 
-const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys, ...hostKeyKeys, ...operatorKeyKeys });
+const plainSchema = z.object({ ...infraKeys, ...clusterKeys, ...b2KeyPlainKeys, ...edgeKeys, ...workloadKeys, ...costKeys, ...adoptKeys, ...newEstateKeys, ...hostKeyKeys, ...operatorKeyKeys });
 const secretSchema = z.object(secretKeys);
 type Plain = z.infer<typeof plainSchema>;
 
@@ -152,6 +153,8 @@ export function loadConfig(): EstateConfig {
         checkNewEstate(c, issue);
         checkHostKeys(c, issue);
         if (secrets.success) checkOperatorKeys(c, secrets.data.sshPrivateKey, issue);
+        checkB2Keys(plainRaw, secretRaw, issue);
+        checkB2Folders({ etcdSnapshotFolder: c.etcdSnapshotFolder, "redis.backupFolder": c.redis.backupFolder }, issue);
         if (c.adopt.k3s && secretRaw.k3sToken === undefined) {
             issue("adopt", "k3s is true but honeydue:k3sToken is not set; expected the running cluster's token (the passphrase after '::server:' in /var/lib/rancher/k3s/server/token on a node), set with `pulumi config set --secret honeydue:k3sToken`");
         }

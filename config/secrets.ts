@@ -3,6 +3,7 @@
 import { z } from "zod";
 import * as cloudflareConfig from "@pulumi/cloudflare/config/vars";
 import * as hcloudConfig from "@pulumi/hcloud/config/vars";
+import { b2KeySecretKeys } from "./b2Keys";
 import { json, text } from "./fields";
 
 export const secretKeys = {
@@ -10,6 +11,7 @@ export const secretKeys = {
     registryPassword: text(/^.{8,}$/s, "expected the Gitea registry password or token (8 characters or more)"),
     databaseUrl: text(/^postgres(ql)?:\/\/[^\s]+@[^\s/]+\/\S+$/, "expected a Postgres connection string such as postgresql://user:password@host/db?sslmode=require"),
     b2ApplicationKey: text(/^[A-Za-z0-9+/]{20,64}$/, "expected a Backblaze B2 application key (20-64 characters)"),
+    ...b2KeySecretKeys,
     smtpPassword: text(/^.{8,}$/s, "expected the Fastmail app password (8 characters or more)"),
     /** The cluster token of a cluster that already runs (adoption) or a new one (rotation); a generated one otherwise. */
     k3sToken: text(/^[A-Za-z0-9]{16,128}$/, "expected a k3s cluster token of 16-128 letters and digits (the passphrase part, not the K10… secure form)").optional(),

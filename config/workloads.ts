@@ -1,7 +1,7 @@
 // What runs in the cluster: per-app settings as objects, each field defaulted, so an operator
 // sets only what differs (`pulumi config set --path 'honeydue:api.image' …`). DESIGN §8.
 import { z } from "zod";
-import { byteSize, fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
+import { byteSize, cronProblem, fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
 
 const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
 const absolutePath = z.string().regex(/^\/\S*$/, { error: "expected an absolute path such as /tmp" });
@@ -64,7 +64,9 @@ export const workloadKeys = {
     redis: json(
         strictObject(
             {
-                image: image.default("docker.io/library/redis:7.4.2-alpine"),
+                // 7.4.6 fixed CVE-2025-49844 (Lua use-after-free) and 7.4.3 CVE-2025-21605; 7.4.7 is the
+                // 7.4 line's latest (redis/redis 00-RELEASENOTES on the 7.4 branch).
+                image: image.default("docker.io/library/redis:7.4.7-alpine"),
                 node: nodeName.default("ubuntu-8gb-nbg1-2"),
                 storage: byteSize("5Gi").default("5Gi"),
                 /** The PersistentVolumeClaim's name: on adoption, the running claim's (README, Adopting the running estate). */
@@ -72,6 +74,22 @@ export const workloadKeys = {
                 // 60% of the limit: see redisMaxMemoryShare.
                 maxMemory: byteSize("300Mi").default("300Mi"),
                 memoryLimit: byteSize("512Mi").default("512Mi"),
+                /** What the apps' Redis user may not run (ACL categories with @, or commands): workloads/redisAcl.ts. */
+                denied: z
+                    .array(z.string().regex(/^@?[a-z][a-z0-9_-]*(\|[a-z0-9_-]+)?$/, { error: "expected an ACL category such as @scripting or a command such as flushall" }), {
+                        error: "expected a list of ACL categories and commands",
+                    })
+                    .default(["@admin", "@dangerous", "@scripting"]),
+                /** The backup CronJob: an RDB snapshot to B2 under `folder` (workloads/redisBackup.ts). */
+                backupSchedule: z
+                    .string()
+                    .refine((v) => cronProblem(v) === undefined, {
+                        error: (iss) => `${cronProblem(String(iss.input))}; expected a five-field cron expression such as '30 */6 * * *'`,
+                    })
+                    .default("30 */6 * * *"),
+                backupFolder: z.string().regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/, { error: "expected a folder name such as redis-backups (no leading or trailing /)" }).default("redis-backups"),
+                /** The uploader's image (rclone: maintained, small, speaks B2's S3 API). */
+                backupImage: image.default("docker.io/rclone/rclone:1.75.0"),
             },
             "expected a JSON object of Redis settings",
         ),

@@ -10,7 +10,11 @@ export const mockClusterToken = "PLACEHOLDERk3sClusterToken000000000000000000000
 export const mockSecureToken = `K10${"0".repeat(60)}::server:${mockClusterToken}`;
 
 // As random_password does, `length` characters (the placeholder is 48 long: a shorter token shows).
-addResourceState("random:index/randomPassword:RandomPassword", (a) => ({ result: mockClusterToken.slice(0, Number(a.inputs.length ?? mockClusterToken.length)) }));
+// Redis's passwords (honeydue-redis-apps, honeydue-redis-backup) differ, so a test can tell them apart.
+export const mockRedisPassword = (name: string, length = 40) => `PLACEHOLDER${name.replace(/[^A-Za-z0-9]/g, "")}`.padEnd(length, "0").slice(0, length);
+addResourceState("random:index/randomPassword:RandomPassword", (a) =>
+    /-redis-/.test(a.name) ? { result: mockRedisPassword(a.name, Number(a.inputs.length)) } : { result: mockClusterToken.slice(0, Number(a.inputs.length ?? mockClusterToken.length)) },
+);
 addResourceState("command:remote:Command", (a) => {
     const create = String(plain(a.inputs.create) ?? "");
     if (create.endsWith("cat /etc/rancher/k3s/k3s.yaml")) return { stdout: k3sYamlFixture, stderr: "" };

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, project, secretKeyNames } from "../config";
+import { b2KeysNote } from "../config/b2Keys";
 import { providerSecretKeys } from "../config/secrets";
 import { hasDigest } from "../policy/kubernetes";
 import { useColour, wantsColour } from "./colour";
@@ -265,7 +266,13 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     }
     const policies = await evaluate(estate.resources, { config: o.policyConfig as Record<string, any> });
     const overview = summary(estate);
-    overview.lines.push(policySummary(policies), ...redisWarning(estate, o.stack), ...digestNote(estate, o.policyConfig as Record<string, unknown> | undefined));
+    const keyIds = offlineConfig(o.overrides, o.secretKeys, stackFileConfig(o.stack)).config;
+    overview.lines.push(
+        policySummary(policies),
+        ...redisWarning(estate, o.stack),
+        ...digestNote(estate, o.policyConfig as Record<string, unknown> | undefined),
+        b2KeysNote({ etcdB2KeyId: keyIds[`${project}:etcdB2KeyId`], redisBackupB2KeyId: keyIds[`${project}:redisBackupB2KeyId`] }),
+    );
     io.out(render([headerSection(o, estate), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
     if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
     io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

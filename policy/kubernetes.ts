@@ -440,10 +440,20 @@ export const redisStorage: ResourceValidationPolicy = {
 };
 
 
-/** How redis-server is told to require a password: `--requirepass $(VAR)` with VAR from a Secret, or an ACL file. */
-function redisAuth(c: Container): "secret" | "literal" | "none" {
+/**
+ * How redis-server is told to require a password: `--requirepass $(VAR)` with VAR from a Secret, or
+ * an ACL file (`--aclfile PATH`) on a Secret volume. An ACL file elsewhere (the image, a ConfigMap,
+ * a hostPath) is not from a Secret, and says nothing the policy can check.
+ */
+function redisAuth(c: Container, pod: PodSpec): "secret" | "literal" | "none" | "aclfile outside a Secret" {
     const argv = [...(c.command ?? []), ...(c.args ?? [])].map(String);
-    if (argv.some((a) => a.startsWith("--aclfile"))) return "secret";
+    const acl = argv.findIndex((a) => a === "--aclfile" || a.startsWith("--aclfile="));
+    if (acl >= 0) {
+        const path = argv[acl].includes("=") ? argv[acl].split("=").slice(1).join("=") : (argv[acl + 1] ?? "");
+        const mount = (c.volumeMounts ?? []).find((m) => path.startsWith(`${String(m.mountPath).replace(/\/$/, "")}/`));
+        const volume = (pod.volumes ?? []).find((v) => v.name === mount?.name);
+        return volume?.secret?.secretName ? "secret" : "aclfile outside a Secret";
+    }
     const at = argv.findIndex((a) => a === "--requirepass" || a.startsWith("--requirepass="));
     if (at < 0) return "none";
     const value = argv[at].includes("=") ? argv[at].split("=").slice(1).join("=") : (argv[at + 1] ?? "");
@@ -454,15 +464,16 @@ function redisAuth(c: Container): "secret" | "literal" | "none" {
 export const redisPassword: ResourceValidationPolicy = {
     name: "k8s-redis-password",
     description:
-        "Redis requires a password taken from a Secret (--requirepass $(REDIS_PASSWORD)). Advisory until the hardening change adds one; make it mandatory with --policy-pack-config {\"k8s-redis-password\":\"mandatory\"}.",
-    enforcementLevel: "advisory",
+        "Redis requires a password taken from a Secret: an ACL file (--aclfile) on a Secret volume, or --requirepass $(REDIS_PASSWORD) with the variable from a secretKeyRef.",
+    enforcementLevel: "mandatory",
     validateResource: forWorkloads((w, args, report) => {
         if (!w.longRunning || !isRedis(w.pod)) return;
         for (const c of (w.pod.containers ?? []).filter((x) => /(^|\/)redis(:|@|$)/.test(x.image ?? ""))) {
-            const auth = redisAuth(c);
+            const auth = redisAuth(c, w.pod);
             const name = k8sName(w.props, args.name);
-            if (auth === "none") report(`container ${c.name} of ${w.kind} ${name} runs Redis without a password; add env REDIS_PASSWORD from a secretKeyRef and args --requirepass $(REDIS_PASSWORD), and give the clients the same key`);
+            if (auth === "none") report(`container ${c.name} of ${w.kind} ${name} runs Redis without a password; add --aclfile with the file on a Secret volume (or env REDIS_PASSWORD from a secretKeyRef and args --requirepass $(REDIS_PASSWORD)), and give the clients the password by secretKeyRef`);
             if (auth === "literal") report(`container ${c.name} of ${w.kind} ${name} passes a literal --requirepass; take it from env REDIS_PASSWORD (valueFrom.secretKeyRef) as $(REDIS_PASSWORD)`);
+            if (auth === "aclfile outside a Secret") report(`container ${c.name} of ${w.kind} ${name} reads --aclfile from a path on no Secret volume; mount the ACL file from a Secret (its users' passwords or hashes)`);
         }
     }),
 };

@@ -29,6 +29,7 @@ export interface Container {
     securityContext?: SecurityContext;
     command?: string[];
     args?: string[];
+    volumeMounts?: { name: string; mountPath: string }[];
 }
 export interface PodSpec {
     containers?: Container[];
@@ -38,7 +39,7 @@ export interface PodSpec {
     hostIPC?: boolean;
     automountServiceAccountToken?: boolean;
     securityContext?: SecurityContext;
-    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string }; projected?: { sources?: { serviceAccountToken?: unknown }[] } }[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; hostPath?: { path: string }; secret?: { secretName?: string }; projected?: { sources?: { serviceAccountToken?: unknown }[] } }[];
     nodeName?: string;
     nodeSelector?: Record<string, string>;
     affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown } };

@@ -38,6 +38,29 @@ describe("workload configuration", () => {
         for (const key of ["worker", "migrations"] as const) assert.equal(load({ [`honeydue:${key}`]: { replicas: 1 } })[key].replicas, 1);
         assert.equal(load({ "honeydue:admin": { replicas: 2 } }).admin.replicas, 2);
     });
+    it("defaults Redis's ACL denials and backup, and rejects a bad entry, schedule or folder", () => {
+        const d = load({}).redis;
+        assert.deepEqual([d.denied, d.backupSchedule, d.backupFolder, d.backupImage], [["@admin", "@dangerous", "@scripting"], "30 */6 * * *", "redis-backups", "docker.io/rclone/rclone:1.75.0"]);
+        assert.equal(d.image, "docker.io/library/redis:7.4.7-alpine");
+        rejects({ "honeydue:redis": { denied: ["-@admin"] } }, "honeydue:redis.denied.0", /expected an ACL category such as @scripting or a command such as flushall/);
+        rejects({ "honeydue:redis": { backupSchedule: "daily" } }, "honeydue:redis.backupSchedule", /expected a five-field cron expression/);
+        rejects({ "honeydue:redis": { backupFolder: "/backups/" } }, "honeydue:redis.backupFolder", /expected a folder name such as redis-backups/);
+        rejects({ "honeydue:redis": { backupImage: "rclone/rclone" } }, "honeydue:redis.backupImage", /./);
+    });
+    it("keeps the Redis backups and the etcd snapshots in separate folders (each key's name prefix covers its own)", () => {
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots is inside \(or equal to\) redis.backupFolder etcd-snapshots; expected separate folders/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /is inside \(or equal to\) redis.backupFolder etcd-snapshots\/redis/);
+        assert.equal(load({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }).redis.backupFolder, "etcd-snapshots-redis", "a longer name is not inside");
+    });
+    it("takes a use's own B2 key only whole: its id and its secret application key", () => {
+        const id = "PLACEHOLDERetcdKeyId00000";
+        const key = "PLACEHOLDERetcdApplicationKey0";
+        rejects({ "honeydue:etcdB2KeyId": id }, "honeydue:etcdB2KeyId", /set without honeydue:etcdB2ApplicationKey; expected both .* or neither \(then b2KeyId is used\)/);
+        rejects({ "honeydue:redisBackupB2ApplicationKey": key }, "honeydue:redisBackupB2ApplicationKey", /set without honeydue:redisBackupB2KeyId; expected both/, ["honeydue:redisBackupB2ApplicationKey"]);
+        rejects({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, "honeydue:etcdB2ApplicationKey is stored in plain text", /expected a secret/);
+        const c = load({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, ["honeydue:etcdB2ApplicationKey"]);
+        assert.equal(c.etcdB2KeyId, id);
+    });
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
     it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
     it("rejects a writable path given twice", () => rejects({ "honeydue:api": { writablePaths: ["/tmp", "/tmp"] } }, "honeydue:api.writablePaths", /expected each path once/));

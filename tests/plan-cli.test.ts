@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { wantsColour } from "../offline/colour";
+import { b2KeysNote } from "../config/b2Keys";
 import { runPlan } from "../offline/plan";
 import { width, wrap } from "../offline/render";
 
@@ -126,12 +127,18 @@ describe("plan: one full run", () => {
     });
 
     it("takes a placeholder for a secret key the stack does not set (a token rotation, offline)", () => {
-        // With honeydue:k3sToken set, the cluster token is that secret: no RandomPassword is generated.
-        assert.doesNotMatch(r.out, /RandomPassword/);
+        // With honeydue:k3sToken set, the cluster token is that secret: no RandomPassword is generated
+        // for it (Redis's two passwords are: workloads/redisAcl.ts).
+        assert.deepEqual([...new Set(r.out.match(/RandomPassword +[\w-]+/g)?.map((m) => m.split(/ +/)[1]))].sort(), ["honeydue-redis-apps", "honeydue-redis-backup"]);
         assert.ok(!r.out.includes("PLACEHOLDERk3sToken"), "the placeholder is a secret: never printed");
     });
 
     it("warns that Redis's data is on one node's disk", () => assert.match(r.out, /Redis's data \(the queue\) is on ubuntu-8gb-nbg1-2's own disk/));
+    it("says which uses share the apps' B2 key", () => {
+        assert.match(r.out, /B2 keys: the etcd snapshots and the Redis backup share the apps' key \(honeydue:b2KeyId\)/);
+        assert.equal(b2KeysNote({ etcdB2KeyId: "x" }), "B2 keys: the Redis backup shares the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
+        assert.match(b2KeysNote({ etcdB2KeyId: "x", redisBackupB2KeyId: "y" }), /each have their own key/);
+    });
 
     it("writes nothing: docs/estate.md is untouched", () => {
         assert.equal(readFileSync(diagram, "utf8"), before_.text);

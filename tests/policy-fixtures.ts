@@ -167,14 +167,17 @@ export const deployment = (name = "api", image = "gitea.treytartt.com/treytartt/
     );
 
 export const redis = () =>
-    deployment("redis", "docker.io/library/redis:7.4.2-alpine", {
+    deployment("redis", "docker.io/library/redis:7.4.7-alpine", {
         securityContext: podSecurity(999),
         nodeSelector: { "kubernetes.io/hostname": "ubuntu-8gb-nbg1-2" },
-        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "redis-data" } }],
+        volumes: [
+            { name: "data", persistentVolumeClaim: { claimName: "redis-data" } },
+            { name: "acl", secret: { secretName: "redis-acl" } },
+        ],
         containers: [
-            container("redis", "docker.io/library/redis:7.4.2-alpine", {
-                args: ["--appendonly", "yes", "--requirepass", "$(REDIS_PASSWORD)"],
-                env: [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }],
+            container("redis", "docker.io/library/redis:7.4.7-alpine", {
+                args: ["--appendonly", "yes", "--aclfile", "/etc/redis-acl/users.acl"],
+                volumeMounts: [{ name: "acl", mountPath: "/etc/redis-acl" }],
                 readinessProbe: { exec: { command: ["redis-cli", "ping"] } },
             }),
         ],

@@ -335,26 +335,35 @@ describe("k8s-traefik-api-closed", () => {
     });
 });
 
-describe("k8s-redis-password (advisory until the hardening change)", () => {
-    const withPassword = redis;
+describe("k8s-redis-password (mandatory)", () => {
+    const withAclFile = redis;
     const withoutPassword = () => {
         const r = redis();
         Object.assign(pod(r).containers[0], { args: ["--appendonly", "yes"], env: [] });
         return r;
     };
-    it("passes Redis with --requirepass from a Secret; flags one without a password or with a literal one", async () => {
-        assert.equal((await verdictOf(k.redisPassword, [withPassword()])).status, "passed");
-        const none = await verdictOf(k.redisPassword, [withoutPassword()]);
-        assert.equal(none.enforcementLevel, "advisory");
-        assert.deepEqual(messages(none), [
-            "container redis of Deployment redis runs Redis without a password; add env REDIS_PASSWORD from a secretKeyRef and args --requirepass $(REDIS_PASSWORD), and give the clients the same key",
-        ]);
-        const literal = withPassword();
-        pod(literal).containers[0].args = ["--requirepass", "hunter2hunter2"];
-        assert.match(messages(await verdictOf(k.redisPassword, [literal]))[0], /passes a literal --requirepass/);
+    const withRequirepass = (value: string) => {
+        const r = redis();
+        Object.assign(pod(r).containers[0], { args: ["--requirepass", value], env: [{ name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }] });
+        return r;
+    };
+    it("passes Redis with an ACL file on a Secret volume, or --requirepass from a Secret", async () => {
+        assert.equal((await verdictOf(k.redisPassword, [withAclFile()])).status, "passed");
+        assert.equal((await verdictOf(k.redisPassword, [withRequirepass("$(REDIS_PASSWORD)")])).status, "passed");
     });
-    it("is made mandatory by configuration", async () => {
-        assert.equal((await verdictOf(k.redisPassword, [withoutPassword()], { "k8s-redis-password": "mandatory" })).violations[0].enforcementLevel, "mandatory");
+    it("refuses Redis without a password, with a literal one, or with an ACL file from no Secret, as mandatory", async () => {
+        const none = await verdictOf(k.redisPassword, [withoutPassword()]);
+        assert.equal(none.enforcementLevel, "mandatory");
+        assert.deepEqual(messages(none), [
+            "container redis of Deployment redis runs Redis without a password; add --aclfile with the file on a Secret volume (or env REDIS_PASSWORD from a secretKeyRef and args --requirepass $(REDIS_PASSWORD)), and give the clients the password by secretKeyRef",
+        ]);
+        assert.match(messages(await verdictOf(k.redisPassword, [withRequirepass("hunter2hunter2")]))[0], /passes a literal --requirepass/);
+        const fromConfigMap = redis();
+        pod(fromConfigMap).volumes[1] = { name: "acl", configMap: { name: "redis-acl" } };
+        assert.match(messages(await verdictOf(k.redisPassword, [fromConfigMap]))[0], /reads --aclfile from a path on no Secret volume/);
+        const unmounted = redis();
+        pod(unmounted).containers[0].args = ["--aclfile", "/usr/local/etc/users.acl"];
+        assert.equal((await verdictOf(k.redisPassword, [unmounted])).status, "violated");
     });
 });
 

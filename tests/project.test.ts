@@ -53,7 +53,7 @@ describe("Pulumi.yaml", () => {
 
     it("does not declare the optional keys without a default (the CLI would require them)", () => {
         const optional = simple.filter((k) => unset(k).success && unset(k).data === undefined).sort();
-        assert.deepEqual(optional, ["apiHostname", "k3sToken", "zoneId"]);
+        assert.deepEqual(optional, ["apiHostname", "etcdB2ApplicationKey", "etcdB2KeyId", "k3sToken", "redisBackupB2ApplicationKey", "redisBackupB2KeyId", "zoneId"]);
         for (const k of optional) assert.ok(!(k in project.config), `${k} is optional: declaring it without a default makes the CLI require it`);
     });
 

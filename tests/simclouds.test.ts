@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type * as sdk from "@pulumi/pulumi/provider";
 import { provider as cloudflare, zoneIdOf } from "../rehearsal/providers/src/cloudflare";
 import { provider as hcloud } from "../rehearsal/providers/src/hcloud";
-import { provider as kubernetes } from "../rehearsal/providers/src/kubernetes";
+import { forceNewPaths, provider as kubernetes } from "../rehearsal/providers/src/kubernetes";
 import { provider as random } from "../rehearsal/providers/src/random";
 import { secretSig, sigKey, unknown } from "../rehearsal/providers/src/values";
 
@@ -305,6 +305,22 @@ describe("simulated kubernetes", () => {
         const pvcDiff = async (spec: Record<string, unknown>) => (await plan(kubernetes, urn(PVC, "redis-data"), pvc.id, pvc.inputs, pvc.outs, { ...claim, spec: { ...claim.spec, ...spec } })).diff;
         assert.deepEqual((await pvcDiff({ resources: { requests: { storage: "2Gi" } } })).replaces, [], "a PVC grows in place");
         assert.deepEqual((await pvcDiff({ storageClassName: "other" })).replaces, ["spec.storageClassName"]);
+    });
+
+    it("updates a CronJob in place, whatever changes in its job template (diff.go forceNew lists no CronJob field)", async () => {
+        // pulumi-kubernetes provider/pkg/provider/diff.go: the batch group's table names Job only, so a
+        // CronJob is replaced only on metadata.name/namespace, like any kind.
+        const CRON = "kubernetes:batch/v1:CronJob";
+        const cron = (schedule: string, image: string) => ({
+            metadata: { name: "redis-backup", namespace: "honeydue" },
+            spec: { schedule, jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "upload", image }] } } } } },
+        });
+        const made = await up(kubernetes, urn(CRON, "honeydue-redis-backup"), cron("30 */6 * * *", "rclone/rclone:1.75.0"));
+        assert.equal(made.id, "honeydue/redis-backup");
+        const changed = await plan(kubernetes, urn(CRON, "honeydue-redis-backup"), made.id, made.inputs, made.outs, cron("5 3 * * *", "rclone/rclone:1.75.1"));
+        assert.equal(changed.diff.changes, true);
+        assert.deepEqual(changed.diff.replaces, []);
+        assert.ok(forceNewPaths("batch/v1", "CronJob").every((p) => p.startsWith(".metadata.")));
     });
 
     it("autonames an unnamed Secret, keeps the name, and replaces it (create first) when its data changes", async () => {

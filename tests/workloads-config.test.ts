@@ -5,6 +5,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
+import { payloadFiles } from "../infra/k3s/scripts";
 
 type Obj = Record<string, any>;
 let estate: Estate;
@@ -18,12 +19,18 @@ before(async () => {
             "honeydue:api": { replicas: 3, port: 9000, healthPath: "/livez", command: ["/app/api", "serve"], memory: "300Mi", memoryLimit: "600Mi" },
             "honeydue:worker": { image: "gitea.treytartt.com/treytartt/honeydue-worker:v2.1.0" },
             "honeydue:migrations": { image: "gitea.treytartt.com/treytartt/honeydue-migrate:release_2025.01", command: ["goose", "-dir", "/migrations", "up"] },
-            "honeydue:redis": { node: "ubuntu-8gb-nbg1-3", storage: "10Gi", maxMemory: "256Mi" },
+            "honeydue:redis": { node: "ubuntu-8gb-nbg1-3", storage: "10Gi", maxMemory: "256Mi", denied: ["@admin", "@dangerous"], backupSchedule: "5 3 * * *", backupFolder: "backups/redis" },
+            // Separate B2 keys for the etcd snapshots and the Redis backup (config/b2Keys.ts).
+            "honeydue:etcdB2KeyId": "PLACEHOLDERetcdKeyId00000",
+            "honeydue:etcdB2ApplicationKey": "PLACEHOLDERetcdApplicationKey0",
+            "honeydue:redisBackupB2KeyId": "PLACEHOLDERbackupKeyId000",
+            "honeydue:redisBackupB2ApplicationKey": "PLACEHOLDERbackupApplicationKey",
             "honeydue:traefik": { chartVersion: "37.4.0" },
             "honeydue:protect": false,
             "honeydue:smokeThroughEdge": false,
             "honeydue:appSecrets": { JWT_SECRET: "PLACEHOLDER-jwt-secret", SESSION_KEY: "PLACEHOLDER-session-key" },
         },
+        secretKeys: ["honeydue:etcdB2ApplicationKey", "honeydue:redisBackupB2ApplicationKey"],
     });
 });
 
@@ -75,10 +82,41 @@ describe("configured workloads", () => {
         const env = deployment("api").spec.template.spec.containers[0].env as Obj[];
         // PORT first: the configured port, a plain value (not the image's default).
         assert.deepEqual(env[0], { name: "PORT", value: "9000" });
-        assert.deepEqual(env.slice(1).map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET", "SESSION_KEY"]);
+        assert.deepEqual(env.slice(1).map((e) => e.name), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "REDIS_PASSWORD", "REDIS_URL", "JWT_SECRET", "SESSION_KEY"]);
         assert.deepEqual((deployment("admin").spec.template.spec.containers[0].env as Obj[]).map((e) => e.name), ["PORT", "JWT_SECRET", "SESSION_KEY"]);
         const text = estate.resources.map((r) => plainText(r.inputs)).join("\n");
         assert.ok(!text.includes("PLACEHOLDER-session-key"));
+    });
+});
+
+describe("separate B2 keys and the Redis backup's settings", () => {
+    const cronJob = () => get("kubernetes:batch/v1:CronJob", "honeydue-redis-backup");
+    const env = (c: Obj) => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+
+    it("give the etcd snapshots their own key, in the credentials drop-in only", () => {
+        const k3s = one(estate.resources, "command:remote:Command", "ubuntu-8gb-nbg1-1-k3s");
+        const files = payloadFiles(String(unwrap(k3s.inputs.stdin)));
+        assert.deepEqual(parse(files["etcd-s3-credentials.yaml"]), { "etcd-s3-access-key": "PLACEHOLDERetcdKeyId00000", "etcd-s3-secret-key": "PLACEHOLDERetcdApplicationKey0" });
+    });
+
+    it("give the Redis backup its own key, and the apps keep the shared one", () => {
+        const upload = cronJob().spec.jobTemplate.spec.template.spec.containers[0];
+        assert.equal(env(upload).RCLONE_CONFIG_B2_ACCESS_KEY_ID, "PLACEHOLDERbackupKeyId000");
+        assert.equal(env(upload).BACKUP_FOLDER, "backups/redis");
+        const secret = get("kubernetes:core/v1:Secret", "honeydue-redis-backup");
+        assert.equal(secret.stringData.B2_APPLICATION_KEY, "PLACEHOLDERbackupApplicationKey");
+        const app = get("kubernetes:core/v1:Secret", "honeydue-app");
+        assert.equal(app.stringData.B2_APPLICATION_KEY, "PLACEHOLDERb2ApplicationKey000");
+        const settings = ofType(estate.resources, "kubernetes:core/v1:ConfigMap")[0].inputs.data as Obj;
+        assert.equal(settings.B2_KEY_ID, "PLACEHOLDERb2KeyId0000000");
+        const text = estate.resources.map((r) => plainText(r.inputs)).join("\n");
+        for (const key of ["PLACEHOLDERetcdApplicationKey0", "PLACEHOLDERbackupApplicationKey"]) assert.ok(!text.includes(key), `${key} in plain text`);
+    });
+
+    it("run the backup on the configured schedule, and deny the apps only the configured categories", () => {
+        assert.equal(cronJob().spec.schedule, "5 3 * * *");
+        const acl = get("kubernetes:core/v1:Secret", "honeydue-redis-acl").stringData["users.acl"] as string;
+        assert.match(acl.split("\n")[0], / ~\* &\* \+@all -@admin -@dangerous$/);
     });
 });
 

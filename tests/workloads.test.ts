@@ -2,6 +2,8 @@
 // fields; the migrations gate; Redis's pinning, volume and network policy; the routes; the
 // security contexts; and no secret ever in plain text.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
@@ -9,7 +11,9 @@ import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets } from "../offline/stack";
+import { mockRedisPassword } from "../offline/mocks-k3s";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
+import { aclFile } from "../workloads/redisUsers";
 import { describe as planLines } from "../offline/describe";
 import "../offline/describe/workloads";
 
@@ -32,6 +36,7 @@ const T = {
     clusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
     role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
     roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    cronJob: "kubernetes:batch/v1:CronJob",
 };
 const clusterScoped = [T.namespace, T.clusterRole, T.clusterRoleBinding];
 
@@ -57,7 +62,7 @@ describe("the workloads component", () => {
     it("is one honeydue:workloads:Apps holding every Kubernetes object, each through the cluster's provider", () => {
         const [apps] = ofType(estate.resources, "honeydue:workloads:Apps");
         assert.ok(apps, "the component exists");
-        assert.equal(k8sObjects.length, 32);
+        assert.equal(k8sObjects.length, 36);
         for (const r of k8sObjects) {
             assert.equal(r.parent, apps.urn, `${r.name} is a child of the component`);
             assert.match(r.provider, /\$pulumi:providers:kubernetes::honeydue-k8s::/, `${r.name} uses the explicit provider`);
@@ -80,7 +85,7 @@ describe("the workloads component", () => {
         const count = (t: string) => ofType(k8sObjects, t).length;
         assert.deepEqual(
             Object.fromEntries(Object.entries(T).map(([k, t]) => [k, count(t)])),
-            { namespace: 1, secret: 2, configMap: 1, service: 3, claim: 1, deployment: 4, job: 1, pdb: 2, ingress: 3, netpol: 9, helmChart: 1, clusterRole: 1, clusterRoleBinding: 1, role: 1, roleBinding: 1 },
+            { namespace: 1, secret: 4, configMap: 1, service: 3, claim: 1, deployment: 4, job: 1, pdb: 2, ingress: 3, netpol: 10, helmChart: 1, clusterRole: 1, clusterRoleBinding: 1, role: 1, roleBinding: 1, cronJob: 1 },
         );
     });
 });
@@ -104,7 +109,7 @@ describe("secrets and settings", () => {
         assert.equal(s.inputs.type, "Opaque");
         assert.deepEqual(Object.keys(s.inputs.stringData as Obj), ["secret"], "stringData is one secret value");
         const data = unwrap(s.inputs.stringData) as Obj;
-        assert.deepEqual(Object.keys(data).sort(), ["B2_APPLICATION_KEY", "DATABASE_URL", "JWT_SECRET", "SMTP_PASSWORD"]);
+        assert.deepEqual(Object.keys(data).sort(), ["B2_APPLICATION_KEY", "DATABASE_URL", "JWT_SECRET", "REDIS_PASSWORD", "REDIS_URL", "SMTP_PASSWORD"]);
         assert.equal(data.DATABASE_URL, placeholderSecrets["honeydue:databaseUrl"]);
         assert.equal(data.JWT_SECRET, "PLACEHOLDER-jwt-secret");
         assert.equal(metadata(s).name, undefined, "auto-named, so a changed secret rolls the pods");
@@ -114,7 +119,6 @@ describe("secrets and settings", () => {
         const cm = ofType(estate.resources, T.configMap)[0];
         assert.deepEqual(cm.inputs.data, {
             REDIS_ADDR: "redis.honeydue.svc.cluster.local:6379",
-            REDIS_URL: "redis://redis.honeydue.svc.cluster.local:6379/0",
             B2_BUCKET: "honeyDueProd",
             B2_REGION: "us-east-005",
             B2_ENDPOINT: "https://s3.us-east-005.backblazeb2.com",
@@ -153,7 +157,7 @@ describe("secrets and settings", () => {
         }
         const api = container(deployment("api"));
         const refs = (api.env as Obj[]).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef.key, e.valueFrom.secretKeyRef.name]);
-        assert.deepEqual(refs.map(([n]) => n), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
+        assert.deepEqual(refs.map(([n]) => n), ["DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "REDIS_PASSWORD", "REDIS_URL", "JWT_SECRET"]);
         for (const [name, key, secret] of refs) {
             assert.equal(key, name);
             // The name the API gave the auto-named Secret (offline: the mock's), not a name of our own.
@@ -161,10 +165,10 @@ describe("secrets and settings", () => {
         }
     });
 
-    it("gives the admin panel only the extra app secrets, and Redis none", () => {
+    it("gives the admin panel only the extra app secrets, and Redis only its probe's password", () => {
         assert.deepEqual((container(deployment("admin")).env as Obj[]).map((e) => e.name), ["PORT", "JWT_SECRET"]);
-        assert.equal(container(deployment("redis")).env, undefined);
-        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["PORT", "DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "JWT_SECRET"]);
+        assert.deepEqual(container(deployment("redis")).env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: metadata(appSecret()).name ?? (unwrap(appSecret().state.metadata) as Obj).name, key: "REDIS_PASSWORD" } } }]);
+        assert.deepEqual((container(deployment("worker")).env as Obj[]).map((e) => e.name), ["PORT", "DATABASE_URL", "B2_APPLICATION_KEY", "SMTP_PASSWORD", "REDIS_PASSWORD", "REDIS_URL", "JWT_SECRET"]);
     });
 });
 
@@ -329,7 +333,8 @@ describe("Redis", () => {
     const redis = () => deployment("redis");
 
     it("runs the pinned image, one replica, Recreate, on its node", () => {
-        assert.equal(container(redis()).image, "docker.io/library/redis:7.4.2-alpine");
+        // 7.4.6 fixed CVE-2025-49844 and 7.4.3 CVE-2025-21605 (redis/redis 00-RELEASENOTES, branch 7.4).
+        assert.equal(container(redis()).image, "docker.io/library/redis:7.4.7-alpine");
         assert.equal(spec(redis()).replicas, 1);
         assert.deepEqual(spec(redis()).strategy, { type: "Recreate" });
         assert.deepEqual(pod(redis()).nodeSelector, { "kubernetes.io/hostname": "ubuntu-8gb-nbg1-2" });
@@ -374,19 +379,124 @@ describe("Redis", () => {
         assert.deepEqual(container(redis()).livenessProbe.exec.command, ["redis-cli", "ping"]);
     });
 
-    it("is reachable on 6379 only from the API and the worker", () => {
+    it("is reachable on 6379 only from the API, the worker and the backup", () => {
         const np = one(estate.resources, T.netpol, "honeydue-redis");
         const s = spec(np);
         assert.deepEqual(s.podSelector.matchLabels, spec(redis()).selector.matchLabels);
         assert.deepEqual(s.policyTypes, ["Ingress"]);
         assert.equal(s.ingress.length, 1);
         assert.deepEqual(s.ingress[0].ports, [{ protocol: "TCP", port: 6379 }]);
-        assert.deepEqual(s.ingress[0].from, [{ podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["api", "worker"] }] } }]);
+        assert.deepEqual(s.ingress[0].from, [{ podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["api", "worker", "redis-backup"] }] } }]);
         const name = (app: string) => (spec(deployment(app)).template.metadata.labels as Obj)["app.kubernetes.io/name"];
         assert.deepEqual([name("api"), name("worker")], ["api", "worker"], "the policy names the pods' real labels");
+        const backupPod = spec(one(estate.resources, T.cronJob, "honeydue-redis-backup")).jobTemplate.spec.template;
+        assert.equal(backupPod.metadata.labels["app.kubernetes.io/name"], "redis-backup", "and the backup pods' label");
         assert.ok(!s.ingress[0].from[0].podSelector.matchExpressions[0].values.includes(name("admin")));
         const svc = one(estate.resources, T.service, "honeydue-redis");
         assert.equal(metadata(svc).name, "redis", "the address in the ConfigMap");
+    });
+});
+
+describe("Redis's password and users", () => {
+    const redis = () => deployment("redis");
+    const appsPassword = mockRedisPassword("honeydue-redis-apps");
+    const backupPassword = mockRedisPassword("honeydue-redis-backup");
+    const secretData = (r: Registration) => unwrap(r.inputs.stringData) as Obj;
+    const aclSecret = () => one(estate.resources, T.secret, "honeydue-redis-acl");
+    const backupSecret = () => one(estate.resources, T.secret, "honeydue-redis-backup");
+    const nameOf = (r: Registration) => (unwrap(r.state.metadata) as Obj).name as string;
+
+    it("generates two passwords, 40 letters and digits (they go into a URL unescaped), both secret", () => {
+        const passwords = ofType(estate.resources, "random:index/randomPassword:RandomPassword").filter((r) => /-redis-/.test(r.name));
+        assert.deepEqual(passwords.map((r) => r.name).sort(), ["honeydue-redis-apps", "honeydue-redis-backup"]);
+        for (const r of passwords) assert.deepEqual([r.inputs.length, r.inputs.special], [40, false]);
+        assert.notEqual(appsPassword, backupPassword);
+    });
+
+    it("reads its users from an ACL file on a Secret volume: hashes only, the apps denied @admin, @dangerous and @scripting", () => {
+        const args = container(redis()).args as string[];
+        assert.equal(args[args.indexOf("--aclfile") + 1], "/etc/redis-acl/users.acl");
+        assert.ok(!args.some((a) => /requirepass|PLACEHOLDER/.test(a)), "no password on the command line");
+        assert.deepEqual((pod(redis()).volumes as Obj[]).find((v) => v.name === "acl"), { name: "acl", secret: { secretName: nameOf(aclSecret()), defaultMode: 0o440 } });
+        assert.deepEqual((container(redis()).volumeMounts as Obj[]).find((m) => m.name === "acl"), { name: "acl", mountPath: "/etc/redis-acl", readOnly: true });
+        assert.ok(plainText(aclSecret().inputs.stringData).includes("[secret]"), "the file is a secret value");
+        assert.deepEqual(secretData(aclSecret()), { "users.acl": aclFile(["@admin", "@dangerous", "@scripting"], appsPassword, backupPassword) });
+        const file = secretData(aclSecret())["users.acl"] as string;
+        assert.ok(!file.includes(appsPassword) && !file.includes(backupPassword));
+        assert.equal(metadata(aclSecret()).name, undefined, "auto-named: a changed ACL rolls Redis");
+    });
+
+    it("gives the apps their password and a URL carrying it, in the app Secret; the backup's password only to the backup", () => {
+        const data = secretData(appSecret());
+        assert.equal(data.REDIS_PASSWORD, appsPassword);
+        assert.equal(data.REDIS_URL, `redis://:${appsPassword}@redis.honeydue.svc.cluster.local:6379/0`);
+        assert.ok(!JSON.stringify(data).includes(backupPassword));
+        assert.deepEqual(secretData(backupSecret()), { REDISCLI_AUTH: backupPassword, B2_APPLICATION_KEY: placeholderSecrets["honeydue:b2ApplicationKey"] });
+        assert.ok(!JSON.stringify(secretData(backupSecret())).includes(appsPassword));
+    });
+
+    it("never shows either password in plain text", () => {
+        const text = k8sObjects.map((r) => plainText(r.inputs)).join("\n");
+        for (const p of [appsPassword, backupPassword]) assert.ok(!text.includes(p), `${p} in plain text`);
+    });
+});
+
+describe("the Redis backup CronJob", () => {
+    const cron = () => one(estate.resources, T.cronJob, "honeydue-redis-backup");
+    const jobSpec = () => spec(cron()).jobTemplate.spec as Obj;
+    const backupPod = () => jobSpec().template.spec as Obj;
+    const env = (c: Obj) => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+    const backupSecretName = () => (unwrap(one(estate.resources, T.secret, "honeydue-redis-backup").state.metadata) as Obj).name as string;
+
+    it("runs on its schedule, one at a time, bounded, keeping a short history", () => {
+        const s = spec(cron());
+        assert.equal(metadata(cron()).name, "redis-backup");
+        assert.deepEqual([s.schedule, s.timeZone, s.concurrencyPolicy, s.startingDeadlineSeconds], ["30 */6 * * *", "Etc/UTC", "Forbid", 3600]);
+        assert.deepEqual([s.successfulJobsHistoryLimit, s.failedJobsHistoryLimit], [3, 3]);
+        assert.deepEqual([jobSpec().backoffLimit, jobSpec().activeDeadlineSeconds], [2, 1800]);
+        assert.equal(backupPod().restartPolicy, "Never");
+    });
+
+    it("dumps with the Redis image as the backup user, and uploads with the pinned rclone image, both by the same script", () => {
+        const [dump] = backupPod().initContainers as Obj[];
+        const [upload] = backupPod().containers as Obj[];
+        assert.equal(dump.image, "docker.io/library/redis:7.4.7-alpine");
+        assert.equal(upload.image, "docker.io/rclone/rclone:1.75.0");
+        const script = readFileSync(join(__dirname, "..", "workloads", "scripts", "redis-backup.sh"), "utf8");
+        assert.deepEqual(dump.command, ["/bin/sh", "-c", script, "redis-backup.sh", "dump"]);
+        assert.deepEqual(upload.command, ["/bin/sh", "-c", script, "redis-backup.sh", "upload"]);
+        assert.deepEqual(env(dump), {
+            REDIS_HOST: "redis",
+            REDIS_PORT: "6379",
+            REDIS_USER: "backup",
+            SNAPSHOT_DIR: "/backup",
+            REDISCLI_AUTH: { secretKeyRef: { name: backupSecretName(), key: "REDISCLI_AUTH" } },
+        });
+        assert.deepEqual(env(upload), {
+            B2_BUCKET: "honeyDueProd",
+            BACKUP_FOLDER: "redis-backups",
+            SNAPSHOT_DIR: "/backup",
+            HOME: "/tmp",
+            RCLONE_CONFIG_B2_TYPE: "s3",
+            RCLONE_CONFIG_B2_PROVIDER: "Other",
+            RCLONE_CONFIG_B2_ENDPOINT: "https://s3.us-east-005.backblazeb2.com",
+            RCLONE_CONFIG_B2_REGION: "us-east-005",
+            RCLONE_CONFIG_B2_NO_CHECK_BUCKET: "true",
+            RCLONE_CONFIG_B2_ACCESS_KEY_ID: placeholderPlain["honeydue:b2KeyId"],
+            RCLONE_CONFIG_B2_SECRET_ACCESS_KEY: { secretKeyRef: { name: backupSecretName(), key: "B2_APPLICATION_KEY" } },
+        });
+    });
+
+    it("shares the snapshot between its two containers on an emptyDir, locked down like every workload", () => {
+        for (const c of [...(backupPod().initContainers as Obj[]), ...(backupPod().containers as Obj[])]) {
+            assert.ok((c.volumeMounts as Obj[]).some((m) => m.name === "snapshot" && m.mountPath === "/backup"), c.name);
+            assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+            assert.deepEqual(c.securityContext.capabilities, { drop: ["ALL"] }, c.name);
+            assert.ok(c.resources.limits.memory, c.name);
+        }
+        assert.deepEqual((backupPod().volumes as Obj[]).find((v) => v.name === "snapshot"), { name: "snapshot", emptyDir: { sizeLimit: "5Gi" } });
+        assert.equal(backupPod().automountServiceAccountToken, false);
+        assert.equal(backupPod().securityContext.runAsNonRoot, true);
     });
 });
 
@@ -568,11 +678,13 @@ describe("NetworkPolicies in honeydue", () => {
         Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
         (sel.matchExpressions ?? []).every((e) => e.operator === "In" && e.values.includes(labels[e.key]));
     /** Every pod template of the namespace: the Deployments and the migrations Job, with their real labels and ports. */
+    // A CronJob's pods are its job template's (the Redis backup).
+    const templateOf = (r: Registration) => (r.type === T.cronJob ? spec(r).jobTemplate.spec.template : spec(r).template) as Obj;
     const pods = () =>
-        [...ofType(estate.resources, T.deployment), ...ofType(estate.resources, T.job)].map((r) => ({
-            app: (spec(r).template.metadata.labels as Obj)["app.kubernetes.io/name"] as string,
-            labels: spec(r).template.metadata.labels as Record<string, string>,
-            ports: ((container(r).ports ?? []) as Obj[]).map((p) => p.containerPort as number),
+        [...ofType(estate.resources, T.deployment), ...ofType(estate.resources, T.job), ...ofType(estate.resources, T.cronJob)].map((r) => ({
+            app: (templateOf(r).metadata.labels as Obj)["app.kubernetes.io/name"] as string,
+            labels: templateOf(r).metadata.labels as Record<string, string>,
+            ports: ((templateOf(r).spec.containers[0].ports ?? []) as Obj[]).map((p) => p.containerPort as number),
         }));
     const podOf = (app: string) => pods().find((p) => p.app === app)!;
     /** "TCP 443 -> 0.0.0.0/0" style lines of what `app` may send (egress) or receive (ingress). */
@@ -618,7 +730,12 @@ describe("NetworkPolicies in honeydue", () => {
         assert.deepEqual(podOf("admin").ports, [3000]);
         for (const app of ["worker", "migrations"]) assert.deepEqual(allowed(app, "ingress"), [], `${app} accepts nothing (kubelet's probes come from its own node)`);
         // Redis: its own redis-clients policy, on the port its container listens on.
-        assert.deepEqual(allowed("redis", "ingress"), [`TCP ${podOf("redis").ports[0]} ["api","worker"]`]);
+        assert.deepEqual(allowed("redis", "ingress"), [`TCP ${podOf("redis").ports[0]} ["api","worker","redis-backup"]`]);
+        assert.deepEqual(allowed("redis-backup", "ingress"), [], "nothing connects to the backup");
+    });
+
+    it("let the Redis backup reach DNS, Redis on 6379 and B2 on 443 only", () => {
+        assert.deepEqual(allowed("redis-backup", "egress").sort(), ["TCP 443 0.0.0.0/0", "TCP 53 {\"k8s-app\":\"kube-dns\"}", "TCP 6379 [\"redis\"]", "UDP 53 {\"k8s-app\":\"kube-dns\"}"].sort());
     });
 
     it("name Traefik's sources by address: the nodes' private IPs and each node subnet's flannel address, never a pod", () => {
@@ -649,7 +766,7 @@ describe("NetworkPolicies in honeydue", () => {
         assert.deepEqual(lines("honeydue-allow-traefik-to-api"), ["only 259 node addresses may connect, on 8000"]);
         assert.deepEqual(lines("honeydue-allow-to-redis"), ["may reach redis, on 6379"]);
         assert.deepEqual(lines("honeydue-allow-apps-to-internet"), ["may reach 0.0.0.0/0 but 6 private ranges, on 5432, 443, 587"]);
-        assert.deepEqual(lines("honeydue-redis"), ["only api and worker may connect, on 6379"]);
+        assert.deepEqual(lines("honeydue-redis"), ["only api and worker and redis-backup may connect, on 6379"]);
     });
 
     it("keep the internet allows off the cluster, the private network and the metadata service", () => {

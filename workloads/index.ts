@@ -17,6 +17,8 @@ import { createNamespace, namespaceName } from "./namespace";
 import { createNetworkPolicies, type NetworkPolicies } from "./networkPolicies";
 import { createOriginSecrets, createOriginTlsConfig } from "./originTls";
 import { createRedis, type Redis } from "./redis";
+import { createRedisAclSecret, redisPasswords } from "./redisAcl";
+import { createRedisBackup } from "./redisBackup";
 import { appSecretKeys, createAppSecret, createPullSecret, fixedSecretKeys } from "./secrets";
 import { createSettings } from "./settings";
 import { createTraefik, type Traefik } from "./traefik";
@@ -43,6 +45,8 @@ export class Apps extends pulumi.ComponentResource {
     /** One bounded wait per node: Traefik of the applied generation serves there. */
     readonly traefikReady: command.remote.Command[];
     readonly redis: Redis;
+    /** The scheduled RDB snapshot to B2. */
+    readonly redisBackup: k8s.batch.v1.CronJob;
     readonly migrations: k8s.batch.v1.Job;
     readonly api: AppWorkload;
     readonly admin: AppWorkload;
@@ -60,7 +64,8 @@ export class Apps extends pulumi.ComponentResource {
         this.namespace = createNamespace(name, { ...child, ...adoptOptions(config, "Namespace", namespaceName) });
         const base = { prefix: name, config, namespace: this.namespace.metadata.name, opts: child };
         const pullSecret = createPullSecret(base);
-        const appSecret = createAppSecret(base);
+        const redisPass = redisPasswords(name, this);
+        const appSecret = createAppSecret(base, redisPass.apps);
         const settings = createSettings(base, namespaceName);
         const ctx: Context = { ...base, pullSecret: pullSecret.metadata.name, secret: appSecret.metadata.name, settings: settings.metadata.name };
 
@@ -75,7 +80,8 @@ export class Apps extends pulumi.ComponentResource {
         this.traefik = createTraefik(ctx, args.cloudflareRanges, { dependsOn: [...(bundled ? [bundled] : []), ...traefikAccess, ...originSecrets] });
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
         this.originTls = args.origin ? createOriginTlsConfig(ctx, originSecrets, this.traefikReady) : [];
-        this.redis = createRedis(ctx);
+        this.redis = createRedis(ctx, createRedisAclSecret(ctx, redisPass));
+        this.redisBackup = createRedisBackup(ctx, redisPass);
         this.migrations = createMigrations(ctx);
         this.api = createApi(ctx, allKeys, [this.migrations, this.redis.service]);
         this.worker = createWorker(ctx, allKeys, [this.migrations, this.redis.service]);

@@ -19,6 +19,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import ipaddr from "ipaddr.js";
 import type { EstateConfig } from "../config";
 import { redisPort } from "./redis";
+import { backupApp } from "./redisBackup";
 import { labels, type Context } from "./workload";
 
 type Peer = k8sInput.networking.v1.NetworkPolicyPeer;
@@ -99,11 +100,13 @@ export function allows(config: EstateConfig): Allow[] {
         { name: "traefik-to-api", apps: ["api"], ingress: [{ peers: nodeSources(config), ports: tcp(port("api")) }] },
         { name: "traefik-to-admin", apps: ["admin"], ingress: [{ peers: nodeSources(config), ports: tcp(port("admin")) }] },
         // The queue and cache; Redis's side is redis-clients (redis.ts).
-        { name: "to-redis", apps: ["api", "worker"], egress: [{ peers: [podsOf(["redis"])], ports: tcp(redisPort) }] },
+        { name: "to-redis", apps: ["api", "worker", backupApp], egress: [{ peers: [podsOf(["redis"])], ports: tcp(redisPort) }] },
         // Neon (Postgres on 5432, its HTTP API on 443), B2 (443), Fastmail's submission port (587).
         { name: "apps-to-internet", apps: ["api", "worker"], egress: [{ peers: [web], ports: tcp(5432, 443, 587) }] },
         // goose talks to Neon only.
         { name: "migrations-to-neon", apps: ["migrations"], egress: [{ peers: [web], ports: tcp(5432, 443) }] },
+        // The Redis backup uploads its snapshot to B2 over HTTPS (workloads/redisBackup.ts).
+        { name: "redis-backup-to-b2", apps: [backupApp], egress: [{ peers: [web], ports: tcp(443) }] },
         // The admin panel calls the API by its public URL, through Cloudflare.
         { name: "admin-to-internet", apps: ["admin"], egress: [{ peers: [web], ports: tcp(443) }] },
     ];

@@ -1,9 +1,11 @@
 // Redis, the cache and the worker's queue: one pod on one named node with its data on that node's
 // disk (local-path). Recreate, because two pods cannot share the volume; appendonly, so a restart
-// keeps the queue; protected, because deleting the claim deletes the data (reclaim Delete).
+// keeps the queue; protected, because deleting the claim deletes the data (reclaim Delete). Who may
+// run what is in the ACL file (workloads/redisAcl.ts); the backup is workloads/redisBackup.ts.
 import * as k8s from "@pulumi/kubernetes";
 import { bytes } from "../config/workloads";
 import { adoptOptions } from "./adoption";
+import { redisAclDir, redisAclFile, redisPasswordKey } from "./redisUsers";
 import { containerSecurity, labels, meta, podSecurity, selector, versionOf, type Context } from "./workload";
 
 export const redisPort = 6379;
@@ -11,14 +13,15 @@ export const redisPort = 6379;
 const redisUid = 999;
 const redisGid = 1000;
 
-/** The apps allowed to talk to Redis. */
-export const redisClients = ["api", "worker"];
+/** The apps allowed to talk to Redis, and the backup CronJob's pods. */
+export const redisClients = ["api", "worker", "redis-backup"];
 
-/** redis-server's flags: durable queue, bounded memory, and no eviction of queued jobs. */
+/** redis-server's flags: durable queue, bounded memory, no eviction of queued jobs, users from the ACL file. */
 export function redisArgs(maxMemory: string): string[] {
     // Redis reads "mb" as 1024*1024 bytes, the same unit as Kubernetes's Mi.
     const mb = Math.floor(bytes(maxMemory) / 1024 ** 2);
-    return ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", `${mb}mb`, "--maxmemory-policy", "noeviction", "--dir", "/data"];
+    const durable = ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", `${mb}mb`, "--maxmemory-policy", "noeviction", "--dir", "/data"];
+    return [...durable, "--aclfile", `${redisAclDir}/${redisAclFile}`];
 }
 
 export interface Redis {
@@ -28,7 +31,8 @@ export interface Redis {
     networkPolicy: k8s.networking.v1.NetworkPolicy;
 }
 
-export function createRedis(ctx: Context): Redis {
+/** `aclSecret`: the Secret holding the ACL file (workloads/redisAcl.ts). */
+export function createRedis(ctx: Context, aclSecret: k8s.core.v1.Secret): Redis {
     const r = ctx.config.redis;
     const keep = { ...ctx.opts, protect: ctx.config.protect };
     const adopt = (kind: string, name: string) => adoptOptions(ctx.config, kind, name);
@@ -50,6 +54,8 @@ export function createRedis(ctx: Context): Redis {
         { ...keep, ...claimAdoption, ...(claimAdoption.import ? { protect: true } : {}) },
     );
 
+    // redis-cli authenticates as the default user with REDISCLI_AUTH (redis/redis src/redis-cli.c,
+    // REDIS_CLI_AUTH_ENV), so the probe's password is in no argv either.
     const probe = { exec: { command: ["redis-cli", "ping"] }, timeoutSeconds: 2 };
     const deployment = new k8s.apps.v1.Deployment(
         `${ctx.prefix}-redis`,
@@ -73,12 +79,14 @@ export function createRedis(ctx: Context): Redis {
                                 image: r.image,
                                 imagePullPolicy: "IfNotPresent",
                                 args: redisArgs(r.maxMemory),
+                                env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: ctx.secret, key: redisPasswordKey } } }],
                                 ports: [{ name: "redis", containerPort: redisPort, protocol: "TCP" }],
                                 resources: { requests: { cpu: "50m", memory: r.maxMemory }, limits: { memory: r.memoryLimit } },
                                 securityContext: containerSecurity,
                                 volumeMounts: [
                                     { name: "data", mountPath: "/data" },
                                     { name: "tmp", mountPath: "/tmp" },
+                                    { name: "acl", mountPath: redisAclDir, readOnly: true },
                                 ],
                                 startupProbe: { ...probe, periodSeconds: 5, failureThreshold: 60 },
                                 readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
@@ -88,6 +96,8 @@ export function createRedis(ctx: Context): Redis {
                         volumes: [
                             { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
                             { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                            // Readable by Redis's group only (fsGroup): the file holds password hashes.
+                            { name: "acl", secret: { secretName: aclSecret.metadata.name, defaultMode: 0o440 } },
                         ],
                     },
                 },

@@ -3,6 +3,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { adoptOptions } from "./adoption";
+import { namespaceName } from "./namespace";
+import { redisPasswordKey, redisUrl, redisUrlKey } from "./redisUsers";
+import { redisAddress } from "./settings";
 import type { Context } from "./workload";
 import { labels } from "./workload";
 
@@ -29,20 +32,23 @@ export function createPullSecret(ctx: Ctx): k8s.core.v1.Secret {
 
 /** The fixed keys of the app Secret; each becomes an environment variable of the same name. */
 export const databaseUrlKey = "DATABASE_URL";
-export const fixedSecretKeys = [databaseUrlKey, "B2_APPLICATION_KEY", "SMTP_PASSWORD"];
+export const fixedSecretKeys = [databaseUrlKey, "B2_APPLICATION_KEY", "SMTP_PASSWORD", redisPasswordKey, redisUrlKey];
 
 /** Names of the extra app secrets (appSecrets' keys): not secret themselves, so the pod specs can list them. */
 export function appSecretKeys(ctx: Pick<Context, "config">): pulumi.Output<string[]> {
     return pulumi.unsecret(ctx.config.secrets.appSecrets.apply((s) => Object.keys(s).sort()));
 }
 
-export function createAppSecret(ctx: Ctx): k8s.core.v1.Secret {
+/** `redisPassword`: the apps' Redis password (workloads/redisAcl.ts), as itself and inside REDIS_URL. */
+export function createAppSecret(ctx: Ctx, redisPassword: pulumi.Output<string>): k8s.core.v1.Secret {
     const s = ctx.config.secrets;
-    const data = pulumi.all([s.databaseUrl, s.b2ApplicationKey, s.smtpPassword, s.appSecrets]).apply(([db, b2, smtp, extra]) => ({
+    const data = pulumi.all([s.databaseUrl, s.b2ApplicationKey, s.smtpPassword, s.appSecrets, redisPassword]).apply(([db, b2, smtp, extra, redis]) => ({
         ...extra,
         [databaseUrlKey]: db,
         B2_APPLICATION_KEY: b2,
         SMTP_PASSWORD: smtp,
+        [redisPasswordKey]: redis,
+        [redisUrlKey]: redisUrl(redisAddress(namespaceName), redis),
     }));
     return new k8s.core.v1.Secret(
         `${ctx.prefix}-app`,

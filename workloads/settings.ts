@@ -32,8 +32,8 @@ export function settingsData(config: EstateConfig, namespace: string): Record<st
         PUBLIC_SITE_URL: config.zone in config.routes ? `https://${config.zone}` : undefined,
     };
     return {
+        // REDIS_URL carries the password: it is in the app Secret (workloads/secrets.ts), not here.
         REDIS_ADDR: redisAddress(namespace),
-        REDIS_URL: `redis://${redisAddress(namespace)}/0`,
         B2_BUCKET: config.b2Bucket,
         B2_REGION: config.b2Region,
         B2_ENDPOINT: `https://${config.b2Endpoint}`,

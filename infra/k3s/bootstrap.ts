@@ -20,6 +20,7 @@ import type { Node } from "../hetzner";
 import { connection } from "./connection";
 import { sshdExpected, sshdHostKeyExpected } from "../hetzner/cloudInit";
 import { runScript, withPayload } from "./scripts";
+import { b2KeyFor } from "../../config/b2Keys";
 import { clusterWide, renderEtcdS3Credentials, renderServerConfig, serverConfig, type ServerAddress } from "./serverConfig";
 
 export interface NodeSteps {
@@ -96,7 +97,9 @@ export function bootstrap(name: string, a: BootstrapArgs, parent: pulumi.Resourc
             const self: ServerAddress = { name: nodes[i].spec.name, privateIp: nodes[i].privateIp, publicIpv4: ownIp };
             return { own: serverConfig(shared, nodes, self, i === 0 ? "init" : "join"), rejoin: serverConfig(shared, nodes, self, "rejoin") };
         });
-    const credentials = config.secrets.b2ApplicationKey.apply((key) => renderEtcdS3Credentials(config.b2KeyId, key));
+    // The etcd snapshots' own key (prefix etcdSnapshotFolder/) when configured, else the shared one.
+    const etcdKey = b2KeyFor(config, "etcd");
+    const credentials = etcdKey.applicationKey.apply((key) => renderEtcdS3Credentials(etcdKey.keyId, key));
 
     const waits = nodes.map(
         (node) =>

@@ -75,6 +75,7 @@ module.exports = {
         "simclouds.test.ts",
         "simclouds-tls.test.ts",
         "simtls-certs.test.ts",
+        "redis-backup.test.ts",
         "test-groups.test.ts",
     ],
 };

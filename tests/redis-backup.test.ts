@@ -1,0 +1,255 @@
+// Redis's ACL file, the backup script and the restore, for real: a redis-server on loopback loads
+// the ACL file the program renders (the apps' user cannot run what it denies; the backup's user
+// can only fetch an RDB); workloads/scripts/redis-backup.sh runs as the CronJob's pod runs it
+// (`sh -c SCRIPT redis-backup.sh STEP`) against that server, with a fake rclone recording the
+// upload; and infra/scripts/restore-redis-data.sh (docs/runbook/restore-redis.md) puts that
+// snapshot into a second, append-only Redis's volume, which starts with the snapshot's keys.
+// Debian's redis-server 7.0 (.ci/run installs it); the estate runs 7.4, whose ACL rules and
+// `redis-cli --rdb` protocol (REPLCONF, SYNC) are the same (redis/redis src/acl.c, src/redis-cli.c).
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { aclFile, sha256 } from "../workloads/redisUsers";
+
+/** The script the CronJob runs (workloads/redisBackup.ts reads the same file). */
+const backupScript = () => readFileSync(join(__dirname, "..", "workloads", "scripts", "redis-backup.sh"), "utf8");
+
+const appsPassword = "appsPassword0123456789abcdefABCDEF012345";
+const backupPassword = "backupPassword0123456789abcdefABCDEF0123";
+const denied = ["@admin", "@dangerous", "@scripting"];
+
+let box: string;
+let port: number;
+let server: ChildProcess;
+
+const freePort = () =>
+    new Promise<number>((resolve, reject) => {
+        const s = createServer();
+        s.once("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const p = (s.address() as { port: number }).port;
+            s.close(() => resolve(p));
+        });
+    });
+
+/** redis-cli against the test server; the password from REDISCLI_AUTH, as in the pods. */
+function cli(args: string[], auth?: { user?: string; password: string }) {
+    const userArgs = auth?.user ? ["--user", auth.user] : [];
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...(auth ? { REDISCLI_AUTH: auth.password } : {}) };
+    const r = spawnSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...userArgs, ...args], { encoding: "utf8", env, timeout: 10_000 });
+    return `${r.stdout}${r.stderr}`.trim();
+}
+const apps = (...args: string[]) => cli(args, { password: appsPassword });
+const backup = (...args: string[]) => cli(args, { user: "backup", password: backupPassword });
+
+/** The script as the pod runs it: POSIX sh (dash here, busybox ash in the images). */
+function step(name: string, env: Record<string, string>) {
+    const r = spawnSync("sh", ["-c", backupScript(), "redis-backup.sh", name], {
+        encoding: "utf8",
+        env: { PATH: `${join(box, "bin")}:/usr/bin:/bin`, SNAPSHOT_DIR: join(box, "backup"), ...env },
+        timeout: 30_000,
+    });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+const dumpEnv = (password = backupPassword) => ({ REDIS_HOST: "127.0.0.1", REDIS_PORT: String(port), REDIS_USER: "backup", REDISCLI_AUTH: password, DUMP_TIMEOUT: "20" });
+
+before(async () => {
+    const found = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+    assert.ok(!found.error, "redis-server is not installed (apt-get install redis-server; .ci/run does it)");
+    box = mkdtempSync(join(tmpdir(), "redis-backup-"));
+    mkdirSync(join(box, "bin"));
+    mkdirSync(join(box, "backup"));
+    writeFileSync(join(box, "users.acl"), aclFile(denied, appsPassword, backupPassword));
+    port = await freePort();
+    // No 5 s wait for more replicas before a diskless SYNC (the default) in a test.
+    server = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--dir", box, "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--aclfile", join(box, "users.acl")], { stdio: "ignore" });
+    // Bounded: at most 10 s for the server to answer (NOAUTH is an answer).
+    for (let i = 0; i < 100 && !/NOAUTH|PONG/.test(cli(["ping"])); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(cli(["ping"]), /NOAUTH/, "the test redis-server did not start on loopback within 10 s");
+    apps("set", "queue:job:1", "payload");
+});
+
+after(() => {
+    server?.kill();
+    if (box) rmSync(box, { recursive: true, force: true });
+});
+
+describe("the ACL file", () => {
+    it("holds SHA-256 hashes, never a password", () => {
+        const text = aclFile(denied, appsPassword, backupPassword);
+        assert.ok(!text.includes(appsPassword) && !text.includes(backupPassword));
+        assert.ok(text.includes(`#${sha256(appsPassword)}`) && text.includes(`#${sha256(backupPassword)}`));
+        assert.equal(sha256("foobar"), "c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2");
+    });
+
+    it("lets nobody in without a password", () => {
+        assert.match(cli(["get", "queue:job:1"]), /NOAUTH/);
+        assert.match(cli(["get", "queue:job:1"], { password: "wrong-password" }), /WRONGPASS/);
+    });
+
+    it("lets the apps read and write keys, and refuses them EVAL, CONFIG, FLUSHALL, KEYS, FUNCTION and ACL", () => {
+        assert.equal(apps("get", "queue:job:1"), "payload");
+        assert.equal(apps("lpush", "queue:list", "a"), "1");
+        assert.equal(apps("ping"), "PONG");
+        for (const command of [["eval", "return 1", "0"], ["config", "get", "maxmemory"], ["flushall"], ["keys", "*"], ["acl", "list"], ["function", "list"]]) {
+            assert.match(apps(...command), /NOPERM/, command.join(" "));
+        }
+        assert.equal(apps("get", "queue:job:1"), "payload", "FLUSHALL was refused");
+    });
+
+    it("lets the backup user fetch an RDB and nothing else", () => {
+        assert.equal(backup("ping"), "PONG");
+        for (const command of [["get", "queue:job:1"], ["set", "x", "y"], ["keys", "*"], ["config", "get", "dir"], ["flushall"]]) {
+            assert.match(backup(...command), /NOPERM/, command.join(" "));
+        }
+        const file = join(box, "direct.rdb");
+        backup("--rdb", file);
+        assert.equal(readFileSync(file).subarray(0, 5).toString(), "REDIS");
+    });
+});
+
+describe("redis-backup.sh", () => {
+    it("is shellcheck-clean as POSIX sh", () => {
+        const r = spawnSync("shellcheck", ["--severity=style", "--shell=sh", "-"], { input: backupScript(), encoding: "utf8" });
+        assert.ok(!r.error, "shellcheck is not installed");
+        assert.equal(r.status, 0, r.stdout);
+    });
+
+    it("dump: fetches an RDB snapshot as the backup user into the shared directory", () => {
+        const r = step("dump", dumpEnv());
+        assert.equal(r.status, 0, r.out);
+        const rdb = readFileSync(join(box, "backup", "dump.rdb"));
+        assert.equal(rdb.subarray(0, 5).toString(), "REDIS");
+        assert.ok(rdb.includes(Buffer.from("queue:job:1")), "the snapshot holds the data");
+        assert.match(r.out, new RegExp(`fetched \\d+ bytes from 127.0.0.1:${port}`));
+        assert.ok(!r.out.includes(backupPassword), "the password is never printed");
+    });
+
+    it("dump: a refused login leaves no snapshot, and says which server, which user and where to look", () => {
+        writeFileSync(join(box, "backup", "dump.rdb"), "REDIS-old");
+        const r = step("dump", dumpEnv("not-the-password"));
+        assert.equal(r.status, 1);
+        assert.match(r.out, new RegExp(`no RDB snapshot from 127.0.0.1:${port} as user backup within 20s; .*kubectl -n honeydue logs deploy/redis`));
+        assert.ok(!existsSync(join(box, "backup", "dump.rdb")), "an old snapshot is not left for the upload");
+        assert.ok(!r.out.includes("not-the-password"));
+    });
+
+    it("dump: a server that hangs is given up after DUMP_TIMEOUT", () => {
+        const bin = join(box, "hang");
+        mkdirSync(bin, { recursive: true });
+        writeFileSync(join(bin, "redis-cli"), "#!/bin/sh\nsleep 30\n");
+        chmodSync(join(bin, "redis-cli"), 0o755);
+        const started = Date.now();
+        const r = spawnSync("sh", ["-c", backupScript(), "redis-backup.sh", "dump"], {
+            encoding: "utf8",
+            env: { PATH: `${bin}:/usr/bin:/bin`, SNAPSHOT_DIR: join(box, "backup"), ...dumpEnv(), DUMP_TIMEOUT: "1" },
+            timeout: 20_000,
+        });
+        assert.equal(r.status, 1, r.stderr);
+        assert.ok(Date.now() - started < 10_000, "bounded by DUMP_TIMEOUT");
+        assert.match(r.stderr, /within 1s/);
+    });
+
+    it("refuses to run without its settings, naming the missing one", () => {
+        const noHost: Record<string, string> = dumpEnv();
+        delete noHost.REDIS_HOST;
+        const r = step("dump", noHost);
+        assert.equal(r.status, 1);
+        assert.match(r.out, /REDIS_HOST is not set; expected it from the redis-backup CronJob's pod spec/);
+        assert.match(step("restore", {}).out, /unknown step 'restore'; expected dump or upload/);
+    });
+
+    it("upload: copies the snapshot to b2:<bucket>/<folder>/redis-<UTC time>.rdb, and says where", () => {
+        assert.equal(step("dump", dumpEnv()).status, 0);
+        const calls = join(box, "rclone-calls");
+        writeFileSync(join(box, "bin", "rclone"), `#!/bin/sh\necho "$@" >> ${calls}\n`);
+        chmodSync(join(box, "bin", "rclone"), 0o755);
+        const r = step("upload", { B2_BUCKET: "honeyDueProd", BACKUP_FOLDER: "redis-backups" });
+        assert.equal(r.status, 0, r.out);
+        const [call] = readFileSync(calls, "utf8").trim().split("\n");
+        assert.match(call, new RegExp(`^copyto ${join(box, "backup", "dump.rdb")} b2:honeyDueProd/redis-backups/redis-\\d{8}T\\d{6}Z\\.rdb$`));
+        assert.match(r.out, /uploaded \d+ bytes to b2:honeyDueProd\/redis-backups\/redis-/);
+    });
+
+    it("upload: fails with the key's likely fault when rclone fails, and without a snapshot says so", () => {
+        writeFileSync(join(box, "bin", "rclone"), "#!/bin/sh\necho 'AccessDenied: 403' >&2\nexit 1\n");
+        const failed = step("upload", { B2_BUCKET: "honeyDueProd", BACKUP_FOLDER: "redis-backups" });
+        assert.equal(failed.status, 1);
+        assert.match(failed.out, /AccessDenied: 403\n.*could not upload .* \(a 403 is the key: its bucket, name prefix redis-backups\/ and writeFiles capability/s);
+        rmSync(join(box, "backup", "dump.rdb"));
+        const none = step("upload", { B2_BUCKET: "honeyDueProd", BACKUP_FOLDER: "redis-backups" });
+        assert.equal(none.status, 1);
+        assert.match(none.out, /no snapshot at .*dump\.rdb; the dump step did not leave one/);
+    });
+});
+
+describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
+    const storage = () => join(box, "storage");
+    const volume = () => join(storage(), "pvc-0123_honeydue_redis-data");
+    let restorePort: number;
+    /** Redis as the Deployment runs it: append-only, in the claim's directory. */
+    async function startAppendOnly(): Promise<ChildProcess> {
+        const child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(restorePort), "--dir", volume(), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--aclfile", join(box, "users.acl")], { stdio: "ignore" });
+        const ask = () => spawnSync("redis-cli", ["-p", String(restorePort), "ping"], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
+        for (let i = 0; i < 100 && ask() !== "PONG"; i++) await new Promise((r) => setTimeout(r, 100));
+        assert.equal(ask(), "PONG", "the append-only redis-server did not start within 10 s");
+        return child;
+    }
+    const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))));
+    const at = (...args: string[]) => spawnSync("redis-cli", ["-p", String(restorePort), ...args], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
+    function restore(snapshot: string) {
+        const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot], {
+            input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
+            encoding: "utf8",
+            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: storage(), REDIS_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` },
+        });
+        return { status: r.status, out: r.stderr };
+    }
+
+    it("replaces the append-only data with the snapshot's, keeping the old; a second run changes nothing; Redis starts with the snapshot's keys", async () => {
+        restorePort = await freePort();
+        mkdirSync(volume(), { recursive: true });
+        let redis = await startAppendOnly();
+        at("set", "written:after:backup", "lost");
+        await stop(redis);
+        const r = step("dump", dumpEnv());
+        assert.equal(r.status, 0, r.out);
+        const snapshot = join(box, "backup", "dump.rdb");
+
+        const first = restore(snapshot);
+        assert.equal(first.status, 0, first.out);
+        assert.match(first.out, /ubuntu-8gb-nbg1-2: kept the data Redis had in .*appendonlydir\.before-restore-\d{8}T\d{6}Z/);
+        assert.equal(readFileSync(join(volume(), "appendonlydir", "appendonly.aof.manifest"), "utf8"), "file appendonly.aof.1.base.rdb seq 1 type b\n");
+        const again = restore(snapshot);
+        assert.equal(again.status, 0, again.out);
+        assert.match(again.out, /already holds this snapshot as its only file; nothing to do/);
+        assert.equal(readdirSync(volume()).filter((f) => f.startsWith("appendonlydir.before-restore-")).length, 1, "a second run keeps nothing more");
+
+        redis = await startAppendOnly();
+        assert.equal(at("get", "queue:job:1"), "payload", "the snapshot's key is back");
+        assert.equal(at("exists", "written:after:backup"), "0", "what Redis had is replaced");
+        at("set", "after:restore", "kept");
+        await stop(redis);
+        redis = await startAppendOnly();
+        assert.equal(at("get", "after:restore"), "kept", "Redis appends to the restored files, and keeps what it appends");
+        await stop(redis);
+
+    });
+
+    it("refuses a file that is not an RDB, and a node without the Redis volume, naming the node", () => {
+        const junk = join(box, "junk.rdb");
+        writeFileSync(junk, "not a snapshot");
+        assert.match(restore(junk).out, /ubuntu-8gb-nbg1-2: .*junk\.rdb does not start with REDIS: not an RDB snapshot/);
+        const elsewhere = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-3", "--snapshot", join(box, "direct.rdb")], {
+            input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
+            encoding: "utf8",
+            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: join(box, "nowhere") },
+        });
+        assert.equal(elsewhere.status, 1);
+        assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node\?/);
+    });
+});
