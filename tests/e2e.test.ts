@@ -54,6 +54,8 @@ describe("Pulumi.e2e.yaml", () => {
         for (const host of Object.keys(e2e["honeydue:routes"])) assert.ok(host === e2e["honeydue:zone"] || host.endsWith(`.${e2e["honeydue:zone"]}`), host);
         assert.equal(e2e["honeydue:serverType"], "cx23");
         assert.equal(e2e["honeydue:k3sVersion"], prod["honeydue:k3sVersion"], "e2e proves the version prod runs");
+        // ...from the same verified downloads (recorded once per version: docs/runbook/upgrade-k3s.md).
+        for (const key of ["honeydue:k3sInstallerSha256", "honeydue:k3sBinarySha256"]) assert.equal(e2e[key], prod[key], key);
         assert.ok(!("honeydue:adopt" in e2e), "a throwaway stack adopts nothing");
         // No value in the file is a secret: they come from the environment at run time.
         assert.doesNotMatch(readFileSync(join(root, "Pulumi.e2e.yaml"), "utf8"), /secure:|encryptionsalt/);
