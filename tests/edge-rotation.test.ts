@@ -166,6 +166,11 @@ describe("origin: the certificate Traefik serves", () => {
         }
         assert.deepEqual(unwrap(store.inputs.spec), { defaultCertificate: { secretName: "honeydue-origin-cert" } });
         assert.deepEqual(unwrap(option.inputs.spec), { minVersion: "VersionTLS12", clientAuth: { secretNames: ["honeydue-origin-pull-ca"], clientAuthType: "RequireAndVerifyClientCert" } });
+        // The client CA under a key Traefik reads: `tls.ca` or `ca.crt`; any other key leaves the option
+        // without a CA and every TLS router on websecure fails (traefik v3.5.3 crd/kubernetes.go getCABlocks).
+        const pullCa = unwrap(get(T.secret, "honeydue-origin-pull-ca").inputs.stringData) as Record<string, string>;
+        assert.deepEqual(Object.keys(pullCa), ["ca.crt"]);
+        assert.match(pullCa["ca.crt"], /^-----BEGIN CERTIFICATE-----/);
         for (const name of ["honeydue-origin-cert", "honeydue-origin-pull-ca"]) {
             const meta = unwrap(get(T.secret, name).inputs.metadata) as Record<string, string>;
             assert.equal(meta.namespace, (unwrap(store.inputs.metadata) as Record<string, string>).namespace, `${name} is in the store's and option's namespace (Traefik reads it from there)`);
