@@ -7,6 +7,7 @@
 // node's Traefik and the pulls are ready; HSTS; port 80 kept open for this `up` and closed by the
 // decision the next `up` takes.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { firewallRules } from "../infra/hetzner/firewall";
@@ -207,6 +208,26 @@ describe("origin: Authenticated Origin Pulls", () => {
 });
 
 describe("origin: the order that keeps the site up", () => {
+    it("moves the zone to strict only after every node's own 443 serves the Origin CA certificate and refuses a client without ours", () => {
+        const ssl = setting("ssl");
+        const served = (unwrap(get(T.secret, "honeydue-origin-cert").inputs.stringData) as Record<string, string>)["tls.crt"];
+        // The fingerprint openssl prints for the certificate Cloudflare will verify (SHA-256 over its DER).
+        const der = Buffer.from(served.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
+        const fingerprint = createHash("sha256").update(der).digest("hex");
+        for (const node of allNodes) {
+            const check = get(T.command, `${node}-origin-ready`);
+            const create = String(unwrap(check.inputs.create));
+            assert.match(create, new RegExp(`bash -s -- --node ${node} --host [a-z.]+ --fingerprint ${fingerprint}( |$)`), create);
+            assert.match(String(unwrap(check.inputs.stdin)), /^#!\/usr\/bin\/env bash\n# Waits, on one server, until Traefik serves the origin's TLS/, "runs infra/scripts/origin-ready.sh");
+            assert.ok(dependsOn(ssl, check, estate.resources), `ssl waits for ${node}'s check`);
+            for (const crd of ["TLSStore:honeydue-origin-tls-store", "TLSOption:honeydue-origin-tls-option"]) {
+                const [kind, name] = crd.split(":");
+                assert.ok(dependsOn(check, get(`kubernetes:traefik.io/v1alpha1:${kind}`, name), estate.resources), `${node}'s check after the ${kind}`);
+            }
+            assert.ok(dependsTransitively(check, get(T.command, `${node}-traefik-ready`), estate.resources));
+        }
+    });
+
     it("moves the zone to strict only after AOP is on and every node's Traefik serves the new generation", () => {
         const ssl = setting("ssl");
         assert.equal(ssl.inputs.value, "strict");
