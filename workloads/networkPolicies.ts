@@ -4,7 +4,7 @@
 // reach them (ingress). Redis's own ingress rule (`redis-clients`) lives in redis.ts.
 //
 // What k3s enforces, and what it leaves open: k3s runs kube-router's network policy controller
-// (k3s-io/k3s pkg/agent/netpol/netpol.go, Run; go.mod replaces it with k3s-io/kube-router
+// (k3s-io/k3s pkg/agent/netpol/netpol.go, Run; k3s main's go.mod replaces it with k3s-io/kube-router
 // v2.6.3-k3s1, read here at cloudnativelabs/kube-router v2.6.3). kube-router's pod firewall chain
 // accepts any packet to a pod whose source is an address of the pod's own node
 // (pkg/controllers/netpol/pod.go, setupPodNetpolRules from syncPodFirewallChains: "-m addrtype
@@ -77,7 +77,7 @@ export const nodeMaskSize = 24;
  * the other node's pod subnet over the private NIC, so the source is the node's private address.
  * wireguard-native does as vxlan: flannel-wg gets lease.Subnet.IP/32 and a link route to the whole
  * cluster CIDR without a source hint (pkg/backend/wireguard/device.go, Configure and addRoute; read
- * at flannel v0.28.4, k3s's go.mod), so the kernel picks that address. Both kinds are listed. Pod
+ * at flannel v0.28.4, as in v0.25 to v0.27), so the kernel picks that address. Both kinds are listed. Pod
  * addresses never end in .0, so these /32s name nodes, never a pod.
  */
 export function nodeSources(config: Pick<EstateConfig, "clusterCidr" | "nodes">): Peer[] {
