@@ -103,8 +103,8 @@ export function allows(config: EstateConfig): Allow[] {
         { name: "traefik-to-admin", apps: ["admin"], ingress: [{ peers: nodeSources(config), ports: tcp(port("admin")) }] },
         // The queue and cache; Redis's side is redis-clients (redis.ts).
         { name: "to-redis", apps: ["api", "worker"], egress: [{ peers: [podsOf(["redis"])], ports: tcp(redisPort) }] },
-        // Neon (Postgres on 5432, its HTTP API on 443), B2 (443), Fastmail's submission port (587).
-        { name: "apps-to-internet", apps: ["api", "worker"], egress: [{ peers: [web], ports: tcp(5432, 443, 587) }] },
+        // Neon (Postgres on 5432, its HTTP API on 443), B2 (443), the SMTP server's port (smtpPort; Fastmail's submission port 587 by default).
+        { name: "apps-to-internet", apps: ["api", "worker"], egress: [{ peers: [web], ports: tcp(...new Set([5432, 443, config.smtpPort])) }] },
         // goose talks to Neon only.
         { name: "migrations-to-neon", apps: ["migrations"], egress: [{ peers: [web], ports: tcp(5432, 443) }] },
         // The admin panel calls the API by its public URL, through Cloudflare.
