@@ -39,12 +39,18 @@ export const clusterSecretsClosed: ResourceValidationPolicy = {
     ],
 };
 
-const loopbacks = ["127.0.0.1", "::1"];
+/**
+ * IPv4 loopback only: the chart writes the entry point as `--entryPoints.<name>.address=<hostIP>:<port>`
+ * (templates/_podtemplate.tpl) without brackets, and Traefik listens on that text as is (traefik
+ * v3.5.3 pkg/server/server_entrypoint_tcp.go, listenConfig.Listen with EntryPoint.GetAddress), which
+ * Go refuses for `::1:8080` ("too many colons in address"): Traefik would not start.
+ */
+const loopbacks = ["127.0.0.1"];
 export const internalPortsDefaults = { entryPoints: ["traefik", "metrics"] };
 export const traefikInternalPortsLocal: ResourceValidationPolicy = {
     name: "k8s-traefik-internal-ports-local",
     description:
-        "Traefik's internal entry points (ping on `traefik` :8080, Prometheus on `metrics` :9100) bind a loopback address (ports.<name>.hostIP) or are turned off (ports.<name>: null): on the host network the chart's default is every interface of the node.",
+        "Traefik's internal entry points (ping on `traefik` :8080, Prometheus on `metrics` :9100) bind 127.0.0.1 (ports.<name>.hostIP) or are turned off (ports.<name>: null): on the host network the chart's default is every interface of the node.",
     enforcementLevel: "mandatory",
     configSchema: schemaOf(internalPortsDefaults, { entryPoints: "Entry points of Traefik's chart that must stay on loopback." }),
     validateResource: forHelmCharts((chart, values, args, report) => {
@@ -54,7 +60,9 @@ export const traefikInternalPortsLocal: ResourceValidationPolicy = {
             // null turns the entry point off (the chart renders only ports that are set: templates/_podtemplate.tpl).
             if (port === null) continue;
             const host = port?.hostIP;
-            if (!loopbacks.includes(String(host))) {
+            if (typeof host === "string" && host.includes(":")) {
+                report(`HelmChart ${k8sName(chart, args.name)} binds Traefik's ${ep} entry point to ${host}, which Traefik cannot listen on (the chart writes ${host}:<port> without brackets); set ports.${ep}.hostIP: 127.0.0.1 (or ports.${ep}: null to turn it off)`);
+            } else if (!loopbacks.includes(String(host))) {
                 report(`HelmChart ${k8sName(chart, args.name)} binds Traefik's ${ep} entry point to ${host ? String(host) : "every interface"}; set ports.${ep}.hostIP: 127.0.0.1 (or ports.${ep}: null to turn it off)`);
             }
         }

@@ -36,10 +36,13 @@ describe("k8s-secrets-not-cluster-wide", () => {
 });
 
 describe("k8s-traefik-internal-ports-local", () => {
-    it("passes ping and metrics on 127.0.0.1 or ::1, and a port turned off", async () => {
+    it("passes ping and metrics on 127.0.0.1, and a port turned off", async () => {
         assert.equal((await verdictOf(r.traefikInternalPortsLocal, [traefikChart()])).status, "passed");
+        // ::1 is loopback, but the chart's unbracketed `::1:9100` is an address Traefik cannot listen on.
         const v6 = traefikChart(traefikValues.replace("  metrics:\n    hostIP: 127.0.0.1", "  metrics:\n    hostIP: '::1'"));
-        assert.equal((await verdictOf(r.traefikInternalPortsLocal, [v6])).status, "passed");
+        assert.deepEqual(messages(await verdictOf(r.traefikInternalPortsLocal, [v6])), [
+            "HelmChart honeydue-traefik binds Traefik's metrics entry point to ::1, which Traefik cannot listen on (the chart writes ::1:<port> without brackets); set ports.metrics.hostIP: 127.0.0.1 (or ports.metrics: null to turn it off)",
+        ]);
         const off = traefikChart(traefikValues.replace("  metrics:\n    hostIP: 127.0.0.1", "  metrics: null"));
         assert.equal((await verdictOf(r.traefikInternalPortsLocal, [off])).status, "passed");
     });
