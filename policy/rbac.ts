@@ -5,6 +5,14 @@ import { k8sName, list, schemaOf, settings } from "./lib";
 import { forHelmCharts } from "./workloads";
 
 const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+/**
+ * Kubernetes' own ClusterRoles that read Secrets (kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy
+ * policy.go, clusterRoles: cluster-admin "*" on "*"; system:aggregate-to-edit reads secrets and is
+ * aggregated into edit, which is aggregated into admin; view has no secrets). Bound cluster-wide
+ * they read every Secret, with no ClusterRole of the estate to refuse.
+ */
+const builtinSecretReaders = ["cluster-admin", "admin", "edit"];
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[] };
 
@@ -18,12 +26,20 @@ export const clusterSecretsDefaults = { allowedClusterRoles: [] as string[] };
 export const clusterSecretsClosed: ResourceValidationPolicy = {
     name: "k8s-secrets-not-cluster-wide",
     description:
-        "No ClusterRole of the estate grants Secrets (or '*') in the core group, and Traefik's chart keeps its own RBAC off (rbac.enabled: false): its ClusterRole reads every Secret of every namespace. Secrets are read through a Role in honeydue.",
+        "No ClusterRole of the estate grants Secrets (or '*') in the core group, no ClusterRoleBinding binds Kubernetes' cluster-admin, admin or edit, and Traefik's chart keeps its own RBAC off (rbac.enabled: false): its ClusterRole reads every Secret of every namespace. Secrets are read through a Role in honeydue.",
     enforcementLevel: "mandatory",
     configSchema: schemaOf(clusterSecretsDefaults, { allowedClusterRoles: "ClusterRoles (metadata.name) that may name Secrets." }),
     validateResource: [
         (args: ResourceValidationArgs, report) => {
-            if (args.type !== CLUSTER_ROLE) args.notApplicable(`Policy only applies to ClusterRoles and Traefik's HelmChart`);
+            if (args.type === CLUSTER_ROLE_BINDING) {
+                const binding = args.props as { metadata?: { name?: string }; roleRef?: { kind?: string; name?: string } };
+                const role = binding.roleRef?.name ?? "";
+                if (binding.roleRef?.kind === "ClusterRole" && builtinSecretReaders.includes(role) && !settings(args, clusterSecretsDefaults).allowedClusterRoles.includes(role)) {
+                    report(`ClusterRoleBinding ${k8sName(binding, args.name)} binds Kubernetes' ClusterRole ${role}, which reads Secrets in every namespace; bind a ClusterRole without Secrets and grant Secrets with a Role in the namespace that holds them`);
+                }
+                return;
+            }
+            if (args.type !== CLUSTER_ROLE) args.notApplicable(`Policy only applies to ClusterRoles, ClusterRoleBindings and Traefik's HelmChart`);
             const role = args.props as { metadata?: { name?: string }; rules?: Rule[] };
             const name = k8sName(role, args.name);
             if (settings(args, clusterSecretsDefaults).allowedClusterRoles.includes(name)) return;

@@ -28,6 +28,20 @@ describe("k8s-secrets-not-cluster-wide", () => {
         assert.equal((await verdictOf(r.clusterSecretsClosed, [secrets], allowed)).status, "passed");
     });
 
+    it("refuses a ClusterRoleBinding to Kubernetes' own Secret readers (cluster-admin, admin, edit), passes one to a role without Secrets", async () => {
+        const binding = (role: string) =>
+            reg("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "honeydue-traefik-cluster", {
+                metadata: { name: "honeydue-traefik-cluster" },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+                subjects: [{ kind: "ServiceAccount", name: "honeydue-traefik", namespace: "kube-system" }],
+            });
+        assert.deepEqual(messages(await verdictOf(r.clusterSecretsClosed, [binding("edit")])), [
+            "ClusterRoleBinding honeydue-traefik-cluster binds Kubernetes' ClusterRole edit, which reads Secrets in every namespace; bind a ClusterRole without Secrets and grant Secrets with a Role in the namespace that holds them",
+        ]);
+        for (const role of ["cluster-admin", "admin"]) assert.equal((await verdictOf(r.clusterSecretsClosed, [binding(role)])).status, "violated", role);
+        for (const role of ["honeydue-traefik-cluster", "view"]) assert.equal((await verdictOf(r.clusterSecretsClosed, [binding(role)])).status, "passed", role);
+    });
+
     it("refuses Traefik's chart with its own RBAC on (the chart's default)", async () => {
         const on = traefikChart(traefikValues.replace("rbac:\n  enabled: false\n", ""));
         assert.match(messages(await verdictOf(r.clusterSecretsClosed, [on]))[0], /^HelmChart honeydue-traefik keeps the chart's RBAC, whose ClusterRole reads Secrets in every namespace; set rbac.enabled: false/);
