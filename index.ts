@@ -42,8 +42,9 @@ const edge = new Edge("honeydue", config, infra.nodes, {
     sslAfter: origin ? [origin.pulls, ...apps.traefikReady, ...apps.originTls, ...apps.originReady] : [infra.firewall],
 });
 
-// Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app.
-new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: edge.records.map((r) => r.record) });
+// Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app
+// (through Cloudflare once its records and settings are in place: after a switch of `ssl`).
+new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: [...edge.records.map((r) => r.record), ...edge.settings] });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({

@@ -208,6 +208,10 @@ describe("origin: Authenticated Origin Pulls", () => {
 });
 
 describe("origin: the order that keeps the site up", () => {
+    it("asks every hostname through Cloudflare after the zone moved to strict, so an edge that cannot reach the origin fails the update", () => {
+        assert.ok(dependsOn(get("command:local:Command", "honeydue-smoke-edge"), setting("ssl"), estate.resources), "the edge smoke check waits for the ssl setting");
+    });
+
     it("moves the zone to strict only after every node's own 443 serves the Origin CA certificate and refuses a client without ours", () => {
         const ssl = setting("ssl");
         const served = (unwrap(get(T.secret, "honeydue-origin-cert").inputs.stringData) as Record<string, string>)["tls.crt"];
