@@ -34,12 +34,17 @@ const origin = originTls(config) ? new Origin("honeydue", { zone: config.zone, z
 const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudflareRanges, nodes: infra.nodes, origin: origin?.tls });
 
 // Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings. `ssl` changes
-// only once the origin is ready for it: off Flexible the origin pulls, every node's Traefik and its
-// TLSStore and TLSOption; on Flexible the firewall (port 80 open again when coming back from strict).
-const edge = new Edge("honeydue", config, infra.nodes, { id: zoneId, sslAfter: origin ? [origin.pulls, ...apps.traefikReady, ...apps.originTls] : [infra.firewall] });
+// only once the origin is ready for it: off Flexible the origin pulls, every node's Traefik, its
+// TLSStore and TLSOption, and every node's check that Traefik serves them on 443; on Flexible the
+// firewall (port 80 open again when coming back from strict).
+const edge = new Edge("honeydue", config, infra.nodes, {
+    id: zoneId,
+    sslAfter: origin ? [origin.pulls, ...apps.traefikReady, ...apps.originTls, ...apps.originReady] : [infra.firewall],
+});
 
-// Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app.
-new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: edge.records.map((r) => r.record) });
+// Smoke checks: every node's Traefik, then Cloudflare, answers every hostname from the right app
+// (through Cloudflare once its records and settings are in place: after a switch of `ssl`).
+new Smoke("honeydue", { config, nodes: infra.nodes, apps, edge: [...edge.records.map((r) => r.record), ...edge.settings] });
 
 // Outputs.
 export const nodes = infra.nodes.map((n) => ({

@@ -7,6 +7,7 @@
 // node's Traefik and the pulls are ready; HSTS; port 80 kept open for this `up` and closed by the
 // decision the next `up` takes.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { firewallRules } from "../infra/hetzner/firewall";
@@ -166,6 +167,11 @@ describe("origin: the certificate Traefik serves", () => {
         }
         assert.deepEqual(unwrap(store.inputs.spec), { defaultCertificate: { secretName: "honeydue-origin-cert" } });
         assert.deepEqual(unwrap(option.inputs.spec), { minVersion: "VersionTLS12", clientAuth: { secretNames: ["honeydue-origin-pull-ca"], clientAuthType: "RequireAndVerifyClientCert" } });
+        // The client CA under a key Traefik reads: `tls.ca` or `ca.crt`; any other key leaves the option
+        // without a CA and every TLS router on websecure fails (traefik v3.5.3 crd/kubernetes.go getCABlocks).
+        const pullCa = unwrap(get(T.secret, "honeydue-origin-pull-ca").inputs.stringData) as Record<string, string>;
+        assert.deepEqual(Object.keys(pullCa), ["ca.crt"]);
+        assert.match(pullCa["ca.crt"], /^-----BEGIN CERTIFICATE-----/);
         for (const name of ["honeydue-origin-cert", "honeydue-origin-pull-ca"]) {
             const meta = unwrap(get(T.secret, name).inputs.metadata) as Record<string, string>;
             assert.equal(meta.namespace, (unwrap(store.inputs.metadata) as Record<string, string>).namespace, `${name} is in the store's and option's namespace (Traefik reads it from there)`);
@@ -202,6 +208,30 @@ describe("origin: Authenticated Origin Pulls", () => {
 });
 
 describe("origin: the order that keeps the site up", () => {
+    it("asks every hostname through Cloudflare after the zone moved to strict, so an edge that cannot reach the origin fails the update", () => {
+        assert.ok(dependsOn(get("command:local:Command", "honeydue-smoke-edge"), setting("ssl"), estate.resources), "the edge smoke check waits for the ssl setting");
+    });
+
+    it("moves the zone to strict only after every node's own 443 serves the Origin CA certificate and refuses a client without ours", () => {
+        const ssl = setting("ssl");
+        const served = (unwrap(get(T.secret, "honeydue-origin-cert").inputs.stringData) as Record<string, string>)["tls.crt"];
+        // The fingerprint openssl prints for the certificate Cloudflare will verify (SHA-256 over its DER).
+        const der = Buffer.from(served.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
+        const fingerprint = createHash("sha256").update(der).digest("hex");
+        for (const node of allNodes) {
+            const check = get(T.command, `${node}-origin-ready`);
+            const create = String(unwrap(check.inputs.create));
+            assert.match(create, new RegExp(`bash -s -- --node ${node} --host [a-z.]+ --fingerprint ${fingerprint}( |$)`), create);
+            assert.match(String(unwrap(check.inputs.stdin)), /^#!\/usr\/bin\/env bash\n# Waits, on one server, until Traefik serves the origin's TLS/, "runs infra/scripts/origin-ready.sh");
+            assert.ok(dependsOn(ssl, check, estate.resources), `ssl waits for ${node}'s check`);
+            for (const crd of ["TLSStore:honeydue-origin-tls-store", "TLSOption:honeydue-origin-tls-option"]) {
+                const [kind, name] = crd.split(":");
+                assert.ok(dependsOn(check, get(`kubernetes:traefik.io/v1alpha1:${kind}`, name), estate.resources), `${node}'s check after the ${kind}`);
+            }
+            assert.ok(dependsTransitively(check, get(T.command, `${node}-traefik-ready`), estate.resources));
+        }
+    });
+
     it("moves the zone to strict only after AOP is on and every node's Traefik serves the new generation", () => {
         const ssl = setting("ssl");
         assert.equal(ssl.inputs.value, "strict");

@@ -30,7 +30,18 @@ case "$*" in
 esac`,
     curl: `
 echo "curl $*" >>"$FAKE/log"
+# https: origin-ready's client without a certificate; $FAKE/tls-rc is curl's exit (35, 56: refused).
+case "$*" in *https://*) rc=$(cat "$FAKE/tls-rc" 2>/dev/null || echo 7); [ "$rc" = 0 ] && { printf 404; exit 0; }
+  echo "curl: ($rc) OpenSSL SSL_read: tlsv13 alert certificate required" >&2; printf 000; exit "$rc" ;; esac
 if [ -f "$FAKE/http" ]; then cat "$FAKE/http"; else printf 000; echo "curl: (7) Failed to connect to 127.0.0.1 port 80" >&2; exit 7; fi`,
+    // s_client prints what $FAKE/served holds (a stand-in for the PEM); x509 turns it into openssl's fingerprint line.
+    openssl: `
+echo "openssl $*" >>"$FAKE/log"
+case "$1" in
+  s_client) [ -f "$FAKE/served" ] || { echo "connect:errno=111" >&2; exit 1; }; cat "$FAKE/served" ;;
+  x509) pem=$(cat); [ -n "$pem" ] || { echo "Could not find certificate from <stdin>" >&2; exit 1; }; echo "sha256 Fingerprint=$pem" ;;
+  *) echo "unexpected: $*" >&2; exit 2 ;;
+esac`,
 };
 
 const base = mkdtempSync(join(tmpdir(), "traefik-ready-"));
@@ -121,6 +132,74 @@ describe("traefik-ready.sh", () => {
         const r = spawnSync("bash", ["-s", "--", "--node", "node-2"], { input: withPayload("traefik-ready"), encoding: "utf8", env: { PATH: `${join(box, "bin")}:/usr/bin:/bin`, FAKE: box } });
         assert.notEqual(r.status, 0);
         assert.match(r.stderr, /usage: --node NAME --chart HELMCHART --generation HASH --host HOSTNAME/);
+    });
+});
+
+describe("origin-ready.sh", () => {
+    const FP = "ab".repeat(32);
+    /** openssl's spelling of FP: upper case, colon-separated. */
+    const shown = (fp: string) => fp.toUpperCase().match(/../g)!.join(":");
+    const originArgs = ["--node", "node-2", "--host", "api.myhoneydue.com", "--fingerprint", FP];
+    function origin(timeout = "0") {
+        const started = Date.now();
+        const r = spawnSync("bash", ["-s", "--", ...originArgs], {
+            input: withPayload("origin-ready"),
+            encoding: "utf8",
+            timeout: 20_000,
+            env: { PATH: `${join(box, "bin")}:/usr/bin:/bin`, FAKE: box, ORIGIN_READY_TIMEOUT: timeout, POLL_INTERVAL: "0.1" },
+        });
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - started) / 1000 };
+    }
+    const refused = (r: ReturnType<typeof origin>, message: RegExp) => {
+        assert.notEqual(r.code, 0, `expected a failure\nstdout: ${r.stdout}`);
+        assert.match(r.stderr, /^origin-ready: node-2: gave up after 0s waiting for /);
+        assert.match(r.stderr, message);
+        assert.match(r.stderr, /see 'k3s kubectl -n honeydue get tlsstore,tlsoption'/);
+        assert.ok(r.seconds < 8, `bounded: took ${r.seconds}s`);
+    };
+
+    it("succeeds once 443 serves the Origin CA certificate and refuses a client without one (TLS 1.3 alert, closed connection or 1.2 handshake failure), and only reads", () => {
+        put("served", shown(FP));
+        // Seen against a Go TLS server requiring a client certificate: 56 and 55 alternate under TLS 1.3, 35 under TLS 1.2.
+        for (const rc of ["56", "55", "52", "35"]) {
+            put("tls-rc", rc);
+            const r = origin();
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^node-2: Traefik serves the Origin CA certificate on 443 and requires the origin-pull client certificate$/m);
+        }
+        const calls = readFileSync(join(box, "log"), "utf8").trim().split("\n");
+        assert.ok(calls.includes("openssl s_client -connect 127.0.0.1:443 -servername api.myhoneydue.com"), "asks the node's own 443 for the hostname");
+        assert.ok(calls.some((c) => c.startsWith("curl ") && c.includes("--resolve api.myhoneydue.com:443:127.0.0.1") && !c.includes("--cert")), "as a client without a certificate");
+    });
+
+    it("waits while Traefik serves another certificate (its default, before it loaded the TLSStore)", () => {
+        put("served", shown("cd".repeat(32)));
+        put("tls-rc", "56");
+        refused(origin(), new RegExp(`Traefik to serve the Origin CA certificate \\(${FP}\\) for api\\.myhoneydue\\.com on 127\\.0\\.0\\.1:443 \\(last answer: '${"cd".repeat(32)}'\\)`));
+    });
+
+    it("does not take a closed port or a timeout for a refusal", () => {
+        put("served", shown(FP));
+        for (const rc of ["7", "28"]) {
+            put("tls-rc", rc);
+            refused(origin(), new RegExp(`Traefik to refuse a client without .* \\(last answer: 'curl exit ${rc}: `));
+        }
+    });
+
+    it("waits while nothing answers on 443", () => {
+        refused(origin(), /Traefik to serve the Origin CA certificate .*\(last answer: ''\)/);
+    });
+
+    it("waits while a client without a certificate gets through (the TLSOption is not in force)", () => {
+        put("served", shown(FP));
+        put("tls-rc", "0");
+        refused(origin(), /Traefik to refuse a client without Cloudflare's origin-pull certificate on 127\.0\.0\.1:443 \(last answer: 'curl exit 0: 404'\)/);
+    });
+
+    it("refuses missing arguments", () => {
+        const r = spawnSync("bash", ["-s", "--", "--node", "node-2"], { input: withPayload("origin-ready"), encoding: "utf8", env: { PATH: `${join(box, "bin")}:/usr/bin:/bin`, FAKE: box } });
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /usage: --node NAME --host HOSTNAME --fingerprint SHA256-HEX/);
     });
 });
 

@@ -28,6 +28,7 @@ before(async () => {
             "honeydue:traefik": { chartVersion: "37.4.0" },
             "honeydue:protect": false,
             "honeydue:smokeThroughEdge": false,
+            "honeydue:smtpPort": 465,
             "honeydue:appSecrets": { JWT_SECRET: "PLACEHOLDER-jwt-secret", SESSION_KEY: "PLACEHOLDER-session-key" },
         },
         secretKeys: ["honeydue:etcdB2ApplicationKey", "honeydue:redisBackupB2ApplicationKey"],
@@ -127,5 +128,15 @@ describe("configured smoke checks", () => {
         const triggers = unwrap(smoke.inputs.triggers) as unknown[];
         assert.equal(triggers[2], JSON.stringify([["api.myhoneydue.com", "api"], ["panel.myhoneydue.com", "admin"]]));
         assert.deepEqual(ofType(estate.resources, "command:local:Command"), []);
+    });
+});
+
+describe("configured NetworkPolicies", () => {
+    it("opens the NetworkPolicies on the configured ports: the API's container port to Traefik, the SMTP port out", () => {
+        const netpol = (name: string) => get("kubernetes:networking.k8s.io/v1:NetworkPolicy", `honeydue-allow-${name}`).spec;
+        assert.deepEqual(netpol("traefik-to-api").ingress[0].ports, [{ protocol: "TCP", port: 9000 }]);
+        const out = (netpol("apps-to-internet").egress[0].ports as Obj[]).map((p) => p.port);
+        assert.ok(out.includes(465), `the API and worker reach the configured SMTP port 465 (allowed: ${out.join(", ")})`);
+        assert.ok(!out.includes(587), "and not a port nothing uses");
     });
 });

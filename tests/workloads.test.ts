@@ -806,6 +806,29 @@ describe("Traefik's privileges (least privilege)", () => {
         assert.deepEqual(writes, [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] }], "its only write: the Ingress status Pulumi waits for");
     });
 
+    // What Traefik v3.5.3's two providers list and watch (traefik/traefik pkg/provider/kubernetes/crd/client.go
+    // and ingress/client.go, WatchAll): one informer per resource, in each watched namespace, then
+    // the cluster-scoped ones. An informer that may not `list` or `watch` never syncs, and WatchAll
+    // waits for every cache (WaitForCacheSync) before the provider hands Traefik any configuration.
+    const informers: Record<string, string[]> = {
+        "": ["services", "configmaps", "secrets"],
+        "discovery.k8s.io": ["endpointslices"],
+        "networking.k8s.io": ["ingresses"],
+        "traefik.io": ["ingressroutes", "middlewares", "middlewaretcps", "ingressroutetcps", "ingressrouteudps", "tlsoptions", "serverstransports", "serverstransporttcps", "tlsstores", "traefikservices"],
+    };
+    const clusterInformers: Record<string, string[]> = { "": ["nodes"], "networking.k8s.io": ["ingressclasses"] };
+    const grants = (rs: Obj[], group: string, resource: string, verb: string) =>
+        rs.some((r) => (r.apiGroups as string[]).includes(group) && (r.resources as string[]).includes(resource) && (r.verbs as string[]).includes(verb));
+
+    it("may list and watch everything its providers' informers watch, or its providers never start", () => {
+        for (const [group, resources] of Object.entries(informers))
+            for (const resource of resources) for (const verb of ["list", "watch"]) assert.ok(grants(rules(T.role), group, resource, verb), `the Role grants ${verb} on ${group || "core"}/${resource} in honeydue`);
+        for (const [group, resources] of Object.entries(clusterInformers))
+            for (const resource of resources) for (const verb of ["list", "watch"]) assert.ok(grants(rules(T.clusterRole), group, resource, verb), `the ClusterRole grants ${verb} on ${group || "core"}/${resource}`);
+        // The Ingress status Pulumi waits for (ingress/client.go UpdateIngressStatus: UpdateStatus).
+        assert.ok(grants(rules(T.role), "networking.k8s.io", "ingresses/status", "update"));
+    });
+
     it("binds both roles to the chart's ServiceAccount, before the HelmChart", () => {
         const chart = one(estate.resources, T.helmChart, "honeydue-traefik");
         for (const [type, kind, name] of [[T.clusterRoleBinding, "ClusterRole", "honeydue-traefik-cluster"], [T.roleBinding, "Role", "honeydue-traefik"]]) {

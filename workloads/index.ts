@@ -15,6 +15,7 @@ import { createIngresses } from "./ingress";
 import { createMigrations } from "./migrations";
 import { createNamespace, namespaceName } from "./namespace";
 import { createNetworkPolicies, type NetworkPolicies } from "./networkPolicies";
+import { originReady } from "./originReady";
 import { createOriginSecrets, createOriginTlsConfig } from "./originTls";
 import { createRedis, type Redis } from "./redis";
 import { createRedisAclSecret, redisPasswords } from "./redisAcl";
@@ -55,6 +56,8 @@ export class Apps extends pulumi.ComponentResource {
     readonly networkPolicies: NetworkPolicies;
     /** Off Flexible: Traefik's TLSStore and TLSOption (the zone's ssl setting waits for them). */
     readonly originTls: pulumi.Resource[];
+    /** Off Flexible: one check per node that Traefik serves them on 443 (the zone's ssl setting waits for it). */
+    readonly originReady: command.remote.Command[];
 
     constructor(name: string, args: AppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:workloads:Apps", name, {}, opts);
@@ -80,6 +83,9 @@ export class Apps extends pulumi.ComponentResource {
         this.traefik = createTraefik(ctx, args.cloudflareRanges, { dependsOn: [...(bundled ? [bundled] : []), ...traefikAccess, ...originSecrets] });
         this.traefikReady = traefikReady(this.traefik, args.nodes, config, this);
         this.originTls = args.origin ? createOriginTlsConfig(ctx, originSecrets, this.traefikReady) : [];
+        this.originReady = args.origin
+            ? originReady({ nodes: args.nodes, config, certificate: args.origin.certificate, generation: this.traefik.generation, after: this.originTls }, this)
+            : [];
         this.redis = createRedis(ctx, createRedisAclSecret(ctx, redisPass));
         this.redisBackup = createRedisBackup(ctx, redisPass);
         this.migrations = createMigrations(ctx);

@@ -4,11 +4,13 @@
 // reach them (ingress). Redis's own ingress rule (`redis-clients`) lives in redis.ts.
 //
 // What k3s enforces, and what it leaves open: k3s runs kube-router's network policy controller
-// (k3s-io/k3s pkg/agent/netpol/netpol.go, Run). kube-router's pod firewall chain accepts any
-// packet to a pod whose source is an address of the pod's own node (cloudnativelabs/kube-router
-// pkg/controllers/netpol/pod.go, syncPodFirewallChains: "-m addrtype --src-type LOCAL -d <pod ip>
-// -j ACCEPT"), and it ignores hostNetwork pods (pod.go, OnPodUpdate and
-// get{Ingress,Egress}NetworkPolicyEnabledPods skip pod.Spec.HostNetwork). So every process on a
+// (k3s-io/k3s pkg/agent/netpol/netpol.go, Run; k3s main's go.mod replaces it with k3s-io/kube-router
+// v2.6.3-k3s1, read here at cloudnativelabs/kube-router v2.6.3). kube-router's pod firewall chain
+// accepts any packet to a pod whose source is an address of the pod's own node
+// (pkg/controllers/netpol/pod.go, setupPodNetpolRules from syncPodFirewallChains: "-m addrtype
+// --src-type LOCAL -d <pod ip> -j ACCEPT"), and it ignores hostNetwork pods (utils.go,
+// isNetPolActionable is false for pod.Spec.HostNetwork: no firewall chain of their own in
+// getLocalPods, never a podSelector peer in policy.go). So every process on a
 // node (k3s, kubelet probes, an SSH session, a hostNetwork pod: Traefik) reaches every pod on that
 // node on any port, and a hostNetwork pod can never be named by a podSelector. Traefik reaches
 // pods on other nodes from its node's flannel address (below), which is why its allow is by
@@ -74,9 +76,10 @@ export const nodeMaskSize = 24;
  * "used as a source address for host to workload traffic" (flannel-io/flannel
  * pkg/backend/vxlan/vxlan.go, RegisterNetwork: dev.Configure(lease.Subnet.IP/32)). host-gw routes
  * the other node's pod subnet over the private NIC, so the source is the node's private address.
- * Both are listed. Pod addresses never end in .0, so these /32s name nodes, never a pod.
- * (wireguard-native is not read here: the rehearsal or the end-to-end must show Traefik reaching
- * the apps on every node before that backend is trusted with these policies.)
+ * wireguard-native does as vxlan: flannel-wg gets lease.Subnet.IP/32 and a link route to the whole
+ * cluster CIDR without a source hint (pkg/backend/wireguard/device.go, Configure and addRoute; read
+ * at flannel v0.28.4, as in v0.25 to v0.27), so the kernel picks that address. Both kinds are listed. Pod
+ * addresses never end in .0, so these /32s name nodes, never a pod.
  */
 export function nodeSources(config: Pick<EstateConfig, "clusterCidr" | "nodes">): Peer[] {
     const [base, prefix] = ipaddr.IPv4.parseCIDR(config.clusterCidr);
@@ -101,8 +104,8 @@ export function allows(config: EstateConfig): Allow[] {
         { name: "traefik-to-admin", apps: ["admin"], ingress: [{ peers: nodeSources(config), ports: tcp(port("admin")) }] },
         // The queue and cache; Redis's side is redis-clients (redis.ts).
         { name: "to-redis", apps: ["api", "worker", backupApp], egress: [{ peers: [podsOf(["redis"])], ports: tcp(redisPort) }] },
-        // Neon (Postgres on 5432, its HTTP API on 443), B2 (443), Fastmail's submission port (587).
-        { name: "apps-to-internet", apps: ["api", "worker"], egress: [{ peers: [web], ports: tcp(5432, 443, 587) }] },
+        // Neon (Postgres on 5432, its HTTP API on 443), B2 (443), the SMTP server's port (smtpPort; Fastmail's submission port 587 by default).
+        { name: "apps-to-internet", apps: ["api", "worker"], egress: [{ peers: [web], ports: tcp(...new Set([5432, 443, config.smtpPort])) }] },
         // goose talks to Neon only.
         { name: "migrations-to-neon", apps: ["migrations"], egress: [{ peers: [web], ports: tcp(5432, 443) }] },
         // The Redis backup uploads its snapshot to B2 over HTTPS (workloads/redisBackup.ts).

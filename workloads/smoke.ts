@@ -45,7 +45,7 @@ export interface SmokeArgs {
     config: EstateConfig;
     nodes: Node[];
     apps: Apps;
-    /** What the edge check waits for: the DNS records. */
+    /** What the edge check waits for: the DNS records and the zone's settings (so it asks through the `ssl` mode this update set). */
     edge: pulumi.Resource[];
 }
 

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type ScriptName = "wait-for-node" | "authorized-keys" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "bundled-traefik" | "smoke-node";
+export type ScriptName = "wait-for-node" | "authorized-keys" | "k3s-server" | "node-ready" | "drain-node" | "remove-node" | "halt-for-restore" | "traefik-ready" | "origin-ready" | "bundled-traefik" | "smoke-node";
 
 export const scriptsDir = join(__dirname, "..", "scripts");
 
@@ -32,6 +32,7 @@ export const scriptBounds: Record<ScriptName, number> = {
     "remove-node": 900,
     "halt-for-restore": 300,
     "traefik-ready": 900,
+    "origin-ready": 420,
     "bundled-traefik": 120,
     "smoke-node": 300,
 };

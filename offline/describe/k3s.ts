@@ -20,6 +20,7 @@ describeType("command:remote:Command", (r) => {
     const deleted = r.deletedWith ? `skipped when ${r.deletedWith.split("::").pop()} is deleted` : "";
     // The workloads' Traefik checks (workloads/traefikReady.ts, workloads/bundledTraefik.ts).
     if (r.name.endsWith("-traefik-ready")) return [`${f.node}: wait (at most 10 min) until Traefik generation ${f.generation} serves here: install Job, DaemonSet rollout, this node's pod, port 80`, "runs again when the chart generation or the server changes", deleted];
+    if (r.name.endsWith("-origin-ready")) return [`${f.node}: wait (at most 5 min) until Traefik serves the Origin CA certificate (sha256 ${String(f.fingerprint).slice(0, 16)}…) on 443 and refuses clients without the origin-pull certificate`, "runs again when the certificate, the chart generation or the server changes", deleted];
     if (r.name.endsWith("-smoke")) return smokeLines(r, String(i.create ?? ""), f.node);
     if (r.name === "honeydue-bundled-traefik") return [`${f.node}: adoption: stop with the removal steps while k3s's bundled Traefik is installed`, deleted];
     switch (kind) {
