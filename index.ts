@@ -5,7 +5,7 @@ import { originTls } from "./config/edge";
 import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { Origin } from "./infra/cloudflare/origin";
-import { port80Open, zoneIdOf } from "./infra/cloudflare/zone";
+import { port80Open, sslValue, zoneIdOf } from "./infra/cloudflare/zone";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
 import { Cluster } from "./infra/k3s";
@@ -36,9 +36,11 @@ const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudfla
 // Cloudflare: round-robin DNS to every node in rotation, and the zone's TLS settings. `ssl` changes
 // only once the origin is ready for it: off Flexible the origin pulls, every node's Traefik, its
 // TLSStore and TLSOption, and every node's check that Traefik serves them on 443; on Flexible the
-// firewall (port 80 open again when coming back from strict).
+// firewall (port 80 open again when coming back from strict). Leaving Flexible also waits, across
+// runs, for Cloudflare to have deployed the origin-pull certificate (zone.ts sslValue).
 const edge = new Edge("honeydue", config, infra.nodes, {
     id: zoneId,
+    ssl: sslValue(config.sslMode, zoneId, origin?.pullsActive),
     sslAfter: origin ? [origin.pulls, ...apps.traefikReady, ...apps.originTls, ...apps.originReady] : [infra.firewall],
 });
 

@@ -26,6 +26,17 @@ addCall("cloudflare:index/getZoneSetting:getZoneSetting", (inputs) => {
     return { id, settingId: id, zoneId: inputs.zoneId, value: zoneNow[id], editable: true, enabled: true, modifiedOn: "2026-01-01T00:00:00Z", timeRemaining: 0 };
 });
 
+/**
+ * The zone's origin-pull certificates as Cloudflare lists them (getAuthenticatedOriginPullsCertificates):
+ * ours, deployed. A test of the run that uploads it sets `[]` (or a pending one) before its one program run.
+ */
+export const pullCertificatesNow: { results: { status: string }[] } = { results: [{ status: "active" }] };
+
+addCall("cloudflare:index/getAuthenticatedOriginPullsCertificates:getAuthenticatedOriginPullsCertificates", (inputs) => ({
+    zoneId: inputs.zoneId,
+    results: pullCertificatesNow.results.map((c, i) => ({ certificateId: `pull-${i}`, id: `pull-${i}`, status: c.status })),
+}));
+
 /** A PEM-shaped placeholder derived from the resource's name: offline nothing is really signed. */
 const pem = (label: string, name: string) => `-----BEGIN ${label}-----\n${Buffer.from(mockHash(`${label}/${name}`)).toString("base64")}\n-----END ${label}-----\n`;
 

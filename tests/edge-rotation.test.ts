@@ -11,8 +11,8 @@ import { createHash } from "node:crypto";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { firewallRules } from "../infra/hetzner/firewall";
-import { keepPort80 } from "../infra/cloudflare/zone";
-import { zoneNow } from "../offline/mocks-edge";
+import { keepPort80, sslToSet } from "../infra/cloudflare/zone";
+import { pullCertificatesNow, zoneNow } from "../offline/mocks-edge";
 import { evaluate } from "../offline/policies";
 import type { Registration } from "../offline/capture";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
@@ -290,5 +290,38 @@ describe("origin: the policy pack", () => {
         const status = Object.fromEntries(report.verdicts.map((v) => [v.policy, v.status]));
         assert.equal(status["cloudflare-origin-strict"], "passed");
         assert.equal(status["k8s-namespace"], "passed", "the two kube-system Secrets are listed system objects");
+    });
+});
+
+describe("origin: the zone leaves Flexible only once Cloudflare has deployed our origin-pull certificate", () => {
+    it("decides from the zone's current mode and the deployment, never moving a zone back to Flexible by itself", () => {
+        assert.equal(sslToSet("strict", "flexible", false), "flexible", "the run that uploads the certificate keeps Flexible");
+        assert.equal(sslToSet("strict", "flexible", true), "strict", "the run after it switches");
+        assert.equal(sslToSet("strict", "strict", false), "strict", "a zone already strict stays strict (its port 80 may be closed)");
+        assert.equal(sslToSet("strict", "full", false), "strict", "full to strict needs no new deployment");
+        assert.equal(sslToSet("full", "flexible", false), "flexible");
+        assert.equal(sslToSet("flexible", "strict", false), "flexible", "going back to Flexible is the operator's explicit choice");
+    });
+
+    it("keeps ssl on Flexible in the run where the zone lists no deployed certificate, and says to run up again", async () => {
+        // A configuration no other test of this process runs (runEstate shares runs by configuration),
+        // with the zone as it is before the upload: on Flexible, no origin-pull certificate listed.
+        const before = { ssl: zoneNow.ssl, results: pullCertificatesNow.results };
+        zoneNow.ssl = "flexible";
+        pullCertificatesNow.results = [{ status: "pending_deployment" }];
+        let pending: Estate;
+        try {
+            pending = await runEstate({ overrides: { "honeydue:sslMode": "strict", "honeydue:zoneId": pinnedZoneId, "honeydue:minTlsVersion": "1.3", "honeydue:smokeThroughEdge": false } });
+        } finally {
+            zoneNow.ssl = before.ssl;
+            pullCertificatesNow.results = before.results;
+        }
+        const ssl = pending.resources.find((r) => r.type === T.setting && r.inputs.settingId === "ssl");
+        assert.equal(ssl?.inputs.value, "flexible");
+        const listed = pending.invokes.filter((i) => i.token === "cloudflare:index/getAuthenticatedOriginPullsCertificates:getAuthenticatedOriginPullsCertificates");
+        assert.deepEqual(listed.map((i) => (i.inputs as { zoneId: string }).zoneId), [pinnedZoneId], "the zone's list is read once");
+        // Everything else of strict is built in that run: the certificates, AOP, Traefik's TLS.
+        assert.ok(pending.resources.some((r) => r.type === T.pulls));
+        assert.ok(pending.resources.some((r) => r.type === "kubernetes:traefik.io/v1alpha1:TLSOption"));
     });
 });

@@ -262,6 +262,15 @@ describe("simulated cloudflare: the origin", () => {
         assert.equal(await ask("ssl"), "strict");
         await assert.rejects(cloudflare.invoke!("cloudflare:index/getZoneSetting:getZoneSetting", { zoneId, settingId: "waf" }), /no value for zone setting waf/);
     });
+
+    it("lists the zone's origin-pull certificates with their status (the ssl switch waits for an active one)", async () => {
+        const token = "cloudflare:index/getAuthenticatedOriginPullsCertificates:getAuthenticatedOriginPullsCertificates";
+        const listed = (await cloudflare.invoke!(token, { zoneId })).outputs.results as { status: string }[];
+        // The upload above is in this zone's table.
+        assert.ok(listed.length >= 1);
+        assert.ok(listed.every((c) => c.status === "active"), JSON.stringify(listed));
+        await assert.rejects(cloudflare.invoke!(token, { zoneId: "0".repeat(32) }), /not found/);
+    });
 });
 
 describe("simulated kubernetes", () => {

@@ -21,8 +21,8 @@ export class Edge extends pulumi.ComponentResource {
     /** Every record (hostname → addresses, proxied or not) and the zone settings: the `dns` output. */
     readonly dns: pulumi.Output<DnsSummary>;
 
-    /** `zone.id`: the zone's id when already looked up (zoneIdOf); `zone.sslAfter`: what the `ssl` setting waits for (zoneSettings.ts). */
-    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], zone: { id?: pulumi.Output<string>; sslAfter?: pulumi.Resource[] } = {}, opts?: pulumi.ComponentResourceOptions) {
+    /** `zone.id`: the zone's id when already looked up (zoneIdOf); `zone.sslAfter`: what the `ssl` setting waits for (zoneSettings.ts); `zone.ssl`: the value it may set this run (zone.ts sslValue). */
+    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], zone: { id?: pulumi.Output<string>; sslAfter?: pulumi.Resource[]; ssl?: pulumi.Input<string> } = {}, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:edge:Cloudflare", name, {}, opts);
         const child = { parent: this };
 
@@ -36,7 +36,7 @@ export class Edge extends pulumi.ComponentResource {
         });
         const adopted = config.adopt ?? { dnsRecords: {}, zoneSettings: {} };
         this.records = specs.map((spec) => ({ spec, record: createRecord(spec, this.zoneId, { ...child, import: adopted.dnsRecords[recordName(spec)] }) }));
-        this.settings = createZoneSettings(config.zone, this.zoneId, config, { ...child, imports: adopted.zoneSettings, sslAfter: zone.sslAfter });
+        this.settings = createZoneSettings(config.zone, this.zoneId, config, { ...child, imports: adopted.zoneSettings, sslAfter: zone.sslAfter, ssl: zone.ssl });
         this.dns = dnsSummary(config.zone, this.zoneId, this.records, this.settings, config.outOfRotation);
         this.registerOutputs({});
     }

@@ -31,6 +31,19 @@ export class Origin extends pulumi.ComponentResource {
     readonly pullCertificate: cloudflare.AuthenticatedOriginPullsCertificate;
     /** Zone-level Authenticated Origin Pulls, on: Cloudflare presents the client certificate on every origin connection. */
     readonly pulls: cloudflare.AuthenticatedOriginPullsSettings;
+    /**
+     * Whether Cloudflare has a deployed zone-level origin-pull certificate: this zone's list holds
+     * one `active`. An upload starts as `pending_deployment` and becomes `active` minutes later
+     * (status values: terraform-provider-cloudflare internal/services/
+     * authenticated_origin_pulls_certificate/schema.go), and the resource's Create does not wait for
+     * it. Until then Cloudflare presents no certificate, or another, and Traefik refuses it: the zone
+     * must not leave Flexible before (zone.ts sslToSet). The list, not our certificate by id, so the
+     * answer is known in a preview too (the id is not until the upload): the run that uploads reads
+     * it empty and keeps Flexible; a data source is read again on every run (pulumi/pulumi
+     * pkg/resource/deploy/source_eval.go, resmon.Invoke), so a later run sees it active. The zone's
+     * origin-pull certificates are the program's own: it uploads the only one.
+     */
+    readonly pullsActive: pulumi.Output<boolean>;
 
     constructor(name: string, args: { zone: string; zoneId: pulumi.Input<string>; hostnames: string[] }, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:edge:Origin", name, {}, opts);
@@ -94,6 +107,9 @@ export class Origin extends pulumi.ComponentResource {
         // internal/services/authenticated_origin_pulls_settings/resource.go: Delete is empty, and
         // ModifyPlan warns so): going back to Flexible leaves AOP on, which Flexible ignores (no TLS to the origin).
         this.pulls = new cloudflare.AuthenticatedOriginPullsSettings(`${zone}-origin-pulls`, { zoneId, enabled: true }, { ...child, dependsOn: [this.pullCertificate] });
+        this.pullsActive = cloudflare
+            .getAuthenticatedOriginPullsCertificatesOutput({ zoneId }, { parent: this })
+            .apply((list) => list.results.some((c) => c.status === "active"));
 
         this.tls = { certificate: this.certificate.certificate, privateKey: pulumi.secret(key.privateKeyPem), pullCa: ca.certPem };
         this.registerOutputs({});

@@ -22,7 +22,30 @@ export function zoneIdOf(zone: string, configuredId: string | undefined, opts: p
 export function port80Open(c: Port80Config, zoneId: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<boolean> {
     // Only a decision that depends on the zone reads it: Flexible and an explicit value need no call.
     if (c.originPort80 !== "auto" || c.sslMode === "flexible") return pulumi.output(keepPort80(c, undefined));
-    return cloudflare.getZoneSettingOutput({ zoneId, settingId: "ssl" }, opts).apply((s) => keepPort80(c, s.value));
+    return currentSsl(zoneId, opts).apply((mode) => keepPort80(c, mode));
+}
+
+/** The zone's `ssl` value as Cloudflare holds it before this run: read once per zone id (the port-80 and ssl decisions share it). */
+const sslReads = new WeakMap<object, pulumi.Output<unknown>>();
+export function currentSsl(zoneId: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<unknown> {
+    const read = () => cloudflare.getZoneSettingOutput({ zoneId, settingId: "ssl" }, opts).apply((s) => s.value);
+    if (typeof zoneId !== "object" || zoneId === null) return read();
+    let value = sslReads.get(zoneId);
+    if (!value) sslReads.set(zoneId, (value = read()));
+    return value;
+}
+
+/**
+ * The `ssl` value this run sets. Leaving Flexible waits for Cloudflare to have deployed our
+ * origin-pull certificate (Origin.pullsActive): before that Cloudflare would connect on 443 without
+ * the client certificate Traefik requires, and the whole site would answer 525. So the `up` that
+ * uploads it keeps Flexible and says so; the next `up` switches. A zone already off Flexible is
+ * never moved back by this gate (its port 80 may be closed already: keepPort80), whatever the
+ * certificate's state; going back to Flexible is the operator's explicit `sslMode: flexible`.
+ */
+export function sslToSet(desired: string, current: unknown, pullsActive: boolean): string {
+    if (desired === "flexible" || httpsOnly(current) || pullsActive) return desired;
+    return "flexible";
 }
 
 export interface Port80Config {
@@ -38,3 +61,18 @@ export function keepPort80(c: Port80Config, current: unknown): boolean {
 
 /** Modes in which Cloudflare never connects to the origin on port 80. */
 export const httpsOnly = (mode: unknown) => mode === "full" || mode === "strict";
+
+/** The `ssl` value for the zone setting: the configured mode, gated by sslToSet off Flexible. */
+export function sslValue(sslMode: string, zoneId: pulumi.Input<string>, pullsActive: pulumi.Output<boolean> | undefined): pulumi.Input<string> {
+    if (sslMode === "flexible" || pullsActive === undefined) return sslMode;
+    return pulumi.all([currentSsl(zoneId), pullsActive]).apply(([current, active]) => {
+        const value = sslToSet(sslMode, current, active);
+        if (value !== sslMode) {
+            pulumi.log.warn(
+                `ssl stays ${value}: Cloudflare has not yet deployed the origin-pull certificate (Authenticated Origin Pulls), and Traefik would refuse its connections on 443; ` +
+                    `run \`npm run up\` again in a few minutes to switch to ${sslMode} (README, "The origin")`,
+            );
+        }
+        return value;
+    });
+}

@@ -40,13 +40,19 @@ export function createZoneSettings(
     zone: string,
     zoneId: pulumi.Input<string>,
     t: TlsSettings,
-    { imports = {}, sslAfter = [], ...opts }: pulumi.CustomResourceOptions & { imports?: Record<string, string | undefined>; sslAfter?: pulumi.Resource[] },
+    {
+        imports = {},
+        sslAfter = [],
+        ssl,
+        ...opts
+    }: pulumi.CustomResourceOptions & { imports?: Record<string, string | undefined>; sslAfter?: pulumi.Resource[]; ssl?: pulumi.Input<string> },
 ): cloudflare.ZoneSetting[] {
     return Object.entries(zoneSettingValues(t)).map(
         ([settingId, value]) =>
             new cloudflare.ZoneSetting(
                 `${zone}-${settingId.replace(/_/g, "-")}`,
-                { zoneId, settingId, value },
+                // `ssl`: the value this run may set (zone.ts sslValue), when given.
+                { zoneId, settingId, value: settingId === "ssl" && ssl !== undefined ? ssl : value },
                 { ...opts, import: imports[settingId], ...(settingId === "ssl" && sslAfter.length > 0 ? { dependsOn: sslAfter } : {}) },
             ),
     );

@@ -178,6 +178,12 @@ function invoke(c: Cloud, token: string, args: Props): Props {
             if (!row && !(id in settingDefaults)) throw new CloudError(`the simulated account has no value for zone setting ${id}`);
             return { id, settingId: id, zoneId, value: row ? row.value : settingDefaults[id], editable: true, enabled: true, modifiedOn: epoch, timeRemaining: 0 };
         }
+        case "cloudflare:index/getAuthenticatedOriginPullsCertificates:getAuthenticatedOriginPullsCertificates": {
+            const zoneId = String(args.zoneId);
+            if (!zones(c)[zoneId]) throw new CloudError(`zone ${zoneId} not found`);
+            const results = Object.values(table(c, "originPullCertificates")).filter((r) => r.zoneId === zoneId);
+            return { zoneId, results: results.map((r) => ({ id: r.certificateId, certificateId: r.certificateId, status: r.status, certificate: r.certificate, expiresOn: r.expiresOn })) };
+        }
         default:
             throw new CloudError(`the simulated cloudflare provider has no function ${token}`);
     }
