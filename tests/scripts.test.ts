@@ -70,7 +70,7 @@ case "$*" in
   "kubectl get node "*) if [ -f "$FAKE/state/node-notready" ]; then echo "False $(cat "$FAKE/state/version")"; else echo "True $(cat "$FAKE/state/version")"; fi ;;
   "kubectl drain "*) [ -f "$FAKE/state/drain-fails" ] && exit 1; echo drained ;;
   "kubectl delete node "*) [ -f "$FAKE/state/delete-fails" ] && exit 1; touch "$FAKE/state/node-gone"; echo deleted ;;
-  "token rotate "*) [ -f "$FAKE/state/rotate-hangs" ] && exec /bin/sleep 1000; [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
+  "token rotate "*) [ -f "$FAKE/state/rotate-ignores-term" ] && { trap '' TERM; exec /bin/sleep 1000; }; [ -f "$FAKE/state/rotate-hangs" ] && exec /bin/sleep 1000; [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
   "server --cluster-reset "*)
     [ -f "$FAKE/state/reset-fails" ] && { echo "etcd-snapshot: snapshot not found in s3"; exit 1; }
     [ -f "$K3S_ROOT/etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml" ] && grep -q '^etcd-s3: true' "$K3S_ROOT/etc/rancher/k3s/config.yaml" && touch "$FAKE/state/reset-read-s3-settings"
@@ -648,6 +648,15 @@ describe("k3s-server.sh token rotation", () => {
         fails(run("k3s-server", initArgs, rotatedInit(), { ROTATE_TIMEOUT: "1" }), /'k3s token rotate' did not finish within 1s and was stopped; k3s still runs with the old token \(see 'journalctl -u k3s -n 100' on this node\)/);
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
         assert.deepEqual(log().split("\n").filter((l) => l.includes(OTHER_TOKEN)), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
+    });
+
+    it("kills a hung rotation that ignores TERM, within its grace (the watchdog itself never waits unbounded)", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("rotate-ignores-term");
+        const started = Date.now();
+        fails(run("k3s-server", initArgs, rotatedInit(), { ROTATE_TIMEOUT: "1", ROTATE_KILL_GRACE: "1" }), /'k3s token rotate' did not finish within 1s and was stopped/);
+        assert.ok(Date.now() - started < 15_000, "stopped by the watchdog, not by the test's own bound");
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
     });
 });
 
