@@ -94,6 +94,8 @@ esac`,
 [ "$1" = -T ] || exit 2
 if [ -f "$FAKE/state/sshd-T" ]; then cat "$FAKE/state/sshd-T"; else printf 'port 22\npermitrootlogin without-password\npasswordauthentication no\n'; fi`,
     "cloud-init": `exit "$(cat "$FAKE/state/cloud-init-rc" 2>/dev/null || echo 0)"`,
+    // The machine's architecture: state/uname-m when set (an Arm node), else this machine's.
+    uname: `if [ "$1" = -m ] && [ -f "$FAKE/state/uname-m" ]; then cat "$FAKE/state/uname-m"; else exec /usr/bin/uname "$@"; fi`,
 };
 /** Real tools the scripts use, wrapped so their argv is recorded too. */
 const shimmed = ["base64", "cp", "mv", "chmod", "cmp", "stat", "mkdir", "mktemp", "awk", "rm", "cat", "sh", "timeout", "sleep", "dirname", "id"];
@@ -287,6 +289,21 @@ describe("k3s-server.sh", () => {
         assert.deepEqual(calls("installer"), [], "the installer never ran");
         assert.ok(!existsSync(nodeFile("usr/local/bin/k3s")), "no binary installed");
         assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "checked before any file of the node is written");
+    });
+
+    // k3s-io/k3s install.sh setup_verify_arch: SUFFIX is empty for amd64/x86_64 and -arm64 for
+    // arm64/aarch64; download_binary fetches ${GITHUB_URL}/download/<version>/k3s${SUFFIX}.
+    it("downloads the release's asset for the node's architecture: k3s-arm64 on aarch64 (cax), and refuses one it has no asset for", () => {
+        state("uname-m", "aarch64");
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        assert.deepEqual(
+            calls("curl").filter((c) => c.includes("/releases/download/")).map((c) => c.split(" ").pop()),
+            ["https://github.com/k3s-io/k3s/releases/download/v1.34.6%2Bk3s1/k3s-arm64"],
+        );
+        box = sandbox();
+        state("uname-m", "riscv64");
+        fails(run("k3s-server", joinArgs, joinFiles()), /no k3s binary is pinned for this machine's architecture 'riscv64'; expected x86_64 or aarch64/);
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "refused before any file of the node is written");
     });
 
     it("replaces a binary that is not the pinned one on a managed node of the same version, then restarts k3s", () => {
