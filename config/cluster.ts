@@ -18,7 +18,7 @@ export const clusterKeys = {
      * operator for each version (docs/runbook/upgrade-k3s.md); the nodes refuse anything else.
      */
     k3sInstallerSha256: sha256("the SHA-256 of install.sh at the tag of honeydue:k3sVersion (64 lower-case hex digits; docs/runbook/upgrade-k3s.md says how to get it)"),
-    k3sBinarySha256: sha256("the SHA-256 of the k3s binary of honeydue:k3sVersion for the nodes' architecture, from the release's sha256sum-amd64.txt (64 lower-case hex digits; docs/runbook/upgrade-k3s.md)"),
+    k3sBinarySha256: sha256("the SHA-256 of the k3s binary of honeydue:k3sVersion for the nodes' architecture, from the release's sha256sum-amd64.txt, or sha256sum-arm64.txt for cax types (64 lower-case hex digits; docs/runbook/upgrade-k3s.md)"),
     clusterCidr: cidr.default("10.42.0.0/16"),
     serviceCidr: cidr.default("10.43.0.0/16"),
     /**

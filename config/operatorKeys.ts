@@ -1,14 +1,17 @@
 // Who may log in to the nodes as the operator: honeydue:sshPublicKey plus, while a key is being
 // rotated, honeydue:sshAuthorizedKeys. A planned step writes exactly these to every node's
-// authorized_keys (infra/k3s/authorizedKeys.ts), so the key the program itself logs in with
-// (honeydue:sshPrivateKey) must be among them, or the step would lock the program out.
+// authorized_keys (infra/k3s/authorizedKeys.ts), but a server the program creates (a new node, a
+// replacement) gets sshPublicKey alone, from Hetzner at creation (infra/hetzner/servers.ts
+// `sshKeys`; terraform-provider-hcloud internal/server/resource.go resourceServerCreate). So the key
+// the program itself logs in with (honeydue:sshPrivateKey) must be sshPublicKey's pair: being only
+// in sshAuthorizedKeys would lock the program out of every server created meanwhile.
 import sshpk from "sshpk";
 import { z } from "zod";
 import { json } from "./fields";
 import { sshPublicKey } from "./infra";
 
 export const operatorKeyKeys = {
-    /** Further public keys to authorize on every node (the old key during a rotation: docs/runbook/ssh.md). */
+    /** Further public keys to authorize on every running node (the next key during a rotation: docs/runbook/ssh.md). */
     sshAuthorizedKeys: json(z.array(sshPublicKey, { error: "expected a JSON list of OpenSSH public key lines" })).default([]),
 };
 
@@ -26,12 +29,14 @@ const fingerprintOf = (parse: () => sshpk.Key | sshpk.PrivateKey): string | unde
 export function checkOperatorKeys(c: { sshPublicKey: string; sshAuthorizedKeys: string[] }, sshPrivateKey: string, issue: (key: string, message: string) => void): void {
     const own = fingerprintOf(() => sshpk.parsePrivateKey(sshPrivateKey, "auto").toPublic());
     if (own === undefined) return;
-    const authorized = authorizedKeys(c).map((k) => fingerprintOf(() => sshpk.parseKey(k, "ssh")));
-    if (!authorized.includes(own)) {
-        issue(
-            "sshPrivateKey",
-            `its public half (${own}) is neither honeydue:sshPublicKey nor in honeydue:sshAuthorizedKeys, and every node's authorized_keys is set to exactly those: ` +
-                "the next `pulumi up` would lock the program out. Expected the pair of sshPublicKey, or, while rotating, the old public key in sshAuthorizedKeys (docs/runbook/ssh.md)",
-        );
-    }
+    if (fingerprintOf(() => sshpk.parseKey(c.sshPublicKey.trim(), "ssh")) === own) return;
+    const onlyExtra = c.sshAuthorizedKeys.some((k) => fingerprintOf(() => sshpk.parseKey(k.trim(), "ssh")) === own);
+    issue(
+        "sshPrivateKey",
+        onlyExtra
+            ? `its public half (${own}) is not honeydue:sshPublicKey: a server the program creates (a new or replaced node) gets only sshPublicKey from Hetzner, so the program could not log in to it (only the running nodes list sshAuthorizedKeys). ` +
+                  "Expected the pair of sshPublicKey; to rotate, add the new key to honeydue:sshAuthorizedKeys first, then switch sshPublicKey and sshPrivateKey together (docs/runbook/ssh.md)"
+            : `its public half (${own}) is not honeydue:sshPublicKey, nor in honeydue:sshAuthorizedKeys, and every node's authorized_keys is set to exactly those: ` +
+                  "the next `pulumi up` would lock the program out. Expected the pair of sshPublicKey (docs/runbook/ssh.md)",
+    );
 }

@@ -8,6 +8,7 @@ import { runPlan } from "../offline/plan";
 import { evaluate } from "../offline/policies";
 import { ofType, one, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
+import { recordedKeyDials } from "../infra/k3s/connection";
 import { hostKeysFor } from "./support/hostKeys";
 
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
@@ -65,12 +66,20 @@ describe("adopting the running estate", () => {
     it("pins an adopted node to the host key the operator recorded, and generates one only for the server it builds", () => {
         const keys = ofType(estate.resources, "tls:index/privateKey:PrivateKey").map((k) => k.name);
         assert.deepEqual(keys, ["ubuntu-8gb-nbg1-3-host-key"]);
+        // The server it builds may take minutes to answer SSH: dialled until the step's timeout.
+        const built = one(estate.resources, "hcloud:index/server:Server", "ubuntu-8gb-nbg1-3").state.ipv4Address;
+        const builtCommands = ofType(estate.resources, "command:remote:Command").filter((c) => (unwrap(c.inputs.connection) as { host: string }).host === built);
+        assert.ok(builtCommands.length >= 4);
+        for (const c of builtCommands) assert.equal((unwrap(c.inputs.connection) as { dialErrorLimit?: number }).dialErrorLimit, -1, c.name);
         const commands = ofType(estate.resources, "command:remote:Command");
         for (const [node, key] of Object.entries(hostKeys)) {
             const ip = one(estate.resources, "hcloud:index/server:Server", node).state.ipv4Address;
             const own = commands.filter((c) => (unwrap(c.inputs.connection) as { host: string }).host === ip);
             assert.ok(own.length >= 4, node);
             for (const c of own) assert.equal((unwrap(c.inputs.connection) as { hostKey?: string }).hostKey, key, `${c.name} pins the recorded key`);
+            // A wrong recorded key fails within minutes with the provider's own "host key mismatch"
+            // (infra/k3s/connection.ts), not after the step's 20 min as "context deadline exceeded".
+            for (const c of own) assert.equal((unwrap(c.inputs.connection) as { dialErrorLimit?: number }).dialErrorLimit, recordedKeyDials, `${c.name} gives up dialling`);
             // Its sshd was not configured by this program's cloud-init: the wait step checks the hardening, not the key file.
             assert.doesNotMatch(String(one(estate.resources, "command:remote:Command", `${node}-wait`).inputs.create), /hostkey=/);
         }

@@ -26,7 +26,7 @@ describe("k3s configuration keys", () => {
         const hex = "a".repeat(64);
         assert.equal(load({ "honeydue:k3sInstallerSha256": hex }).k3sInstallerSha256, hex);
         rejects({ "honeydue:k3sInstallerSha256": undefined }, "honeydue:k3sInstallerSha256 is missing", /expected the SHA-256 of install\.sh at the tag of honeydue:k3sVersion \(64 lower-case hex digits; docs\/runbook\/upgrade-k3s\.md says how to get it\) \(set it with `pulumi config set honeydue:k3sInstallerSha256 …`\)$/);
-        rejects({ "honeydue:k3sBinarySha256": undefined }, "honeydue:k3sBinarySha256 is missing", /expected the SHA-256 of the k3s binary of honeydue:k3sVersion/);
+        rejects({ "honeydue:k3sBinarySha256": undefined }, "honeydue:k3sBinarySha256 is missing", /expected the SHA-256 of the k3s binary of honeydue:k3sVersion .*sha256sum-amd64\.txt, or sha256sum-arm64\.txt for cax types/);
         for (const bad of ["A".repeat(64), "a".repeat(63), `sha256:${hex}`, `${hex}  k3s`]) {
             rejects({ "honeydue:k3sBinarySha256": bad }, `honeydue:k3sBinarySha256 (got ${bad.length > 60 ? `${bad.slice(0, 57)}…` : bad})`, /expected the SHA-256 of the k3s binary/);
         }

@@ -1,5 +1,6 @@
 // The operator's keys: every node's authorized_keys is set to honeydue:sshPublicKey plus
-// sshAuthorizedKeys, so the key the program logs in with must be one of them (or it locks itself out).
+// sshAuthorizedKeys, and a server the program creates gets sshPublicKey alone (Hetzner's ssh_keys),
+// so the key the program logs in with must be sshPublicKey's pair (or it locks itself out).
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
@@ -21,15 +22,24 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
         const c = load({ "honeydue:sshPublicKey": oldKey.publicKey, "honeydue:sshPrivateKey": oldKey.privateKey }, S);
         assert.deepEqual(authorizedKeys(c), [oldKey.publicKey]);
     });
-    it("authorizes the old key beside the new one during a rotation, while the program still logs in with the old", () => {
-        const c = load({ "honeydue:sshPublicKey": newKey.publicKey, "honeydue:sshAuthorizedKeys": [oldKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
-        assert.deepEqual(authorizedKeys(c), [newKey.publicKey, oldKey.publicKey]);
+    it("authorizes the next key beside sshPublicKey during a rotation (run 1), while the program still logs in with sshPublicKey's pair", () => {
+        const c = load({ "honeydue:sshPublicKey": oldKey.publicKey, "honeydue:sshAuthorizedKeys": [newKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
+        assert.deepEqual(authorizedKeys(c), [oldKey.publicKey, newKey.publicKey]);
     });
     it("refuses a private key whose public half would not be authorized (the step would lock the program out)", () =>
         rejects(
             { "honeydue:sshPublicKey": newKey.publicKey, "honeydue:sshPrivateKey": oldKey.privateKey },
             "honeydue:sshPrivateKey",
-            /its public half \(SHA256:\S+\) is neither honeydue:sshPublicKey nor in honeydue:sshAuthorizedKeys.*lock the program out/,
+            /its public half \(SHA256:\S+\) is not honeydue:sshPublicKey.*lock the program out/,
+            S,
+        ));
+    // A server created in that state (a replacement, a new node) gets only sshPublicKey from
+    // Hetzner (infra/hetzner/servers.ts sshKeys), so the program could never log in to it.
+    it("refuses a private key that is only in sshAuthorizedKeys (a server created now would not accept it)", () =>
+        rejects(
+            { "honeydue:sshPublicKey": newKey.publicKey, "honeydue:sshAuthorizedKeys": [oldKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey },
+            "honeydue:sshPrivateKey",
+            /is not honeydue:sshPublicKey: a server the program creates \(a new or replaced node\) gets only sshPublicKey.*add the new key to honeydue:sshAuthorizedKeys first/,
             S,
         ));
     it("never prints the private key in that message", () => {

@@ -70,7 +70,7 @@ case "$*" in
   "kubectl get node "*) if [ -f "$FAKE/state/node-notready" ]; then echo "False $(cat "$FAKE/state/version")"; else echo "True $(cat "$FAKE/state/version")"; fi ;;
   "kubectl drain "*) [ -f "$FAKE/state/drain-fails" ] && exit 1; echo drained ;;
   "kubectl delete node "*) [ -f "$FAKE/state/delete-fails" ] && exit 1; touch "$FAKE/state/node-gone"; echo deleted ;;
-  "token rotate "*) [ -f "$FAKE/state/rotate-hangs" ] && exec /bin/sleep 1000; [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
+  "token rotate "*) [ -f "$FAKE/state/rotate-ignores-term" ] && { trap '' TERM; exec /bin/sleep 1000; }; [ -f "$FAKE/state/rotate-hangs" ] && exec /bin/sleep 1000; [ -f "$FAKE/state/rotate-fails" ] && exit 1; echo "Token rotated, restart k3s nodes with new token" ;;
   "server --cluster-reset "*)
     [ -f "$FAKE/state/reset-fails" ] && { echo "etcd-snapshot: snapshot not found in s3"; exit 1; }
     [ -f "$K3S_ROOT/etc/rancher/k3s/config.yaml.d/90-etcd-s3-credentials.yaml" ] && grep -q '^etcd-s3: true' "$K3S_ROOT/etc/rancher/k3s/config.yaml" && touch "$FAKE/state/reset-read-s3-settings"
@@ -94,6 +94,8 @@ esac`,
 [ "$1" = -T ] || exit 2
 if [ -f "$FAKE/state/sshd-T" ]; then cat "$FAKE/state/sshd-T"; else printf 'port 22\npermitrootlogin without-password\npasswordauthentication no\n'; fi`,
     "cloud-init": `exit "$(cat "$FAKE/state/cloud-init-rc" 2>/dev/null || echo 0)"`,
+    // The machine's architecture: state/uname-m when set (an Arm node), else this machine's.
+    uname: `if [ "$1" = -m ] && [ -f "$FAKE/state/uname-m" ]; then cat "$FAKE/state/uname-m"; else exec /usr/bin/uname "$@"; fi`,
 };
 /** Real tools the scripts use, wrapped so their argv is recorded too. */
 const shimmed = ["base64", "cp", "mv", "chmod", "cmp", "stat", "mkdir", "mktemp", "awk", "rm", "cat", "sh", "timeout", "sleep", "dirname", "id"];
@@ -287,6 +289,21 @@ describe("k3s-server.sh", () => {
         assert.deepEqual(calls("installer"), [], "the installer never ran");
         assert.ok(!existsSync(nodeFile("usr/local/bin/k3s")), "no binary installed");
         assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "checked before any file of the node is written");
+    });
+
+    // k3s-io/k3s install.sh setup_verify_arch: SUFFIX is empty for amd64/x86_64 and -arm64 for
+    // arm64/aarch64; download_binary fetches ${GITHUB_URL}/download/<version>/k3s${SUFFIX}.
+    it("downloads the release's asset for the node's architecture: k3s-arm64 on aarch64 (cax), and refuses one it has no asset for", () => {
+        state("uname-m", "aarch64");
+        ok(run("k3s-server", joinArgs, joinFiles()));
+        assert.deepEqual(
+            calls("curl").filter((c) => c.includes("/releases/download/")).map((c) => c.split(" ").pop()),
+            ["https://github.com/k3s-io/k3s/releases/download/v1.34.6%2Bk3s1/k3s-arm64"],
+        );
+        box = sandbox();
+        state("uname-m", "riscv64");
+        fails(run("k3s-server", joinArgs, joinFiles()), /no k3s binary is pinned for this machine's architecture 'riscv64'; expected x86_64 or aarch64/);
+        assert.ok(!existsSync(nodeFile("etc/rancher/k3s")), "refused before any file of the node is written");
     });
 
     it("replaces a binary that is not the pinned one on a managed node of the same version, then restarts k3s", () => {
@@ -648,6 +665,15 @@ describe("k3s-server.sh token rotation", () => {
         fails(run("k3s-server", initArgs, rotatedInit(), { ROTATE_TIMEOUT: "1" }), /'k3s token rotate' did not finish within 1s and was stopped; k3s still runs with the old token \(see 'journalctl -u k3s -n 100' on this node\)/);
         assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
         assert.deepEqual(log().split("\n").filter((l) => l.includes(OTHER_TOKEN)), [`k3s token rotate --new-token=${OTHER_TOKEN}`]);
+    });
+
+    it("kills a hung rotation that ignores TERM, within its grace (the watchdog itself never waits unbounded)", () => {
+        ok(run("k3s-server", initArgs, initFiles()));
+        state("rotate-ignores-term");
+        const started = Date.now();
+        fails(run("k3s-server", initArgs, rotatedInit(), { ROTATE_TIMEOUT: "1", ROTATE_KILL_GRACE: "1" }), /'k3s token rotate' did not finish within 1s and was stopped/);
+        assert.ok(Date.now() - started < 15_000, "stopped by the watchdog, not by the test's own bound");
+        assert.equal(readFileSync(nodeFile("etc/rancher/k3s/token"), "utf8"), `${TOKEN}\n`);
     });
 });
 

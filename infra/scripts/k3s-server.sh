@@ -57,7 +57,7 @@
 #
 # Environment (defaults for a real node): K3S_ROOT (prefix for every path, for tests),
 # READY_TIMEOUT (300 s), POLL_INTERVAL (5 s),
-# PEER_PROBE_TIMEOUT (5 s), RESTORE_TIMEOUT (900 s), ROTATE_TIMEOUT (120 s),
+# PEER_PROBE_TIMEOUT (5 s), RESTORE_TIMEOUT (900 s), ROTATE_TIMEOUT (120 s), ROTATE_KILL_GRACE (5 s),
 # INSTALL_TIMEOUT (600 s), SYSTEMCTL_TIMEOUT (90 s).
 set -euo pipefail
 
@@ -381,6 +381,16 @@ adopt_in_place() {
 # and replaces its own process title before it connects (pkg/cli/token/token.go, serverAccess:
 # gspt.SetProcTitle). So the token is on k3s's own argv only, for as short as k3s needs: no
 # `timeout` wrapper (whose argv would hold it for the whole wait); this shell is the watchdog.
+# Stops the rotation $1: TERM, then KILL if it has not exited within ROTATE_KILL_GRACE seconds (a
+# plain `wait` after TERM would wait for ever on a process that ignores or handles it).
+stop_rotation() {
+    local pid="$1" grace=$((SECONDS + ${ROTATE_KILL_GRACE:-5}))
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$grace" ]; do sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 rotate_token() {
     local new pid rc=0 bound="${ROTATE_TIMEOUT:-120}" deadline
     new="$(<"$1")"
@@ -393,8 +403,7 @@ rotate_token() {
     deadline=$((SECONDS + bound))
     while kill -0 "$pid" 2>/dev/null; do
         if [ "$SECONDS" -ge "$deadline" ]; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
+            stop_rotation "$pid"
             die "'k3s token rotate' did not finish within ${bound}s and was stopped; k3s still runs with the old token (see 'journalctl -u k3s -n 100' on this node); fix it and run 'pulumi up' again"
         fi
         sleep 0.2
