@@ -40,7 +40,7 @@ describe("workload configuration", () => {
     });
     it("defaults Redis's ACL denials and backup, and rejects a bad entry, schedule or folder", () => {
         const d = load({}).redis;
-        assert.deepEqual([d.denied, d.backupSchedule, d.backupFolder, d.backupImage], [["@admin", "@dangerous", "@scripting"], "30 */6 * * *", "redis-backups", "docker.io/rclone/rclone:1.75.0"]);
+        assert.deepEqual([d.denied, d.backupSchedule, d.backupFolder, d.backupImage], [["@admin", "flushall", "flushdb", "swapdb", "migrate", "restore", "function", "script|debug"], "30 */6 * * *", "redis-backups", "docker.io/rclone/rclone:1.75.0"]);
         assert.equal(d.image, "docker.io/library/redis:7.4.7-alpine");
         rejects({ "honeydue:redis": { denied: ["-@admin"] } }, "honeydue:redis.denied.0", /expected an ACL category such as @scripting or a command such as flushall/);
         rejects({ "honeydue:redis": { backupSchedule: "daily" } }, "honeydue:redis.backupSchedule", /expected a five-field cron expression/);

@@ -9,10 +9,12 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { redisDeniedDefault } from "../config/workloads";
 import { aclFile, sha256 } from "../workloads/redisUsers";
 
 /** The script the CronJob runs (workloads/redisBackup.ts reads the same file). */
@@ -20,7 +22,8 @@ const backupScript = () => readFileSync(join(__dirname, "..", "workloads", "scri
 
 const appsPassword = "appsPassword0123456789abcdefABCDEF012345";
 const backupPassword = "backupPassword0123456789abcdefABCDEF0123";
-const denied = ["@admin", "@dangerous", "@scripting"];
+/** The default of honeydue:redis.denied: what a stack gets unless it says otherwise. */
+const denied = [...redisDeniedDefault];
 
 let box: string;
 let port: number;
@@ -91,14 +94,32 @@ describe("the ACL file", () => {
         assert.match(cli(["get", "queue:job:1"], { password: "wrong-password" }), /WRONGPASS/);
     });
 
-    it("lets the apps read and write keys, and refuses them EVAL, CONFIG, FLUSHALL, KEYS, FUNCTION and ACL", () => {
+    it("lets the apps read and write keys, and refuses them CONFIG, FLUSHALL, FLUSHDB, SWAPDB, FUNCTION, ACL and SHUTDOWN", () => {
         assert.equal(apps("get", "queue:job:1"), "payload");
         assert.equal(apps("lpush", "queue:list", "a"), "1");
         assert.equal(apps("ping"), "PONG");
-        for (const command of [["eval", "return 1", "0"], ["config", "get", "maxmemory"], ["flushall"], ["keys", "*"], ["acl", "list"], ["function", "list"]]) {
-            assert.match(apps(...command), /NOPERM/, command.join(" "));
-        }
+        const refused = [["config", "get", "maxmemory"], ["config", "set", "appendonly", "no"], ["flushall"], ["flushdb"], ["swapdb", "0", "1"], ["acl", "list"], ["function", "list"], ["script", "debug", "yes"], ["shutdown", "nosave"]];
+        for (const command of refused) assert.match(apps(...command), /NOPERM/, command.join(" "));
         assert.equal(apps("get", "queue:job:1"), "payload", "FLUSHALL was refused");
+    });
+
+    // What a Go app's client sends: go-redis v9 opens each connection with HELLO 3 AUTH (then
+    // CLIENT SETINFO, which Redis 7.0 here does not know, and SELECT, CLIENT SETNAME when set);
+    // its Script.Run is EVALSHA then, on NOSCRIPT, EVAL (redis/go-redis script.go), which is how
+    // asynq enqueues and dequeues (hibiken/asynq internal/rdb/rdb.go). Denying any of these
+    // stops the worker's queue on the first `up`.
+    it("lets the apps connect as go-redis does and run a queue library's Lua (EVALSHA, EVAL after NOSCRIPT), INFO and KEYS", () => {
+        assert.doesNotMatch(apps("hello", "3", "auth", "default", appsPassword), /NOPERM|WRONGPASS|ERR/);
+        assert.equal(apps("client", "setname", "honeydue-worker"), "OK");
+        assert.equal(apps("select", "0"), "OK");
+        const script = "return redis.call('LPUSH', KEYS[1], ARGV[1])";
+        const sha = createHash("sha1").update(script).digest("hex");
+        assert.match(apps("evalsha", sha, "1", "queue:lua", "job"), /NOSCRIPT/, "a fresh Redis has no cached script");
+        assert.equal(apps("eval", script, "1", "queue:lua", "job"), "1");
+        assert.equal(apps("evalsha", sha, "1", "queue:lua", "job"), "2");
+        assert.equal(apps("script", "load", script), sha);
+        assert.match(apps("info", "server"), /redis_version:/);
+        assert.match(apps("keys", "queue:lua"), /queue:lua/);
     });
 
     it("lets the backup user fetch an RDB and nothing else", () => {
