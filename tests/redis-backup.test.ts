@@ -222,11 +222,22 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
     }
     const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))));
     const at = (...args: string[]) => spawnSync("redis-cli", ["-p", String(restorePort), ...args], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
-    function restore(snapshot: string) {
-        const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot], {
+    /** The node's k3s, as far as the script asks it: `kubectl get pods` lists the Redis pods in `pods`. */
+    const k3sBin = () => join(box, "k3s-bin");
+    function redisPods(names: string) {
+        mkdirSync(k3sBin(), { recursive: true });
+        writeFileSync(join(k3sBin(), "pods"), names);
+        writeFileSync(join(k3sBin(), "k3s"), `#!/bin/sh
+[ "$1 $2 $3 $4 $5 $6 $7 $8 $9" = "kubectl -n honeydue get pods -l app.kubernetes.io/name=redis -o name" ] || exit 2
+cat ${join(k3sBin(), "pods")}
+`);
+        chmodSync(join(k3sBin(), "k3s"), 0o755);
+    }
+    function restore(snapshot: string, extra: string[] = []) {
+        const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot, ...extra], {
             input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
             encoding: "utf8",
-            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: storage(), REDIS_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` },
+            env: { PATH: `${k3sBin()}:/usr/bin:/bin`, REDIS_STORAGE: storage(), REDIS_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` },
         });
         return { status: r.status, out: r.stderr };
     }
@@ -240,6 +251,14 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
         const r = step("dump", dumpEnv());
         assert.equal(r.status, 0, r.out);
         const snapshot = join(box, "backup", "dump.rdb");
+
+        // A Redis pod still there (step 2 skipped): its next AOF rewrite would undo the restore.
+        redisPods("pod/redis-5d8f7c9b6-x2k4q\n");
+        const early = restore(snapshot);
+        assert.equal(early.status, 1);
+        assert.match(early.out, /ubuntu-8gb-nbg1-2: Redis still runs \(pod\/redis-5d8f7c9b6-x2k4q \); stop it first: kubectl -n honeydue scale deployment\/redis --replicas=0/);
+        assert.ok(!readdirSync(volume()).some((f) => f.startsWith("appendonlydir.before-restore-")), "nothing moved while Redis runs");
+        redisPods("");
 
         const first = restore(snapshot);
         assert.equal(first.status, 0, first.out);
@@ -262,15 +281,19 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
     });
 
     it("refuses a file that is not an RDB, and a node without the Redis volume, naming the node", () => {
+        redisPods("");
         const junk = join(box, "junk.rdb");
         writeFileSync(junk, "not a snapshot");
         assert.match(restore(junk).out, /ubuntu-8gb-nbg1-2: .*junk\.rdb does not start with REDIS: not an RDB snapshot/);
         const elsewhere = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-3", "--snapshot", join(box, "direct.rdb")], {
             input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
             encoding: "utf8",
-            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: join(box, "nowhere") },
+            env: { PATH: `${k3sBin()}:/usr/bin:/bin`, REDIS_STORAGE: join(box, "nowhere") },
         });
         assert.equal(elsewhere.status, 1);
-        assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node\?/);
+        assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node/);
+        // An adopted claim keeps its own name (honeydue:redis.claimName): --claim finds its volume.
+        redisPods("");
+        assert.match(restore(join(box, "direct.rdb"), ["--claim", "cache-data"]).out, /ubuntu-8gb-nbg1-2: expected one Redis volume .*\*_honeydue_cache-data, found 0/);
     });
 });
