@@ -294,6 +294,8 @@ cat ${join(k3sBin(), "pods")}
         assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node/);
         // An adopted claim keeps its own name (honeydue:redis.claimName): --claim finds its volume.
         redisPods("");
-        assert.match(restore(join(box, "direct.rdb"), ["--claim", "cache-data"]).out, /ubuntu-8gb-nbg1-2: expected one Redis volume .*\*_honeydue_cache-data, found 0/);
+        const rdb = join(box, "header-only.rdb");
+        writeFileSync(rdb, "REDIS0011");
+        assert.match(restore(rdb, ["--claim", "cache-data"]).out, /ubuntu-8gb-nbg1-2: expected one Redis volume .*\*_honeydue_cache-data, found 0/);
     });
 });
