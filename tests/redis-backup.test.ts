@@ -8,7 +8,7 @@
 // `redis-cli --rdb` protocol (REPLCONF, SYNC) are the same (redis/redis src/acl.c, src/redis-cli.c).
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -175,6 +175,22 @@ describe("redis-backup.sh", () => {
         assert.match(r.stderr, /within 1s/);
     });
 
+    it("dump: what is not an RDB (redis-cli exiting 0 with an error text in the file) is not left for the upload", () => {
+        const bin = join(box, "junk");
+        mkdirSync(bin, { recursive: true });
+        // Writes its --rdb target (the last argument) with what no RDB starts with.
+        writeFileSync(join(bin, "redis-cli"), '#!/bin/sh\nfor a; do out=$a; done\necho "-ERR something" > "$out"\n');
+        chmodSync(join(bin, "redis-cli"), 0o755);
+        const r = spawnSync("sh", ["-c", backupScript(), "redis-backup.sh", "dump"], {
+            encoding: "utf8",
+            env: { PATH: `${bin}:/usr/bin:/bin`, SNAPSHOT_DIR: join(box, "backup"), ...dumpEnv() },
+            timeout: 20_000,
+        });
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, /does not start with REDIS \(got '-ERR '\): not an RDB file/);
+        assert.ok(!existsSync(join(box, "backup", "dump.rdb")), "nothing named dump.rdb for the upload");
+    });
+
     it("refuses to run without its settings, naming the missing one", () => {
         const noHost: Record<string, string> = dumpEnv();
         delete noHost.REDIS_HOST;
@@ -222,6 +238,8 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
     }
     const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))));
     const at = (...args: string[]) => spawnSync("redis-cli", ["-p", String(restorePort), ...args], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
+    /** As root (CI), the redis image's 999:1000, so a restore that leaves root's files shows; else this user. */
+    const owner = process.getuid?.() === 0 ? [999, 1000] : [process.getuid?.() ?? 0, process.getgid?.() ?? 0];
     /** The node's k3s, as far as the script asks it: `kubectl get pods` lists the Redis pods in `pods`. */
     const k3sBin = () => join(box, "k3s-bin");
     function redisPods(names: string) {
@@ -237,7 +255,7 @@ cat ${join(k3sBin(), "pods")}
         const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot, ...extra], {
             input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
             encoding: "utf8",
-            env: { PATH: `${k3sBin()}:/usr/bin:/bin`, REDIS_STORAGE: storage(), REDIS_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` },
+            env: { PATH: `${k3sBin()}:/usr/bin:/bin`, REDIS_STORAGE: storage(), REDIS_OWNER: owner.join(":") },
         });
         return { status: r.status, out: r.stderr };
     }
@@ -264,6 +282,11 @@ cat ${join(k3sBin(), "pods")}
         assert.equal(first.status, 0, first.out);
         assert.match(first.out, /ubuntu-8gb-nbg1-2: kept the data Redis had in .*appendonlydir\.before-restore-\d{8}T\d{6}Z/);
         assert.equal(readFileSync(join(volume(), "appendonlydir", "appendonly.aof.manifest"), "utf8"), "file appendonly.aof.1.base.rdb seq 1 type b\n");
+        // Redis runs as 999:1000 and must create its next append-only file in that directory.
+        for (const f of ["", "appendonly.aof.1.base.rdb", "appendonly.aof.manifest"]) {
+            const st = statSync(join(volume(), "appendonlydir", f));
+            assert.deepEqual([st.uid, st.gid], owner, `owner of appendonlydir/${f}`);
+        }
         const again = restore(snapshot);
         assert.equal(again.status, 0, again.out);
         assert.match(again.out, /already holds this snapshot as its only file; nothing to do/);
