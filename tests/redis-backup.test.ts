@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { redisDeniedDefault } from "../config/workloads";
-import { aclFile, sha256 } from "../workloads/redisUsers";
+import { aclFile, redisProbeCommand, sha256 } from "../workloads/redisUsers";
 
 /** The script the CronJob runs (workloads/redisBackup.ts reads the same file). */
 const backupScript = () => readFileSync(join(__dirname, "..", "workloads", "scripts", "redis-backup.sh"), "utf8");
@@ -120,6 +120,20 @@ describe("the ACL file", () => {
         assert.equal(apps("script", "load", script), sha);
         assert.match(apps("info", "server"), /redis_version:/);
         assert.match(apps("keys", "queue:lua"), /queue:lua/);
+    });
+
+    it("Redis's probe passes only on PONG to the apps' password (redis-cli ping alone exits 0 on NOAUTH)", () => {
+        const probe = (env: Record<string, string>) => spawnSync(redisProbeCommand[0], redisProbeCommand.slice(1), { encoding: "utf8", env, timeout: 10_000 }).status;
+        // The probe runs in the Redis container, where redis-cli's default 127.0.0.1:6379 is Redis; here a wrapper points it at the test server.
+        const bin = join(box, "probe-bin");
+        mkdirSync(bin, { recursive: true });
+        writeFileSync(join(bin, "redis-cli"), `#!/bin/sh\nexec /usr/bin/redis-cli -p ${port} "$@"\n`);
+        chmodSync(join(bin, "redis-cli"), 0o755);
+        const path = `${bin}:/usr/bin:/bin`;
+        assert.equal(probe({ PATH: path, REDISCLI_AUTH: appsPassword }), 0);
+        assert.notEqual(probe({ PATH: path, REDISCLI_AUTH: "wrong-password" }), 0, "a refused password is not ready");
+        assert.notEqual(probe({ PATH: path }), 0, "NOAUTH is not ready");
+        assert.equal(spawnSync("redis-cli", ["-p", String(port), "ping"], { env: { PATH: path } }).status, 0, "why the probe checks the answer");
     });
 
     it("lets the backup user fetch an RDB and nothing else", () => {

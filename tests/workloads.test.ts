@@ -376,7 +376,7 @@ describe("Redis", () => {
 
     it("runs as the redis user, not root", () => {
         assert.deepEqual(pod(redis()).securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
-        assert.deepEqual(container(redis()).livenessProbe.exec.command, ["redis-cli", "ping"]);
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.deepEqual(container(redis())[probe].exec.command, ["sh", "-c", "redis-cli ping | grep -qx PONG"], probe);
     });
 
     it("is reachable on 6379 only from the API, the worker and the backup", () => {
