@@ -49,7 +49,7 @@ export function checkB2Folders(folders: Record<string, string>, issue: (key: str
     entries.forEach(([keyA, a], i) =>
         entries.slice(i + 1).forEach(([keyB, b]) => {
             if (a.startsWith(b) || b.startsWith(a))
-                issue(keyA, `${a} is inside (or equal to, or begins with) ${keyB} ${b}; expected folders whose names do not begin with one another, so each B2 key's name prefix covers only its own files`);
+                issue(keyA, `${a} and ${keyB} ${b} overlap (one name begins with the other); expected folders whose names do not begin with one another, so each B2 key's name prefix covers only its own files`);
         }),
     );
 }

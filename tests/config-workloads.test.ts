@@ -48,10 +48,10 @@ describe("workload configuration", () => {
         rejects({ "honeydue:redis": { backupImage: "rclone/rclone" } }, "honeydue:redis.backupImage", /./);
     });
     it("keeps the Redis backups and the etcd snapshots in separate folders (each key's name prefix covers its own)", () => {
-        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots is inside \(or equal to, or begins with\) redis.backupFolder etcd-snapshots; expected folders whose names do not begin with one another/);
-        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /is inside \(or equal to, or begins with\) redis.backupFolder etcd-snapshots\/redis/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots overlap \(one name begins with the other\); expected folders whose names do not begin with one another/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots\/redis overlap/);
         // The etcd key's name prefix has no "/" (k3s lists with the bare folder name): it covers etcd-snapshots-redis/ too.
-        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots is inside \(or equal to, or begins with\) redis.backupFolder etcd-snapshots-redis/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots-redis overlap \(one name begins with the other\)/);
         assert.equal(load({ "honeydue:redis": { backupFolder: "backups/redis" } }).redis.backupFolder, "backups/redis", "a folder whose name does not begin with the other's");
     });
     it("takes a use's own B2 key only whole: its id and its secret application key", () => {
