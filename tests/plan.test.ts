@@ -79,7 +79,7 @@ describe("npm run plan", () => {
     it("says the k3s download hashes are placeholders until recorded, and which images are pinned by tag only", async () => {
         const { stdout } = await firstPlan();
         assert.match(stdout, /NOT RECORDED: honeydue:k3sInstallerSha256 and honeydue:k3sBinarySha256 \(placeholders here; a real `pulumi up` refuses\s+without them\)/);
-        assert.match(stdout, /5 image\(s\) pinned by tag only [^]*?docker\.io\/library\/redis:[^]*?"k8s-image-pinned": \{"requireDigests": true\} in\s+policy\/config\.prod\.json/);
+        assert.match(stdout, /6 image\(s\) pinned by tag only [^]*?docker\.io\/library\/redis:[^]*?docker\.io\/rclone\/rclone:[^]*?"k8s-image-pinned": \{"requireDigests": true\} in\s+policy\/config\.prod\.json/);
         const recorded = { ...offlineConfig().config, "honeydue:k3sInstallerSha256": "a".repeat(64), "honeydue:k3sBinarySha256": "b".repeat(64) };
         assert.deepEqual(downloadHashNote(recorded), [], "no note once both are recorded");
         assert.equal(downloadHashNote({ ...recorded, "honeydue:k3sBinarySha256": "0".repeat(64) }).length, 1);
