@@ -37,12 +37,19 @@ export function checkB2Keys(plain: Record<string, unknown>, secrets: Record<stri
     }
 }
 
-/** Two folders of the bucket that nest would let one prefix-restricted key reach the other's files. */
+/**
+ * Two folders of the bucket where one name begins with the other would let one prefix-restricted
+ * key reach the other's files. Compared without a trailing "/": the etcd key's name prefix is the
+ * bare folder name, because k3s lists its snapshots with the folder as the prefix, no "/" (k3s-io/k3s
+ * pkg/etcd/s3/s3.go, ListSnapshots: ListObjectsOptions{Prefix: Folder}), and B2 refuses a listing
+ * outside a key's name prefix; so `etcd-snapshots` also covers `etcd-snapshots-redis/`.
+ */
 export function checkB2Folders(folders: Record<string, string>, issue: (key: string, message: string) => void): void {
     const entries = Object.entries(folders);
     entries.forEach(([keyA, a], i) =>
         entries.slice(i + 1).forEach(([keyB, b]) => {
-            if (`${a}/`.startsWith(`${b}/`) || `${b}/`.startsWith(`${a}/`)) issue(keyA, `${a} is inside (or equal to) ${keyB} ${b}; expected separate folders, so each B2 key's name prefix covers only its own files`);
+            if (a.startsWith(b) || b.startsWith(a))
+                issue(keyA, `${a} and ${keyB} ${b} overlap (one name begins with the other); expected folders whose names do not begin with one another, so each B2 key's name prefix covers only its own files`);
         }),
     );
 }

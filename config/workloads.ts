@@ -51,6 +51,20 @@ const tag = "8d9ca2e6ed";
 const nonroot = 65532;
 const gitea = "gitea.treytartt.com/treytartt";
 
+/**
+ * What the apps' Redis user may not run unless honeydue:redis.denied says otherwise: every @admin
+ * command (CONFIG, DEBUG, SHUTDOWN, MONITOR, REPLICAOF, ACL SETUSER, SAVE, CLIENT KILL…; a command
+ * flagged "admin" is in @admin and @dangerous, redis/redis src/server.c, setImplicitACLCategories),
+ * the rest of @dangerous that destroys or moves data (FLUSHALL, FLUSHDB, SWAPDB, MIGRATE, RESTORE),
+ * FUNCTION (stored Lua, which no queue library needs) and SCRIPT DEBUG. Not @scripting: go-redis's
+ * Script.Run sends EVALSHA and, on NOSCRIPT (after every Redis restart), EVAL (redis/go-redis
+ * script.go, Run), and queue libraries run every enqueue and dequeue that way (hibiken/asynq
+ * internal/rdb/rdb.go, Enqueue and Dequeue: script.Run); the Lua CVEs are fixed in the image
+ * (7.4.6+). Not INFO, ROLE, KEYS or SORT (@dangerous, but clients, dashboards and caches read them).
+ * Categories per redis/redis src/commands/*.json on the 7.4 branch.
+ */
+export const redisDeniedDefault = ["@admin", "flushall", "flushdb", "swapdb", "migrate", "restore", "function", "script|debug"] as const;
+
 export const workloadKeys = {
     registry: fqdn.default("gitea.treytartt.com"),
     registryUsername: text(/^\S+$/, "expected the Gitea user that pulls images"),
@@ -79,7 +93,7 @@ export const workloadKeys = {
                     .array(z.string().regex(/^@?[a-z][a-z0-9_-]*(\|[a-z0-9_-]+)?$/, { error: "expected an ACL category such as @scripting or a command such as flushall" }), {
                         error: "expected a list of ACL categories and commands",
                     })
-                    .default(["@admin", "@dangerous", "@scripting"]),
+                    .default([...redisDeniedDefault]),
                 /** The backup CronJob: an RDB snapshot to B2 under `folder` (workloads/redisBackup.ts). */
                 backupSchedule: z
                     .string()

@@ -40,7 +40,7 @@ describe("workload configuration", () => {
     });
     it("defaults Redis's ACL denials and backup, and rejects a bad entry, schedule or folder", () => {
         const d = load({}).redis;
-        assert.deepEqual([d.denied, d.backupSchedule, d.backupFolder, d.backupImage], [["@admin", "@dangerous", "@scripting"], "30 */6 * * *", "redis-backups", "docker.io/rclone/rclone:1.75.0"]);
+        assert.deepEqual([d.denied, d.backupSchedule, d.backupFolder, d.backupImage], [["@admin", "flushall", "flushdb", "swapdb", "migrate", "restore", "function", "script|debug"], "30 */6 * * *", "redis-backups", "docker.io/rclone/rclone:1.75.0"]);
         assert.equal(d.image, "docker.io/library/redis:7.4.7-alpine");
         rejects({ "honeydue:redis": { denied: ["-@admin"] } }, "honeydue:redis.denied.0", /expected an ACL category such as @scripting or a command such as flushall/);
         rejects({ "honeydue:redis": { backupSchedule: "daily" } }, "honeydue:redis.backupSchedule", /expected a five-field cron expression/);
@@ -48,9 +48,11 @@ describe("workload configuration", () => {
         rejects({ "honeydue:redis": { backupImage: "rclone/rclone" } }, "honeydue:redis.backupImage", /./);
     });
     it("keeps the Redis backups and the etcd snapshots in separate folders (each key's name prefix covers its own)", () => {
-        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots is inside \(or equal to\) redis.backupFolder etcd-snapshots; expected separate folders/);
-        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /is inside \(or equal to\) redis.backupFolder etcd-snapshots\/redis/);
-        assert.equal(load({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }).redis.backupFolder, "etcd-snapshots-redis", "a longer name is not inside");
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots overlap \(one name begins with the other\); expected folders whose names do not begin with one another/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots\/redis overlap/);
+        // The etcd key's name prefix has no "/" (k3s lists with the bare folder name): it covers etcd-snapshots-redis/ too.
+        rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots-redis overlap \(one name begins with the other\)/);
+        assert.equal(load({ "honeydue:redis": { backupFolder: "backups/redis" } }).redis.backupFolder, "backups/redis", "a folder whose name does not begin with the other's");
     });
     it("takes a use's own B2 key only whole: its id and its secret application key", () => {
         const id = "PLACEHOLDERetcdKeyId00000";

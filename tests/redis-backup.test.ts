@@ -8,19 +8,22 @@
 // `redis-cli --rdb` protocol (REPLCONF, SYNC) are the same (redis/redis src/acl.c, src/redis-cli.c).
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { aclFile, sha256 } from "../workloads/redisUsers";
+import { redisDeniedDefault } from "../config/workloads";
+import { aclFile, redisProbeCommand, sha256 } from "../workloads/redisUsers";
 
 /** The script the CronJob runs (workloads/redisBackup.ts reads the same file). */
 const backupScript = () => readFileSync(join(__dirname, "..", "workloads", "scripts", "redis-backup.sh"), "utf8");
 
 const appsPassword = "appsPassword0123456789abcdefABCDEF012345";
 const backupPassword = "backupPassword0123456789abcdefABCDEF0123";
-const denied = ["@admin", "@dangerous", "@scripting"];
+/** The default of honeydue:redis.denied: what a stack gets unless it says otherwise. */
+const denied = [...redisDeniedDefault];
 
 let box: string;
 let port: number;
@@ -91,14 +94,46 @@ describe("the ACL file", () => {
         assert.match(cli(["get", "queue:job:1"], { password: "wrong-password" }), /WRONGPASS/);
     });
 
-    it("lets the apps read and write keys, and refuses them EVAL, CONFIG, FLUSHALL, KEYS, FUNCTION and ACL", () => {
+    it("lets the apps read and write keys, and refuses them CONFIG, FLUSHALL, FLUSHDB, SWAPDB, FUNCTION, ACL and SHUTDOWN", () => {
         assert.equal(apps("get", "queue:job:1"), "payload");
         assert.equal(apps("lpush", "queue:list", "a"), "1");
         assert.equal(apps("ping"), "PONG");
-        for (const command of [["eval", "return 1", "0"], ["config", "get", "maxmemory"], ["flushall"], ["keys", "*"], ["acl", "list"], ["function", "list"]]) {
-            assert.match(apps(...command), /NOPERM/, command.join(" "));
-        }
+        const refused = [["config", "get", "maxmemory"], ["config", "set", "appendonly", "no"], ["flushall"], ["flushdb"], ["swapdb", "0", "1"], ["acl", "list"], ["function", "list"], ["script", "debug", "yes"], ["shutdown", "nosave"]];
+        for (const command of refused) assert.match(apps(...command), /NOPERM/, command.join(" "));
         assert.equal(apps("get", "queue:job:1"), "payload", "FLUSHALL was refused");
+    });
+
+    // What a Go app's client sends: go-redis v9 opens each connection with HELLO 3 AUTH (then
+    // CLIENT SETINFO, which Redis 7.0 here does not know, and SELECT, CLIENT SETNAME when set);
+    // its Script.Run is EVALSHA then, on NOSCRIPT, EVAL (redis/go-redis script.go), which is how
+    // asynq enqueues and dequeues (hibiken/asynq internal/rdb/rdb.go). Denying any of these
+    // stops the worker's queue on the first `up`.
+    it("lets the apps connect as go-redis does and run a queue library's Lua (EVALSHA, EVAL after NOSCRIPT), INFO and KEYS", () => {
+        assert.doesNotMatch(apps("hello", "3", "auth", "default", appsPassword), /NOPERM|WRONGPASS|ERR/);
+        assert.equal(apps("client", "setname", "honeydue-worker"), "OK");
+        assert.equal(apps("select", "0"), "OK");
+        const script = "return redis.call('LPUSH', KEYS[1], ARGV[1])";
+        const sha = createHash("sha1").update(script).digest("hex");
+        assert.match(apps("evalsha", sha, "1", "queue:lua", "job"), /NOSCRIPT/, "a fresh Redis has no cached script");
+        assert.equal(apps("eval", script, "1", "queue:lua", "job"), "1");
+        assert.equal(apps("evalsha", sha, "1", "queue:lua", "job"), "2");
+        assert.equal(apps("script", "load", script), sha);
+        assert.match(apps("info", "server"), /redis_version:/);
+        assert.match(apps("keys", "queue:lua"), /queue:lua/);
+    });
+
+    it("Redis's probe passes only on PONG to the apps' password (redis-cli ping alone exits 0 on NOAUTH)", () => {
+        const probe = (env: Record<string, string>) => spawnSync(redisProbeCommand[0], redisProbeCommand.slice(1), { encoding: "utf8", env, timeout: 10_000 }).status;
+        // The probe runs in the Redis container, where redis-cli's default 127.0.0.1:6379 is Redis; here a wrapper points it at the test server.
+        const bin = join(box, "probe-bin");
+        mkdirSync(bin, { recursive: true });
+        writeFileSync(join(bin, "redis-cli"), `#!/bin/sh\nexec /usr/bin/redis-cli -p ${port} "$@"\n`);
+        chmodSync(join(bin, "redis-cli"), 0o755);
+        const path = `${bin}:/usr/bin:/bin`;
+        assert.equal(probe({ PATH: path, REDISCLI_AUTH: appsPassword }), 0);
+        assert.notEqual(probe({ PATH: path, REDISCLI_AUTH: "wrong-password" }), 0, "a refused password is not ready");
+        assert.notEqual(probe({ PATH: path }), 0, "NOAUTH is not ready");
+        assert.equal(spawnSync("redis-cli", ["-p", String(port), "ping"], { env: { PATH: path } }).status, 0, "why the probe checks the answer");
     });
 
     it("lets the backup user fetch an RDB and nothing else", () => {
@@ -154,6 +189,22 @@ describe("redis-backup.sh", () => {
         assert.match(r.stderr, /within 1s/);
     });
 
+    it("dump: what is not an RDB (redis-cli exiting 0 with an error text in the file) is not left for the upload", () => {
+        const bin = join(box, "junk");
+        mkdirSync(bin, { recursive: true });
+        // Writes its --rdb target (the last argument) with what no RDB starts with.
+        writeFileSync(join(bin, "redis-cli"), '#!/bin/sh\nfor a; do out=$a; done\necho "-ERR something" > "$out"\n');
+        chmodSync(join(bin, "redis-cli"), 0o755);
+        const r = spawnSync("sh", ["-c", backupScript(), "redis-backup.sh", "dump"], {
+            encoding: "utf8",
+            env: { PATH: `${bin}:/usr/bin:/bin`, SNAPSHOT_DIR: join(box, "backup"), ...dumpEnv() },
+            timeout: 20_000,
+        });
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stderr, /does not start with REDIS \(got '-ERR '\): not an RDB file/);
+        assert.ok(!existsSync(join(box, "backup", "dump.rdb")), "nothing named dump.rdb for the upload");
+    });
+
     it("refuses to run without its settings, naming the missing one", () => {
         const noHost: Record<string, string> = dumpEnv();
         delete noHost.REDIS_HOST;
@@ -201,11 +252,24 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
     }
     const stop = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))));
     const at = (...args: string[]) => spawnSync("redis-cli", ["-p", String(restorePort), ...args], { encoding: "utf8", env: { PATH: process.env.PATH, REDISCLI_AUTH: appsPassword } }).stdout.trim();
-    function restore(snapshot: string) {
-        const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot], {
+    /** As root (CI), the redis image's 999:1000, so a restore that leaves root's files shows; else this user. */
+    const owner = process.getuid?.() === 0 ? [999, 1000] : [process.getuid?.() ?? 0, process.getgid?.() ?? 0];
+    /** The node's k3s, as far as the script asks it: `kubectl get pods` lists the Redis pods in `pods`. */
+    const k3sBin = () => join(box, "k3s-bin");
+    function redisPods(names: string) {
+        mkdirSync(k3sBin(), { recursive: true });
+        writeFileSync(join(k3sBin(), "pods"), names);
+        writeFileSync(join(k3sBin(), "k3s"), `#!/bin/sh
+[ "$1 $2 $3 $4 $5 $6 $7 $8 $9" = "kubectl -n honeydue get pods -l app.kubernetes.io/name=redis -o name" ] || exit 2
+cat ${join(k3sBin(), "pods")}
+`);
+        chmodSync(join(k3sBin(), "k3s"), 0o755);
+    }
+    function restore(snapshot: string, extra: string[] = []) {
+        const r = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-2", "--snapshot", snapshot, ...extra], {
             input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
             encoding: "utf8",
-            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: storage(), REDIS_OWNER: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}` },
+            env: { PATH: `${k3sBin()}:/usr/bin:/bin`, REDIS_STORAGE: storage(), REDIS_OWNER: owner.join(":") },
         });
         return { status: r.status, out: r.stderr };
     }
@@ -220,10 +284,23 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
         assert.equal(r.status, 0, r.out);
         const snapshot = join(box, "backup", "dump.rdb");
 
+        // A Redis pod still there (step 2 skipped): its next AOF rewrite would undo the restore.
+        redisPods("pod/redis-5d8f7c9b6-x2k4q\n");
+        const early = restore(snapshot);
+        assert.equal(early.status, 1);
+        assert.match(early.out, /ubuntu-8gb-nbg1-2: Redis still runs \(pod\/redis-5d8f7c9b6-x2k4q \); stop it first: kubectl -n honeydue scale deployment\/redis --replicas=0/);
+        assert.ok(!readdirSync(volume()).some((f) => f.startsWith("appendonlydir.before-restore-")), "nothing moved while Redis runs");
+        redisPods("");
+
         const first = restore(snapshot);
         assert.equal(first.status, 0, first.out);
         assert.match(first.out, /ubuntu-8gb-nbg1-2: kept the data Redis had in .*appendonlydir\.before-restore-\d{8}T\d{6}Z/);
         assert.equal(readFileSync(join(volume(), "appendonlydir", "appendonly.aof.manifest"), "utf8"), "file appendonly.aof.1.base.rdb seq 1 type b\n");
+        // Redis runs as 999:1000 and must create its next append-only file in that directory.
+        for (const f of ["", "appendonly.aof.1.base.rdb", "appendonly.aof.manifest"]) {
+            const st = statSync(join(volume(), "appendonlydir", f));
+            assert.deepEqual([st.uid, st.gid], owner, `owner of appendonlydir/${f}`);
+        }
         const again = restore(snapshot);
         assert.equal(again.status, 0, again.out);
         assert.match(again.out, /already holds this snapshot as its only file; nothing to do/);
@@ -241,15 +318,21 @@ describe("restore-redis-data.sh (docs/runbook/restore-redis.md)", () => {
     });
 
     it("refuses a file that is not an RDB, and a node without the Redis volume, naming the node", () => {
+        redisPods("");
         const junk = join(box, "junk.rdb");
         writeFileSync(junk, "not a snapshot");
         assert.match(restore(junk).out, /ubuntu-8gb-nbg1-2: .*junk\.rdb does not start with REDIS: not an RDB snapshot/);
         const elsewhere = spawnSync("bash", ["-s", "--", "--node", "ubuntu-8gb-nbg1-3", "--snapshot", join(box, "direct.rdb")], {
             input: readFileSync(join(__dirname, "..", "infra", "scripts", "restore-redis-data.sh"), "utf8"),
             encoding: "utf8",
-            env: { PATH: "/usr/bin:/bin", REDIS_STORAGE: join(box, "nowhere") },
+            env: { PATH: `${k3sBin()}:/usr/bin:/bin`, REDIS_STORAGE: join(box, "nowhere") },
         });
         assert.equal(elsewhere.status, 1);
-        assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node\?/);
+        assert.match(elsewhere.stderr, /ubuntu-8gb-nbg1-3: expected one Redis volume .*found 0; is this honeydue:redis.node/);
+        // An adopted claim keeps its own name (honeydue:redis.claimName): --claim finds its volume.
+        redisPods("");
+        const rdb = join(box, "header-only.rdb");
+        writeFileSync(rdb, "REDIS0011");
+        assert.match(restore(rdb, ["--claim", "cache-data"]).out, /ubuntu-8gb-nbg1-2: expected one Redis volume .*\*_honeydue_cache-data, found 0/);
     });
 });

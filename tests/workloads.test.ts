@@ -376,7 +376,7 @@ describe("Redis", () => {
 
     it("runs as the redis user, not root", () => {
         assert.deepEqual(pod(redis()).securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
-        assert.deepEqual(container(redis()).livenessProbe.exec.command, ["redis-cli", "ping"]);
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.deepEqual(container(redis())[probe].exec.command, ["sh", "-c", "redis-cli ping | grep -qx PONG"], probe);
     });
 
     it("is reachable on 6379 only from the API, the worker and the backup", () => {
@@ -413,14 +413,14 @@ describe("Redis's password and users", () => {
         assert.notEqual(appsPassword, backupPassword);
     });
 
-    it("reads its users from an ACL file on a Secret volume: hashes only, the apps denied @admin, @dangerous and @scripting", () => {
+    it("reads its users from an ACL file on a Secret volume: hashes only, the apps denied @admin and what destroys data, not Lua", () => {
         const args = container(redis()).args as string[];
         assert.equal(args[args.indexOf("--aclfile") + 1], "/etc/redis-acl/users.acl");
         assert.ok(!args.some((a) => /requirepass|PLACEHOLDER/.test(a)), "no password on the command line");
         assert.deepEqual((pod(redis()).volumes as Obj[]).find((v) => v.name === "acl"), { name: "acl", secret: { secretName: nameOf(aclSecret()), defaultMode: 0o440 } });
         assert.deepEqual((container(redis()).volumeMounts as Obj[]).find((m) => m.name === "acl"), { name: "acl", mountPath: "/etc/redis-acl", readOnly: true });
         assert.ok(plainText(aclSecret().inputs.stringData).includes("[secret]"), "the file is a secret value");
-        assert.deepEqual(secretData(aclSecret()), { "users.acl": aclFile(["@admin", "@dangerous", "@scripting"], appsPassword, backupPassword) });
+        assert.deepEqual(secretData(aclSecret()), { "users.acl": aclFile(["@admin", "flushall", "flushdb", "swapdb", "migrate", "restore", "function", "script|debug"], appsPassword, backupPassword) });
         const file = secretData(aclSecret())["users.acl"] as string;
         assert.ok(!file.includes(appsPassword) && !file.includes(backupPassword));
         assert.equal(metadata(aclSecret()).name, undefined, "auto-named: a changed ACL rolls Redis");

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { bytes } from "../config/workloads";
 import { adoptOptions } from "./adoption";
-import { redisAclDir, redisAclFile, redisPasswordKey } from "./redisUsers";
+import { redisAclDir, redisAclFile, redisPasswordKey, redisProbeCommand } from "./redisUsers";
 import { containerSecurity, labels, meta, podSecurity, selector, versionOf, type Context } from "./workload";
 
 export const redisPort = 6379;
@@ -55,8 +55,9 @@ export function createRedis(ctx: Context, aclSecret: k8s.core.v1.Secret): Redis 
     );
 
     // redis-cli authenticates as the default user with REDISCLI_AUTH (redis/redis src/redis-cli.c,
-    // REDIS_CLI_AUTH_ENV), so the probe's password is in no argv either.
-    const probe = { exec: { command: ["redis-cli", "ping"] }, timeoutSeconds: 2 };
+    // REDIS_CLI_AUTH_ENV), so the probe's password is in no argv either; redisProbeCommand says
+    // why it checks the answer.
+    const probe = { exec: { command: redisProbeCommand }, timeoutSeconds: 2 };
     const deployment = new k8s.apps.v1.Deployment(
         `${ctx.prefix}-redis`,
         {

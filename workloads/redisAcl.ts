@@ -1,6 +1,7 @@
 // Who may talk to Redis, and what they may run: two ACL users with generated passwords.
-// - default: the apps (api, worker). Everything but the denied categories (honeydue:redis.denied,
-//   by default @admin, @dangerous and @scripting: CONFIG, FLUSHALL, KEYS, DEBUG, EVAL, FUNCTION…).
+// - default: the apps (api, worker). Everything but honeydue:redis.denied (by default
+//   redisDeniedDefault, config/workloads.ts: @admin, FLUSHALL, FLUSHDB, FUNCTION…; Lua through
+//   EVAL/EVALSHA stays allowed, queue libraries need it).
 // - backup: only what `redis-cli --rdb` sends: REPLCONF then SYNC (redis/redis src/redis-cli.c,
 //   main: sendCapa/sendRdbOnly, then getRDB → sendSync), and PING. No key or channel access.
 // Redis reads the users from an ACL file (--aclfile) on a Secret volume. The file holds SHA-256

@@ -24,3 +24,12 @@ export function aclFile(denied: string[], appsPassword: string, backupPassword: 
 
 /** The URL the apps connect with: the password as the default user's (redis://:password@host:port/db). */
 export const redisUrl = (address: string, password: string) => `redis://:${password}@${address}/0`;
+
+/**
+ * Redis's probes, run in its container with REDISCLI_AUTH (the apps' password): ready only when
+ * Redis answers PONG to that user. `redis-cli ping` alone exits 0 on any reply, NOAUTH, WRONGPASS
+ * and LOADING included (redis/redis src/redis-cli.c, main → noninteractive → issueCommand returns
+ * REDIS_OK after printing an error reply), so it would call Redis ready while it loads its files
+ * or refuses the apps' password.
+ */
+export const redisProbeCommand = ["sh", "-c", "redis-cli ping | grep -qx PONG"];

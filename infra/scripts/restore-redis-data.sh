@@ -6,9 +6,13 @@
 # loadAppendOnlyFiles: AOF_NOT_EXIST). A base file may be in RDB format, so the snapshot becomes
 # the base of a new appendonlydir with a one-line manifest (`file NAME seq 1 type b`, the format of
 # src/aof.c getAofManifestAsString). The old appendonlydir is kept beside it, renamed.
-# A second run with the same snapshot changes nothing.
+# A second run with the same snapshot changes nothing. It refuses while a Redis pod exists: a
+# running Redis keeps appending to the files moved aside, and its next AOF rewrite writes a new
+# manifest over the restored one (src/aof.c, rewriteAppendOnlyFileBackground), so the restore
+# would be silently undone. It asks k3s (the node is a k3s server), not /proc: a container's
+# open files show there by its own paths (/data/…), not the node's.
 #
-#   ssh root@NODE 'bash -s -- --node NAME --snapshot /root/redis-restore.rdb' < infra/scripts/restore-redis-data.sh
+#   ssh root@NODE 'bash -s -- --node NAME --snapshot /root/redis-restore.rdb [--claim redis-data]' < infra/scripts/restore-redis-data.sh
 #
 # Environment: REDIS_STORAGE (k3s's local-path root, /var/lib/rancher/k3s/storage),
 # REDIS_OWNER (the redis image's user and group, 999:1000).
@@ -21,12 +25,13 @@ die() {
 log() { echo "restore-redis-data: $*" >&2; }
 
 main() {
-    local node="" snapshot=""
+    local node="" snapshot="" claim="redis-data"
     while [ $# -gt 0 ]; do
         case "$1" in
             --node) node="${2:?--node needs a value}"; shift 2 ;;
             --snapshot) snapshot="${2:?--snapshot needs a value}"; shift 2 ;;
-            *) die "unknown argument '$1'; expected --node NAME --snapshot FILE" ;;
+            --claim) claim="${2:?--claim needs a value (honeydue:redis.claimName)}"; shift 2 ;;
+            *) die "unknown argument '$1'; expected --node NAME --snapshot FILE [--claim NAME]" ;;
         esac
     done
     if [ -z "$node" ] || [ -z "$snapshot" ]; then
@@ -37,11 +42,18 @@ main() {
     [ -s "$snapshot" ] || die "$node: no snapshot at $snapshot; copy it there first (scp redis-….rdb $node:$snapshot)"
     [ "$(head -c 5 "$snapshot")" = "REDIS" ] || die "$node: $snapshot does not start with REDIS: not an RDB snapshot"
 
+    # Bounded: k3s's API answers within 30 s or the restore does not start.
+    local pods
+    if ! pods="$(timeout 30 k3s kubectl -n honeydue get pods -l app.kubernetes.io/name=redis -o name 2>&1)"; then
+        die "$node: could not ask k3s whether Redis is stopped (at most 30 s): $pods; run this as root on a k3s server node (journalctl -u k3s)"
+    fi
+    [ -z "$pods" ] || die "$node: Redis still runs ($(echo "$pods" | tr '\n' ' ')); stop it first: kubectl -n honeydue scale deployment/redis --replicas=0, then wait for the pod to go (docs/runbook/restore-redis.md, step 2)"
+
     local volumes=()
     shopt -s nullglob
-    volumes=("$storage"/*_honeydue_redis-data)
+    volumes=("$storage"/*_honeydue_"$claim")
     shopt -u nullglob
-    [ "${#volumes[@]}" -eq 1 ] || die "$node: expected one Redis volume $storage/*_honeydue_redis-data, found ${#volumes[@]}; is this honeydue:redis.node? (kubectl -n honeydue get pvc redis-data -o wide)"
+    [ "${#volumes[@]}" -eq 1 ] || die "$node: expected one Redis volume $storage/*_honeydue_$claim, found ${#volumes[@]}; is this honeydue:redis.node, and is the claim honeydue:redis.claimName? (kubectl -n honeydue get pvc $claim -o wide)"
     local volume="${volumes[0]}"
     local dir="$volume/appendonlydir" base="appendonly.aof.1.base.rdb" manifest="appendonly.aof.manifest"
     local line="file $base seq 1 type b"

@@ -5,8 +5,9 @@
 #           into $SNAPSHOT_DIR/dump.rdb. A partial download never takes that name.
 #   upload  (container, the rclone image): copies it to b2:$B2_BUCKET/$BACKUP_FOLDER/redis-<UTC>.rdb.
 # A new object per run; nothing is deleted here: B2 drops old snapshots by the folder's lifecycle
-# rule (docs/runbook/restore-redis.md), and the backup's key cannot delete. POSIX sh (busybox ash in
-# both images: no bash, so no pipefail; no pipeline here needs it). Every step is bounded and says
+# rule (docs/runbook/restore-redis.md), and the backup's key has no deleteFiles (it can still
+# hide files: README, "Backed up"). POSIX sh (busybox ash in both images: no bash, so no
+# pipefail; no pipeline here needs it). Every step is bounded and says
 # what failed and where to look. A pod script, not a node script (infra/scripts/).
 #
 #   sh redis-backup.sh dump|upload
