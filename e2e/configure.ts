@@ -1,8 +1,12 @@
 // The e2e stack's per-operator values and secrets come from the environment (the workflow's
 // E2E_* secrets), never from a file in the repository and never on a command line: secrets reach
 // `pulumi config set --secret` on stdin (pulumi/pulumi pkg/cmd/pulumi/config/config.go,
-// configSetCmd.Run: with one argument and a non-terminal stdin it reads the value from stdin;
-// --raw keeps a PEM block's closing newline). The Automation API's setConfig would put the value
+// configSetCmd.Run: with one argument and a non-terminal stdin it reads the value from stdin and,
+// without --raw, drops one trailing "\n": sdk/go/common/util/cmdutil/console.go
+// RemoveTrailingNewline is strings.TrimSuffix). So the value goes with one "\n" added and arrives
+// byte for byte, a PEM block's closing newline included. --raw itself came only in CLI 3.247.0
+// (CHANGELOG, #23593), after the PULUMI_VERSION the workflows pin, which refuses the unknown flag.
+// The Automation API's setConfig would put the value
 // on the command line (sdk/nodejs/automation/localWorkspace.ts setConfig), so it is used for
 // plain values only.
 import { spawn } from "node:child_process";
@@ -48,7 +52,7 @@ export function missing(env: NodeJS.ProcessEnv, need = needed()): string | undef
 function configSet(stack: Stack, key: string, value: string): Promise<void> {
     const ws = stack.workspace;
     return new Promise((resolve, reject) => {
-        const child = spawn(ws.pulumiCommand.command, ["config", "set", key, "--secret", "--raw", "--stack", stack.name, "--non-interactive"], {
+        const child = spawn(ws.pulumiCommand.command, ["config", "set", key, "--secret", "--stack", stack.name, "--non-interactive"], {
             cwd: ws.workDir,
             env: { ...process.env, ...ws.envVars },
             stdio: ["pipe", "ignore", "pipe"],
@@ -57,7 +61,7 @@ function configSet(stack: Stack, key: string, value: string): Promise<void> {
         child.stderr.on("data", (d) => (stderr += d));
         child.on("error", reject);
         child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi config set ${key} --secret (exit ${code}): ${stderr.trim()}`))));
-        child.stdin.end(value);
+        child.stdin.end(`${value}\n`);
     });
 }
 

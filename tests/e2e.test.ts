@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { envName, missing, needed } from "../e2e/configure";
+import { configure, envName, missing, needed } from "../e2e/configure";
 import { nodeProblems } from "../e2e/nodes";
 import { changesOf, renderReport } from "../e2e/steps";
 import { runPlan } from "../offline/plan";
@@ -142,6 +142,50 @@ describe("the kubeconfig check", () => {
             "node b runs v1.33.1+k3s1, expected v1.34.6+k3s1 (honeydue:k3sVersion)",
             "node x is in the cluster but not in honeydue:nodes",
         ]);
+    });
+});
+
+describe("configuring the e2e stack from the environment", () => {
+    // A stand-in for the CLI the workflows pin (PULUMI_VERSION in .gitea/workflows/e2e.yml): it
+    // knows the flags `config set` had before 3.247.0 (no --raw) and stores what its stdin held with
+    // one trailing "\n" removed, as pulumi/pulumi pkg/cmd/pulumi/config/config.go configSetCmd.Run
+    // does without --raw (cmdutil.RemoveTrailingNewline). It records each argv.
+    const dir = mkdtempSync(join(tmpdir(), "e2e-configure-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const cli = join(dir, "pulumi");
+    writeFileSync(
+        cli,
+        `#!/bin/sh
+printf '%s\\n' "$*" >> "${dir}/argv"
+key="$3"; shift 3
+for a in "$@"; do case "$a" in --secret|--stack|--non-interactive|e2e) ;; *) echo "unknown flag: $a" >&2; exit 1 ;; esac; done
+cat > "${dir}/stdin.$key"
+`,
+    );
+    chmodSync(cli, 0o755);
+    const pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    const env = { ...Object.fromEntries(needed().map((n) => [n.env, `value-of-${n.env}`])), E2E_SSH_PRIVATE_KEY: pem, E2E_ADMIN_CIDRS: "198.51.100.7/32, 203.0.113.0/24" };
+    const plain: [string, string, boolean | undefined][] = [];
+    const stack = {
+        name: "e2e",
+        workspace: { pulumiCommand: { command: cli }, workDir: dir, envVars: {} },
+        setConfig: async (key: string, v: { value: string }, path?: boolean) => void plain.push([key, v.value, path]),
+    };
+
+    it("stores every secret byte for byte through stdin, with flags the pinned CLI knows, never on argv", async () => {
+        await configure(stack as never, env);
+        const argv = readFileSync(join(dir, "argv"), "utf8");
+        for (const n of needed().filter((n) => n.secret && n.key !== n.env)) {
+            const stored = readFileSync(join(dir, `stdin.${n.key}`), "utf8").replace(/\n$/, "");
+            assert.equal(stored, env[n.env], `${n.key} arrives as it was given`);
+            assert.ok(!argv.includes(env[n.env]), `${n.key} is not on a command line`);
+        }
+        assert.ok(readFileSync(join(dir, "stdin.honeydue:sshPrivateKey"), "utf8").replace(/\n$/, "").endsWith("-----\n"), "the PEM block keeps its closing newline");
+        // Plain values through the Automation API; the admin CIDRs one path entry each.
+        assert.deepEqual(plain.filter(([k]) => k.startsWith("honeydue:adminCidrs")), [["honeydue:adminCidrs[0]", "198.51.100.7/32", true], ["honeydue:adminCidrs[1]", "203.0.113.0/24", true]]);
+        for (const [k, v] of plain) assert.ok(!needed().some((n) => n.secret && env[n.env] === v), `${k} is not a secret`);
+        // The providers' tokens stay in the environment: never written into the stack.
+        assert.ok(!argv.includes("HCLOUD_TOKEN") && !plain.some(([k]) => k === "HCLOUD_TOKEN"));
     });
 });
 
