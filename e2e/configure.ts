@@ -78,3 +78,13 @@ export async function configure(stack: Stack, env: NodeJS.ProcessEnv, need = nee
         } else await stack.setConfig(n.key, { value });
     }
 }
+
+/**
+ * Removes the E2E_* variables from `env` once they are in the stack's configuration: every
+ * process the run starts inherits its environment (the CLI, and through it the providers, the
+ * smoke checks' local command: pulumi/pulumi-command provider/pkg/provider/local/commandOutputs.go
+ * sets cmd.Env = os.Environ(); and kubectl), and none of them needs a secret twice.
+ */
+export function forget(env: NodeJS.ProcessEnv, need = needed()): void {
+    for (const n of need) if (n.key !== n.env) delete env[n.env];
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { readFileSync, writeFileSync } from "node:fs";
-import { configure, missing } from "./configure";
+import { configure, forget, missing } from "./configure";
 import { kubeconfigCheck } from "./nodes";
 import { endToEnd, renderReport } from "./steps";
 
@@ -45,6 +45,21 @@ async function main(): Promise<number> {
     const nodes = (file.config["honeydue:nodes"] as { name: string }[]).map((n) => n.name);
     const version = String(file.config["honeydue:k3sVersion"]);
 
+    // An interrupt (Ctrl-C, a runner's SIGTERM) must not end this process before its teardown:
+    // the first one skips what is left up to `destroy` (e2e/steps.ts, signal), a second one ends
+    // the run at once and leaves the stack for a manual destroy.
+    const interrupt = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+        if (interrupt.signal.aborted) {
+            process.stderr.write(`e2e: ${sig} again: stopping now; stack ${name} and what it built are left: pulumi destroy --stack ${name}, then pulumi stack rm ${name}\n`);
+            process.exit(130);
+        }
+        interrupt.abort();
+        process.stderr.write(`e2e: ${sig}: the step under way finishes, the rest is skipped, then destroy and stack rm run (${sig} again stops at once and leaves the stack)\n`);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
     const pulumiCommand = await PulumiCommand.get(process.env.PULUMI_CLI_ROOT ? { root: process.env.PULUMI_CLI_ROOT } : {});
     // createStack fails when the stack exists: a stack left by an earlier run is cleaned up by hand
     // first (its state lists what it built), never silently reused.
@@ -59,6 +74,7 @@ async function main(): Promise<number> {
     try {
         try {
             await configure(stack, process.env);
+            forget(process.env);
         } catch (e) {
             log(`e2e: configuring the stack failed: ${(e as Error).message}`);
             await stack.workspace.removeStack(name, remove);
@@ -70,6 +86,7 @@ async function main(): Promise<number> {
             up: { onOutput, policyPacks: [join(root, "policy")], policyPackConfigs: [join(root, `policy/config.${name}.json`)] },
             destroy: { onOutput },
             remove,
+            signal: interrupt.signal,
             checks: [kubeconfigCheck({ names: nodes, version })],
             log,
         });

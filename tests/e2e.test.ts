@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { configure, envName, missing, needed } from "../e2e/configure";
+import { configure, envName, forget, missing, needed } from "../e2e/configure";
 import { nodeProblems } from "../e2e/nodes";
-import { changesOf, renderReport } from "../e2e/steps";
+import { changesOf, endToEnd, renderReport } from "../e2e/steps";
 import { runPlan } from "../offline/plan";
 import { placeholderPlain, placeholderSecrets } from "../offline/stack";
 
@@ -164,7 +164,7 @@ cat > "${dir}/stdin.$key"
     );
     chmodSync(cli, 0o755);
     const pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-    const env = { ...Object.fromEntries(needed().map((n) => [n.env, `value-of-${n.env}`])), E2E_SSH_PRIVATE_KEY: pem, E2E_ADMIN_CIDRS: "198.51.100.7/32, 203.0.113.0/24" };
+    const env: Record<string, string> = { ...Object.fromEntries(needed().map((n) => [n.env, `value-of-${n.env}`])), E2E_SSH_PRIVATE_KEY: pem, E2E_ADMIN_CIDRS: "198.51.100.7/32, 203.0.113.0/24" };
     const plain: [string, string, boolean | undefined][] = [];
     const stack = {
         name: "e2e",
@@ -186,6 +186,38 @@ cat > "${dir}/stdin.$key"
         for (const [k, v] of plain) assert.ok(!needed().some((n) => n.secret && env[n.env] === v), `${k} is not a secret`);
         // The providers' tokens stay in the environment: never written into the stack.
         assert.ok(!argv.includes("HCLOUD_TOKEN") && !plain.some(([k]) => k === "HCLOUD_TOKEN"));
+    });
+
+    it("then leaves no E2E_* value in the environment every later process inherits; the providers' tokens stay", () => {
+        const later = { ...env, PATH: "/usr/bin" };
+        forget(later);
+        assert.deepEqual(Object.keys(later).sort(), ["CLOUDFLARE_API_TOKEN", "HCLOUD_TOKEN", "PATH"]);
+    });
+});
+
+describe("the control flow, interrupted", () => {
+    // The flow on a stand-in stack (the real engine runs it in rehearsal/scenarios/endToEnd.ts): an
+    // interrupt during the first up lets that up end, skips the rest, and still tears down.
+    it("after SIGINT during up: no check, no second up, but destroy and stack rm, and the run fails", async () => {
+        const interrupt = new AbortController();
+        const calls: string[] = [];
+        const summary = { resourceChanges: { create: 2 } };
+        const stack = {
+            name: "e2e",
+            up: async () => (calls.push("up"), interrupt.abort(), { summary }),
+            outputs: async () => (calls.push("outputs"), {}),
+            destroy: async () => (calls.push("destroy"), { summary: { resourceChanges: { delete: 2 } } }),
+            workspace: { removeStack: async () => void calls.push("stack rm") },
+        };
+        const check = { name: "a check", run: async () => (calls.push("check"), "ok") };
+        const r = await endToEnd(stack as never, { signal: interrupt.signal, checks: [check] });
+        assert.deepEqual(calls, ["up", "destroy", "stack rm"]);
+        assert.deepEqual(
+            r.steps.map((s) => `${s.step}=${s.verdict}`),
+            ["up=ok", "a check=FAIL", "second up changes nothing=skipped", "destroy=ok", "stack rm=ok"],
+        );
+        assert.match(r.steps[1].detail, /interrupted/);
+        assert.equal(r.ok, false);
     });
 });
 
