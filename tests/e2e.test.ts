@@ -195,7 +195,7 @@ cat > "${dir}/stdin.$key"
     });
 });
 
-describe("the control flow, interrupted", () => {
+describe("the control flow on a stand-in stack", () => {
     // The flow on a stand-in stack (the real engine runs it in rehearsal/scenarios/endToEnd.ts): an
     // interrupt during the first up lets that up end, skips the rest, and still tears down.
     it("after SIGINT during up: no check, no second up, but destroy and stack rm, and the run fails", async () => {
@@ -217,6 +217,42 @@ describe("the control flow, interrupted", () => {
             ["up=ok", "a check=FAIL", "second up changes nothing=skipped", "destroy=ok", "stack rm=ok"],
         );
         assert.match(r.steps[1].detail, /interrupted/);
+        assert.equal(r.ok, false);
+    });
+
+    it("a second up that changes something fails the run, asked with --expect-no-changes, and still tears down", async () => {
+        const ups: unknown[] = [];
+        const calls: string[] = [];
+        const stack = {
+            name: "e2e",
+            up: async (o: { expectNoChanges?: boolean }) => (ups.push(o), { summary: { resourceChanges: ups.length === 1 ? { create: 3 } : { same: 2, update: 1 } } }),
+            outputs: async () => ({}),
+            destroy: async () => (calls.push("destroy"), { summary: { resourceChanges: { delete: 3 } } }),
+            workspace: { removeStack: async () => void calls.push("stack rm") },
+        };
+        const r = await endToEnd(stack as never, { up: { parallel: 4 } });
+        assert.deepEqual(ups, [{ parallel: 4 }, { parallel: 4, expectNoChanges: true }], "the CLI itself is told that any change is a failure");
+        assert.deepEqual(r.steps.map((s) => `${s.step}=${s.verdict}`), ["up=ok", "second up changes nothing=FAIL", "destroy=ok", "stack rm=ok"]);
+        assert.match(r.steps[1].detail, /the second up changed \{"update":1\}/);
+        assert.deepEqual(calls, ["destroy", "stack rm"]);
+        assert.equal(r.ok, false);
+    });
+
+    it("a destroy that fails keeps the stack (its state lists what is left) and fails the run", async () => {
+        const calls: string[] = [];
+        const stack = {
+            name: "e2e",
+            up: async () => ({ summary: { resourceChanges: {} } }),
+            outputs: async () => ({}),
+            destroy: async () => {
+                throw new Error("hcloud: server is locked");
+            },
+            workspace: { removeStack: async () => void calls.push("stack rm") },
+        };
+        const r = await endToEnd(stack as never);
+        assert.deepEqual(calls, [], "no stack rm: it would throw away the only list of what is left");
+        assert.deepEqual(r.steps.map((s) => `${s.step}=${s.verdict}`), ["up=ok", "second up changes nothing=ok", "destroy=FAIL", "stack rm=skipped"]);
+        assert.match(r.steps[3].detail, /pulumi destroy --stack e2e/);
         assert.equal(r.ok, false);
     });
 });
