@@ -7,7 +7,8 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { isProtected } from "../policy/configGuard";
 import { configure, forget, missing } from "./configure";
 import { kubeconfigCheck } from "./nodes";
 import { endToEnd, renderReport } from "./steps";
@@ -26,8 +27,14 @@ async function main(): Promise<number> {
         return 0;
     }
     const name = values.stack ?? "e2e";
-    if (name === "prod" || name.startsWith("prod")) {
+    // The policy pack's own test of a production name (any case, a suffix, org/project/name).
+    if (isProtected(name)) {
         process.stderr.write(`e2e: refusing stack ${name}: the end-to-end run destroys its stack\n`);
+        return 2;
+    }
+    const stackFile = join(root, `Pulumi.${name}.yaml`);
+    if (!/^[\w.-]+$/.test(name) || !existsSync(stackFile)) {
+        process.stderr.write(`e2e: no Pulumi.${name}.yaml: the run creates its stack from a checked-in stack file (Pulumi.e2e.yaml); expected a bare stack name such as e2e\n`);
         return 2;
     }
     const absent = missing(process.env);
@@ -35,7 +42,6 @@ async function main(): Promise<number> {
         process.stderr.write(`${absent}\n`);
         return 2;
     }
-    const stackFile = join(root, `Pulumi.${name}.yaml`);
     const checkedIn = readFileSync(stackFile, "utf8");
     const file = parse(checkedIn) as { config: Record<string, unknown> };
     if (file.config["honeydue:protect"] !== false) {
