@@ -88,3 +88,22 @@ export async function configure(stack: Stack, env: NodeJS.ProcessEnv, need = nee
 export function forget(env: NodeJS.ProcessEnv, need = needed()): void {
     for (const n of need) if (n.key !== n.env) delete env[n.env];
 }
+
+/**
+ * What keeps the checked-in stack file from a run, before anything is created; undefined when
+ * nothing does. `protect: false`, or destroy cannot remove what it built; the k3s downloads'
+ * hashes, which Pulumi.yaml declares without a default, so the CLI would refuse the first `up`
+ * (pulumi/pulumi pkg/workspace/config.go, ValidateStackConfigAndApplyProjectConfig: "Stack '%v' is
+ * missing configuration …").
+ */
+export function stackFileProblem(stack: string, config: Record<string, unknown>): string | undefined {
+    if (config[`${project}:protect`] !== false) return `e2e: Pulumi.${stack}.yaml must set honeydue:protect: false, or destroy cannot remove what it built`;
+    const unpinned = ["k3sInstallerSha256", "k3sBinarySha256"].map((k) => `${project}:${k}`).filter((k) => !/^[0-9a-f]{64}$/.test(String(config[k] ?? "")));
+    if (unpinned.length > 0) {
+        return (
+            `e2e: Pulumi.${stack}.yaml has no ${unpinned.join(" and no ")}; expected the SHA-256 of the k3s downloads for honeydue:k3sVersion ` +
+            '(docs/runbook/upgrade-k3s.md, "Recording the download hashes"); nothing was created'
+        );
+    }
+    return undefined;
+}

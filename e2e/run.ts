@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isProtected } from "../policy/configGuard";
-import { configure, forget, missing } from "./configure";
+import { configure, forget, missing, stackFileProblem } from "./configure";
 import { kubeconfigCheck } from "./nodes";
 import { endToEnd, renderReport } from "./steps";
 
@@ -44,8 +44,9 @@ async function main(): Promise<number> {
     }
     const checkedIn = readFileSync(stackFile, "utf8");
     const file = parse(checkedIn) as { config: Record<string, unknown> };
-    if (file.config["honeydue:protect"] !== false) {
-        process.stderr.write(`e2e: Pulumi.${name}.yaml must set honeydue:protect: false, or destroy cannot remove what it built\n`);
+    const refused = stackFileProblem(name, file.config);
+    if (refused) {
+        process.stderr.write(`${refused}\n`);
         return 2;
     }
     const nodes = (file.config["honeydue:nodes"] as { name: string }[]).map((n) => n.name);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { configure, envName, forget, missing, needed } from "../e2e/configure";
+import { configure, envName, forget, missing, needed, stackFileProblem } from "../e2e/configure";
 import { nodeProblems } from "../e2e/nodes";
 import { changesOf, endToEnd, renderReport } from "../e2e/steps";
 import { runPlan } from "../offline/plan";
@@ -81,6 +81,18 @@ describe("the environment the e2e run needs", () => {
         assert.match(m, /HCLOUD_TOKEN/);
         assert.match(m, /E2E_SMTP_USERNAME \(honeydue:smtpUsername\)/);
         assert.match(m, /nothing was created/);
+    });
+
+    it("npm run e2e starts only from a stack file with protect off and the k3s downloads' hashes recorded", () => {
+        const hashes = { "honeydue:k3sInstallerSha256": "a".repeat(64), "honeydue:k3sBinarySha256": "b".repeat(64) };
+        assert.equal(stackFileProblem("e2e", { ...e2e, ...hashes }), undefined);
+        assert.match(stackFileProblem("e2e", { ...e2e, ...hashes, "honeydue:protect": true }) ?? "", /must set honeydue:protect: false/);
+        assert.equal(
+            stackFileProblem("e2e", { ...e2e, "honeydue:k3sBinarySha256": "b".repeat(64) }),
+            'e2e: Pulumi.e2e.yaml has no honeydue:k3sInstallerSha256; expected the SHA-256 of the k3s downloads for honeydue:k3sVersion (docs/runbook/upgrade-k3s.md, "Recording the download hashes"); nothing was created',
+        );
+        // The checked-in file as it is: Pulumi.yaml declares both without a default, so the CLI would refuse its first up.
+        if (!("honeydue:k3sInstallerSha256" in e2e)) assert.match(stackFileProblem("e2e", e2e) ?? "", /no honeydue:k3sInstallerSha256 and no honeydue:k3sBinarySha256/);
     });
 
     it("npm run e2e refuses a production stack in any spelling, and a stack with no checked-in file, before touching anything", () => {
