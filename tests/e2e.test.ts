@@ -91,8 +91,12 @@ describe("the environment the e2e run needs", () => {
             stackFileProblem("e2e", { ...e2e, "honeydue:k3sBinarySha256": "b".repeat(64) }),
             'e2e: Pulumi.e2e.yaml has no honeydue:k3sInstallerSha256; expected the SHA-256 of the k3s downloads for honeydue:k3sVersion (docs/runbook/upgrade-k3s.md, "Recording the download hashes"); nothing was created',
         );
-        // The checked-in file as it is: Pulumi.yaml declares both without a default, so the CLI would refuse its first up.
-        if (!("honeydue:k3sInstallerSha256" in e2e)) assert.match(stackFileProblem("e2e", e2e) ?? "", /no honeydue:k3sInstallerSha256 and no honeydue:k3sBinarySha256/);
+        // Every key Pulumi.yaml declares without a default (the CLI refuses an up without it) comes
+        // from the stack file or the environment, or the run stops first naming it.
+        const declared = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> }).config;
+        const given = new Set([...Object.keys(e2e), ...needed().map((n) => n.key)]);
+        const lacking = Object.entries(declared).filter(([, d]) => d.default === undefined).map(([k]) => `honeydue:${k}`).filter((k) => !given.has(k));
+        for (const k of lacking) assert.match(stackFileProblem("e2e", e2e) ?? "", new RegExp(`no (.* )?${k}\\b`), `${k} is required by the CLI`);
     });
 
     it("npm run e2e refuses a production stack in any spelling, and a stack with no checked-in file, before touching anything", () => {
