@@ -10,9 +10,12 @@
 // on the command line (sdk/nodejs/automation/localWorkspace.ts setConfig), so it is used for
 // plain values only.
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { project, secretKeyNames } from "../config";
 import { secretKeys } from "../config/secrets";
+import { isProtected } from "../policy/configGuard";
 import { placeholderPlain } from "../offline/stack";
 
 /** honeydue:sshPrivateKey → E2E_SSH_PRIVATE_KEY. */
@@ -104,6 +107,19 @@ export function stackFileProblem(stack: string, config: Record<string, unknown>)
             `e2e: Pulumi.${stack}.yaml has no ${unpinned.join(" and no ")}; expected the SHA-256 of the k3s downloads for honeydue:k3sVersion ` +
             '(docs/runbook/upgrade-k3s.md, "Recording the download hashes"); nothing was created'
         );
+    }
+    return undefined;
+}
+
+/**
+ * Why `npm run e2e -- --stack <stack>` may not run on that stack at all; undefined when it may. A
+ * production name in any spelling (the policy pack's own isProtected: any case, a suffix,
+ * org/project/name), or a stack with no checked-in file in `root` to create it from.
+ */
+export function stackNameProblem(stack: string, root: string): string | undefined {
+    if (isProtected(stack)) return `e2e: refusing stack ${stack}: the end-to-end run destroys its stack`;
+    if (!/^[\w.-]+$/.test(stack) || !existsSync(join(root, `Pulumi.${stack}.yaml`))) {
+        return `e2e: no Pulumi.${stack}.yaml: the run creates its stack from a checked-in stack file (Pulumi.e2e.yaml); expected a bare stack name such as e2e`;
     }
     return undefined;
 }

@@ -7,9 +7,8 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { isProtected } from "../policy/configGuard";
-import { configure, forget, missing, stackFileProblem } from "./configure";
+import { readFileSync, writeFileSync } from "node:fs";
+import { configure, forget, missing, stackFileProblem, stackNameProblem } from "./configure";
 import { kubeconfigCheck } from "./nodes";
 import { endToEnd, renderReport } from "./steps";
 
@@ -27,16 +26,12 @@ async function main(): Promise<number> {
         return 0;
     }
     const name = values.stack ?? "e2e";
-    // The policy pack's own test of a production name (any case, a suffix, org/project/name).
-    if (isProtected(name)) {
-        process.stderr.write(`e2e: refusing stack ${name}: the end-to-end run destroys its stack\n`);
+    const refused = stackNameProblem(name, root);
+    if (refused) {
+        process.stderr.write(`${refused}\n`);
         return 2;
     }
     const stackFile = join(root, `Pulumi.${name}.yaml`);
-    if (!/^[\w.-]+$/.test(name) || !existsSync(stackFile)) {
-        process.stderr.write(`e2e: no Pulumi.${name}.yaml: the run creates its stack from a checked-in stack file (Pulumi.e2e.yaml); expected a bare stack name such as e2e\n`);
-        return 2;
-    }
     const absent = missing(process.env);
     if (absent) {
         process.stderr.write(`${absent}\n`);
@@ -44,9 +39,9 @@ async function main(): Promise<number> {
     }
     const checkedIn = readFileSync(stackFile, "utf8");
     const file = parse(checkedIn) as { config: Record<string, unknown> };
-    const refused = stackFileProblem(name, file.config);
-    if (refused) {
-        process.stderr.write(`${refused}\n`);
+    const unfit = stackFileProblem(name, file.config);
+    if (unfit) {
+        process.stderr.write(`${unfit}\n`);
         return 2;
     }
     const nodes = (file.config["honeydue:nodes"] as { name: string }[]).map((n) => n.name);
