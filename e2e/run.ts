@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { readFileSync, writeFileSync } from "node:fs";
-import { configure, missing } from "./configure";
+import { configure, forget, missing, stackFileProblem, stackNameProblem } from "./configure";
 import { kubeconfigCheck } from "./nodes";
 import { endToEnd, renderReport } from "./steps";
 
@@ -26,24 +26,41 @@ async function main(): Promise<number> {
         return 0;
     }
     const name = values.stack ?? "e2e";
-    if (name === "prod" || name.startsWith("prod")) {
-        process.stderr.write(`e2e: refusing stack ${name}: the end-to-end run destroys its stack\n`);
+    const refused = stackNameProblem(name, root);
+    if (refused) {
+        process.stderr.write(`${refused}\n`);
         return 2;
     }
+    const stackFile = join(root, `Pulumi.${name}.yaml`);
     const absent = missing(process.env);
     if (absent) {
         process.stderr.write(`${absent}\n`);
         return 2;
     }
-    const stackFile = join(root, `Pulumi.${name}.yaml`);
     const checkedIn = readFileSync(stackFile, "utf8");
     const file = parse(checkedIn) as { config: Record<string, unknown> };
-    if (file.config["honeydue:protect"] !== false) {
-        process.stderr.write(`e2e: Pulumi.${name}.yaml must set honeydue:protect: false, or destroy cannot remove what it built\n`);
+    const unfit = stackFileProblem(name, file.config);
+    if (unfit) {
+        process.stderr.write(`${unfit}\n`);
         return 2;
     }
     const nodes = (file.config["honeydue:nodes"] as { name: string }[]).map((n) => n.name);
     const version = String(file.config["honeydue:k3sVersion"]);
+
+    // An interrupt (Ctrl-C, a runner's SIGTERM) must not end this process before its teardown:
+    // the first one skips what is left up to `destroy` (e2e/steps.ts, signal), a second one ends
+    // the run at once and leaves the stack for a manual destroy.
+    const interrupt = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+        if (interrupt.signal.aborted) {
+            process.stderr.write(`e2e: ${sig} again: stopping now; stack ${name} and what it built are left: pulumi destroy --stack ${name}, then pulumi stack rm ${name}\n`);
+            process.exit(130);
+        }
+        interrupt.abort();
+        process.stderr.write(`e2e: ${sig}: the step under way finishes, the rest is skipped, then destroy and stack rm run (${sig} again stops at once and leaves the stack)\n`);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
 
     const pulumiCommand = await PulumiCommand.get(process.env.PULUMI_CLI_ROOT ? { root: process.env.PULUMI_CLI_ROOT } : {});
     // createStack fails when the stack exists: a stack left by an earlier run is cleaned up by hand
@@ -59,6 +76,7 @@ async function main(): Promise<number> {
     try {
         try {
             await configure(stack, process.env);
+            forget(process.env);
         } catch (e) {
             log(`e2e: configuring the stack failed: ${(e as Error).message}`);
             await stack.workspace.removeStack(name, remove);
@@ -70,6 +88,7 @@ async function main(): Promise<number> {
             up: { onOutput, policyPacks: [join(root, "policy")], policyPackConfigs: [join(root, `policy/config.${name}.json`)] },
             destroy: { onOutput },
             remove,
+            signal: interrupt.signal,
             checks: [kubeconfigCheck({ names: nodes, version })],
             log,
         });

@@ -27,6 +27,14 @@ export interface Options {
     /** Options of `stack rm` (e2e/run.ts keeps the checked-in stack file). */
     remove?: Parameters<Stack["workspace"]["removeStack"]>[1];
     checks?: Check[];
+    /**
+     * Aborted when the operator interrupts the run (e2e/run.ts: SIGINT, SIGTERM). The step under
+     * way is left to finish: a terminal's Ctrl-C reaches the CLI too, which cancels its own
+     * operation on the first signal and terminates on a second (pulumi/pulumi
+     * pkg/backend/cancellation_scope.go), so it is not forwarded. Every later step but the
+     * teardown is then a failure, so `destroy` and `stack rm` still run and the run still fails.
+     */
+    signal?: AbortSignal;
     /** Progress lines (the engine's output stays in the Automation API's onOutput). */
     log?: (line: string) => void;
 }
@@ -55,6 +63,12 @@ export async function endToEnd(stack: Stack, o: Options = {}): Promise<Report> {
     const step = async (name: string, body: () => Promise<string>, always = false): Promise<boolean> => {
         if (failed && !always) {
             steps.push({ step: name, verdict: "skipped", detail: "an earlier step failed", ms: 0 });
+            return false;
+        }
+        if (o.signal?.aborted && !always) {
+            failed = true;
+            steps.push({ step: name, verdict: "FAIL", detail: "interrupted: the steps up to destroy are skipped", ms: 0 });
+            log(`e2e: ${name} not started: interrupted`);
             return false;
         }
         const started = Date.now();

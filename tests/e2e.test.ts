@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { envName, missing, needed } from "../e2e/configure";
+import { configure, envName, forget, missing, needed, stackFileProblem, stackNameProblem } from "../e2e/configure";
 import { nodeProblems } from "../e2e/nodes";
-import { changesOf, renderReport } from "../e2e/steps";
+import { changesOf, endToEnd, renderReport } from "../e2e/steps";
 import { runPlan } from "../offline/plan";
 import { placeholderPlain, placeholderSecrets } from "../offline/stack";
 
@@ -85,6 +85,28 @@ describe("the environment the e2e run needs", () => {
         assert.match(m, /nothing was created/);
     });
 
+    it("npm run e2e starts only from a stack file with protect off and the k3s downloads' hashes recorded", () => {
+        const hashes = { "honeydue:k3sInstallerSha256": "a".repeat(64), "honeydue:k3sBinarySha256": "b".repeat(64) };
+        assert.equal(stackFileProblem("e2e", { ...e2e, ...hashes }), undefined);
+        assert.match(stackFileProblem("e2e", { ...e2e, ...hashes, "honeydue:protect": true }) ?? "", /must set honeydue:protect: false/);
+        assert.equal(
+            stackFileProblem("e2e", { ...e2e, "honeydue:k3sBinarySha256": "b".repeat(64) }),
+            'e2e: Pulumi.e2e.yaml has no honeydue:k3sInstallerSha256; expected the SHA-256 of the k3s downloads for honeydue:k3sVersion (docs/runbook/upgrade-k3s.md, "Recording the download hashes"); nothing was created',
+        );
+        // Every key Pulumi.yaml declares without a default (the CLI refuses an up without it) comes
+        // from the stack file or the environment, or the run stops first naming it.
+        const declared = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> }).config;
+        const given = new Set([...Object.keys(e2e), ...needed().map((n) => n.key)]);
+        const lacking = Object.entries(declared).filter(([, d]) => d.default === undefined).map(([k]) => `honeydue:${k}`).filter((k) => !given.has(k));
+        for (const k of lacking) assert.match(stackFileProblem("e2e", e2e) ?? "", new RegExp(`no (.* )?${k}\\b`), `${k} is required by the CLI`);
+    });
+
+    it("npm run e2e refuses a production stack in any spelling, and a stack with no checked-in file, before touching anything", () => {
+        for (const stack of ["prod", "Prod", "production", "acme/honeydue/prod"]) assert.equal(stackNameProblem(stack, root), `e2e: refusing stack ${stack}: the end-to-end run destroys its stack`);
+        for (const stack of ["staging", "../e2e", "acme/honeydue/e2e"]) assert.match(stackNameProblem(stack, root) ?? "", new RegExp(`^e2e: no Pulumi\\.${stack.replace(/[./]/g, "\\$&")}\\.yaml: the run creates its stack from a checked-in stack file`));
+        assert.equal(stackNameProblem("e2e", root), undefined);
+    });
+
     it("e2e.yml passes every variable the run needs, from secrets of the same name (tokens from the e2e ones)", () => {
         const w = parse(readFileSync(join(root, ".gitea/workflows/e2e.yml"), "utf8")) as { jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }> };
         const step = Object.values(w.jobs)[0].steps.find((s) => /^npm run e2e$/m.test(s.run ?? ""));
@@ -144,6 +166,118 @@ describe("the kubeconfig check", () => {
             "node b runs v1.33.1+k3s1, expected v1.34.6+k3s1 (honeydue:k3sVersion)",
             "node x is in the cluster but not in honeydue:nodes",
         ]);
+    });
+});
+
+describe("configuring the e2e stack from the environment", () => {
+    // A stand-in for the CLI the workflows pin (PULUMI_VERSION in .gitea/workflows/e2e.yml): it
+    // knows the flags `config set` had before 3.247.0 (no --raw) and stores what its stdin held with
+    // one trailing "\n" removed, as pulumi/pulumi pkg/cmd/pulumi/config/config.go configSetCmd.Run
+    // does without --raw (cmdutil.RemoveTrailingNewline). It records each argv.
+    const dir = mkdtempSync(join(tmpdir(), "e2e-configure-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const cli = join(dir, "pulumi");
+    writeFileSync(
+        cli,
+        `#!/bin/sh
+printf '%s\\n' "$*" >> "${dir}/argv"
+key="$3"; shift 3
+for a in "$@"; do case "$a" in --secret|--stack|--non-interactive|e2e) ;; *) echo "unknown flag: $a" >&2; exit 1 ;; esac; done
+cat > "${dir}/stdin.$key"
+`,
+    );
+    chmodSync(cli, 0o755);
+    const pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    const env: Record<string, string> = { ...Object.fromEntries(needed().map((n) => [n.env, `value-of-${n.env}`])), E2E_SSH_PRIVATE_KEY: pem, E2E_ADMIN_CIDRS: "198.51.100.7/32, 203.0.113.0/24" };
+    const plain: [string, string, boolean | undefined][] = [];
+    const stack = {
+        name: "e2e",
+        workspace: { pulumiCommand: { command: cli }, workDir: dir, envVars: {} },
+        setConfig: async (key: string, v: { value: string }, path?: boolean) => void plain.push([key, v.value, path]),
+    };
+
+    it("stores every secret byte for byte through stdin, with flags the pinned CLI knows, never on argv", async () => {
+        await configure(stack as never, env);
+        const argv = readFileSync(join(dir, "argv"), "utf8");
+        for (const n of needed().filter((n) => n.secret && n.key !== n.env)) {
+            const stored = readFileSync(join(dir, `stdin.${n.key}`), "utf8").replace(/\n$/, "");
+            assert.equal(stored, env[n.env], `${n.key} arrives as it was given`);
+            assert.ok(!argv.includes(env[n.env]), `${n.key} is not on a command line`);
+        }
+        assert.ok(readFileSync(join(dir, "stdin.honeydue:sshPrivateKey"), "utf8").replace(/\n$/, "").endsWith("-----\n"), "the PEM block keeps its closing newline");
+        // Plain values through the Automation API; the admin CIDRs one path entry each.
+        assert.deepEqual(plain.filter(([k]) => k.startsWith("honeydue:adminCidrs")), [["honeydue:adminCidrs[0]", "198.51.100.7/32", true], ["honeydue:adminCidrs[1]", "203.0.113.0/24", true]]);
+        for (const [k, v] of plain) assert.ok(!needed().some((n) => n.secret && env[n.env] === v), `${k} is not a secret`);
+        // The providers' tokens stay in the environment: never written into the stack.
+        assert.ok(!argv.includes("HCLOUD_TOKEN") && !plain.some(([k]) => k === "HCLOUD_TOKEN"));
+    });
+
+    it("then leaves no E2E_* value in the environment every later process inherits; the providers' tokens stay", () => {
+        const later = { ...env, PATH: "/usr/bin" };
+        forget(later);
+        assert.deepEqual(Object.keys(later).sort(), ["CLOUDFLARE_API_TOKEN", "HCLOUD_TOKEN", "PATH"]);
+    });
+});
+
+describe("the control flow on a stand-in stack", () => {
+    // The flow on a stand-in stack (the real engine runs it in rehearsal/scenarios/endToEnd.ts): an
+    // interrupt during the first up lets that up end, skips the rest, and still tears down.
+    it("after SIGINT during up: no check, no second up, but destroy and stack rm, and the run fails", async () => {
+        const interrupt = new AbortController();
+        const calls: string[] = [];
+        const summary = { resourceChanges: { create: 2 } };
+        const stack = {
+            name: "e2e",
+            up: async () => (calls.push("up"), interrupt.abort(), { summary }),
+            outputs: async () => (calls.push("outputs"), {}),
+            destroy: async () => (calls.push("destroy"), { summary: { resourceChanges: { delete: 2 } } }),
+            workspace: { removeStack: async () => void calls.push("stack rm") },
+        };
+        const check = { name: "a check", run: async () => (calls.push("check"), "ok") };
+        const r = await endToEnd(stack as never, { signal: interrupt.signal, checks: [check] });
+        assert.deepEqual(calls, ["up", "destroy", "stack rm"]);
+        assert.deepEqual(
+            r.steps.map((s) => `${s.step}=${s.verdict}`),
+            ["up=ok", "a check=FAIL", "second up changes nothing=skipped", "destroy=ok", "stack rm=ok"],
+        );
+        assert.match(r.steps[1].detail, /interrupted/);
+        assert.equal(r.ok, false);
+    });
+
+    it("a second up that changes something fails the run, asked with --expect-no-changes, and still tears down", async () => {
+        const ups: unknown[] = [];
+        const calls: string[] = [];
+        const stack = {
+            name: "e2e",
+            up: async (o: { expectNoChanges?: boolean }) => (ups.push(o), { summary: { resourceChanges: ups.length === 1 ? { create: 3 } : { same: 2, update: 1 } } }),
+            outputs: async () => ({}),
+            destroy: async () => (calls.push("destroy"), { summary: { resourceChanges: { delete: 3 } } }),
+            workspace: { removeStack: async () => void calls.push("stack rm") },
+        };
+        const r = await endToEnd(stack as never, { up: { parallel: 4 } });
+        assert.deepEqual(ups, [{ parallel: 4 }, { parallel: 4, expectNoChanges: true }], "the CLI itself is told that any change is a failure");
+        assert.deepEqual(r.steps.map((s) => `${s.step}=${s.verdict}`), ["up=ok", "second up changes nothing=FAIL", "destroy=ok", "stack rm=ok"]);
+        assert.match(r.steps[1].detail, /the second up changed \{"update":1\}/);
+        assert.deepEqual(calls, ["destroy", "stack rm"]);
+        assert.equal(r.ok, false);
+    });
+
+    it("a destroy that fails keeps the stack (its state lists what is left) and fails the run", async () => {
+        const calls: string[] = [];
+        const stack = {
+            name: "e2e",
+            up: async () => ({ summary: { resourceChanges: {} } }),
+            outputs: async () => ({}),
+            destroy: async () => {
+                throw new Error("hcloud: server is locked");
+            },
+            workspace: { removeStack: async () => void calls.push("stack rm") },
+        };
+        const r = await endToEnd(stack as never);
+        assert.deepEqual(calls, [], "no stack rm: it would throw away the only list of what is left");
+        assert.deepEqual(r.steps.map((s) => `${s.step}=${s.verdict}`), ["up=ok", "second up changes nothing=ok", "destroy=FAIL", "stack rm=skipped"]);
+        assert.match(r.steps[3].detail, /pulumi destroy --stack e2e/);
+        assert.equal(r.ok, false);
     });
 });
 

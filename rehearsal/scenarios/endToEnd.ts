@@ -2,9 +2,10 @@
 // program runs in this process and the CLI talks to it with --client, so no language host is
 // needed: sdk/nodejs/automation/stack.ts up() starts a LanguageServer and passes
 // --client=127.0.0.1:<port>). e2e/steps.ts drives a small program on the simulated Hetzner cloud
-// three times: all well; `up` failing midway (the network is created, the subnet is refused); a
-// check failing after a good `up`. Each time the cloud must end empty and the stack removed, and
-// the two broken runs must still fail.
+// four times: all well; `up` failing midway (the network is created, the subnet is refused); a
+// check failing after a good `up`; Ctrl-C during `up` (the CLI cancels it: pulumi/pulumi
+// pkg/backend/cancellation_scope.go). Each time the cloud must end empty and the stack removed,
+// and the broken runs must still fail.
 import { dirname, join } from "node:path";
 import { mkdirSync } from "node:fs";
 import * as hcloud from "@pulumi/hcloud";
@@ -13,13 +14,15 @@ import { endToEnd, type Report } from "../../e2e/steps";
 import type { Estate } from "../harness/estate";
 import type { Check, Scenario } from "../harness/scenario";
 
-type Mode = "well" | "up fails midway" | "a check fails";
+type Mode = "well" | "up fails midway" | "a check fails" | "interrupted";
 
 /** The inline program: a network and its subnet; "up fails midway" aims the subnet at a network that does not exist. */
 function program(mode: Mode) {
     return async () => {
         const net = new hcloud.Network("flow-net", { ipRange: "10.9.0.0/16" });
-        const networkId = mode === "up fails midway" ? net.id.apply(() => 999999) : net.id.apply(Number);
+        // "interrupted": the subnet waits, so the operator's Ctrl-C lands while `up` is under way.
+        const settle = (id: string): Promise<number> => new Promise((resolve) => setTimeout(() => resolve(Number(id)), mode === "interrupted" ? 5000 : 0));
+        const networkId = mode === "up fails midway" ? net.id.apply(() => 999999) : net.id.apply(settle);
         new hcloud.NetworkSubnet("flow-subnet", { networkId, type: "cloud", networkZone: "eu-central", ipRange: "10.9.1.0/24" });
         return { networkId: net.id };
     };
@@ -40,7 +43,15 @@ async function flow(estate: Estate, mode: Mode): Promise<Report> {
         { stackName, projectName: "e2e-flow", program: program(mode) },
         { pulumiCommand, workDir, envVars, projectSettings: { name: "e2e-flow", runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } } },
     );
-    return endToEnd(stack, {
+    // "interrupted": a terminal's Ctrl-C reaches the CLI (the Automation API's `signal` sends it
+    // SIGINT: automation/cmd.ts exec) and e2e/run.ts (its handler aborts the flow's signal) at once,
+    // as soon as the network exists.
+    const interrupt = new AbortController();
+    let watch: NodeJS.Timeout | undefined;
+    if (mode === "interrupted") watch = setInterval(() => networks(estate).length > 0 && interrupt.abort(), 100);
+    const report = await endToEnd(stack, {
+        up: mode === "interrupted" ? { signal: interrupt.signal } : undefined,
+        signal: interrupt.signal,
         checks: [
             {
                 name: "the network exists",
@@ -53,14 +64,18 @@ async function flow(estate: Estate, mode: Mode): Promise<Report> {
             },
         ],
     });
+    clearInterval(watch);
+    return report;
 }
 
 function verdicts(r: Report): string {
     return r.steps.map((s) => `${s.step}=${s.verdict}`).join(", ");
 }
 
-async function expectFlow(estate: Estate, check: Check, mode: Mode, expected: Record<string, string>, ok: boolean): Promise<void> {
+async function expectFlow(estate: Estate, check: Check, mode: Mode, expected: Record<string, string>, ok: boolean, why?: RegExp): Promise<void> {
     const r = await flow(estate, mode);
+    const failure = r.steps.find((s) => s.verdict === "FAIL")?.detail ?? "";
+    if (why) check.that(why.test(failure), `${mode}: the failed step should say ${why} (${failure})`);
     const got = Object.fromEntries(r.steps.map((s) => [s.step, s.verdict]));
     for (const [step, verdict] of Object.entries(expected)) check.that(got[step] === verdict, `${mode}: ${step} should be ${verdict} (${verdicts(r)}; ${r.steps.find((s) => s.verdict === "FAIL")?.detail ?? ""})`);
     check.that(r.ok === ok, `${mode}: the run should ${ok ? "pass" : "fail"} (${verdicts(r)})`);
@@ -77,6 +92,8 @@ export const endToEndFlow: Scenario = {
         await expectFlow(estate, check, "well", { up: "ok", "the network exists": "ok", "second up changes nothing": "ok", destroy: "ok", "stack rm": "ok" }, true);
         await expectFlow(estate, check, "up fails midway", { up: "FAIL", "the network exists": "skipped", "second up changes nothing": "skipped", destroy: "ok", "stack rm": "ok" }, false);
         await expectFlow(estate, check, "a check fails", { up: "ok", "the network exists": "FAIL", "second up changes nothing": "skipped", destroy: "ok", "stack rm": "ok" }, false);
+        // Ctrl-C during up: the CLI cancels it (the subnet is never created), the rest is not started, and the network is still destroyed.
+        await expectFlow(estate, check, "interrupted", { up: "FAIL", "the network exists": "skipped", "second up changes nothing": "skipped", destroy: "ok", "stack rm": "ok" }, false, /cancel/i);
         return [];
     },
 };
