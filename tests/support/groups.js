@@ -18,7 +18,8 @@ module.exports = {
     scripts: ["scripts.test.ts"],
     // The estate under mocks with the committed configuration, run once for all. The plan comes
     // first, so its first plan is this process's first run of the program; it also spawns the real
-    // `npm run plan`, a dump and twice the program under Pulumi's runtime.
+    // `npm run plan`, a dump and the program under Pulumi's runtime (again only when the first
+    // load is over its bound).
     estate: [
         "plan.test.ts",
         "diagram.test.ts",
