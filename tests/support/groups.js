@@ -14,8 +14,10 @@
 // file listed nowhere still runs, alone, so no test is ever skipped.
 /* global module */
 module.exports = {
-    // The node scripts in a bash sandbox: mostly waiting on bounded waits, so it overlaps the rest.
+    // The node scripts in a bash sandbox: mostly waiting on bounded waits, so they overlap the rest;
+    // in two processes (the k3s server script, the others) that wait side by side.
     scripts: ["scripts.test.ts"],
+    "scripts-nodes": ["scripts-nodes.test.ts"],
     // The estate under mocks with the committed configuration, run once for all. The plan comes
     // first, so its first plan is this process's first run of the program; it also spawns the real
     // `npm run plan`, a dump and the program under Pulumi's runtime (again only when the first
