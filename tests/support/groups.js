@@ -1,8 +1,9 @@
 // Which test files `npm test` runs together in one process (tests/support/unit.js). Starting a
 // test process and loading @pulumi/* costs about 1.6 s of CPU, so the suite's small files share a
 // few processes: each entry below is one process, its files run one after the other in the
-// listed order (tests/support/group.js), and the entries start in this order, three at a time, so
-// the longest come first. An entry of one file is that file run as before, on its own.
+// listed order (tests/support/group.js), and the entries start in this order, four at a time
+// (two of them the node scripts, mostly sleeping), so the longest come first. An entry of one
+// file is that file run as before, on its own.
 //
 // A file may join a group if loading it changes nothing process-wide: mocks, the stack's config,
 // environment variables, the working directory are set in its hooks or tests, never at its top
