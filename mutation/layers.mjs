@@ -10,7 +10,8 @@ export const layers = {
     mutate: ["infra/**/*.ts"],
     testFiles: [
       "tests/hetzner.test.ts", "tests/k3s.test.ts", "tests/adopt-k3s.test.ts", "tests/edge.test.ts",
-      "tests/edge-rotation.test.ts", "tests/cost.test.ts", "tests/scripts.test.ts", "tests/traefik-scripts.test.ts",
+      "tests/edge-rotation.test.ts", "tests/cost.test.ts", "tests/scripts.test.ts", "tests/scripts-nodes.test.ts",
+      "tests/traefik-scripts.test.ts",
     ],
   },
   workloads: {

@@ -222,8 +222,12 @@ describe("the program under Pulumi's Node.js runtime", () => {
     it("loads, up to the first resource the engine sees, in at most twice the time of `npm run plan`", async (t) => {
         const plan = await realPlan();
         const inProcess = await firstPlan();
-        // The lesser of two cold loads: on shared cores a single sample swings by a third.
-        const loads = [await loadAsPulumiRuntime(), await loadAsPulumiRuntime()];
+        // The lesser of two cold loads: on shared cores a single sample swings by a third. The
+        // second is taken only when the first is over the bound: the lesser of the two passes
+        // exactly when one of them does, so a first sample within it decides alone (and saves a
+        // whole program run under the runtime, a few seconds of the suite's CPU).
+        const loads = [await loadAsPulumiRuntime()];
+        if (loads[0].loadCpuMs > 2 * plan.cpuMs) loads.push(await loadAsPulumiRuntime());
         const load = loads.reduce((a, b) => (b.loadCpuMs < a.loadCpuMs ? b : a));
         t.diagnostic(
             `npm run plan: ${Math.round(plan.cpuMs)} ms CPU; this process's first plan: ${Math.round(inProcess.cpuMs)} ms CPU (${Math.round(inProcess.ms)} ms wall); ` +

@@ -63,6 +63,7 @@ export const mutants: Mutant[] = [
         replace: 'systemctl "$@"',
         why: "timeouts: a wedged systemd hangs `pulumi up`",
         killedBy: ["fails a fresh install within its bound"],
+        file: "tests/scripts-nodes.test.ts",
     },
     {
         script: "k3s-server.sh",
@@ -70,6 +71,7 @@ export const mutants: Mutant[] = [
         replace: 'svc "$verb" k3s',
         why: "timeouts: a start blocks until k3s is ready (Type=notify, TimeoutStartSec=0)",
         killedBy: ["never blocks on k3s's own start"],
+        file: "tests/scripts-nodes.test.ts",
     },
     {
         script: "k3s-server.sh",
@@ -77,6 +79,7 @@ export const mutants: Mutant[] = [
         replace: "timeout",
         why: "timeouts: the installer's own blocking start",
         killedBy: ["never blocks on k3s's own start"],
+        file: "tests/scripts-nodes.test.ts",
     },
     {
         script: "k3s-server.sh",
@@ -126,6 +129,7 @@ export const mutants: Mutant[] = [
         replace: '        timeout "$stop" systemctl stop k3s; k3s kubectl drain "$NODE"',
         why: "order of steps: k3s stops before its pods are drained",
         killedBy: ["cordons and drains the node, then stops k3s"],
+        file: "tests/scripts-nodes.test.ts",
     },
     {
         script: "wait-for-node.sh",
@@ -133,6 +137,7 @@ export const mutants: Mutant[] = [
         replace: "cloud-init status --wait",
         why: "timeouts: a cloud-init that never finishes hangs the bootstrap",
         killedBy: ["fails clearly when cloud-init runs too long"],
+        file: "tests/scripts-nodes.test.ts",
     },
     {
         script: "wait-for-node.sh",
@@ -140,6 +145,7 @@ export const mutants: Mutant[] = [
         replace: "        true || bad+=",
         why: "sshd hardening: a drop-in that overrides it goes unnoticed",
         killedBy: ["fails clearly when another drop-in won"],
+        file: "tests/scripts-nodes.test.ts",
     },
 ];
 

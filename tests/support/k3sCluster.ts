@@ -1,5 +1,5 @@
 // The cluster-wide k3s settings the node-script tests render server configurations from (the
-// sandbox in tests/scripts.test.ts and the SSH test hosts in rehearsal/hosts): the book's values.
+// sandbox in tests/support/sandbox.ts and the SSH test hosts in rehearsal/hosts): the book's values.
 import type { EstateConfig } from "../../config";
 
 export const testCluster = {

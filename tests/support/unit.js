@@ -1,4 +1,4 @@
-// `npm run test:unit`: every tests/*.test.ts under node's test runner, three processes at a time,
+// `npm run test:unit`: every tests/*.test.ts under node's test runner, four processes at a time,
 // the files grouped into processes as tests/support/groups.js says. A group becomes a small file
 // in node_modules/.cache (node --test runs files, one process each) that loads its members through
 // tests/support/group.js. Arguments are passed on to node (say --test-name-pattern=...).
@@ -40,9 +40,10 @@ function main(args) {
     const files = readdirSync(testsDir).filter((f) => f.endsWith(".test.ts")).sort();
     mkdirSync(cacheDir, { recursive: true });
     const entries = processes(require("./groups"), files).map(entryFile);
-    // Three at a time on two cores: the scripts' sandbox process mostly sleeps in bounded waits.
+    // Four at a time on two cores: the two node-script processes mostly sleep in bounded waits, so
+    // two processes that compute run beside them.
     const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=./tests/support/slowest.mjs", "--test-reporter-destination=stdout"];
-    const run = spawnSync(process.execPath, ["--require", "./tests/support/register.js", "--test", "--test-concurrency=3", ...reporters, ...args, ...entries], { cwd: root, stdio: "inherit" });
+    const run = spawnSync(process.execPath, ["--require", "./tests/support/register.js", "--test", "--test-concurrency=4", ...reporters, ...args, ...entries], { cwd: root, stdio: "inherit" });
     if (run.error) throw run.error;
     process.exitCode = run.status ?? 1;
 }
