@@ -14,6 +14,7 @@ import { placeholderPlain, placeholderSecrets } from "../offline/stack";
 import { mockRedisPassword } from "../offline/mocks-k3s";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
 import { aclFile } from "../workloads/redisUsers";
+import { internet, nodeSources } from "../workloads/networkPolicies";
 import { describe as planLines } from "../offline/describe";
 import "../offline/describe/workloads";
 
@@ -774,6 +775,55 @@ describe("NetworkPolicies in honeydue", () => {
         assert.equal(web.cidr, "0.0.0.0/0");
         for (const c of ["10.0.0.0/8", "169.254.0.0/16", "127.0.0.0/8"]) assert.ok(web.except.includes(c), c);
         // 10.42.0.0/16 (pods), 10.43.0.0/16 (Services) and the private network 10.0.0.0/16 are inside 10.0.0.0/8.
+        // Every private range (RFC 1918), link-local (the metadata service), loopback and CGNAT: none is a service the apps use.
+        assert.deepEqual([...web.except].sort(), ["10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"]);
+    });
+
+    it("keep a cluster or Service range outside the private ranges off the internet allows too", () => {
+        const exceptOf = (p: ReturnType<typeof internet>) => (p.ipBlock as { except: string[] }).except;
+        const except = exceptOf(internet({ clusterCidr: "198.18.0.0/16", serviceCidr: "10.43.0.0/16" }));
+        assert.ok(except.includes("198.18.0.0/16"), "a public-looking cluster CIDR is still the cluster");
+        assert.ok(!except.includes("10.43.0.0/16"), "one inside 10.0.0.0/8 is covered already");
+        assert.ok(exceptOf(internet({ clusterCidr: "10.42.0.0/16", serviceCidr: "203.0.113.0/24" })).includes("203.0.113.0/24"));
+    });
+
+    it("count one flannel address per node subnet, whatever the cluster CIDR's size", () => {
+        const flannel = (clusterCidr: string) => nodeSources({ clusterCidr, nodes: [] }).map((p) => (p.ipBlock as { cidr: string }).cidr);
+        assert.deepEqual(flannel("10.42.0.0/24"), ["10.42.0.0/32"]);
+        assert.deepEqual(flannel("10.42.0.0/25"), ["10.42.0.0/32"], "a range smaller than a node subnet is one subnet");
+        assert.deepEqual(flannel("10.42.0.0/23"), ["10.42.0.0/32", "10.42.1.0/32"]);
+    });
+
+    it("select by the pods' real labels, in their peers too: each selector matches exactly the apps it names", () => {
+        const selectors = policies().flatMap((x) => [
+            { where: `${x.name} podSelector`, sel: x.s.podSelector as Selector },
+            ...[...((x.s.ingress ?? []) as Obj[]).flatMap((r) => r.from), ...((x.s.egress ?? []) as Obj[]).flatMap((r) => r.to)]
+                .filter((peer: Obj) => peer.podSelector && !peer.namespaceSelector)
+                .map((peer: Obj) => ({ where: `${x.name} peer`, sel: peer.podSelector as Selector })),
+        ]);
+        assert.ok(selectors.length > 10);
+        for (const { where, sel } of selectors) {
+            if (!sel.matchExpressions && !sel.matchLabels) continue; // {}: every pod (the default deny)
+            const named = [...(sel.matchExpressions ?? []).flatMap((e) => e.values), ...Object.entries(sel.matchLabels ?? {}).filter(([k]) => k === "app.kubernetes.io/name").map(([, v]) => v)];
+            const selected = pods().filter((p) => matches(sel, p.labels)).map((p) => p.app);
+            assert.ok(selected.length > 0, `${where} selects no pod`);
+            assert.deepEqual([...new Set(selected)].sort(), [...new Set(named)].sort(), where);
+        }
+    });
+
+    it("are each named for what they allow, once, with the estate's labels, and declare exactly the directions they rule", () => {
+        const names = policies().map((x) => x.name);
+        assert.equal(new Set(names).size, names.length, "no two share a name (Kubernetes would keep only one)");
+        for (const x of policies()) {
+            assert.match(x.name, /^(default-deny|allow-[a-z0-9]+(-[a-z0-9]+)*|redis-clients)$/, x.name);
+            const meta = metadata(x.r);
+            assert.equal(meta.labels["app.kubernetes.io/part-of"], "honeydue", x.name);
+            // workloads/networkPolicies.ts's own (Redis's redis-clients is Redis's, labelled as Redis).
+            if (x.name !== "redis-clients") assert.equal(meta.labels["app.kubernetes.io/name"], "network-policy", x.name);
+            if (x.name === "default-deny") continue;
+            const expected = [...(x.s.ingress ? ["Ingress"] : []), ...(x.s.egress ? ["Egress"] : [])];
+            assert.deepEqual(x.s.policyTypes, expected, `${x.name}: a policyType without rules would deny that direction for its pods`);
+        }
     });
 });
 
