@@ -324,4 +324,23 @@ describe("origin: the zone leaves Flexible only once Cloudflare has deployed our
         assert.ok(pending.resources.some((r) => r.type === T.pulls));
         assert.ok(pending.resources.some((r) => r.type === "kubernetes:traefik.io/v1alpha1:TLSOption"));
     });
+
+    it("after the switch (the zone already strict): port 80 closes, and ssl stays strict even while no certificate is listed", async () => {
+        const before = { ssl: zoneNow.ssl, results: pullCertificatesNow.results };
+        zoneNow.ssl = "strict";
+        pullCertificatesNow.results = [];
+        let after: Estate;
+        try {
+            // Another configuration no other test of this process runs (runEstate shares runs by configuration).
+            after = await runEstate({ overrides: { "honeydue:sslMode": "strict", "honeydue:zoneId": pinnedZoneId, "honeydue:minTlsVersion": "1.3", "honeydue:smokeThroughEdge": false, "honeydue:ipv6": "false" } });
+        } finally {
+            zoneNow.ssl = before.ssl;
+            pullCertificatesNow.results = before.results;
+        }
+        const rules = unwrap(one(after.resources, T.firewall, "honeydue-firewall").inputs.rules) as { port?: string }[];
+        assert.ok(!rules.some((r) => r.port === "80"), "honeydue:originPort80 auto closes 80 once the zone uses HTTPS only");
+        assert.ok(rules.some((r) => r.port === "443"));
+        const ssl = after.resources.find((r) => r.type === T.setting && r.inputs.settingId === "ssl");
+        assert.equal(ssl?.inputs.value, "strict", "never moved back to Flexible by the gate: port 80 is closed");
+    });
 });
