@@ -5,7 +5,7 @@ import { originTls } from "./config/edge";
 import { Edge } from "./infra/cloudflare";
 import { edgeRanges } from "./infra/cloudflare/ipRanges";
 import { Origin } from "./infra/cloudflare/origin";
-import { port80Open, sslValue, zoneIdOf } from "./infra/cloudflare/zone";
+import { currentSsl, port80Open, sslValue, zoneIdOf } from "./infra/cloudflare/zone";
 import { estimateCost } from "./infra/cost";
 import { Nodes } from "./infra/hetzner";
 import { Cluster } from "./infra/k3s";
@@ -18,11 +18,12 @@ const config = loadConfig();
 // Cloudflare's edge ranges: the firewall's web sources and Traefik's trusted proxies.
 const cloudflareRanges = edgeRanges();
 
-// The Cloudflare zone, and whether port 80 stays open (closed once the zone is off Flexible).
+// The Cloudflare zone, and off Flexible its ssl mode before this run (port 80 and the switch depend on it).
 const zoneId = zoneIdOf(config.zone, config.zoneId, {});
+const zoneSsl = currentSsl(config, zoneId);
 
 // Hetzner: SSH key, placement group, private network, firewall, servers.
-const infra = new Nodes("honeydue", config, cloudflareRanges, port80Open(config, zoneId));
+const infra = new Nodes("honeydue", config, cloudflareRanges, port80Open(config, zoneSsl));
 
 // k3s: HA cluster over SSH (embedded etcd on every server), and the Kubernetes provider.
 const cluster = new Cluster("honeydue", { config, nodes: infra.nodes, network: infra.network });
@@ -40,7 +41,7 @@ const apps = new Apps("honeydue", { config, provider: cluster.provider, cloudfla
 // runs, for Cloudflare to have deployed the origin-pull certificate (zone.ts sslValue).
 const edge = new Edge("honeydue", config, infra.nodes, {
     id: zoneId,
-    ssl: sslValue(config.sslMode, zoneId, origin?.pullsActive),
+    ssl: sslValue(config.sslMode, zoneSsl, origin?.pullsActive),
     sslAfter: origin ? [origin.pulls, ...apps.traefikReady, ...apps.originTls, ...apps.originReady] : [infra.firewall],
 });
 

@@ -19,20 +19,20 @@ export function zoneIdOf(zone: string, configuredId: string | undefined, opts: p
  * would cut the site off until the switch. The zone's current mode is read, so the `up` after the
  * switch closes it.
  */
-export function port80Open(c: Port80Config, zoneId: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<boolean> {
-    // Only a decision that depends on the zone reads it: Flexible and an explicit value need no call.
-    if (c.originPort80 !== "auto" || c.sslMode === "flexible") return pulumi.output(keepPort80(c, undefined));
-    return currentSsl(zoneId, opts).apply((mode) => keepPort80(c, mode));
+export function port80Open(c: Port80Config, current: pulumi.Output<unknown> | undefined): pulumi.Output<boolean> {
+    // Only `auto` off Flexible depends on the zone; Flexible and an explicit value do not.
+    if (c.originPort80 !== "auto" || current === undefined) return pulumi.output(keepPort80(c, undefined));
+    return current.apply((mode) => keepPort80(c, mode));
 }
 
-/** The zone's `ssl` value as Cloudflare holds it before this run: read once per zone id (the port-80 and ssl decisions share it). */
-const sslReads = new WeakMap<object, pulumi.Output<unknown>>();
-export function currentSsl(zoneId: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<unknown> {
-    const read = () => cloudflare.getZoneSettingOutput({ zoneId, settingId: "ssl" }, opts).apply((s) => s.value);
-    if (typeof zoneId !== "object" || zoneId === null) return read();
-    let value = sslReads.get(zoneId);
-    if (!value) sslReads.set(zoneId, (value = read()));
-    return value;
+/**
+ * The zone's `ssl` value as Cloudflare holds it before this run, read once and shared by the port-80
+ * decision and the ssl gate; on Flexible neither depends on it, so it is not read (no call, no
+ * Zone Settings Read permission needed).
+ */
+export function currentSsl(c: { sslMode: string }, zoneId: pulumi.Input<string>, opts?: pulumi.InvokeOutputOptions): pulumi.Output<unknown> | undefined {
+    if (c.sslMode === "flexible") return undefined;
+    return cloudflare.getZoneSettingOutput({ zoneId, settingId: "ssl" }, opts).apply((s) => s.value);
 }
 
 /**
@@ -63,10 +63,10 @@ export function keepPort80(c: Port80Config, current: unknown): boolean {
 export const httpsOnly = (mode: unknown) => mode === "full" || mode === "strict";
 
 /** The `ssl` value for the zone setting: the configured mode, gated by sslToSet off Flexible. */
-export function sslValue(sslMode: string, zoneId: pulumi.Input<string>, pullsActive: pulumi.Output<boolean> | undefined): pulumi.Input<string> {
-    if (sslMode === "flexible" || pullsActive === undefined) return sslMode;
-    return pulumi.all([currentSsl(zoneId), pullsActive]).apply(([current, active]) => {
-        const value = sslToSet(sslMode, current, active);
+export function sslValue(sslMode: string, current: pulumi.Output<unknown> | undefined, pullsActive: pulumi.Output<boolean> | undefined): pulumi.Input<string> {
+    if (sslMode === "flexible" || current === undefined || pullsActive === undefined) return sslMode;
+    return pulumi.all([current, pullsActive]).apply(([now, active]) => {
+        const value = sslToSet(sslMode, now, active);
         if (value !== sslMode) {
             pulumi.log.warn(
                 `ssl stays ${value}: Cloudflare has not yet deployed the origin-pull certificate (Authenticated Origin Pulls), and Traefik would refuse its connections on 443; ` +
