@@ -111,6 +111,20 @@ host_of_ip() {
     done
 }
 
+# A new etcd member for this host (a learner when it joins, a voter when it starts the cluster),
+# and this host's etcd data naming it and the cluster it belongs to.
+new_member() {
+    local name
+    name="$1-$(rand_hex 4)"
+    kv_set "$C/members/$name" ip "$2"
+    kv_set "$C/members/$name" host "$H"
+    kv_set "$C/members/$name" learner "$3"
+    kv_set "$C/members/$name" since "$(now_ms)"
+    mkdir -p "$DATA/db/etcd" && chmod 0700 "$DATA/db/etcd"
+    printf '%s' "$name" >"$DATA/db/etcd/name"
+    cp "$C/id" "$DATA/db/etcd/cluster-id"
+}
+
 # Learners become voters after learner_promote_ms while their server runs (k3s's leader promotes
 # them every 15 s: k3s-io/k3s pkg/etcd/etcd.go manageLearners, manageTickerTime; compressed here).
 promote_learners() {
@@ -240,14 +254,8 @@ k3s_start() {
                 return 1
             fi
         done
-        mname="$node-$(rand_hex 4)"
-        kv_set "$C/members/$mname" ip "$ip"
-        kv_set "$C/members/$mname" host "$H"
-        kv_set "$C/members/$mname" learner 1
-        kv_set "$C/members/$mname" since "$(now_ms)"
-        mkdir -p "$DATA/db/etcd" && chmod 0700 "$DATA/db/etcd"
-        printf '%s' "$mname" >"$DATA/db/etcd/name"
-        cp "$C/id" "$DATA/db/etcd/cluster-id"
+        new_member "$node" "$ip" 1
+        mname="$(cat "$DATA/db/etcd/name")"
         event "join node=$node member=$mname via=$target"
     elif [ "$init" = true ]; then
         if compgen -G "$C/members/*" >/dev/null; then
@@ -262,14 +270,8 @@ k3s_start() {
         (umask 077 && printf '%s' "$pass" >"$C/passphrase")
         rm -rf "$C/nodes" "$C/node-passwords"
         mkdir -p "$C/nodes" "$C/node-passwords"
-        mname="$node-$(rand_hex 4)"
-        kv_set "$C/members/$mname" ip "$ip"
-        kv_set "$C/members/$mname" host "$H"
-        kv_set "$C/members/$mname" learner 0
-        kv_set "$C/members/$mname" since "$(now_ms)"
-        mkdir -p "$DATA/db/etcd" && chmod 0700 "$DATA/db/etcd"
-        printf '%s' "$mname" >"$DATA/db/etcd/name"
-        cp "$C/id" "$DATA/db/etcd/cluster-id"
+        new_member "$node" "$ip" 0
+        mname="$(cat "$DATA/db/etcd/name")"
         event "cluster-init node=$node member=$mname"
     else
         start_fail "rehearsal fake: neither cluster-init nor server is set; k3s would run on SQLite, which the fake does not model"
