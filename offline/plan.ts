@@ -131,10 +131,12 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     };
 }
 
-/** The header: what was planned, from which configuration, and whether it is a new estate. */
-export function headerSection(o: PlanOptions, estate: Estate): Section {
-    const { config } = offlineConfig(o.overrides, o.secretKeys, stackFileConfig(o.stack));
-    const newEstate = assumesNewEstate({ ...stackFileConfig(o.stack), ...Object.fromEntries(Object.entries(o.overrides).map(([k, v]) => [k, String(v)])) });
+/**
+ * The header: what was planned, from which configuration, and whether it is a new estate.
+ * `stackFile`: Pulumi.<stack>.yaml's plain values; `config`: what the program saw.
+ */
+export function headerSection(o: PlanOptions, estate: Estate, stackFile: Record<string, string>, config: Record<string, string>): Section {
+    const newEstate = assumesNewEstate({ ...stackFile, ...Object.fromEntries(Object.entries(o.overrides).map(([k, v]) => [k, String(v)])) });
     const servers = estate.resources.filter((r) => r.type === "hcloud:index/server:Server");
     const adopted = servers.filter((r) => r.importId).length;
     const lines = [
@@ -194,14 +196,14 @@ export function digestNote(estate: Estate, policyConfig: Record<string, unknown>
 }
 
 /** Redis's data is on one node's disk: warn when the plan moves Redis away from the stack's node. */
-export function redisWarning(estate: Estate, stack = "prod"): string[] {
+export function redisWarning(estate: Estate, stackFile: Record<string, string>): string[] {
     const redis = estate.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && /redis/.test(r.name));
     const spec = redis?.inputs.spec as { template?: { spec?: { nodeSelector?: Record<string, string> } } } | undefined;
     const node = spec?.template?.spec?.nodeSelector?.["kubernetes.io/hostname"];
     if (!node) return [];
     let committed = "ubuntu-8gb-nbg1-2";
     try {
-        committed = (JSON.parse(stackFileConfig(stack)["honeydue:redis"] ?? "{}") as { node?: string }).node ?? committed;
+        committed = (JSON.parse(stackFile["honeydue:redis"] ?? "{}") as { node?: string }).node ?? committed;
     } catch {
         // the configuration check reports a broken value
     }
@@ -266,14 +268,16 @@ export async function plan(argv: string[], io: Io = stdio): Promise<number> {
     }
     const policies = await evaluate(estate.resources, { config: o.policyConfig as Record<string, any> });
     const overview = summary(estate);
-    const keyIds = offlineConfig(o.overrides, o.secretKeys, stackFileConfig(o.stack)).config;
+    // The stack file and the configuration the program saw, read once for the header and the notes.
+    const stackFile = stackFileConfig(o.stack);
+    const { config } = offlineConfig(o.overrides, o.secretKeys, stackFile);
     overview.lines.push(
         policySummary(policies),
-        ...redisWarning(estate, o.stack),
+        ...redisWarning(estate, stackFile),
         ...digestNote(estate, o.policyConfig as Record<string, unknown> | undefined),
-        b2KeysNote({ etcdB2KeyId: keyIds[`${project}:etcdB2KeyId`], redisBackupB2KeyId: keyIds[`${project}:redisBackupB2KeyId`] }),
+        b2KeysNote({ etcdB2KeyId: config[`${project}:etcdB2KeyId`], redisBackupB2KeyId: config[`${project}:redisBackupB2KeyId`] }),
     );
-    io.out(render([headerSection(o, estate), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
+    io.out(render([headerSection(o, estate, stackFile, config), overview, ...resourceSections(estate, { urns: o.urns }), orderSection(estate), outputsSection(estate), policySection(policies)]));
     if (o.writeDiagram) io.out(`\n${writeDiagram(estate)}\n`);
     io.out(`\nplanned in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     return policies.mandatory.length > 0 ? 1 : 0;
