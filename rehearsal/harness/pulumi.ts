@@ -5,7 +5,8 @@
 // sdk/go/common/apitype/events.go, EngineEvent).
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
 
 export interface Run {
     code: number;
@@ -74,6 +75,13 @@ export class Pulumi {
             REHEARSAL_STATE: this.state,
             NO_COLOR: "1",
         };
+    }
+
+    /** The same CLI and isolated environment for the Automation API (LocalWorkspace options): automation/cmd.ts looks for <root>/bin/pulumi. */
+    async workspaceOptions(): Promise<{ pulumiCommand: PulumiCommand; envVars: Record<string, string> }> {
+        const pulumiCommand = await PulumiCommand.get({ root: dirname(this.bin), skipVersionCheck: true });
+        const envVars = Object.fromEntries(Object.entries(this.env()).filter((e): e is [string, string] => e[1] !== undefined));
+        return { pulumiCommand, envVars };
     }
 
     /** Runs `pulumi args…`; stdin (for secrets) never appears on a command line. */

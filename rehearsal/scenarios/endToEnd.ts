@@ -6,10 +6,10 @@
 // check failing after a good `up`; Ctrl-C during `up` (the CLI cancels it: pulumi/pulumi
 // pkg/backend/cancellation_scope.go). Each time the cloud must end empty and the stack removed,
 // and the broken runs must still fail.
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { mkdirSync } from "node:fs";
 import * as hcloud from "@pulumi/hcloud";
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { endToEnd, type Report } from "../../e2e/steps";
 import type { Estate } from "../harness/estate";
 import type { Check, Scenario } from "../harness/scenario";
@@ -36,12 +36,10 @@ async function flow(estate: Estate, mode: Mode): Promise<Report> {
     const workDir = join(estate.state, "e2e-flow");
     mkdirSync(workDir, { recursive: true });
     mkdirSync(join(estate.state, "backend"), { recursive: true });
-    const pulumiCommand = await PulumiCommand.get({ root: dirname(estate.tools.bin), skipVersionCheck: true });
-    const env = estate.pulumi.env();
-    const envVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+    const { pulumiCommand, envVars } = await estate.pulumi.workspaceOptions();
     const stack = await LocalWorkspace.createStack(
         { stackName, projectName: "e2e-flow", program: program(mode) },
-        { pulumiCommand, workDir, envVars, projectSettings: { name: "e2e-flow", runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } } },
+        { pulumiCommand, workDir, envVars, projectSettings: { name: "e2e-flow", runtime: "nodejs", backend: { url: envVars.PULUMI_BACKEND_URL } } },
     );
     // "interrupted": a terminal's Ctrl-C reaches the CLI (the Automation API's `signal` sends it
     // SIGINT: automation/cmd.ts exec) and e2e/run.ts (its handler aborts the flow's signal) at once,

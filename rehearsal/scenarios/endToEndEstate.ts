@@ -3,8 +3,7 @@
 //     the stack `rehearsal` is empty and unprotected; up (with the smoke checks), the servers are in
 //     the simulated hcloud, a second up changes nothing, destroy empties the cloud, stack rm
 //     removes the stack. (The kubeconfig check needs a real API server: it runs in e2e.yml.)
-import { dirname } from "node:path";
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { endToEnd } from "../../e2e/steps";
 import { STACK } from "../harness/estate";
 import type { Scenario } from "../harness/scenario";
@@ -12,9 +11,7 @@ import type { Scenario } from "../harness/scenario";
 export const endToEndEstate: Scenario = {
     name: "e2e on the estate",
     async run(estate, check) {
-        const pulumiCommand = await PulumiCommand.get({ root: dirname(estate.tools.bin), skipVersionCheck: true });
-        const envVars = Object.fromEntries(Object.entries(estate.pulumi.env()).filter((e): e is [string, string] => e[1] !== undefined));
-        const stack = await LocalWorkspace.selectStack({ stackName: STACK, workDir: estate.root }, { pulumiCommand, envVars });
+        const stack = await LocalWorkspace.selectStack({ stackName: STACK, workDir: estate.root }, await estate.pulumi.workspaceOptions());
         const servers = () => Object.values((estate.cloud("hcloud")?.tables?.servers ?? {}) as Record<string, { name: string }>).map((s) => s.name);
         const report = await endToEnd(stack, {
             up: { configFile: estate.pulumi.configFile },
