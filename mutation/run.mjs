@@ -1,7 +1,7 @@
 // `npm run mutate [-- folder...]`: StrykerJS over each layer (config, infra, workloads, policy),
 // one layer at a time, then the mutation score per folder. Not part of `npm test`: a full run
 // takes hours on two cores (see docs/runbook/mutation.md).
-/* global process, console */
+/* global process, console, URL */
 /* eslint-disable no-console -- a command-line report */
 import { Stryker } from "@stryker-mutator/core";
 import { spawnSync } from "node:child_process";
@@ -61,8 +61,11 @@ for (const target of targets) {
     ignoreStatic: true,
     checkers: [],
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
-    timeoutMS: 60_000,
-    reporters: ["clear-text", "progress", "json"],
+    // Added to 1.5 x the covering files' dry-run time: room for two runners sharing two cores.
+    timeoutMS: 20_000,
+    // survivors: mutation/survivors.mjs, each survivor written as it survives.
+    appendPlugins: [new URL("./survivors.mjs", import.meta.url).pathname],
+    reporters: ["clear-text", "progress", "json", "survivors"],
     jsonReporter: { fileName: `reports/mutation/${label}.json` },
     tempDirName: ".stryker-tmp",
     incremental: true,

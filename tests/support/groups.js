@@ -81,5 +81,6 @@ module.exports = {
         "simtls-certs.test.ts",
         "redis-backup.test.ts",
         "test-groups.test.ts",
+        "mutation-layers.test.ts",
     ],
 };

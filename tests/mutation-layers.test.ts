@@ -1,0 +1,34 @@
+// The mutation run's table (mutation/layers.mjs): the tap runner silently drops a test file name
+// that matches nothing, and a layer's new test file left out of its list would never be run against
+// the layer's mutants, so the table is held to the files that exist.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { before, describe, it } from "node:test";
+
+type Layer = { mutate: string[]; testFiles: string[] };
+let layers: Record<string, Layer>;
+before(async () => {
+    ({ layers } = (await import("../mutation/layers.mjs")) as { layers: Record<string, Layer> });
+});
+
+const testFiles = readdirSync("tests").filter((f) => f.endsWith(".test.ts")).map((f) => `tests/${f}`);
+
+describe("the mutation layers", () => {
+    it("are the four folders of the program", () => {
+        assert.deepEqual(Object.keys(layers).sort(), ["config", "infra", "policy", "workloads"]);
+    });
+
+    it("name only test files that exist, each once", () => {
+        for (const [name, layer] of Object.entries(layers)) {
+            for (const f of layer.testFiles) assert.ok(existsSync(f), `mutation/layers.mjs: ${name} names ${f}, which is not a file`);
+            assert.equal(new Set(layer.testFiles).size, layer.testFiles.length, `mutation/layers.mjs: ${name} names a test file twice`);
+        }
+    });
+
+    it("leave out none of a folder's own test files", () => {
+        const family = { config: /^tests\/config[-.]/, policy: /^tests\/policy-/ } as Record<string, RegExp>;
+        for (const [name, pattern] of Object.entries(family)) {
+            for (const f of testFiles.filter((t) => pattern.test(t))) assert.ok(layers[name].testFiles.includes(f), `mutation/layers.mjs: ${name} leaves out ${f}`);
+        }
+    });
+});
