@@ -29,6 +29,7 @@ export const layers = {
     mutate: ["infra/**/*.ts"],
     testFiles: [
       "tests/cost.test.ts", // 1.0
+      "tests/zone.test.ts", // 0.5
       "tests/traefik-scripts.test.ts", // 1.1
       "tests/hetzner.test.ts", // 1.8
       "tests/k3s.test.ts", // 1.9
