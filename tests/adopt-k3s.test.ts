@@ -2,6 +2,9 @@
 // hand (adopt.k3s with the running cluster's token as honeydue:k3sToken) while restoring etcd from
 // a B2 snapshot (etcdRestore). What each node's command is told, which token node 1 gets, and that
 // the configured token never travels in plain text. The scripts' side is in tests/scripts.test.ts.
+// The cluster runs on servers built by hand too: all three adopted, each with the host key the
+// operator recorded (pasted from the node's .pub file, comment and newline included), reached as a
+// sudo user (honeydue:sshUser), not root.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Registration } from "../offline/capture";
@@ -12,12 +15,21 @@ import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderHashes } from "../offline/stack";
 import { payloadFiles } from "../infra/k3s/scripts";
+import { recordedKeyDials } from "../infra/k3s/connection";
+import { recordedHostKey } from "./support/hostKeys";
 
 const C = "command:remote:Command";
 const names = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
 /** The running cluster's token (labelled, so a leak is found by its mark). */
 const RUNNING_TOKEN = "PLACEHOLDERrunningClusterToken00000000000000";
 const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
+/** The hand-built servers' Hetzner ids. */
+const SERVERS = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
+/** Each node's host key as the operator pastes it from /etc/ssh/ssh_host_ed25519_key.pub: "<type> <key> <comment>\n". */
+const pasted = (n: string) => `${recordedHostKey(n)} root@${n}\n`;
+/** A record that already exists at Cloudflare (README, "Adopting the running estate"): "<zone id>/<record id>". */
+const ADOPTED_RECORD = ["api.myhoneydue.com-ubuntu-8gb-nbg1-1-a", `${"a".repeat(32)}/${"1".repeat(32)}`] as const;
+const USER = "deploy";
 
 let estate: Estate;
 const cmd = (name: string) => one(estate.resources, C, name);
@@ -28,7 +40,9 @@ const args = (name: string) => create(name).match(/bash -s -- (.*?)(?: \|\| \{|$
 before(async () => {
     estate = await runEstate({
         overrides: {
-            "honeydue:adopt": { k3s: true },
+            "honeydue:adopt": { k3s: true, servers: SERVERS, dnsRecords: Object.fromEntries([ADOPTED_RECORD]) },
+            "honeydue:hostKeys": Object.fromEntries(names.map((n) => [n, pasted(n)])),
+            "honeydue:sshUser": USER,
             "honeydue:k3sToken": RUNNING_TOKEN,
             "honeydue:etcdRestore": { snapshot: SNAPSHOT },
         },
@@ -143,5 +157,58 @@ describe("the policy pack over this configuration", () => {
         assert.deepEqual(report.mandatory, []);
         // Only the advisory policies the hardening change will satisfy may speak (README, Policy pack).
         assert.deepEqual(report.violations.filter((v) => v.enforcementLevel !== "advisory"), []);
+    });
+});
+
+describe("the hand-built servers the cluster runs on", () => {
+    const S = "hcloud:index/server:Server";
+    const nodeAt = (host: string) => names.find((n) => one(estate.resources, S, n).state.ipv4Address === host);
+    const connectionOf = (c: Registration) => unwrap(c.inputs.connection) as { host: string; user: string; hostKey?: string; dialErrorLimit?: number };
+
+    // pulumi-command v1.2.1 provider/pkg/provider/remote/connection.go `SSHConfig` parses hostKey with
+    // ssh.ParseAuthorizedKey: "<type> <base64>" is what it pins, and known_hosts takes "<host> <type> <base64>".
+    it("pins every command to the key the operator recorded, as type and key data alone (the .pub file's comment and newline dropped)", () => {
+        const remote = ofType(estate.resources, C);
+        assert.ok(remote.length >= names.length * 5);
+        for (const c of remote) {
+            const node = nodeAt(connectionOf(c).host);
+            assert.ok(node, `${c.name} reaches a node`);
+            assert.equal(connectionOf(c).hostKey, recordedHostKey(node), `${c.name} pins ${node}'s recorded key`);
+            assert.match(connectionOf(c).hostKey!, /^ssh-ed25519 [A-Za-z0-9+/]+=*$/);
+            // A node that already runs sshd: a refused key fails the step within minutes, naming the mismatch.
+            assert.equal(connectionOf(c).dialErrorLimit, recordedKeyDials, c.name);
+        }
+        assert.equal(estate.outputs.knownHosts, names.map((n) => `${n} ${recordedHostKey(n)}\n`).join(""), "the operator's known_hosts holds the same keys");
+        assert.deepEqual(ofType(estate.resources, "tls:index/privateKey:PrivateKey").filter((k) => k.name.endsWith("-host-key")), [], "no host key generated for a server the program did not build");
+    });
+
+    it("checks the sshd hardening on each node first, but not which host key files it has (its own, not one the program wrote)", () => {
+        for (const n of names) assert.equal(args(`${n}-wait`), `--node ${n} --sshd passwordauthentication=no --sshd permitrootlogin=prohibit-password`, n);
+    });
+
+    it("runs every script and every read of node 1's files as root through non-interactive sudo, so no step can wait on a password prompt", () => {
+        const remote = ofType(estate.resources, C);
+        for (const c of remote) {
+            assert.equal(connectionOf(c).user, USER, c.name);
+            const texts = [c.inputs.create, c.inputs.delete].filter((t) => t !== undefined).map((t) => String(unwrap(t)));
+            assert.ok(texts.length > 0, c.name);
+            for (const text of texts) assert.ok(text.startsWith("sudo -n "), `${c.name}: ${text.slice(0, 60)}`);
+        }
+        assert.equal(create("honeydue-join-token"), "sudo -n cat /var/lib/rancher/k3s/server/token");
+        assert.equal(create("honeydue-kubeconfig"), "sudo -n cat /etc/rancher/k3s/k3s.yaml");
+    });
+
+    it("leaves each adopted server's public networks and placement group alone (applying either powers the server off)", () => {
+        for (const n of names) {
+            const s = one(estate.resources, S, n);
+            assert.equal(s.importId, SERVERS[n as keyof typeof SERVERS], n);
+            assert.deepEqual([...s.ignoreChanges].sort(), ["image", "placementGroupId", "publicNets", "sshKeys", "userData"], n);
+        }
+    });
+
+    it("imports the DNS record that already exists by its Cloudflare id, and creates the others", () => {
+        const records = ofType(estate.resources, "cloudflare:index/dnsRecord:DnsRecord");
+        assert.ok(records.length > 1);
+        assert.deepEqual(records.filter((r) => r.importId).map((r) => [r.name, r.importId]), [ADOPTED_RECORD]);
     });
 });
