@@ -1,17 +1,26 @@
 // The zone's own decisions, called directly under mocks of this file (the whole-estate runs in
 // edge*.test.ts cannot make Cloudflare answer another zone): the lookup refuses a zone whose name
-// is not the one asked for, and the ssl gate warns only when it holds the zone back.
+// is not the one asked for, the ssl gate warns only when it holds the zone back, and what the gate
+// counts as our origin-pull certificate being deployed.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { Origin } from "../infra/cloudflare/origin";
 import { sslValue, zoneIdOf } from "../infra/cloudflare/zone";
 
 /** What the mocked Cloudflare answers for getZone: the name it holds for the filter. */
 let answeredName = "";
 const lookups: unknown[] = [];
+/** What it lists as the zone's origin-pull certificates (getAuthenticatedOriginPullsCertificates). */
+let pullCertificates: { status: string }[] = [];
+const listings: unknown[] = [];
 const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
     call: (args) => {
+        if (args.token === "cloudflare:index/getAuthenticatedOriginPullsCertificates:getAuthenticatedOriginPullsCertificates") {
+            listings.push(args.inputs);
+            return { zoneId: args.inputs.zoneId, results: pullCertificates.map((c, i) => ({ id: `pull-${i}`, certificateId: `pull-${i}`, ...c })) };
+        }
         if (args.token !== "cloudflare:index/getZone:getZone") throw new Error(`unexpected call ${args.token}`);
         lookups.push(args.inputs);
         return { id: "zone-of-another-account", name: answeredName };
@@ -45,6 +54,7 @@ after(() => {
 beforeEach(() => {
     warnings.length = 0;
     lookups.length = 0;
+    listings.length = 0;
 });
 
 describe("the zone lookup", () => {
@@ -89,5 +99,29 @@ describe("the ssl gate", () => {
 
     it("sets Flexible as configured, with no read of the zone", () => {
         assert.equal(sslValue("flexible", undefined, undefined), "flexible");
+    });
+});
+
+describe("whether Cloudflare has deployed our origin-pull certificate (what lets the gate leave Flexible)", () => {
+    /** Origin.pullsActive when the zone lists these certificates. */
+    const deployed = async (listed: { status: string }[], zone = "myhoneydue.com") => {
+        pullCertificates = listed;
+        const origin = new Origin(`deployed-${listings.length}-${listed.map((c) => c.status).join("-")}`, { zone, zoneId: `${zone}-zone-id`, hostnames: [zone] });
+        return settle(origin.pullsActive);
+    };
+
+    it("not in the run that uploads it: the zone lists none yet, or ours still pending", async () => {
+        assert.equal(await deployed([]), false, "an empty list is no deployment");
+        assert.equal(await deployed([{ status: "pending_deployment" }]), false);
+    });
+
+    it("yes once one is active, even beside a pending re-upload", async () => {
+        assert.equal(await deployed([{ status: "active" }]), true);
+        assert.equal(await deployed([{ status: "active" }, { status: "pending_deployment" }]), true);
+    });
+
+    it("asks for this zone's list, by the zone's id", async () => {
+        await deployed([], "example.org");
+        assert.deepEqual(listings, [{ zoneId: "example.org-zone-id" }]);
     });
 });
