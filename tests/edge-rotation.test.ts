@@ -200,6 +200,34 @@ describe("origin: Authenticated Origin Pulls", () => {
         assert.deepEqual(caSecret.propertyDependencies.stringData, [ca.urn], "Traefik trusts exactly that CA");
     });
 
+    // The tls provider's default curve is P224 (@pulumi/tls privateKey.d.ts, ecdsaCurve), which no TLS
+    // stack signs with: Go's crypto/tls (Traefik) refuses it (auth.go signatureSchemesForCertificate,
+    // unsupportedCertificateError "tls: unsupported certificate curve").
+    it("makes every origin key on P-256: the served certificate's, the origin-pull CA's and the client certificate's", () => {
+        for (const name of ["myhoneydue.com-origin-key", "myhoneydue.com-origin-pull-ca-key", "myhoneydue.com-origin-pull-key"]) {
+            const key = get(T.key, name);
+            assert.deepEqual([key.inputs.algorithm, key.inputs.ecdsaCurve], ["ECDSA", "P256"], name);
+        }
+        assert.deepEqual(get(T.selfSigned, "myhoneydue.com-origin-pull-ca").propertyDependencies.privateKeyPem, [get(T.key, "myhoneydue.com-origin-pull-ca-key").urn]);
+        assert.deepEqual(get(T.csr, "myhoneydue.com-origin-pull-csr").propertyDependencies.privateKeyPem, [get(T.key, "myhoneydue.com-origin-pull-key").urn]);
+    });
+
+    it("names the zone and honeyDue in each certificate request and in the CA, so a certificate seen in Cloudflare or openssl says whose it is", () => {
+        assert.deepEqual(unwrap(get(T.csr, "myhoneydue.com-origin-csr").inputs.subject), { commonName: "myhoneydue.com", organization: "honeyDue" });
+        assert.deepEqual(unwrap(get(T.selfSigned, "myhoneydue.com-origin-pull-ca").inputs.subject), { commonName: "origin-pull CA for myhoneydue.com", organization: "honeyDue" });
+        assert.deepEqual(unwrap(get(T.csr, "myhoneydue.com-origin-pull-csr").inputs.subject), { commonName: "origin-pull.myhoneydue.com", organization: "honeyDue" });
+    });
+
+    // The tls provider makes a new certificate only on an `up` after the old one expired (@pulumi/tls
+    // selfSignedCert.d.ts, "Automatic Renewal"; earlyRenewalHours is unset): from the day the client
+    // certificate or its CA expires until that `up`, Traefik refuses Cloudflare on 443 and every name
+    // answers 525, so both are made to last far beyond any planned rotation.
+    it("makes the origin-pull CA a signing CA (certificates and CRLs) and both it and the client certificate last ten years", () => {
+        const ca = get(T.selfSigned, "myhoneydue.com-origin-pull-ca");
+        assert.deepEqual(unwrap(ca.inputs.allowedUses), ["cert_signing", "crl_signing", "digital_signature"]);
+        for (const cert of [ca, get(T.signed, "myhoneydue.com-origin-pull-client")]) assert.equal(cert.inputs.validityPeriodHours, 10 * 365 * 24, cert.name);
+    });
+
     it("turns AOP on for the zone after the upload", () => {
         const pulls = get(T.pulls, "myhoneydue.com-origin-pulls");
         assert.equal(pulls.inputs.enabled, true);
