@@ -31,6 +31,7 @@ export const layers = {
       "tests/cost.test.ts", // 1.0
       "tests/zone.test.ts", // 0.5
       "tests/traefik-scripts.test.ts", // 1.1
+      "tests/config-k3s.test.ts", // 1.4 (the k3s layer's pure pieces: server configs, the kubeconfig rewrite)
       "tests/hetzner.test.ts", // 1.8
       "tests/k3s.test.ts", // 1.9
       "tests/edge.test.ts", // 1.9
