@@ -5,7 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
+import type { Node } from "../infra/hetzner";
+import { sshConfig } from "../infra/sshConfig";
 import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
@@ -221,6 +224,13 @@ describe("outputs", () => {
             assert.match(block, /^ {2}IdentityFile \S+$/m, block);
             assert.match(block, /^ {2}IdentitiesOnly yes$/m, block);
         }
+    });
+
+    it("writes a node without an sshAlias as a Host of its name alone, with the same verification", async () => {
+        const node = (name: string, ip: string, sshAlias?: string) => ({ spec: { name, privateIp: "10.0.1.14", sshAlias }, publicIpv4: pulumi.output(ip) }) as unknown as Node;
+        const text = await new Promise<string>((resolve) => sshConfig([node("ubuntu-8gb-nbg1-4", "203.0.113.14"), node("ubuntu-8gb-nbg1-1", "203.0.113.11", "hetzner2")], "root").apply(resolve));
+        assert.deepEqual(text.split("\n").filter((l) => l.startsWith("Host ")), ["Host ubuntu-8gb-nbg1-4", "Host ubuntu-8gb-nbg1-1 hetzner2"]);
+        assert.match(text, /^Host ubuntu-8gb-nbg1-4\n {2}HostName 203\.0\.113\.14\n {2}User root\n(.+\n)* {2}HostKeyAlias ubuntu-8gb-nbg1-4\n/m);
     });
 
     it("makes `ssh hetzner1` verify the node's host key: the estate's known_hosts, by node name, strictly", () => {
