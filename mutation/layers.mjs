@@ -36,6 +36,7 @@ export const layers = {
       "tests/k3s.test.ts", // 1.9
       "tests/edge.test.ts", // 1.9
       "tests/adopt-k3s.test.ts", // 2.1
+      "tests/adopt.test.ts", // ~3 (the Hetzner and Cloudflare imports, recorded host keys, adopted servers' ignoreChanges)
       "tests/edge-rotation.test.ts", // 3.2
       "tests/scripts.test.ts", // 11.9
       "tests/scripts-nodes.test.ts", // 16.8

@@ -27,8 +27,6 @@ const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
 const SERVERS = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
 /** Each node's host key as the operator pastes it from /etc/ssh/ssh_host_ed25519_key.pub: "<type> <key> <comment>\n". */
 const pasted = (n: string) => `${recordedHostKey(n)} root@${n}\n`;
-/** A record that already exists at Cloudflare (README, "Adopting the running estate"): "<zone id>/<record id>". */
-const ADOPTED_RECORD = ["api.myhoneydue.com-ubuntu-8gb-nbg1-1-a", `${"a".repeat(32)}/${"1".repeat(32)}`] as const;
 const USER = "deploy";
 
 let estate: Estate;
@@ -40,7 +38,7 @@ const args = (name: string) => create(name).match(/bash -s -- (.*?)(?: \|\| \{|$
 before(async () => {
     estate = await runEstate({
         overrides: {
-            "honeydue:adopt": { k3s: true, servers: SERVERS, dnsRecords: Object.fromEntries([ADOPTED_RECORD]) },
+            "honeydue:adopt": { k3s: true, servers: SERVERS },
             "honeydue:hostKeys": Object.fromEntries(names.map((n) => [n, pasted(n)])),
             "honeydue:sshUser": USER,
             "honeydue:k3sToken": RUNNING_TOKEN,
@@ -196,19 +194,5 @@ describe("the hand-built servers the cluster runs on", () => {
         }
         assert.equal(create("honeydue-join-token"), "sudo -n cat /var/lib/rancher/k3s/server/token");
         assert.equal(create("honeydue-kubeconfig"), "sudo -n cat /etc/rancher/k3s/k3s.yaml");
-    });
-
-    it("leaves each adopted server's public networks and placement group alone (applying either powers the server off)", () => {
-        for (const n of names) {
-            const s = one(estate.resources, S, n);
-            assert.equal(s.importId, SERVERS[n as keyof typeof SERVERS], n);
-            assert.deepEqual([...s.ignoreChanges].sort(), ["image", "placementGroupId", "publicNets", "sshKeys", "userData"], n);
-        }
-    });
-
-    it("imports the DNS record that already exists by its Cloudflare id, and creates the others", () => {
-        const records = ofType(estate.resources, "cloudflare:index/dnsRecord:DnsRecord");
-        assert.ok(records.length > 1);
-        assert.deepEqual(records.filter((r) => r.importId).map((r) => [r.name, r.importId]), [ADOPTED_RECORD]);
     });
 });
