@@ -81,7 +81,20 @@ describe("Hetzner servers", () => {
         };
         const labelled = estate.resources.filter((x) => x.type.startsWith("hcloud:") && takesLabels(x.type));
         assert.ok(labelled.length >= 3 + 4, labelled.map((r) => r.type).join(", "));
-        for (const r of labelled) assert.equal((r.inputs.labels as Record<string, string> | undefined)?.estate, "honeydue", r.name);
+        // `hcloud … list -l estate=honeydue` finds the estate, `-l stack=prod` one stack of it, managed-by says who owns it.
+        for (const r of labelled) {
+            const { estate: e, stack, "managed-by": by } = (r.inputs.labels ?? {}) as Record<string, string>;
+            assert.deepEqual({ estate: e, stack, by }, { estate: "honeydue", stack: "prod", by: "pulumi" }, r.name);
+        }
+    });
+
+    it("keeps every Hetzner resource and generated host key in the one honeydue:infra:Nodes component, at the top level (a resource moved out gets a new URN: Pulumi would replace it)", () => {
+        const component = estate.resources.filter((r) => r.type === "honeydue:infra:Nodes");
+        assert.deepEqual(component.map((c) => c.name), ["honeydue"]);
+        assert.equal(component[0].parent, estate.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn);
+        const own = estate.resources.filter((r) => r.type.startsWith("hcloud:index/") || r.name.endsWith("-host-key"));
+        assert.equal(own.length, 1 + 1 + 2 + 1 + 3 + 3, own.map((r) => r.name).join(", "));
+        for (const r of own) assert.equal(r.parent, component[0].urn, r.name);
     });
 
     it("boots every server with the cloud-init that sets k3s's kernel defaults and the whole sshd hardening, then applies both", () => {
@@ -97,6 +110,11 @@ describe("Hetzner servers", () => {
                 "PasswordAuthentication no",
                 "PermitRootLogin prohibit-password",
                 "X11Forwarding no",
+            ]);
+            // Root's to change, everyone's to read: a drop-in others could write would let them undo the hardening.
+            assert.deepEqual(doc.write_files.map((f) => [f.path, (f as { permissions?: string }).permissions]), [
+                ["/etc/sysctl.d/90-kubelet.conf", "0644"],
+                ["/etc/ssh/sshd_config.d/00-honeydue.conf", "0644"],
             ]);
             // The kernel settings are loaded before sshd reloads (and before k3s is ever installed).
             assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "try-reload-or-restart", "ssh"]]);
@@ -180,6 +198,19 @@ describe("Hetzner firewall", () => {
 
     it("opens 22 and 6443 only to adminCidrs", () => {
         for (const r of rules().filter((x) => x.port === "22" || x.port === "6443")) assert.deepEqual(r.sourceIps, ["198.51.100.7/32"]);
+    });
+
+    it("says in each rule, as Hetzner's console shows it, what it admits and from whom", () => {
+        assert.deepEqual(
+            rules().map((r) => [r.port ?? r.protocol, r.description]),
+            [
+                ["80", "HTTP from Cloudflare (SSL Flexible)"],
+                ["443", "HTTPS from Cloudflare"],
+                ["22", "SSH from operators"],
+                ["6443", "Kubernetes API from operators"],
+                ["icmp", "ICMP (ping, path MTU discovery)"],
+            ],
+        );
     });
 
     it("opens nothing else: no etcd, kubelet or flannel port is public", () => {
