@@ -13,7 +13,7 @@ import { resourceSections } from "../offline/render";
 import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
-import { placeholderHashes } from "../offline/stack";
+import { placeholderHashes, placeholderPlain } from "../offline/stack";
 import { payloadFiles } from "../infra/k3s/scripts";
 import { recordedKeyDials } from "../infra/k3s/connection";
 import { recordedHostKey } from "./support/hostKeys";
@@ -28,6 +28,8 @@ const SERVERS = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubunt
 /** Each node's host key as the operator pastes it from /etc/ssh/ssh_host_ed25519_key.pub: "<type> <key> <comment>\n". */
 const pasted = (n: string) => `${recordedHostKey(n)} root@${n}\n`;
 const USER = "deploy";
+/** A second operator's key, authorized beside honeydue:sshPublicKey while keys are rotated (docs/runbook/ssh.md). */
+const NEXT_KEY = `${recordedHostKey("next-operator")} next@laptop`;
 
 let estate: Estate;
 const cmd = (name: string) => one(estate.resources, C, name);
@@ -41,6 +43,7 @@ before(async () => {
             "honeydue:adopt": { k3s: true, servers: SERVERS },
             "honeydue:hostKeys": Object.fromEntries(names.map((n) => [n, pasted(n)])),
             "honeydue:sshUser": USER,
+            "honeydue:sshAuthorizedKeys": [NEXT_KEY],
             "honeydue:k3sToken": RUNNING_TOKEN,
             "honeydue:etcdRestore": { snapshot: SNAPSHOT },
         },
@@ -182,6 +185,17 @@ describe("the hand-built servers the cluster runs on", () => {
 
     it("checks the sshd hardening on each node first, but not which host key files it has (its own, not one the program wrote)", () => {
         for (const n of names) assert.equal(args(`${n}-wait`), `--node ${n} --sshd passwordauthentication=no --sshd permitrootlogin=prohibit-password`, n);
+    });
+
+    it("writes both operator keys, one line each, to every node's authorized_keys for the sudo user, the step bounded to ten minutes", () => {
+        const keys = `${String(placeholderPlain["honeydue:sshPublicKey"]).trim()}\n${NEXT_KEY}\n`;
+        for (const n of names) {
+            const step = cmd(`${n}-authorized-keys`);
+            assert.equal(args(`${n}-authorized-keys`), `--node ${n} --user ${USER}`);
+            assert.equal(payloadFiles(String(unwrap(step.inputs.stdin))).authorized_keys, keys, n);
+            // The step's timeouts are the provider's deadline for dialling a node that does not answer (infra/k3s/connection.ts); the script has its own bound.
+            assert.deepEqual([step.customTimeouts?.create, step.customTimeouts?.update], ["10m", "10m"], n);
+        }
     });
 
     it("runs every script and every read of node 1's files as root through non-interactive sudo, so no step can wait on a password prompt", () => {
