@@ -89,6 +89,16 @@ describe("k3s bootstrap chain", () => {
         assert.deepEqual(token.inputs.triggers, { secret: [mockClusterToken] }, "read again when the token changes (rotation), the trigger secret");
     });
 
+    // @pulumi/random randomPassword.d.ts: `special` defaults to true, adding !@#$%&*()-_=+[]{}<>:? (the mock
+    // answers a fixed placeholder whatever it is asked, so the request itself is what shows).
+    it("asks for a cluster token of 48 letters and digits only: a token with symbols could not be set back as honeydue:k3sToken", () => {
+        const [generated] = ofType(estate.resources, "random:index/randomPassword:RandomPassword").filter((r) => !/-redis-/.test(r.name));
+        assert.equal(generated.inputs.length, 48);
+        assert.equal(generated.inputs.special, false);
+        for (const k of ["upper", "lower", "numeric"]) assert.notEqual(generated.inputs[k], false, `${k} characters stay in`);
+        assert.equal(generated.parent, one(estate.resources, "honeydue:cluster:K3s", "honeydue").urn);
+    });
+
     it("pins the configured k3s version in every install and verification", () => {
         for (const n of names) {
             assert.match(String(cmd(`${n}-k3s`).inputs.create), / --version v1\.34\.6\+k3s1( |$)/);
@@ -253,6 +263,11 @@ describe("k3s server configuration", () => {
         assert.equal(first["etcd-snapshot-schedule-cron"], "0 */6 * * *");
     });
 
+    it("says at the top of every server's config.yaml that edits made on the node are overwritten", () => {
+        for (const n of names) assert.ok(files(n)["config.yaml"].startsWith("# Managed by Pulumi (honeydue estate): edits on the node are overwritten.\n"), n);
+        assert.ok(files(names[0])["config-rejoin.yaml"].startsWith("# Managed by Pulumi (honeydue estate): edits on the node are overwritten.\n"));
+    });
+
     it("uses private addresses inside the cluster and the public one as external IP", () => {
         names.forEach((n, i) => {
             const c = config(n);
@@ -295,6 +310,10 @@ describe("kubeconfig and Kubernetes provider", () => {
         assert.equal(doc["current-context"], "honeydue-prod");
         assert.ok(doc.users[0].user["client-key-data"].startsWith(SECRET_MARK), "the fixture's key came through");
         assert.equal(estate.outputs.apiEndpoint, "203.0.113.11");
+    });
+
+    it("records the API endpoint as the cluster component's output in the state", () => {
+        assert.deepEqual(one(estate.resources, "honeydue:cluster:K3s", "honeydue").outputs, { endpoint: "203.0.113.11" });
     });
 
     it("builds the provider from that kubeconfig with a fixed clusterIdentifier", () => {
