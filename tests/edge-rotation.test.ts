@@ -87,12 +87,24 @@ describe("edge: another configuration", () => {
         assert.deepEqual([values.ssl, values.always_use_https, values.min_tls_version], ["strict", "on", "1.3"]);
     });
 
+    it("points the operator's kubeconfig and the apiEndpoint output at the API hostname, not node 1's address", () => {
+        assert.equal(estate.outputs.apiEndpoint, "k8s.myhoneydue.com");
+        const kubeconfig = estate.outputs.kubeconfig;
+        assert.ok(isSecret(kubeconfig));
+        assert.equal((parse(String(unwrap(kubeconfig))) as { clusters: { cluster: { server: string } }[] }).clusters[0].cluster.server, "https://k8s.myhoneydue.com:6443");
+    });
+
     it("reports the withdrawn node and the DNS-only name in the dns output", () => {
         const dns = estate.outputs.dns as { zoneId: string; outOfRotation: string[]; records: Record<string, { proxied: boolean; ttl: number; nodes: string[]; a: string[]; aaaa: string[] }> };
         assert.equal(dns.zoneId, pinnedZoneId);
         assert.deepEqual(dns.outOfRotation, ["ubuntu-8gb-nbg1-3"]);
         assert.deepEqual(dns.records["k8s.myhoneydue.com"], { proxied: false, ttl: 60, nodes: serving, a: ["203.0.113.11", "203.0.113.12"], aaaa: [] });
         assert.deepEqual(dns.records["myhoneydue.com"], { proxied: true, ttl: 1, nodes: serving, a: ["203.0.113.11", "203.0.113.12"], aaaa: [] });
+        // Every setting as text, HSTS's object as JSON (its keys in the order the engine's Struct keeps).
+        const { security_header: hsts, ...settings } = (estate.outputs.dns as { settings: Record<string, string> }).settings;
+        assert.deepEqual(settings, { ssl: "strict", always_use_https: "on", min_tls_version: "1.3" });
+        assert.equal(typeof hsts, "string");
+        assert.deepEqual(JSON.parse(hsts), { strict_transport_security: { enabled: true, max_age: 15552000, include_subdomains: false, preload: false, nosniff: true } });
     });
 });
 
