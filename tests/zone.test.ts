@@ -1,10 +1,11 @@
 // The zone's own decisions, called directly under mocks of this file (the whole-estate runs in
 // edge*.test.ts cannot make Cloudflare answer another zone): the lookup refuses a zone whose name
-// is not the one asked for, the ssl gate warns only when it holds the zone back, and what the gate
-// counts as our origin-pull certificate being deployed.
+// is not the one asked for, the ssl gate warns only when it holds the zone back, what the gate
+// counts as our origin-pull certificate being deployed, and Cloudflare's edge ranges as the firewall takes them.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { edgeRanges } from "../infra/cloudflare/ipRanges";
 import { Origin } from "../infra/cloudflare/origin";
 import { sslValue, zoneIdOf } from "../infra/cloudflare/zone";
 
@@ -13,10 +14,13 @@ let answeredName = "";
 const lookups: unknown[] = [];
 /** What it lists as the zone's origin-pull certificates (getAuthenticatedOriginPullsCertificates). */
 let pullCertificates: { status: string }[] = [];
+/** What it answers for getIpRanges (the real answer's shape: @pulumi/cloudflare getIpRanges.d.ts GetIpRangesResult). */
+let ipRanges = { ipv4Cidrs: [] as string[], ipv6Cidrs: [] as string[] };
 const listings: unknown[] = [];
 const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
     call: (args) => {
+        if (args.token === "cloudflare:index/getIpRanges:getIpRanges") return { id: "ip-ranges", ...ipRanges };
         if (args.token === "cloudflare:index/getAuthenticatedOriginPullsCertificates:getAuthenticatedOriginPullsCertificates") {
             listings.push(args.inputs);
             return { zoneId: args.inputs.zoneId, results: pullCertificates.map((c, i) => ({ id: `pull-${i}`, certificateId: `pull-${i}`, ...c })) };
@@ -123,5 +127,15 @@ describe("whether Cloudflare has deployed our origin-pull certificate (what lets
     it("asks for this zone's list, by the zone's id", async () => {
         await deployed([], "example.org");
         assert.deepEqual(listings, [{ zoneId: "example.org-zone-id" }]);
+    });
+});
+
+describe("Cloudflare's edge ranges (the firewall's web sources, Traefik's trusted proxies)", () => {
+    it("come in one fixed order whatever order Cloudflare lists them, so a reordered answer plans no change", async () => {
+        ipRanges = { ipv4Cidrs: ["173.245.48.0/20", "103.21.244.0/22", "141.101.64.0/18"], ipv6Cidrs: ["2606:4700::/32", "2400:cb00::/32", "2405:b500::/32"] };
+        const first = await settle(edgeRanges());
+        assert.deepEqual(first, { ipv4: ["103.21.244.0/22", "141.101.64.0/18", "173.245.48.0/20"], ipv6: ["2400:cb00::/32", "2405:b500::/32", "2606:4700::/32"] });
+        ipRanges = { ipv4Cidrs: [...ipRanges.ipv4Cidrs].reverse(), ipv6Cidrs: [...ipRanges.ipv6Cidrs].reverse() };
+        assert.deepEqual(await settle(edgeRanges()), first);
     });
 });
