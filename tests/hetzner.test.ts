@@ -46,6 +46,8 @@ describe("Hetzner servers", () => {
         const group = one(estate.resources, "hcloud:index/placementGroup:PlacementGroup", "honeydue-spread");
         const firewall = one(estate.resources, "hcloud:index/firewall:Firewall", "honeydue-firewall");
         assert.equal(group.inputs.type, "spread");
+        // The names `hcloud placement-group list` and `hcloud firewall list` show, one per estate.
+        assert.deepEqual([group.inputs.name, firewall.inputs.name], ["honeydue-spread", "honeydue-firewall"]);
         for (const s of servers) {
             assert.ok(dependsOn(s, group, estate.resources) && dependsOn(s, firewall, estate.resources));
             assert.equal((s.inputs.firewallIds as number[]).length, 1);
@@ -211,6 +213,10 @@ describe("Hetzner firewall", () => {
                 ["icmp", "ICMP (ping, path MTU discovery)"],
             ],
         );
+    });
+
+    it("admits ICMP from anywhere, IPv4 and IPv6: ping, and path MTU discovery (without it large responses stall)", () => {
+        assert.deepEqual(rules().filter((r) => r.protocol === "icmp").map((r) => r.sourceIps), [["0.0.0.0/0", "::/0"]]);
     });
 
     it("opens nothing else: no etcd, kubelet or flannel port is public", () => {
