@@ -53,6 +53,14 @@ describe("k3s bootstrap chain", () => {
         }
     });
 
+    // A generated-key node is dialled until the step's deadline (dialErrorLimit -1): these timeouts are
+    // that deadline (infra/k3s/connection.ts), so a node that never answers fails the `up` in minutes.
+    it("bounds every bootstrap step: 20 minutes to create or update, 15 to delete (the drains)", () => {
+        const steps = commands.filter((c) => /-(wait|k3s|ready|drain|membership)$/.test(c.name) || c.name === "honeydue-join-token");
+        assert.equal(steps.length, names.length * 5 + 1);
+        for (const c of steps) assert.deepEqual(c.customTimeouts, { create: "20m", update: "20m", delete: "15m" }, c.name);
+    });
+
     it("installs node 1 first, then joins node 2, then node 3, each after the previous server is verified", () => {
         const [i1, i2, i3] = names.map((n) => cmd(`${n}-k3s`));
         const [r1, r2, r3] = names.map((n) => cmd(`${n}-ready`));
