@@ -263,6 +263,15 @@ describe("outputs", () => {
         }
     });
 
+    it("writes an ssh config ssh can read: Host lines, indented options it knows, blank lines between hosts", () => {
+        // ssh refuses the whole file at one unknown keyword ("Bad configuration option").
+        const lines = String(estate.outputs.sshConfig).split("\n");
+        const option = /^ {2}(HostName|User|IdentityFile|IdentitiesOnly|HostKeyAlias|UserKnownHostsFile|StrictHostKeyChecking) \S+$/;
+        for (const line of lines) assert.ok(line === "" || /^Host \S+( \S+)?$/.test(line) || option.test(line), JSON.stringify(line));
+        assert.equal(lines.filter((l) => l === "").length, 2 + 1, "a blank line between the three host blocks (and the file's last newline)");
+        assert.equal(lines.at(-1), "");
+    });
+
     it("writes a node without an sshAlias as a Host of its name alone, with the same verification", async () => {
         const node = (name: string, ip: string, sshAlias?: string) => ({ spec: { name, privateIp: "10.0.1.14", sshAlias }, publicIpv4: pulumi.output(ip) }) as unknown as Node;
         const text = await new Promise<string>((resolve) => sshConfig([node("ubuntu-8gb-nbg1-4", "203.0.113.14"), node("ubuntu-8gb-nbg1-1", "203.0.113.11", "hetzner2")], "root").apply(resolve));

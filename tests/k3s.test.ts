@@ -327,6 +327,9 @@ describe("kubeconfig and Kubernetes provider", () => {
     it("builds the provider from that kubeconfig with a fixed clusterIdentifier", () => {
         const [provider] = ofType(estate.resources, "pulumi:providers:kubernetes");
         assert.equal(provider.inputs.clusterIdentifier, "honeydue-prod");
+        // Its URN (name and parent) stays put too: a provider of another URN is a new provider, and every workload would move to it.
+        assert.equal(provider.name, "honeydue-k8s");
+        assert.equal(provider.parent, one(estate.resources, "honeydue:cluster:K3s", "honeydue").urn);
         const kubeconfig = provider.inputs.kubeconfig;
         assert.ok(kubeconfig && typeof kubeconfig === "object" && "secret" in kubeconfig, "provider kubeconfig must be secret");
         assert.match(String(unwrap(kubeconfig)), /server: https:\/\/203\.0\.113\.11:6443/);
