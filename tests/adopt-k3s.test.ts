@@ -14,7 +14,7 @@ import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderHashes, placeholderPlain } from "../offline/stack";
-import { payloadFiles } from "../infra/k3s/scripts";
+import { payloadFiles, scriptBounds } from "../infra/k3s/scripts";
 import { recordedKeyDials } from "../infra/k3s/connection";
 import { recordedHostKey } from "./support/hostKeys";
 
@@ -126,6 +126,10 @@ describe("restoring etcd from a B2 snapshot", () => {
         for (const n of names.slice(1)) {
             const halt = cmd(`${n}-halt`);
             assert.equal(args(`${n}-halt`), `--node ${n} --snapshot ${SNAPSHOT}`);
+            // Under its own backstop: a stop that hangs ends within minutes, the message naming the script and the server.
+            const bound = scriptBounds["halt-for-restore"];
+            assert.ok(create(`${n}-halt`).startsWith(`sudo -n timeout -k 30 ${bound} bash -s -- `), create(`${n}-halt`));
+            assert.match(create(`${n}-halt`), new RegExp(`halt-for-restore on ${n} did not finish within ${bound}s and was stopped`));
             assert.match(String(halt.inputs.stdin), /systemctl stop k3s/);
             assert.ok(dependsOn(reset, halt, estate.resources), `node 1 resets only after ${n}'s k3s is stopped`);
             assert.ok(dependsOn(halt, cmd(`${n}-wait`), estate.resources));

@@ -8,7 +8,7 @@ import { mockClusterToken, mockSecureToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets, SECRET_MARK } from "../offline/stack";
-import { payloadFiles } from "../infra/k3s/scripts";
+import { payloadFiles, script, scriptBounds, type ScriptName } from "../infra/k3s/scripts";
 
 const C = "command:remote:Command";
 const S = "hcloud:index/server:Server";
@@ -59,6 +59,22 @@ describe("k3s bootstrap chain", () => {
         const steps = commands.filter((c) => /-(wait|k3s|ready|drain|membership)$/.test(c.name) || c.name === "honeydue-join-token");
         assert.equal(steps.length, names.length * 5 + 1);
         for (const c of steps) assert.deepEqual(c.customTimeouts, { create: "20m", update: "20m", delete: "15m" }, c.name);
+    });
+
+    it("runs each node script under its own backstop (infra/k3s/scripts.ts scriptBounds), which names that script and the server when it fires", () => {
+        const scripts = Object.keys(scriptBounds) as ScriptName[];
+        let checked = 0;
+        for (const c of commands) {
+            const stdin = String(unwrap(c.inputs.stdin ?? ""));
+            const name = scripts.find((n) => stdin.startsWith(script(n)));
+            if (!name) continue;
+            const text = String(unwrap(c.inputs.create ?? c.inputs.delete));
+            const bound = scriptBounds[name];
+            assert.ok(text.startsWith(`timeout -k 30 ${bound} bash -s -- `), `${c.name}: ${text.slice(0, 50)}`);
+            assert.match(text, new RegExp(`echo '${name} on ubuntu-8gb-nbg1-[123] did not finish within ${bound}s and was stopped; `), c.name);
+            checked++;
+        }
+        assert.equal(checked, names.length * 6, "wait, install, ready, authorized keys, drain and membership on every node");
     });
 
     it("installs node 1 first, then joins node 2, then node 3, each after the previous server is verified", () => {
