@@ -29,11 +29,14 @@ export const layers = {
     mutate: ["infra/**/*.ts"],
     testFiles: [
       "tests/cost.test.ts", // 1.0
+      "tests/zone.test.ts", // 0.5
       "tests/traefik-scripts.test.ts", // 1.1
+      "tests/config-k3s.test.ts", // 1.4 (the k3s layer's pure pieces: server configs, the kubeconfig rewrite)
       "tests/hetzner.test.ts", // 1.8
       "tests/k3s.test.ts", // 1.9
       "tests/edge.test.ts", // 1.9
       "tests/adopt-k3s.test.ts", // 2.1
+      "tests/adopt.test.ts", // ~3 (the Hetzner and Cloudflare imports, recorded host keys, adopted servers' ignoreChanges)
       "tests/edge-rotation.test.ts", // 3.2
       "tests/scripts.test.ts", // 11.9
       "tests/scripts-nodes.test.ts", // 16.8

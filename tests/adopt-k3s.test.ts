@@ -2,6 +2,9 @@
 // hand (adopt.k3s with the running cluster's token as honeydue:k3sToken) while restoring etcd from
 // a B2 snapshot (etcdRestore). What each node's command is told, which token node 1 gets, and that
 // the configured token never travels in plain text. The scripts' side is in tests/scripts.test.ts.
+// The cluster runs on servers built by hand too: all three adopted, each with the host key the
+// operator recorded (pasted from the node's .pub file, comment and newline included), reached as a
+// sudo user (honeydue:sshUser), not root.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { Registration } from "../offline/capture";
@@ -10,14 +13,23 @@ import { resourceSections } from "../offline/render";
 import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
-import { placeholderHashes } from "../offline/stack";
-import { payloadFiles } from "../infra/k3s/scripts";
+import { placeholderHashes, placeholderPlain } from "../offline/stack";
+import { payloadFiles, scriptBounds } from "../infra/k3s/scripts";
+import { recordedKeyDials } from "../infra/k3s/connection";
+import { recordedHostKey } from "./support/hostKeys";
 
 const C = "command:remote:Command";
 const names = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"];
 /** The running cluster's token (labelled, so a leak is found by its mark). */
 const RUNNING_TOKEN = "PLACEHOLDERrunningClusterToken00000000000000";
 const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
+/** The hand-built servers' Hetzner ids. */
+const SERVERS = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
+/** Each node's host key as the operator pastes it from /etc/ssh/ssh_host_ed25519_key.pub: "<type> <key> <comment>\n". */
+const pasted = (n: string) => `${recordedHostKey(n)} root@${n}\n`;
+const USER = "deploy";
+/** A second operator's key, authorized beside honeydue:sshPublicKey while keys are rotated (docs/runbook/ssh.md). */
+const NEXT_KEY = `${recordedHostKey("next-operator")} next@laptop`;
 
 let estate: Estate;
 const cmd = (name: string) => one(estate.resources, C, name);
@@ -28,7 +40,10 @@ const args = (name: string) => create(name).match(/bash -s -- (.*?)(?: \|\| \{|$
 before(async () => {
     estate = await runEstate({
         overrides: {
-            "honeydue:adopt": { k3s: true },
+            "honeydue:adopt": { k3s: true, servers: SERVERS },
+            "honeydue:hostKeys": Object.fromEntries(names.map((n) => [n, pasted(n)])),
+            "honeydue:sshUser": USER,
+            "honeydue:sshAuthorizedKeys": [NEXT_KEY],
             "honeydue:k3sToken": RUNNING_TOKEN,
             "honeydue:etcdRestore": { snapshot: SNAPSHOT },
         },
@@ -111,6 +126,10 @@ describe("restoring etcd from a B2 snapshot", () => {
         for (const n of names.slice(1)) {
             const halt = cmd(`${n}-halt`);
             assert.equal(args(`${n}-halt`), `--node ${n} --snapshot ${SNAPSHOT}`);
+            // Under its own backstop: a stop that hangs ends within minutes, the message naming the script and the server.
+            const bound = scriptBounds["halt-for-restore"];
+            assert.ok(create(`${n}-halt`).startsWith(`sudo -n timeout -k 30 ${bound} bash -s -- `), create(`${n}-halt`));
+            assert.match(create(`${n}-halt`), new RegExp(`halt-for-restore on ${n} did not finish within ${bound}s and was stopped`));
             assert.match(String(halt.inputs.stdin), /systemctl stop k3s/);
             assert.ok(dependsOn(reset, halt, estate.resources), `node 1 resets only after ${n}'s k3s is stopped`);
             assert.ok(dependsOn(halt, cmd(`${n}-wait`), estate.resources));
@@ -143,5 +162,55 @@ describe("the policy pack over this configuration", () => {
         assert.deepEqual(report.mandatory, []);
         // Only the advisory policies the hardening change will satisfy may speak (README, Policy pack).
         assert.deepEqual(report.violations.filter((v) => v.enforcementLevel !== "advisory"), []);
+    });
+});
+
+describe("the hand-built servers the cluster runs on", () => {
+    const S = "hcloud:index/server:Server";
+    const nodeAt = (host: string) => names.find((n) => one(estate.resources, S, n).state.ipv4Address === host);
+    const connectionOf = (c: Registration) => unwrap(c.inputs.connection) as { host: string; user: string; hostKey?: string; dialErrorLimit?: number };
+
+    // pulumi-command v1.2.1 provider/pkg/provider/remote/connection.go `SSHConfig` parses hostKey with
+    // ssh.ParseAuthorizedKey: "<type> <base64>" is what it pins, and known_hosts takes "<host> <type> <base64>".
+    it("pins every command to the key the operator recorded, as type and key data alone (the .pub file's comment and newline dropped)", () => {
+        const remote = ofType(estate.resources, C);
+        assert.ok(remote.length >= names.length * 5);
+        for (const c of remote) {
+            const node = nodeAt(connectionOf(c).host);
+            assert.ok(node, `${c.name} reaches a node`);
+            assert.equal(connectionOf(c).hostKey, recordedHostKey(node), `${c.name} pins ${node}'s recorded key`);
+            assert.match(connectionOf(c).hostKey!, /^ssh-ed25519 [A-Za-z0-9+/]+=*$/);
+            // A node that already runs sshd: a refused key fails the step within minutes, naming the mismatch.
+            assert.equal(connectionOf(c).dialErrorLimit, recordedKeyDials, c.name);
+        }
+        assert.equal(estate.outputs.knownHosts, names.map((n) => `${n} ${recordedHostKey(n)}\n`).join(""), "the operator's known_hosts holds the same keys");
+        assert.deepEqual(ofType(estate.resources, "tls:index/privateKey:PrivateKey").filter((k) => k.name.endsWith("-host-key")), [], "no host key generated for a server the program did not build");
+    });
+
+    it("checks the sshd hardening on each node first, but not which host key files it has (its own, not one the program wrote)", () => {
+        for (const n of names) assert.equal(args(`${n}-wait`), `--node ${n} --sshd passwordauthentication=no --sshd permitrootlogin=prohibit-password`, n);
+    });
+
+    it("writes both operator keys, one line each, to every node's authorized_keys for the sudo user, the step bounded to ten minutes", () => {
+        const keys = `${String(placeholderPlain["honeydue:sshPublicKey"]).trim()}\n${NEXT_KEY}\n`;
+        for (const n of names) {
+            const step = cmd(`${n}-authorized-keys`);
+            assert.equal(args(`${n}-authorized-keys`), `--node ${n} --user ${USER}`);
+            assert.equal(payloadFiles(String(unwrap(step.inputs.stdin))).authorized_keys, keys, n);
+            // The step's timeouts are the provider's deadline for dialling a node that does not answer (infra/k3s/connection.ts); the script has its own bound.
+            assert.deepEqual([step.customTimeouts?.create, step.customTimeouts?.update], ["10m", "10m"], n);
+        }
+    });
+
+    it("runs every script and every read of node 1's files as root through non-interactive sudo, so no step can wait on a password prompt", () => {
+        const remote = ofType(estate.resources, C);
+        for (const c of remote) {
+            assert.equal(connectionOf(c).user, USER, c.name);
+            const texts = [c.inputs.create, c.inputs.delete].filter((t) => t !== undefined).map((t) => String(unwrap(t)));
+            assert.ok(texts.length > 0, c.name);
+            for (const text of texts) assert.ok(text.startsWith("sudo -n "), `${c.name}: ${text.slice(0, 60)}`);
+        }
+        assert.equal(create("honeydue-join-token"), "sudo -n cat /var/lib/rancher/k3s/server/token");
+        assert.equal(create("honeydue-kubeconfig"), "sudo -n cat /etc/rancher/k3s/k3s.yaml");
     });
 });

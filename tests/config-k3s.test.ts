@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { ConfigError, loadConfig } from "../config";
 import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
 import { serverConfigs } from "../infra/k3s/serverConfig";
@@ -120,6 +120,16 @@ describe("k3s with an API hostname", () => {
     });
     it("refuses a kubeconfig without a cluster, clearly", () => {
         assert.throws(() => rewriteKubeconfig("apiVersion: v1\nkind: Config\n", "203.0.113.11", "x"), /has no cluster, user or context/);
+    });
+    it("refuses a k3s.yaml read half-written or empty (no cluster, no user or no context), naming the file to look at on node 1", () => {
+        // kubectl cannot use a context whose user or cluster is missing: better the run stops here than the provider later.
+        const fixture = parse(k3sYamlFixture) as Record<string, unknown[]>;
+        const without = (key: string, value: unknown) => stringify({ ...fixture, [key]: value });
+        const cases = ["", "null\n", ...["clusters", "users", "contexts"].flatMap((k) => [without(k, undefined), without(k, [])])];
+        for (const text of cases) {
+            assert.throws(() => rewriteKubeconfig(text, "203.0.113.11", "honeydue-prod"), /^Error: the kubeconfig read from the first server has no cluster, user or context \(is \/etc\/rancher\/k3s\/k3s\.yaml complete\?\)$/, JSON.stringify(text.slice(0, 40)));
+        }
+        assert.doesNotThrow(() => rewriteKubeconfig(stringify(fixture), "203.0.113.11", "honeydue-prod"));
     });
 });
 

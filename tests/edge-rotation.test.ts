@@ -87,12 +87,24 @@ describe("edge: another configuration", () => {
         assert.deepEqual([values.ssl, values.always_use_https, values.min_tls_version], ["strict", "on", "1.3"]);
     });
 
+    it("points the operator's kubeconfig and the apiEndpoint output at the API hostname, not node 1's address", () => {
+        assert.equal(estate.outputs.apiEndpoint, "k8s.myhoneydue.com");
+        const kubeconfig = estate.outputs.kubeconfig;
+        assert.ok(isSecret(kubeconfig));
+        assert.equal((parse(String(unwrap(kubeconfig))) as { clusters: { cluster: { server: string } }[] }).clusters[0].cluster.server, "https://k8s.myhoneydue.com:6443");
+    });
+
     it("reports the withdrawn node and the DNS-only name in the dns output", () => {
         const dns = estate.outputs.dns as { zoneId: string; outOfRotation: string[]; records: Record<string, { proxied: boolean; ttl: number; nodes: string[]; a: string[]; aaaa: string[] }> };
         assert.equal(dns.zoneId, pinnedZoneId);
         assert.deepEqual(dns.outOfRotation, ["ubuntu-8gb-nbg1-3"]);
         assert.deepEqual(dns.records["k8s.myhoneydue.com"], { proxied: false, ttl: 60, nodes: serving, a: ["203.0.113.11", "203.0.113.12"], aaaa: [] });
         assert.deepEqual(dns.records["myhoneydue.com"], { proxied: true, ttl: 1, nodes: serving, a: ["203.0.113.11", "203.0.113.12"], aaaa: [] });
+        // Every setting as text, HSTS's object as JSON (its keys in the order the engine's Struct keeps).
+        const { security_header: hsts, ...settings } = (estate.outputs.dns as { settings: Record<string, string> }).settings;
+        assert.deepEqual(settings, { ssl: "strict", always_use_https: "on", min_tls_version: "1.3" });
+        assert.equal(typeof hsts, "string");
+        assert.deepEqual(JSON.parse(hsts), { strict_transport_security: { enabled: true, max_age: 15552000, include_subdomains: false, preload: false, nosniff: true } });
     });
 });
 
@@ -198,6 +210,34 @@ describe("origin: Authenticated Origin Pulls", () => {
         assert.ok(isSecret(upload.inputs.privateKey), "the client key is a secret input");
         const caSecret = get(T.secret, "honeydue-origin-pull-ca");
         assert.deepEqual(caSecret.propertyDependencies.stringData, [ca.urn], "Traefik trusts exactly that CA");
+    });
+
+    // The tls provider's default curve is P224 (@pulumi/tls privateKey.d.ts, ecdsaCurve), which no TLS
+    // stack signs with: Go's crypto/tls (Traefik) refuses it (auth.go signatureSchemesForCertificate,
+    // unsupportedCertificateError "tls: unsupported certificate curve").
+    it("makes every origin key on P-256: the served certificate's, the origin-pull CA's and the client certificate's", () => {
+        for (const name of ["myhoneydue.com-origin-key", "myhoneydue.com-origin-pull-ca-key", "myhoneydue.com-origin-pull-key"]) {
+            const key = get(T.key, name);
+            assert.deepEqual([key.inputs.algorithm, key.inputs.ecdsaCurve], ["ECDSA", "P256"], name);
+        }
+        assert.deepEqual(get(T.selfSigned, "myhoneydue.com-origin-pull-ca").propertyDependencies.privateKeyPem, [get(T.key, "myhoneydue.com-origin-pull-ca-key").urn]);
+        assert.deepEqual(get(T.csr, "myhoneydue.com-origin-pull-csr").propertyDependencies.privateKeyPem, [get(T.key, "myhoneydue.com-origin-pull-key").urn]);
+    });
+
+    it("names the zone and honeyDue in each certificate request and in the CA, so a certificate seen in Cloudflare or openssl says whose it is", () => {
+        assert.deepEqual(unwrap(get(T.csr, "myhoneydue.com-origin-csr").inputs.subject), { commonName: "myhoneydue.com", organization: "honeyDue" });
+        assert.deepEqual(unwrap(get(T.selfSigned, "myhoneydue.com-origin-pull-ca").inputs.subject), { commonName: "origin-pull CA for myhoneydue.com", organization: "honeyDue" });
+        assert.deepEqual(unwrap(get(T.csr, "myhoneydue.com-origin-pull-csr").inputs.subject), { commonName: "origin-pull.myhoneydue.com", organization: "honeyDue" });
+    });
+
+    // The tls provider makes a new certificate only on an `up` after the old one expired (@pulumi/tls
+    // selfSignedCert.d.ts, "Automatic Renewal"; earlyRenewalHours is unset): from the day the client
+    // certificate or its CA expires until that `up`, Traefik refuses Cloudflare on 443 and every name
+    // answers 525, so both are made to last far beyond any planned rotation.
+    it("makes the origin-pull CA a signing CA (certificates and CRLs) and both it and the client certificate last ten years", () => {
+        const ca = get(T.selfSigned, "myhoneydue.com-origin-pull-ca");
+        assert.deepEqual(unwrap(ca.inputs.allowedUses), ["cert_signing", "crl_signing", "digital_signature"]);
+        for (const cert of [ca, get(T.signed, "myhoneydue.com-origin-pull-client")]) assert.equal(cert.inputs.validityPeriodHours, 10 * 365 * 24, cert.name);
     });
 
     it("turns AOP on for the zone after the upload", () => {

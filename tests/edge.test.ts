@@ -37,6 +37,14 @@ describe("edge: the zone", () => {
         for (const r of [...records, ...ofType(estate.resources, Z)]) assert.equal(r.inputs.zoneId, zoneId, r.name);
     });
 
+    // infra/cloudflare/zone.ts currentSsl: on Flexible neither port 80 nor the ssl gate depends on the zone's current mode.
+    it("reads nothing else of the zone on Flexible: no setting, no origin-pull certificates (the API token needs no Zone Settings Read)", () => {
+        assert.deepEqual([...new Set(estate.invokes.map((i) => i.token))].filter((t) => t.startsWith("cloudflare:")).sort(), [
+            "cloudflare:index/getIpRanges:getIpRanges",
+            "cloudflare:index/getZone:getZone",
+        ]);
+    });
+
     it("puts every record and setting in one honeydue:edge:Cloudflare component at the top level", () => {
         const edge = estate.resources.filter((r) => r.type === "honeydue:edge:Cloudflare");
         assert.equal(edge.length, 1);

@@ -5,7 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 import cloudflareRanges from "../policy/cloudflare-ip-ranges.json";
+import type { Node } from "../infra/hetzner";
+import { sshConfig } from "../infra/sshConfig";
 import type { Registration } from "../offline/capture";
 import { dependsOn, ofType, one, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
@@ -43,6 +46,8 @@ describe("Hetzner servers", () => {
         const group = one(estate.resources, "hcloud:index/placementGroup:PlacementGroup", "honeydue-spread");
         const firewall = one(estate.resources, "hcloud:index/firewall:Firewall", "honeydue-firewall");
         assert.equal(group.inputs.type, "spread");
+        // The names `hcloud placement-group list` and `hcloud firewall list` show, one per estate.
+        assert.deepEqual([group.inputs.name, firewall.inputs.name], ["honeydue-spread", "honeydue-firewall"]);
         for (const s of servers) {
             assert.ok(dependsOn(s, group, estate.resources) && dependsOn(s, firewall, estate.resources));
             assert.equal((s.inputs.firewallIds as number[]).length, 1);
@@ -78,7 +83,20 @@ describe("Hetzner servers", () => {
         };
         const labelled = estate.resources.filter((x) => x.type.startsWith("hcloud:") && takesLabels(x.type));
         assert.ok(labelled.length >= 3 + 4, labelled.map((r) => r.type).join(", "));
-        for (const r of labelled) assert.equal((r.inputs.labels as Record<string, string> | undefined)?.estate, "honeydue", r.name);
+        // `hcloud … list -l estate=honeydue` finds the estate, `-l stack=prod` one stack of it, managed-by says who owns it.
+        for (const r of labelled) {
+            const { estate: e, stack, "managed-by": by } = (r.inputs.labels ?? {}) as Record<string, string>;
+            assert.deepEqual({ estate: e, stack, by }, { estate: "honeydue", stack: "prod", by: "pulumi" }, r.name);
+        }
+    });
+
+    it("keeps every Hetzner resource and generated host key in the one honeydue:infra:Nodes component, at the top level (a resource moved out gets a new URN: Pulumi would replace it)", () => {
+        const component = estate.resources.filter((r) => r.type === "honeydue:infra:Nodes");
+        assert.deepEqual(component.map((c) => c.name), ["honeydue"]);
+        assert.equal(component[0].parent, estate.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn);
+        const own = estate.resources.filter((r) => r.type.startsWith("hcloud:index/") || r.name.endsWith("-host-key"));
+        assert.equal(own.length, 1 + 1 + 2 + 1 + 3 + 3, own.map((r) => r.name).join(", "));
+        for (const r of own) assert.equal(r.parent, component[0].urn, r.name);
     });
 
     it("boots every server with the cloud-init that sets k3s's kernel defaults and the whole sshd hardening, then applies both", () => {
@@ -94,6 +112,11 @@ describe("Hetzner servers", () => {
                 "PasswordAuthentication no",
                 "PermitRootLogin prohibit-password",
                 "X11Forwarding no",
+            ]);
+            // Root's to change, everyone's to read: a drop-in others could write would let them undo the hardening.
+            assert.deepEqual(doc.write_files.map((f) => [f.path, (f as { permissions?: string }).permissions]), [
+                ["/etc/sysctl.d/90-kubelet.conf", "0644"],
+                ["/etc/ssh/sshd_config.d/00-honeydue.conf", "0644"],
             ]);
             // The kernel settings are loaded before sshd reloads (and before k3s is ever installed).
             assert.deepEqual(doc.runcmd, [["sysctl", "--system"], ["systemctl", "try-reload-or-restart", "ssh"]]);
@@ -179,6 +202,23 @@ describe("Hetzner firewall", () => {
         for (const r of rules().filter((x) => x.port === "22" || x.port === "6443")) assert.deepEqual(r.sourceIps, ["198.51.100.7/32"]);
     });
 
+    it("says in each rule, as Hetzner's console shows it, what it admits and from whom", () => {
+        assert.deepEqual(
+            rules().map((r) => [r.port ?? r.protocol, r.description]),
+            [
+                ["80", "HTTP from Cloudflare (SSL Flexible)"],
+                ["443", "HTTPS from Cloudflare"],
+                ["22", "SSH from operators"],
+                ["6443", "Kubernetes API from operators"],
+                ["icmp", "ICMP (ping, path MTU discovery)"],
+            ],
+        );
+    });
+
+    it("admits ICMP from anywhere, IPv4 and IPv6: ping, and path MTU discovery (without it large responses stall)", () => {
+        assert.deepEqual(rules().filter((r) => r.protocol === "icmp").map((r) => r.sourceIps), [["0.0.0.0/0", "::/0"]]);
+    });
+
     it("opens nothing else: no etcd, kubelet or flannel port is public", () => {
         const ports = rules().map((r) => r.port).filter(Boolean);
         for (const p of ["2379", "2380", "10250", "8472", "51820"]) assert.ok(!ports.includes(p), p);
@@ -221,6 +261,22 @@ describe("outputs", () => {
             assert.match(block, /^ {2}IdentityFile \S+$/m, block);
             assert.match(block, /^ {2}IdentitiesOnly yes$/m, block);
         }
+    });
+
+    it("writes an ssh config ssh can read: Host lines, indented options it knows, blank lines between hosts", () => {
+        // ssh refuses the whole file at one unknown keyword ("Bad configuration option").
+        const lines = String(estate.outputs.sshConfig).split("\n");
+        const option = /^ {2}(HostName|User|IdentityFile|IdentitiesOnly|HostKeyAlias|UserKnownHostsFile|StrictHostKeyChecking) \S+$/;
+        for (const line of lines) assert.ok(line === "" || /^Host \S+( \S+)?$/.test(line) || option.test(line), JSON.stringify(line));
+        assert.equal(lines.filter((l) => l === "").length, 2 + 1, "a blank line between the three host blocks (and the file's last newline)");
+        assert.equal(lines.at(-1), "");
+    });
+
+    it("writes a node without an sshAlias as a Host of its name alone, with the same verification", async () => {
+        const node = (name: string, ip: string, sshAlias?: string) => ({ spec: { name, privateIp: "10.0.1.14", sshAlias }, publicIpv4: pulumi.output(ip) }) as unknown as Node;
+        const text = await new Promise<string>((resolve) => sshConfig([node("ubuntu-8gb-nbg1-4", "203.0.113.14"), node("ubuntu-8gb-nbg1-1", "203.0.113.11", "hetzner2")], "root").apply(resolve));
+        assert.deepEqual(text.split("\n").filter((l) => l.startsWith("Host ")), ["Host ubuntu-8gb-nbg1-4", "Host ubuntu-8gb-nbg1-1 hetzner2"]);
+        assert.match(text, /^Host ubuntu-8gb-nbg1-4\n {2}HostName 203\.0\.113\.14\n {2}User root\n(.+\n)* {2}HostKeyAlias ubuntu-8gb-nbg1-4\n/m);
     });
 
     it("makes `ssh hetzner1` verify the node's host key: the estate's known_hosts, by node name, strictly", () => {

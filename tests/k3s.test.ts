@@ -8,7 +8,7 @@ import { mockClusterToken, mockSecureToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets, SECRET_MARK } from "../offline/stack";
-import { payloadFiles } from "../infra/k3s/scripts";
+import { payloadFiles, script, scriptBounds, type ScriptName } from "../infra/k3s/scripts";
 
 const C = "command:remote:Command";
 const S = "hcloud:index/server:Server";
@@ -53,6 +53,30 @@ describe("k3s bootstrap chain", () => {
         }
     });
 
+    // A generated-key node is dialled until the step's deadline (dialErrorLimit -1): these timeouts are
+    // that deadline (infra/k3s/connection.ts), so a node that never answers fails the `up` in minutes.
+    it("bounds every bootstrap step: 20 minutes to create or update, 15 to delete (the drains)", () => {
+        const steps = commands.filter((c) => /-(wait|k3s|ready|drain|membership)$/.test(c.name) || c.name === "honeydue-join-token");
+        assert.equal(steps.length, names.length * 5 + 1);
+        for (const c of steps) assert.deepEqual(c.customTimeouts, { create: "20m", update: "20m", delete: "15m" }, c.name);
+    });
+
+    it("runs each node script under its own backstop (infra/k3s/scripts.ts scriptBounds), which names that script and the server when it fires", () => {
+        const scripts = Object.keys(scriptBounds) as ScriptName[];
+        let checked = 0;
+        for (const c of commands) {
+            const stdin = String(unwrap(c.inputs.stdin ?? ""));
+            const name = scripts.find((n) => stdin.startsWith(script(n)));
+            if (!name) continue;
+            const text = String(unwrap(c.inputs.create ?? c.inputs.delete));
+            const bound = scriptBounds[name];
+            assert.ok(text.startsWith(`timeout -k 30 ${bound} bash -s -- `), `${c.name}: ${text.slice(0, 50)}`);
+            assert.match(text, new RegExp(`echo '${name} on ubuntu-8gb-nbg1-[123] did not finish within ${bound}s and was stopped; `), c.name);
+            checked++;
+        }
+        assert.equal(checked, names.length * 6, "wait, install, ready, authorized keys, drain and membership on every node");
+    });
+
     it("installs node 1 first, then joins node 2, then node 3, each after the previous server is verified", () => {
         const [i1, i2, i3] = names.map((n) => cmd(`${n}-k3s`));
         const [r1, r2, r3] = names.map((n) => cmd(`${n}-ready`));
@@ -87,6 +111,16 @@ describe("k3s bootstrap chain", () => {
         // Redis's two passwords are RandomPasswords too (workloads/redisAcl.ts).
         assert.equal(ofType(estate.resources, "random:index/randomPassword:RandomPassword").filter((r) => !/-redis-/.test(r.name)).length, 1, "generated when honeydue:k3sToken is unset");
         assert.deepEqual(token.inputs.triggers, { secret: [mockClusterToken] }, "read again when the token changes (rotation), the trigger secret");
+    });
+
+    // @pulumi/random randomPassword.d.ts: `special` defaults to true, adding !@#$%&*()-_=+[]{}<>:? (the mock
+    // answers a fixed placeholder whatever it is asked, so the request itself is what shows).
+    it("asks for a cluster token of 48 letters and digits only: a token with symbols could not be set back as honeydue:k3sToken", () => {
+        const [generated] = ofType(estate.resources, "random:index/randomPassword:RandomPassword").filter((r) => !/-redis-/.test(r.name));
+        assert.equal(generated.inputs.length, 48);
+        assert.equal(generated.inputs.special, false);
+        for (const k of ["upper", "lower", "numeric"]) assert.notEqual(generated.inputs[k], false, `${k} characters stay in`);
+        assert.equal(generated.parent, one(estate.resources, "honeydue:cluster:K3s", "honeydue").urn);
     });
 
     it("pins the configured k3s version in every install and verification", () => {
@@ -253,6 +287,11 @@ describe("k3s server configuration", () => {
         assert.equal(first["etcd-snapshot-schedule-cron"], "0 */6 * * *");
     });
 
+    it("says at the top of every server's config.yaml that edits made on the node are overwritten", () => {
+        for (const n of names) assert.ok(files(n)["config.yaml"].startsWith("# Managed by Pulumi (honeydue estate): edits on the node are overwritten.\n"), n);
+        assert.ok(files(names[0])["config-rejoin.yaml"].startsWith("# Managed by Pulumi (honeydue estate): edits on the node are overwritten.\n"));
+    });
+
     it("uses private addresses inside the cluster and the public one as external IP", () => {
         names.forEach((n, i) => {
             const c = config(n);
@@ -297,9 +336,16 @@ describe("kubeconfig and Kubernetes provider", () => {
         assert.equal(estate.outputs.apiEndpoint, "203.0.113.11");
     });
 
+    it("records the API endpoint as the cluster component's output in the state", () => {
+        assert.deepEqual(one(estate.resources, "honeydue:cluster:K3s", "honeydue").outputs, { endpoint: "203.0.113.11" });
+    });
+
     it("builds the provider from that kubeconfig with a fixed clusterIdentifier", () => {
         const [provider] = ofType(estate.resources, "pulumi:providers:kubernetes");
         assert.equal(provider.inputs.clusterIdentifier, "honeydue-prod");
+        // Its URN (name and parent) stays put too: a provider of another URN is a new provider, and every workload would move to it.
+        assert.equal(provider.name, "honeydue-k8s");
+        assert.equal(provider.parent, one(estate.resources, "honeydue:cluster:K3s", "honeydue").urn);
         const kubeconfig = provider.inputs.kubeconfig;
         assert.ok(kubeconfig && typeof kubeconfig === "object" && "secret" in kubeconfig, "provider kubeconfig must be secret");
         assert.match(String(unwrap(kubeconfig)), /server: https:\/\/203\.0\.113\.11:6443/);

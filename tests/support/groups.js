@@ -82,5 +82,6 @@ module.exports = {
         "redis-backup.test.ts",
         "test-groups.test.ts",
         "mutation-layers.test.ts",
+        "zone.test.ts",
     ],
 };
