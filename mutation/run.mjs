@@ -1,15 +1,22 @@
 // `npm run mutate [-- folder...]`: StrykerJS over each layer (config, infra, workloads, policy),
 // one layer at a time, then the mutation score per folder. Not part of `npm test`: a full run
-// takes hours on two cores (see docs/runbook/mutation.md).
+// takes hours on two cores (README, "Mutation testing").
 /* global process, console, URL */
 /* eslint-disable no-console -- a command-line report */
 import { Stryker } from "@stryker-mutator/core";
 import { spawnSync } from "node:child_process";
 import { layers } from "./layers.mjs";
+import { mergeRetest, survivorsOf } from "./retest.mjs";
 
 // An argument is a folder (config) or one file of it (config/secrets.ts: that file only, with the
-// folder's tests), or `shell` for the node scripts' hand-written mutants.
-const asked = process.argv.slice(2);
+// folder's tests), or `shell` for the node scripts' hand-written mutants. `--survivors` re-tests
+// only the survivors of each named folder's last full run (mutation/retest.mjs).
+const retest = process.argv.includes("--survivors");
+const asked = process.argv.slice(2).filter((arg) => arg !== "--survivors");
+if (retest && (asked.length === 0 || asked.some((arg) => !(arg in layers)))) {
+  console.error(`mutate --survivors: name one or more folders (${Object.keys(layers).join(", ")}) whose last full run to re-test`);
+  process.exit(2);
+}
 const folderOf = (arg) => arg.split("/")[0];
 const unknown = asked.filter((arg) => folderOf(arg) !== "shell" && !(folderOf(arg) in layers));
 if (unknown.length > 0) {
@@ -47,9 +54,15 @@ for (const target of targets) {
   }
   const name = folderOf(target);
   const layer = layers[name];
-  const label = target.replace(/\//g, "_") + (onlyTests ? "-scoped" : "");
+  const earlier = retest ? survivorsOf(target) : undefined;
+  if (earlier?.error) {
+    console.error(earlier.error);
+    process.exitCode = 2;
+    continue;
+  }
+  const label = target.replace(/\//g, "_") + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
   const results = await new Stryker({
-    mutate: target.includes("/") ? [target] : layer.mutate,
+    mutate: retest ? earlier.ranges : target.includes("/") ? [target] : layer.mutate,
     testRunner: "tap",
     tap: {
       testFiles: onlyTests ?? layer.testFiles,
@@ -68,10 +81,15 @@ for (const target of targets) {
     reporters: ["clear-text", "progress", "json", "survivors"],
     jsonReporter: { fileName: `reports/mutation/${label}.json` },
     tempDirName: ".stryker-tmp",
-    incremental: true,
+    incremental: !retest,
     incrementalFile: `reports/mutation/${label}.incremental.json`,
     cleanTempDir: true,
   }).runMutationTest();
+  if (retest) {
+    const was = score(Object.values(earlier.report.files).flatMap(({ mutants }) => mutants));
+    summary.push({ folder: `${target} (its survivors re-tested; it was ${was.score.toFixed(1)}%, ${was.missed} missed)`, ...score(mergeRetest(earlier.report, results)) });
+    continue;
+  }
   summary.push({ folder: onlyTests ? `${target} (tests: ${onlyTests.join(", ")})` : target, ...score(results) });
 }
 

@@ -22,7 +22,8 @@ class SurvivorsReporter {
         const { line, column } = result.location.start;
         if (!this.sources.has(result.fileName)) this.sources.set(result.fileName, readFileSync(result.fileName, "utf8").split("\n"));
         const code = (this.sources.get(result.fileName)[line - 1] ?? "").trim();
-        const where = `${result.fileName.replace(`${process.cwd()}/`, "")}:${line}:${column + 1}`;
+        // Lines and columns are 1-based here (the report schema's, as in reports/mutation/*.json).
+        const where = `${result.fileName.replace(`${process.cwd()}/`, "")}:${line}:${column}`;
         appendFileSync(this.file, `${where} ${result.status} ${result.mutatorName} → ${JSON.stringify(result.replacement)}\n    ${code}\n`);
     }
 }

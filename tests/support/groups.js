@@ -81,6 +81,7 @@ module.exports = {
         "simtls-certs.test.ts",
         "redis-backup.test.ts",
         "test-groups.test.ts",
+        "mutation-retest.test.ts",
         "mutation-layers.test.ts",
         "zone.test.ts",
     ],

@@ -1,0 +1,75 @@
+// `npm run mutate -- --survivors <folder>` (mutation/retest.mjs): which mutants it re-tests, when
+// it refuses, and how it counts. A wrong range would re-test other mutants and report a score
+// nobody measured; a stale report would re-test mutants of code that is gone.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
+
+type Location = { start: { line: number; column: number }; end: { line: number; column: number } };
+type Mutant = { mutatorName: string; replacement: string; status: string; location: Location };
+type Report = { files: Record<string, { source: string; mutants: Mutant[] }> };
+let survivorsOf: (folder: string, root?: string) => { error?: string; report?: Report; ranges?: string[] };
+let mergeRetest: (report: Report, retested: (Mutant & { fileName: string })[], root?: string) => { status: string }[];
+before(async () => {
+    // By URL: plain JavaScript run by `npm run mutate`, with no types to check.
+    ({ survivorsOf, mergeRetest } = await import(pathToFileURL("mutation/retest.mjs").href));
+});
+
+const source = "export const f = (a: number) => a > 1 && a < 9;\n";
+const at = (sc: number, ec: number): Location => ({ start: { line: 1, column: sc }, end: { line: 1, column: ec } });
+const mutant = (status: string, sc: number, ec: number, replacement = "true"): Mutant => ({ mutatorName: "ConditionalExpression", replacement, status, location: at(sc, ec) });
+const report: Report = {
+    files: {
+        "infra/f.ts": {
+            source,
+            mutants: [mutant("Killed", 33, 38), mutant("Survived", 33, 38, "false"), mutant("NoCoverage", 42, 47), mutant("Survived", 42, 47, "false"), mutant("Timeout", 33, 47)],
+        },
+    },
+};
+
+/** A checkout with the report and the source it was measured on. */
+function checkout(now = source): string {
+    const root = mkdtempSync(join(tmpdir(), "retest-"));
+    mkdirSync(join(root, "infra"));
+    mkdirSync(join(root, "reports/mutation"), { recursive: true });
+    writeFileSync(join(root, "infra/f.ts"), now);
+    writeFileSync(join(root, "reports/mutation/infra.json"), JSON.stringify(report));
+    return root;
+}
+
+describe("re-testing a folder's survivors", () => {
+    it("picks out each survivor and uncovered mutant by its own location, once, in the parser's 0-based columns", () => {
+        const { ranges, error } = survivorsOf("infra", checkout());
+        assert.equal(error, undefined);
+        // Report columns are 1-based, a mutate range's column 0-based (core project-reader.js).
+        assert.deepEqual(ranges, ["infra/f.ts:1:32-1:37", "infra/f.ts:1:41-1:46"]);
+    });
+
+    it("refuses when the source changed since the run, naming the file and the full run to do", () => {
+        const { error } = survivorsOf("infra", checkout(source.replace("a < 9", "a < 8")));
+        assert.match(String(error), /infra\/f\.ts changed since the last run of infra/);
+        assert.match(String(error), /npm run mutate -- infra/);
+    });
+
+    it("refuses without an earlier run", () => {
+        assert.match(String(survivorsOf("policy", checkout()).error), /no earlier run of policy .*run `npm run mutate -- policy` first/);
+    });
+
+    it("counts each survivor by its new state and every other mutant by its old one", () => {
+        const root = "/checkout";
+        const retested = [
+            { ...mutant("Killed", 33, 38, "false"), fileName: `${root}/infra/f.ts` },
+            { ...mutant("Killed", 33, 38), fileName: `${root}/infra/f.ts` }, // a sibling in the range: ignored
+            { ...mutant("Survived", 42, 47), fileName: `${root}/infra/f.ts` },
+            { ...mutant("Killed", 42, 47, "false"), fileName: `${root}/infra/f.ts` },
+        ];
+        assert.deepEqual(mergeRetest(report, retested, root).map((m) => m.status), ["Killed", "Killed", "Survived", "Killed", "Timeout"]);
+    });
+
+    it("fails rather than count a survivor the re-test did not reach", () => {
+        assert.throws(() => mergeRetest(report, [], "/checkout"), /infra\/f\.ts:1:33-1:38 ConditionalExpression false was not re-tested/);
+    });
+});
