@@ -70,8 +70,11 @@ for (const target of targets) {
     },
     // Per test file: a mutant runs only the test files that reach its code.
     coverageAnalysis: "perTest",
-    // Static mutants (module-level constants) would need every test file per mutant.
-    ignoreStatic: true,
+    // No mutant is static here, so none is left out: each test file runs in a process of its own,
+    // and everything that process ran, module loading included, counts as that file's coverage
+    // (@stryker-mutator/tap-runner dist/src/tap-test-runner.js run: perTest[testFile] =
+    // coverage.static). Module-level code such as config/'s zod schemas is mutated and run against
+    // the files that load it.
     checkers: [],
     concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
     // Added to 1.5 x the covering files' dry-run time: room for two runners sharing two cores.
