@@ -45,6 +45,7 @@ export const layers = {
     testFiles: [
       "tests/traefik-scripts.test.ts", // 1.1
       "tests/adopt-kubernetes.test.ts", // 1.7
+      "tests/workloads-origin.test.ts", // 1.7
       "tests/manifests.test.ts", // 2.0
       "tests/workloads.test.ts", // 2.1
     ],
