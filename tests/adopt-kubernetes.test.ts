@@ -108,4 +108,13 @@ describe("adopting the running Kubernetes objects", () => {
         assert.ok(dependsOn(chart, check, estate.resources), "the HelmChart waits for the check");
         assert.equal(ofType(estate.resources, "command:remote:Command").filter((c) => c.name.includes("bundled")).length, 1);
     });
+
+    it("bounds that check, runs it as the workloads' child on node 1's server, and keeps it runnable over sshd", () => {
+        const check = one(estate.resources, "command:remote:Command", "honeydue-bundled-traefik");
+        // sshd refuses the Setenv that carries a previous output (tests/k3s.test.ts says the same of the cluster's commands).
+        assert.equal(check.inputs.addPreviousOutputInEnv, false);
+        assert.deepEqual([check.customTimeouts?.create, check.customTimeouts?.update], ["5m", "5m"], "Pulumi's own bound, above the script's 120 s");
+        assert.equal(check.parent, ofType(estate.resources, "honeydue:workloads:Apps")[0].urn);
+        assert.equal(check.deletedWith, one(estate.resources, "hcloud:index/server:Server", "ubuntu-8gb-nbg1-1").urn, "goes with node 1's server");
+    });
 });
