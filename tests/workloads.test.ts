@@ -15,6 +15,7 @@ import { mockRedisPassword } from "../offline/mocks-k3s";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
 import { aclFile } from "../workloads/redisUsers";
 import { internet, nodeSources } from "../workloads/networkPolicies";
+import { smokeChecks } from "../workloads/smoke";
 import { describe as planLines } from "../offline/describe";
 import "../offline/describe/workloads";
 
@@ -516,6 +517,8 @@ describe("routes", () => {
             assert.equal(spec(i).ingressClassName, "honeydue-traefik");
             assert.equal(spec(i).tls, undefined);
             assert.equal(spec(i).rules.length, 1);
+            // Every path of the hostname (a Prefix of "/"; the API server refuses a Prefix path not starting with "/").
+            assert.deepEqual(spec(i).rules[0].http.paths.map((p: Obj) => [p.path, p.pathType]), [["/", "Prefix"]]);
             assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
             assert.equal(metadata(i).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web");
             for (const node of nodeNames) assert.ok(dependsOn(i, one(estate.resources, C, `${node}-traefik-ready`), estate.resources), `after Traefik serves on ${node}`);
@@ -644,6 +647,14 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
             assert.equal(r.customTimeouts?.create, "10m");
             assert.match(r.deletedWith, new RegExp(`::${node}$`));
         }
+    });
+
+    it("asks an app that has no health path for its root page", () => {
+        const settings = { api: { healthPath: "/api/health" }, admin: { healthPath: undefined } } as unknown as Parameters<typeof smokeChecks>[0];
+        assert.deepEqual(smokeChecks({ ...settings, routes: { "admin.example.com": "admin", "api.example.com": "api" } }), [
+            "--check", "admin.example.com", "admin", "/", "text/html",
+            "--check", "api.example.com", "api", "/api/health", "application/json",
+        ]);
     });
 
     it("re-runs on exactly the routed apps' images, the routes, the node's server and Traefik's generation", () => {
