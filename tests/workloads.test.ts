@@ -239,6 +239,9 @@ describe("the apps", () => {
             const p = pod(deployment(app));
             assert.deepEqual(p.topologySpreadConstraints.map((t: Obj) => [t.topologyKey, t.maxSkew, t.whenUnsatisfiable]), [["kubernetes.io/hostname", 1, "DoNotSchedule"]]);
             assert.deepEqual(p.topologySpreadConstraints[0].labelSelector.matchLabels, spec(deployment(app)).selector.matchLabels);
+            // A node that is down (tainted) is not counted, and only this rollout's pods are (pod-template-hash).
+            assert.equal(p.topologySpreadConstraints[0].nodeTaintsPolicy, "Honor");
+            assert.deepEqual(p.topologySpreadConstraints[0].matchLabelKeys, ["pod-template-hash"]);
             const pdb = one(estate.resources, T.pdb, `honeydue-${app}`);
             assert.equal(spec(pdb).maxUnavailable, 1);
             assert.deepEqual(spec(pdb).selector.matchLabels, spec(deployment(app)).selector.matchLabels);
@@ -246,6 +249,68 @@ describe("the apps", () => {
         }
         assert.equal(pod(deployment("worker")).topologySpreadConstraints, undefined, "one worker: nothing to spread");
         assert.ok(!ofType(estate.resources, T.pdb).some((p) => p.name === "honeydue-worker"), "a budget on one replica would block every drain");
+    });
+
+    it("give a slow boot 2.5 minutes, then stop sending traffic after 30 s and restart after a minute of failed health checks", () => {
+        for (const app of Object.keys(apps)) {
+            const c = container(deployment(app));
+            const httpGet = { port: apps[app as keyof typeof apps].port, path: apps[app as keyof typeof apps].path };
+            // A probe gives up after periodSeconds x failureThreshold: 150 s to start, 30 s out of traffic, 60 s to a restart.
+            assert.deepEqual(c.startupProbe, { httpGet, periodSeconds: 5, failureThreshold: 30, timeoutSeconds: 2 }, app);
+            assert.deepEqual(c.readinessProbe, { httpGet, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 }, app);
+            assert.deepEqual(c.livenessProbe, { httpGet, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 3 }, app);
+        }
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.equal(container(job())[probe], undefined, `the migrations Job has no ${probe}`);
+    });
+
+    it("bound every writable path: one emptyDir of at most 256Mi per path, so a runaway writer is evicted instead of filling the node's disk", () => {
+        const writable: Record<string, string[]> = { api: ["/tmp"], admin: ["/tmp", "/app/.next/cache"], worker: ["/tmp"] };
+        const pods = { ...Object.fromEntries(Object.keys(writable).map((app) => [app, deployment(app)])), migrations: job() };
+        for (const [app, r] of Object.entries(pods)) {
+            const paths = writable[app] ?? ["/tmp"];
+            assert.deepEqual(pod(r).volumes, paths.map((_, i) => ({ name: `writable-${i}`, emptyDir: { sizeLimit: "256Mi" } })), app);
+            assert.deepEqual(container(r).volumeMounts, paths.map((mountPath, i) => ({ name: `writable-${i}`, mountPath })), app);
+        }
+    });
+
+    it("pull an image only when the node lacks it, get no Service variables, restart in place, and keep five old ReplicaSets to roll back to", () => {
+        for (const app of Object.keys(apps)) {
+            const d = deployment(app);
+            assert.equal(container(d).imagePullPolicy, "IfNotPresent", app);
+            assert.equal(pod(d).enableServiceLinks, false, app);
+            assert.equal(pod(d).restartPolicy, "Always", app);
+            assert.equal(spec(d).revisionHistoryLimit, 5, app);
+            assert.equal(container(d).command, undefined, `${app} runs its image's own entrypoint`);
+        }
+        assert.equal(container(job()).imagePullPolicy, "IfNotPresent");
+        assert.equal(pod(job()).enableServiceLinks, false);
+    });
+
+    it("run as their configured user and its group, with no supplementary fsGroup", () => {
+        const users: Record<string, number> = { api: 65532, admin: 1001, worker: 65532 };
+        for (const [app, uid] of Object.entries(users)) {
+            assert.deepEqual(pod(deployment(app)).securityContext, { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, seccompProfile: { type: "RuntimeDefault" } }, app);
+        }
+    });
+
+    it("label every object of an app with its name, the estate, Pulumi as manager, and the Deployment and its pods with the image's version", () => {
+        const base = (app: string) => ({ "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" });
+        for (const app of ["api", "admin", "worker"]) {
+            const versioned = { ...base(app), "app.kubernetes.io/version": "8d9ca2e6ed" };
+            assert.deepEqual(metadata(deployment(app)).labels, versioned, app);
+            assert.deepEqual(spec(deployment(app)).template.metadata.labels, versioned, app);
+            assert.deepEqual(spec(deployment(app)).selector.matchLabels, { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "honeydue" }, `${app}: the selector leaves out what changes`);
+        }
+        for (const app of ["api", "admin"]) {
+            assert.deepEqual(metadata(one(estate.resources, T.service, `honeydue-${app}`)).labels, base(app), app);
+            assert.deepEqual(metadata(one(estate.resources, T.pdb, `honeydue-${app}`)).labels, base(app), app);
+        }
+        assert.deepEqual(metadata(one(estate.resources, T.namespace, "honeydue")).labels, {
+            "app.kubernetes.io/part-of": "honeydue",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+        });
     });
 
     it("select their pods with labels the pod template carries", () => {
@@ -356,6 +421,34 @@ describe("Redis", () => {
         assert.equal(volume?.persistentVolumeClaim.claimName, metadata(claim).name);
         assert.ok((container(redis()).volumeMounts as Obj[]).some((m) => m.name === "data" && m.mountPath === "/data"));
         assert.ok(dependsOn(redis(), claim, estate.resources));
+    });
+
+    it("syncs its append-only log every second, evicts nothing when full, and keeps its files on the claim", () => {
+        // appendfsync everysec: at most a second of queued jobs lost on a crash; `no` leaves it to the kernel (~30 s).
+        assert.deepEqual(container(redis()).args, ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", "300mb", "--maxmemory-policy", "noeviction", "--dir", "/data", "--aclfile", "/etc/redis-acl/users.acl"]);
+        const claim = one(estate.resources, T.claim, "honeydue-redis-data");
+        assert.deepEqual(spec(claim).accessModes, ["ReadWriteOnce"]);
+        // local-path binds only once the pod is scheduled (WaitForFirstConsumer): Pulumi must not wait for the claim first.
+        assert.equal(metadata(claim).annotations["pulumi.com/skipAwait"], "true");
+        assert.equal(metadata(claim).name, "redis-data");
+    });
+
+    it("requests the memory it may fill, bounds /tmp, and gives a large dataset five minutes to load before liveness counts", () => {
+        const c = container(redis());
+        assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "300Mi" }, limits: { memory: "512Mi" } });
+        assert.deepEqual((pod(redis()).volumes as Obj[]).find((v) => v.name === "tmp"), { name: "tmp", emptyDir: { sizeLimit: "64Mi" } });
+        assert.deepEqual((c.volumeMounts as Obj[]).map((m) => [m.name, m.mountPath]), [["data", "/data"], ["tmp", "/tmp"], ["acl", "/etc/redis-acl"]]);
+        const exec = { command: ["sh", "-c", "redis-cli ping | grep -qx PONG"] };
+        assert.deepEqual(c.startupProbe, { exec, timeoutSeconds: 2, periodSeconds: 5, failureThreshold: 60 });
+        assert.deepEqual(c.readinessProbe, { exec, timeoutSeconds: 2, periodSeconds: 10, failureThreshold: 3 });
+        assert.deepEqual(c.livenessProbe, { exec, timeoutSeconds: 2, periodSeconds: 20, failureThreshold: 3 });
+        assert.equal(c.imagePullPolicy, "IfNotPresent");
+        assert.equal(pod(redis()).enableServiceLinks, false);
+        assert.equal(pod(redis()).automountServiceAccountToken, false);
+        assert.deepEqual(c.ports, [{ name: "redis", containerPort: 6379, protocol: "TCP" }]);
+        const svc = one(estate.resources, T.service, "honeydue-redis");
+        assert.deepEqual(spec(svc), { type: "ClusterIP", selector: spec(redis()).selector.matchLabels, ports: [{ name: "redis", port: 6379, targetPort: "redis", protocol: "TCP" }] });
+        assert.deepEqual(metadata(redis()).labels, { "app.kubernetes.io/name": "redis", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/version": "7.4.7-alpine" });
     });
 
     it("is protected from deletion: the claim and the Deployment", () => {
