@@ -593,6 +593,29 @@ describe("the Redis backup CronJob", () => {
         assert.equal(backupPod().automountServiceAccountToken, false);
         assert.equal(backupPod().securityContext.runAsNonRoot, true);
     });
+
+    it("runs small, pulls only what is missing, as the redis image's user, with /tmp bounded and no Service variables", () => {
+        const containers = [...(backupPod().initContainers as Obj[]), ...(backupPod().containers as Obj[])];
+        assert.deepEqual(containers.map((c) => c.name), ["dump", "upload"]);
+        for (const c of containers) {
+            assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } }, c.name);
+            assert.equal(c.imagePullPolicy, "IfNotPresent", c.name);
+            assert.deepEqual(c.volumeMounts, [{ name: "snapshot", mountPath: "/backup" }, { name: "tmp", mountPath: "/tmp" }], c.name);
+        }
+        assert.deepEqual((backupPod().volumes as Obj[]).find((v) => v.name === "tmp"), { name: "tmp", emptyDir: { sizeLimit: "64Mi" } });
+        assert.deepEqual(backupPod().securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        assert.equal(backupPod().enableServiceLinks, false);
+        const labels = { "app.kubernetes.io/name": "redis-backup", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/version": "7.4.7-alpine" };
+        assert.deepEqual(metadata(cron()).labels, labels);
+        assert.deepEqual(jobSpec().template.metadata.labels, labels);
+    });
+
+    it("reads its two secrets from a Secret of its own, auto-named so a new key or password reaches the next run", () => {
+        const s = one(estate.resources, T.secret, "honeydue-redis-backup");
+        assert.equal(s.inputs.type, "Opaque");
+        assert.deepEqual(metadata(s), { namespace: "honeydue", labels: { "app.kubernetes.io/name": "redis-backup", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } });
+        assert.ok(plainText(s.inputs.stringData).includes("[secret]"), "its data is a secret value");
+    });
 });
 
 describe("routes", () => {
