@@ -687,6 +687,30 @@ describe("Traefik", () => {
         }
     });
 
+    it("publishes every node's own 80 and 443 as Traefik's entry points, resolves cluster names from the host network, and never phones home", () => {
+        const v = values();
+        assert.deepEqual(v.deployment, { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet", podAnnotations: { "honeydue-chart-generation": v.deployment.podAnnotations["honeydue-chart-generation"] } });
+        for (const [ep, port] of [["web", 80], ["websecure", 443]] as const) {
+            const { forwardedHeaders, proxyProtocol, ...rest } = v.ports[ep];
+            assert.ok(forwardedHeaders && proxyProtocol, ep);
+            assert.deepEqual(rest, { port, expose: { default: true }, exposedPort: port }, ep);
+        }
+        assert.deepEqual(v.global, { checkNewVersion: false, sendAnonymousUsage: false });
+        assert.deepEqual(v.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } }, "bounded: one Traefik per node beside etcd and the apps");
+        assert.deepEqual(v.podSecurityContext, { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } });
+    });
+
+    it("is the default IngressClass and watches Ingresses and its own CRDs without publishing a Service's address", () => {
+        const v = values();
+        assert.deepEqual(v.ingressClass, { enabled: true, isDefaultClass: true, name: "honeydue-traefik" });
+        assert.deepEqual(v.providers, {
+            kubernetesCRD: { enabled: true, namespaces: ["honeydue"] },
+            kubernetesIngress: { enabled: true, publishedService: { enabled: false }, namespaces: ["honeydue"] },
+        });
+        assert.deepEqual(v.additionalArguments, ["--providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com", "--providers.kubernetesingress.ingressclass=honeydue-traefik"]);
+        assert.deepEqual(metadata(chart()), { name: "honeydue-traefik", namespace: "kube-system", labels: { "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } });
+    });
+
     it("does not expose the dashboard and names the ingress class the Ingresses use", () => {
         const v = values();
         assert.deepEqual(v.ingressRoute, { dashboard: { enabled: false } });
@@ -725,7 +749,9 @@ describe("waiting for Traefik", () => {
             const triggers = unwrap(r.inputs.triggers) as unknown[];
             assert.equal(triggers[0], generation, node);
             assert.equal(triggers.length, 2);
-            assert.deepEqual(r.customTimeouts?.create, "20m");
+            assert.deepEqual([r.customTimeouts?.create, r.customTimeouts?.update], ["20m", "20m"], "above the script's own 900 s bound");
+            assert.equal(r.parent, ofType(estate.resources, "honeydue:workloads:Apps")[0].urn);
+            assert.equal(r.deletedWith, one(estate.resources, "hcloud:index/server:Server", node).urn, "goes with its node's server");
         }
     });
 
@@ -1004,6 +1030,31 @@ describe("Traefik's privileges (least privilege)", () => {
             for (const resource of resources) for (const verb of ["list", "watch"]) assert.ok(grants(rules(T.clusterRole), group, resource, verb), `the ClusterRole grants ${verb} on ${group || "core"}/${resource}`);
         // The Ingress status Pulumi waits for (ingress/client.go UpdateIngressStatus: UpdateStatus).
         assert.ok(grants(rules(T.role), "networking.k8s.io", "ingresses/status", "update"));
+    });
+
+    it("grants exactly these rights: reads of what its providers watch, pods by name, and the Ingress status", () => {
+        const read = ["get", "list", "watch"];
+        assert.deepEqual(rules(T.role), [
+            { apiGroups: [""], resources: ["services", "configmaps", "secrets"], verbs: read },
+            { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+            { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+            { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: read },
+            { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
+            {
+                apiGroups: ["traefik.io"],
+                resources: ["ingressroutes", "ingressroutetcps", "ingressrouteudps", "middlewares", "middlewaretcps", "serverstransports", "serverstransporttcps", "tlsoptions", "tlsstores", "traefikservices"],
+                verbs: read,
+            },
+        ]);
+        assert.deepEqual(rules(T.clusterRole), [
+            { apiGroups: ["networking.k8s.io"], resources: ["ingressclasses"], verbs: read },
+            { apiGroups: [""], resources: ["nodes"], verbs: read },
+        ]);
+        const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" };
+        for (const type of [T.clusterRole, T.clusterRoleBinding, T.role, T.roleBinding]) {
+            const r = one(estate.resources, type, type === T.clusterRole || type === T.clusterRoleBinding ? "honeydue-traefik-cluster" : "honeydue-traefik");
+            assert.deepEqual(metadata(r).labels, labels, r.name);
+        }
     });
 
     it("binds both roles to the chart's ServiceAccount, before the HelmChart", () => {
