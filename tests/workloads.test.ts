@@ -16,6 +16,8 @@ import { chartGeneration, renderedValues, traefikValues } from "../workloads/tra
 import { aclFile } from "../workloads/redisUsers";
 import { internet, nodeSources } from "../workloads/networkPolicies";
 import { smokeChecks } from "../workloads/smoke";
+import { migrationJobName } from "../workloads/migrations";
+import { versionOf } from "../workloads/workload";
 import { describe as planLines } from "../offline/describe";
 import "../offline/describe/workloads";
 
@@ -361,6 +363,33 @@ describe("the migrations gate", () => {
             { name: "GOOSE_DRIVER", value: "postgres" },
             { name: "GOOSE_DBSTRING", valueFrom: { secretKeyRef: { name: (unwrap(appSecret().state.metadata) as Obj).name, key: "DATABASE_URL" } } },
         ]);
+    });
+
+    it("labels every release with its tag or short digest, always a value Kubernetes accepts, and names its Job after it", () => {
+        // A label value: at most 63 characters, alphanumerics and -_. inside, alphanumeric at both ends
+        // (k8s.io/apimachinery pkg/util/validation/validation.go, IsValidLabelValue); a Job's name is a DNS label.
+        const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+        const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+        const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+        const cases: [string, string, string][] = [
+            ["gitea.treytartt.com/treytartt/honeydue-migrate:8d9ca2e6ed", "8d9ca2e6ed", "migrate-8d9ca2e6ed"],
+            ["redis:7.4.7-alpine", "7.4.7-alpine", "migrate-7-4-7-alpine"],
+            ["registry:5000/migrate:v1.2_RC.3", "v1.2_RC.3", "migrate-v1-2-rc-3"],
+            [`r.io/m:v1.2@${digest}`, "0123456789ab", "migrate-0123456789ab"],
+            [`r.io/m@${digest}`, "0123456789ab", "migrate-0123456789ab"],
+            // The tag grammar allows _ first and . or - last; a label value does not.
+            ["r.io/m:_rc1-", "rc1", "migrate-rc1"],
+            ["r.io/m:v2._rc", "v2._rc", "migrate-v2-rc"],
+            [`r.io/m:${"7".repeat(62)}.9`, "7".repeat(62), `migrate-${"7".repeat(55)}`],
+        ];
+        for (const [image, version, job] of cases) {
+            assert.equal(versionOf(image), version, image);
+            assert.match(versionOf(image), labelValue, image);
+            assert.equal(migrationJobName(image), job, image);
+            assert.match(job, dnsLabel);
+        }
+        assert.equal(migrationJobName(`r.io/m:${"x".repeat(120)}`), `migrate-${"x".repeat(55)}`, "cut to 63 characters");
+        assert.equal(migrationJobName(`r.io/m:${"x".repeat(54)}..y`), `migrate-${"x".repeat(54)}`, "never ending in a dash after the cut");
     });
 
     it("fails fast and stays for Pulumi to await: few retries, a deadline, never restarted in place, no TTL", () => {
