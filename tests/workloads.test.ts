@@ -2,6 +2,7 @@
 // fields; the migrations gate; Redis's pinning, volume and network policy; the routes; the
 // security contexts; and no secret ever in plain text.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -545,9 +546,20 @@ describe("Redis's password and users", () => {
         assert.deepEqual((container(redis()).volumeMounts as Obj[]).find((m) => m.name === "acl"), { name: "acl", mountPath: "/etc/redis-acl", readOnly: true });
         assert.ok(plainText(aclSecret().inputs.stringData).includes("[secret]"), "the file is a secret value");
         assert.deepEqual(secretData(aclSecret()), { "users.acl": aclFile(["@admin", "flushall", "flushdb", "swapdb", "migrate", "restore", "function", "script|debug"], appsPassword, backupPassword) });
+        // The file itself, line by line (redis/redis src/acl.c ACLSetUser: `#<sha256 hex>` a password
+        // hash, `~*`/`&*` every key/channel, `resetkeys resetchannels` none, `-@all` then `+cmd` only those).
+        const hash = (p: string) => createHash("sha256").update(p, "utf8").digest("hex");
+        assert.equal(
+            secretData(aclSecret())["users.acl"],
+            `user default on #${hash(appsPassword)} ~* &* +@all -@admin -flushall -flushdb -swapdb -migrate -restore -function -script|debug\n` +
+                `user backup on #${hash(backupPassword)} resetkeys resetchannels -@all +ping +replconf +sync\n`,
+        );
+        assert.equal(aclFile([], "a", "b").split("\n")[0], `user default on #${hash("a")} ~* &* +@all`, "nothing denied: no trailing space");
         const file = secretData(aclSecret())["users.acl"] as string;
         assert.ok(!file.includes(appsPassword) && !file.includes(backupPassword));
         assert.equal(metadata(aclSecret()).name, undefined, "auto-named: a changed ACL rolls Redis");
+        assert.equal(aclSecret().inputs.type, "Opaque");
+        assert.deepEqual(metadata(aclSecret()), { namespace: "honeydue", labels: { "app.kubernetes.io/name": "redis", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } });
     });
 
     it("gives the apps their password and a URL carrying it, in the app Secret; the backup's password only to the backup", () => {
