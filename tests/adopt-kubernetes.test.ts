@@ -40,6 +40,8 @@ before(async () => {
             "honeydue:k3sToken": "PLACEHOLDERrunningClusterToken00000000000000",
             "honeydue:redis": { claimName: "redis-queue" },
             "honeydue:protect": false,
+            // Also the edge check switched off, checked below without a run of its own.
+            "honeydue:smokeThroughEdge": false,
         },
         secretKeys: ["honeydue:k3sToken"],
     });
@@ -98,6 +100,11 @@ describe("adopting the running Kubernetes objects", () => {
     it("creates what did not run, as a fresh cluster would (the admin panel, the worker, the other Ingresses)", () => {
         for (const name of ["honeydue-admin", "honeydue-worker"]) assert.equal(one(estate.resources, "kubernetes:apps/v1:Deployment", name).importId, "");
         assert.equal(one(estate.resources, "kubernetes:networking.k8s.io/v1:Ingress", "honeydue-admin-myhoneydue-com").importId, "");
+    });
+
+    it("asks no hostname through Cloudflare when honeydue:smokeThroughEdge is off, while every node's own check still runs", () => {
+        assert.deepEqual(ofType(estate.resources, "command:local:Command").map((c) => c.name), []);
+        assert.equal(ofType(estate.resources, "command:remote:Command").filter((c) => c.name.endsWith("-smoke")).length, 3);
     });
 
     it("checks for k3s's bundled Traefik on node 1 before installing ours, and only on adoption", () => {

@@ -16,7 +16,10 @@ import { mockRedisPassword } from "../offline/mocks-k3s";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
 import { aclFile } from "../workloads/redisUsers";
 import { internet, nodeSources } from "../workloads/networkPolicies";
-import { smokeChecks } from "../workloads/smoke";
+import { plainTriggers, smokeChecks } from "../workloads/smoke";
+import { publicUrl, settingsData } from "../workloads/settings";
+import { hostLabel } from "../workloads/names";
+import type { EstateConfig } from "../config";
 import { migrationJobName } from "../workloads/migrations";
 import { versionOf } from "../workloads/workload";
 import { describe as planLines } from "../offline/describe";
@@ -136,6 +139,16 @@ describe("secrets and settings", () => {
             PUBLIC_ADMIN_URL: "https://admin.myhoneydue.com",
             PUBLIC_SITE_URL: "https://myhoneydue.com",
         });
+    });
+
+    it("publishes only the URLs of what is routed: no admin URL without an admin hostname, no site URL without the apex", () => {
+        const plain = { b2Bucket: "b", b2Region: "r", b2Endpoint: "s3.r.example", b2KeyId: "k", smtpHost: "smtp.example.com", smtpPort: 587, smtpUsername: "u" };
+        const config = { ...plain, routes: { "api.example.com": "api", "www.example.com": "api" }, zone: "example.com" } as unknown as EstateConfig;
+        const data = settingsData(config, "honeydue");
+        assert.equal(data.PUBLIC_API_URL, "https://api.example.com", "the first hostname routed to the API");
+        assert.equal(data.PUBLIC_ADMIN_URL, undefined);
+        assert.equal(data.PUBLIC_SITE_URL, undefined);
+        assert.equal(publicUrl({ "a.example.com": "api" }, "admin"), undefined);
     });
 
     it("never sends a secret in plain text: the only PLACEHOLDER left is the (plain) B2 key id", () => {
@@ -679,7 +692,20 @@ describe("routes", () => {
             assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
             assert.equal(metadata(i).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web");
             for (const node of nodeNames) assert.ok(dependsOn(i, one(estate.resources, C, `${node}-traefik-ready`), estate.resources), `after Traefik serves on ${node}`);
+            const app = spec(i).rules[0].http.paths[0].backend.service.name as string;
+            assert.ok(dependsOn(i, one(estate.resources, T.service, `honeydue-${app}`), estate.resources), `${i.name} after its Service`);
+            assert.deepEqual(metadata(i).labels, { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" }, i.name);
         }
+        assert.deepEqual(ingresses.map((i) => metadata(i).name).sort(), ["admin-myhoneydue-com", "api-myhoneydue-com", "myhoneydue-com"]);
+    });
+
+    it("names each Ingress after its hostname as a DNS label, however long the hostname", () => {
+        assert.equal(hostLabel("api.myhoneydue.com"), "api-myhoneydue-com");
+        const long = `${"a".repeat(60)}.b.example.com`;
+        assert.equal(hostLabel(long), `${"a".repeat(60)}-b`);
+        assert.equal(hostLabel(`${"a".repeat(62)}.example.com`), "a".repeat(62), "no dash left at the cut");
+        // An internationalised label (xn--) cut between its two dashes.
+        assert.equal(hostLabel(`${"a".repeat(58)}.xn--bcher-kva.example.com`), `${"a".repeat(58)}-xn`);
     });
 });
 
@@ -848,6 +874,11 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
             assert.deepEqual(triggers, [image("api"), image("admin"), routes, server.id, ready[0]], node);
             assert.match(String(server.id), /\S/, "the server's id is known to the trigger");
         }
+    });
+
+    it("re-runs for an app's new image only when that app is routed", () => {
+        const settings = { api: { image: "r.io/api:2" }, admin: { image: "r.io/admin:2" } } as unknown as Parameters<typeof plainTriggers>[0];
+        assert.deepEqual(plainTriggers({ ...settings, routes: { "api.example.com": "api" } }), ["r.io/api:2", JSON.stringify([["api.example.com", "api"]])]);
     });
 
     it("asks every hostname through Cloudflare from where pulumi up runs, after the nodes' checks and the DNS records, with no secret in its text", () => {
