@@ -20,6 +20,8 @@ import { plainTriggers, smokeChecks } from "../workloads/smoke";
 import { publicUrl, settingsData } from "../workloads/settings";
 import { hostLabel } from "../workloads/names";
 import type { EstateConfig } from "../config";
+import * as pulumi from "@pulumi/pulumi";
+import { appSecretKeys } from "../workloads/secrets";
 import { migrationJobName } from "../workloads/migrations";
 import { versionOf } from "../workloads/workload";
 import { describe as planLines } from "../offline/describe";
@@ -149,6 +151,21 @@ describe("secrets and settings", () => {
         assert.equal(data.PUBLIC_ADMIN_URL, undefined);
         assert.equal(data.PUBLIC_SITE_URL, undefined);
         assert.equal(publicUrl({ "a.example.com": "api" }, "admin"), undefined);
+    });
+
+    it("labels the registry credential, the app Secret and the settings with what they are, as part of the estate", () => {
+        const labels = (name: string) => ({ "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" });
+        assert.deepEqual(metadata(one(estate.resources, T.secret, "honeydue-registry")).labels, labels("registry"));
+        assert.deepEqual(metadata(appSecret()).labels, labels("app-secrets"));
+        assert.deepEqual(metadata(ofType(estate.resources, T.configMap)[0]).labels, labels("app-settings"));
+    });
+
+    it("lists the extra app secrets in name order, so reordering honeydue:appSecrets rolls no pod", async () => {
+        const appSecrets = pulumi.secret({ ZETA: "z", ALPHA: "a", MID: "m" });
+        const keys = appSecretKeys({ config: { secrets: { appSecrets } } } as unknown as Parameters<typeof appSecretKeys>[0]);
+        assert.deepEqual(await new Promise((resolve) => keys.apply(resolve)), ["ALPHA", "MID", "ZETA"]);
+        // The names are not secret (a pod spec lists them); the values stay in the Secret.
+        assert.equal(await keys.isSecret, false);
     });
 
     it("never sends a secret in plain text: the only PLACEHOLDER left is the (plain) B2 key id", () => {
@@ -418,7 +435,7 @@ describe("the migrations gate", () => {
     it("is retried by the next `pulumi up` after a failure (replaced, delete first)", () => {
         assert.equal(metadata(job()).annotations["pulumi.com/replaceUnready"], "true");
         assert.equal(job().deleteBeforeReplace, true);
-        assert.equal(job().customTimeouts?.create, "15m");
+        assert.deepEqual([job().customTimeouts?.create, job().customTimeouts?.update], ["15m", "15m"], "above the Job's own 600 s deadline");
     });
 
     it("gates the API and the worker: both Deployments wait for the Job; the admin panel and Redis do not", () => {
@@ -853,7 +870,7 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
             assert.match(create, new RegExp(`^(sudo -n )?timeout -k 30 300 bash -s -- --node ${node} --namespace honeydue --traefik honeydue-traefik ${checks} \\|\\| `));
             assert.match(String(r.inputs.stdin), /^#!\/usr\/bin\/env bash\n# Asks for every routed hostname/);
             assert.equal(r.inputs.addPreviousOutputInEnv, false);
-            assert.equal(r.customTimeouts?.create, "10m");
+            assert.deepEqual([r.customTimeouts?.create, r.customTimeouts?.update], ["10m", "10m"], "above the script's 300 s bound");
             assert.match(r.deletedWith, new RegExp(`::${node}$`));
         }
     });
@@ -886,6 +903,7 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
         assert.equal(edge.name, "honeydue-smoke-edge");
         for (const node of nodeNames) assert.ok(dependsOn(edge, smoke(node), estate.resources));
         for (const record of ofType(estate.resources, "cloudflare:index/dnsRecord:DnsRecord")) assert.ok(dependsOn(edge, record, estate.resources), record.name);
+        assert.deepEqual([edge.customTimeouts?.create, edge.customTimeouts?.update], ["10m", "10m"], "above its own 300 s timeout");
         assert.equal(unwrap(edge.inputs.create), `timeout -k 30 300 bash -s -- --node cloudflare --edge ${checks.split(" ").map((a) => `'${a}'`).join(" ")}`);
         const servers = nodeNames.map((n) => one(estate.resources, "hcloud:index/server:Server", n).id);
         assert.deepEqual(unwrap(edge.inputs.triggers), [image("api"), image("admin"), routes, ...servers, (unwrap(smoke(nodeNames[0]).inputs.triggers) as unknown[])[4]]);
