@@ -165,7 +165,7 @@ describe("secrets and settings", () => {
         const keys = appSecretKeys({ config: { secrets: { appSecrets } } } as unknown as Parameters<typeof appSecretKeys>[0]);
         assert.deepEqual(await new Promise((resolve) => keys.apply(resolve)), ["ALPHA", "MID", "ZETA"]);
         // The names are not secret (a pod spec lists them); the values stay in the Secret.
-        assert.equal(await keys.isSecret, false);
+        assert.equal(await pulumi.isSecret(keys), false);
     });
 
     it("never sends a secret in plain text: the only PLACEHOLDER left is the (plain) B2 key id", () => {
