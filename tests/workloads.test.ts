@@ -316,6 +316,7 @@ describe("the apps", () => {
             assert.equal(container(d).command, undefined, `${app} runs its image's own entrypoint`);
         }
         assert.equal(container(job()).imagePullPolicy, "IfNotPresent");
+        assert.deepEqual([...Object.keys(apps).map((app) => container(deployment(app)).name), container(job()).name], ["api", "admin", "worker", "migrations"], "each container named for its app");
         assert.equal(pod(job()).enableServiceLinks, false);
     });
 
@@ -421,6 +422,7 @@ describe("the migrations gate", () => {
         }
         assert.equal(migrationJobName(`r.io/m:${"x".repeat(120)}`), `migrate-${"x".repeat(55)}`, "cut to 63 characters");
         assert.equal(migrationJobName(`r.io/m:${"x".repeat(54)}..y`), `migrate-${"x".repeat(54)}`, "never ending in a dash after the cut");
+        assert.equal(migrationJobName(`r.io/m:${"x".repeat(53)}-.y`), `migrate-${"x".repeat(53)}`, "nor in two");
     });
 
     it("fails fast and stays for Pulumi to await: few retries, a deadline, never restarted in place, no TTL", () => {
