@@ -49,6 +49,7 @@ export const layers = {
     // is the one that kills most of this layer's mutants (the others then rarely run).
     testFiles: [
       "tests/workloads.test.ts", // 2.1
+      "tests/workloads-origin.test.ts", // 1.7 (strict: what only the origin-TLS workloads get)
       "tests/manifests.test.ts", // 2.0
       "tests/traefik-scripts.test.ts", // 1.1
       "tests/adopt-kubernetes.test.ts", // 1.7

@@ -40,6 +40,8 @@ before(async () => {
             "honeydue:k3sToken": "PLACEHOLDERrunningClusterToken00000000000000",
             "honeydue:redis": { claimName: "redis-queue" },
             "honeydue:protect": false,
+            // Also the edge check switched off, checked below without a run of its own.
+            "honeydue:smokeThroughEdge": false,
         },
         secretKeys: ["honeydue:k3sToken"],
     });
@@ -100,6 +102,11 @@ describe("adopting the running Kubernetes objects", () => {
         assert.equal(one(estate.resources, "kubernetes:networking.k8s.io/v1:Ingress", "honeydue-admin-myhoneydue-com").importId, "");
     });
 
+    it("asks no hostname through Cloudflare when honeydue:smokeThroughEdge is off, while every node's own check still runs", () => {
+        assert.deepEqual(ofType(estate.resources, "command:local:Command").map((c) => c.name), []);
+        assert.equal(ofType(estate.resources, "command:remote:Command").filter((c) => c.name.endsWith("-smoke")).length, 3);
+    });
+
     it("checks for k3s's bundled Traefik on node 1 before installing ours, and only on adoption", () => {
         const check = one(estate.resources, "command:remote:Command", "honeydue-bundled-traefik");
         assert.match(String(unwrap(check.inputs.create)), /timeout -k 30 120 bash -s -- --node ubuntu-8gb-nbg1-1 \|\| /);
@@ -107,5 +114,14 @@ describe("adopting the running Kubernetes objects", () => {
         const chart = one(estate.resources, "kubernetes:helm.cattle.io/v1:HelmChart", "honeydue-traefik");
         assert.ok(dependsOn(chart, check, estate.resources), "the HelmChart waits for the check");
         assert.equal(ofType(estate.resources, "command:remote:Command").filter((c) => c.name.includes("bundled")).length, 1);
+    });
+
+    it("bounds that check, runs it as the workloads' child on node 1's server, and keeps it runnable over sshd", () => {
+        const check = one(estate.resources, "command:remote:Command", "honeydue-bundled-traefik");
+        // sshd refuses the Setenv that carries a previous output (tests/k3s.test.ts says the same of the cluster's commands).
+        assert.equal(check.inputs.addPreviousOutputInEnv, false);
+        assert.deepEqual([check.customTimeouts?.create, check.customTimeouts?.update], ["5m", "5m"], "Pulumi's own bound, above the script's 120 s");
+        assert.equal(check.parent, ofType(estate.resources, "honeydue:workloads:Apps")[0].urn);
+        assert.equal(check.deletedWith, one(estate.resources, "hcloud:index/server:Server", "ubuntu-8gb-nbg1-1").urn, "goes with node 1's server");
     });
 });

@@ -2,6 +2,7 @@
 // fields; the migrations gate; Redis's pinning, volume and network policy; the routes; the
 // security contexts; and no secret ever in plain text.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -15,6 +16,14 @@ import { mockRedisPassword } from "../offline/mocks-k3s";
 import { chartGeneration, renderedValues, traefikValues } from "../workloads/traefik";
 import { aclFile } from "../workloads/redisUsers";
 import { internet, nodeSources } from "../workloads/networkPolicies";
+import { plainTriggers, smokeChecks } from "../workloads/smoke";
+import { publicUrl, settingsData } from "../workloads/settings";
+import { hostLabel } from "../workloads/names";
+import type { EstateConfig } from "../config";
+import * as pulumi from "@pulumi/pulumi";
+import { appSecretKeys } from "../workloads/secrets";
+import { migrationJobName } from "../workloads/migrations";
+import { versionOf } from "../workloads/workload";
 import { describe as planLines } from "../offline/describe";
 import "../offline/describe/workloads";
 
@@ -134,6 +143,31 @@ describe("secrets and settings", () => {
         });
     });
 
+    it("publishes only the URLs of what is routed: no admin URL without an admin hostname, no site URL without the apex", () => {
+        const plain = { b2Bucket: "b", b2Region: "r", b2Endpoint: "s3.r.example", b2KeyId: "k", smtpHost: "smtp.example.com", smtpPort: 587, smtpUsername: "u" };
+        const config = { ...plain, routes: { "api.example.com": "api", "www.example.com": "api" }, zone: "example.com" } as unknown as EstateConfig;
+        const data = settingsData(config, "honeydue");
+        assert.equal(data.PUBLIC_API_URL, "https://api.example.com", "the first hostname routed to the API");
+        assert.equal(data.PUBLIC_ADMIN_URL, undefined);
+        assert.equal(data.PUBLIC_SITE_URL, undefined);
+        assert.equal(publicUrl({ "a.example.com": "api" }, "admin"), undefined);
+    });
+
+    it("labels the registry credential, the app Secret and the settings with what they are, as part of the estate", () => {
+        const labels = (name: string) => ({ "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" });
+        assert.deepEqual(metadata(one(estate.resources, T.secret, "honeydue-registry")).labels, labels("registry"));
+        assert.deepEqual(metadata(appSecret()).labels, labels("app-secrets"));
+        assert.deepEqual(metadata(ofType(estate.resources, T.configMap)[0]).labels, labels("app-settings"));
+    });
+
+    it("lists the extra app secrets in name order, so reordering honeydue:appSecrets rolls no pod", async () => {
+        const appSecrets = pulumi.secret({ ZETA: "z", ALPHA: "a", MID: "m" });
+        const keys = appSecretKeys({ config: { secrets: { appSecrets } } } as unknown as Parameters<typeof appSecretKeys>[0]);
+        assert.deepEqual(await new Promise((resolve) => keys.apply(resolve)), ["ALPHA", "MID", "ZETA"]);
+        // The names are not secret (a pod spec lists them); the values stay in the Secret.
+        assert.equal(await pulumi.isSecret(keys), false);
+    });
+
     it("never sends a secret in plain text: the only PLACEHOLDER left is the (plain) B2 key id", () => {
         const text = k8sObjects.map((r) => plainText(r.inputs)).join("\n");
         const secretTokens = Object.values(placeholderSecrets).flatMap((v) => v.match(/PLACEHOLDER[\w-]*/g) ?? []);
@@ -238,6 +272,9 @@ describe("the apps", () => {
             const p = pod(deployment(app));
             assert.deepEqual(p.topologySpreadConstraints.map((t: Obj) => [t.topologyKey, t.maxSkew, t.whenUnsatisfiable]), [["kubernetes.io/hostname", 1, "DoNotSchedule"]]);
             assert.deepEqual(p.topologySpreadConstraints[0].labelSelector.matchLabels, spec(deployment(app)).selector.matchLabels);
+            // A node that is down (tainted) is not counted, and only this rollout's pods are (pod-template-hash).
+            assert.equal(p.topologySpreadConstraints[0].nodeTaintsPolicy, "Honor");
+            assert.deepEqual(p.topologySpreadConstraints[0].matchLabelKeys, ["pod-template-hash"]);
             const pdb = one(estate.resources, T.pdb, `honeydue-${app}`);
             assert.equal(spec(pdb).maxUnavailable, 1);
             assert.deepEqual(spec(pdb).selector.matchLabels, spec(deployment(app)).selector.matchLabels);
@@ -245,6 +282,69 @@ describe("the apps", () => {
         }
         assert.equal(pod(deployment("worker")).topologySpreadConstraints, undefined, "one worker: nothing to spread");
         assert.ok(!ofType(estate.resources, T.pdb).some((p) => p.name === "honeydue-worker"), "a budget on one replica would block every drain");
+    });
+
+    it("give a slow boot 2.5 minutes, then stop sending traffic after 30 s and restart after a minute of failed health checks", () => {
+        for (const app of Object.keys(apps)) {
+            const c = container(deployment(app));
+            const httpGet = { port: apps[app as keyof typeof apps].port, path: apps[app as keyof typeof apps].path };
+            // A probe gives up after periodSeconds x failureThreshold: 150 s to start, 30 s out of traffic, 60 s to a restart.
+            assert.deepEqual(c.startupProbe, { httpGet, periodSeconds: 5, failureThreshold: 30, timeoutSeconds: 2 }, app);
+            assert.deepEqual(c.readinessProbe, { httpGet, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 }, app);
+            assert.deepEqual(c.livenessProbe, { httpGet, periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 3 }, app);
+        }
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.equal(container(job())[probe], undefined, `the migrations Job has no ${probe}`);
+    });
+
+    it("bound every writable path: one emptyDir of at most 256Mi per path, so a runaway writer is evicted instead of filling the node's disk", () => {
+        const writable: Record<string, string[]> = { api: ["/tmp"], admin: ["/tmp", "/app/.next/cache"], worker: ["/tmp"] };
+        const pods = { ...Object.fromEntries(Object.keys(writable).map((app) => [app, deployment(app)])), migrations: job() };
+        for (const [app, r] of Object.entries(pods)) {
+            const paths = writable[app] ?? ["/tmp"];
+            assert.deepEqual(pod(r).volumes, paths.map((_, i) => ({ name: `writable-${i}`, emptyDir: { sizeLimit: "256Mi" } })), app);
+            assert.deepEqual(container(r).volumeMounts, paths.map((mountPath, i) => ({ name: `writable-${i}`, mountPath })), app);
+        }
+    });
+
+    it("pull an image only when the node lacks it, get no Service variables, restart in place, and keep five old ReplicaSets to roll back to", () => {
+        for (const app of Object.keys(apps)) {
+            const d = deployment(app);
+            assert.equal(container(d).imagePullPolicy, "IfNotPresent", app);
+            assert.equal(pod(d).enableServiceLinks, false, app);
+            assert.equal(pod(d).restartPolicy, "Always", app);
+            assert.equal(spec(d).revisionHistoryLimit, 5, app);
+            assert.equal(container(d).command, undefined, `${app} runs its image's own entrypoint`);
+        }
+        assert.equal(container(job()).imagePullPolicy, "IfNotPresent");
+        assert.deepEqual([...Object.keys(apps).map((app) => container(deployment(app)).name), container(job()).name], ["api", "admin", "worker", "migrations"], "each container named for its app");
+        assert.equal(pod(job()).enableServiceLinks, false);
+    });
+
+    it("run as their configured user and its group, with no supplementary fsGroup", () => {
+        const users: Record<string, number> = { api: 65532, admin: 1001, worker: 65532 };
+        for (const [app, uid] of Object.entries(users)) {
+            assert.deepEqual(pod(deployment(app)).securityContext, { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, seccompProfile: { type: "RuntimeDefault" } }, app);
+        }
+    });
+
+    it("label every object of an app with its name, the estate, Pulumi as manager, and the Deployment and its pods with the image's version", () => {
+        const base = (app: string) => ({ "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" });
+        for (const app of ["api", "admin", "worker"]) {
+            const versioned = { ...base(app), "app.kubernetes.io/version": "8d9ca2e6ed" };
+            assert.deepEqual(metadata(deployment(app)).labels, versioned, app);
+            assert.deepEqual(spec(deployment(app)).template.metadata.labels, versioned, app);
+            assert.deepEqual(spec(deployment(app)).selector.matchLabels, { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "honeydue" }, `${app}: the selector leaves out what changes`);
+        }
+        for (const app of ["api", "admin"]) {
+            assert.deepEqual(metadata(one(estate.resources, T.service, `honeydue-${app}`)).labels, base(app), app);
+            assert.deepEqual(metadata(one(estate.resources, T.pdb, `honeydue-${app}`)).labels, base(app), app);
+        }
+        assert.deepEqual(metadata(one(estate.resources, T.namespace, "honeydue")).labels, {
+            "app.kubernetes.io/part-of": "honeydue",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+        });
     });
 
     it("select their pods with labels the pod template carries", () => {
@@ -297,6 +397,34 @@ describe("the migrations gate", () => {
         ]);
     });
 
+    it("labels every release with its tag or short digest, always a value Kubernetes accepts, and names its Job after it", () => {
+        // A label value: at most 63 characters, alphanumerics and -_. inside, alphanumeric at both ends
+        // (k8s.io/apimachinery pkg/util/validation/validation.go, IsValidLabelValue); a Job's name is a DNS label.
+        const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+        const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+        const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+        const cases: [string, string, string][] = [
+            ["gitea.treytartt.com/treytartt/honeydue-migrate:8d9ca2e6ed", "8d9ca2e6ed", "migrate-8d9ca2e6ed"],
+            ["redis:7.4.7-alpine", "7.4.7-alpine", "migrate-7-4-7-alpine"],
+            ["registry:5000/migrate:v1.2_RC.3", "v1.2_RC.3", "migrate-v1-2-rc-3"],
+            [`r.io/m:v1.2@${digest}`, "0123456789ab", "migrate-0123456789ab"],
+            [`r.io/m@${digest}`, "0123456789ab", "migrate-0123456789ab"],
+            // The tag grammar allows _ first and . or - last; a label value does not.
+            ["r.io/m:_rc1-", "rc1", "migrate-rc1"],
+            ["r.io/m:v2._rc", "v2._rc", "migrate-v2-rc"],
+            [`r.io/m:${"7".repeat(62)}.9`, "7".repeat(62), `migrate-${"7".repeat(55)}`],
+        ];
+        for (const [image, version, job] of cases) {
+            assert.equal(versionOf(image), version, image);
+            assert.match(versionOf(image), labelValue, image);
+            assert.equal(migrationJobName(image), job, image);
+            assert.match(job, dnsLabel);
+        }
+        assert.equal(migrationJobName(`r.io/m:${"x".repeat(120)}`), `migrate-${"x".repeat(55)}`, "cut to 63 characters");
+        assert.equal(migrationJobName(`r.io/m:${"x".repeat(54)}..y`), `migrate-${"x".repeat(54)}`, "never ending in a dash after the cut");
+        assert.equal(migrationJobName(`r.io/m:${"x".repeat(53)}-.y`), `migrate-${"x".repeat(53)}`, "nor in two");
+    });
+
     it("fails fast and stays for Pulumi to await: few retries, a deadline, never restarted in place, no TTL", () => {
         const s = spec(job());
         assert.equal(s.backoffLimit, 1);
@@ -309,7 +437,7 @@ describe("the migrations gate", () => {
     it("is retried by the next `pulumi up` after a failure (replaced, delete first)", () => {
         assert.equal(metadata(job()).annotations["pulumi.com/replaceUnready"], "true");
         assert.equal(job().deleteBeforeReplace, true);
-        assert.equal(job().customTimeouts?.create, "15m");
+        assert.deepEqual([job().customTimeouts?.create, job().customTimeouts?.update], ["15m", "15m"], "above the Job's own 600 s deadline");
     });
 
     it("gates the API and the worker: both Deployments wait for the Job; the admin panel and Redis do not", () => {
@@ -355,6 +483,34 @@ describe("Redis", () => {
         assert.equal(volume?.persistentVolumeClaim.claimName, metadata(claim).name);
         assert.ok((container(redis()).volumeMounts as Obj[]).some((m) => m.name === "data" && m.mountPath === "/data"));
         assert.ok(dependsOn(redis(), claim, estate.resources));
+    });
+
+    it("syncs its append-only log every second, evicts nothing when full, and keeps its files on the claim", () => {
+        // appendfsync everysec: at most a second of queued jobs lost on a crash; `no` leaves it to the kernel (~30 s).
+        assert.deepEqual(container(redis()).args, ["--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory", "300mb", "--maxmemory-policy", "noeviction", "--dir", "/data", "--aclfile", "/etc/redis-acl/users.acl"]);
+        const claim = one(estate.resources, T.claim, "honeydue-redis-data");
+        assert.deepEqual(spec(claim).accessModes, ["ReadWriteOnce"]);
+        // local-path binds only once the pod is scheduled (WaitForFirstConsumer): Pulumi must not wait for the claim first.
+        assert.equal(metadata(claim).annotations["pulumi.com/skipAwait"], "true");
+        assert.equal(metadata(claim).name, "redis-data");
+    });
+
+    it("requests the memory it may fill, bounds /tmp, and gives a large dataset five minutes to load before liveness counts", () => {
+        const c = container(redis());
+        assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "300Mi" }, limits: { memory: "512Mi" } });
+        assert.deepEqual((pod(redis()).volumes as Obj[]).find((v) => v.name === "tmp"), { name: "tmp", emptyDir: { sizeLimit: "64Mi" } });
+        assert.deepEqual((c.volumeMounts as Obj[]).map((m) => [m.name, m.mountPath]), [["data", "/data"], ["tmp", "/tmp"], ["acl", "/etc/redis-acl"]]);
+        const exec = { command: ["sh", "-c", "redis-cli ping | grep -qx PONG"] };
+        assert.deepEqual(c.startupProbe, { exec, timeoutSeconds: 2, periodSeconds: 5, failureThreshold: 60 });
+        assert.deepEqual(c.readinessProbe, { exec, timeoutSeconds: 2, periodSeconds: 10, failureThreshold: 3 });
+        assert.deepEqual(c.livenessProbe, { exec, timeoutSeconds: 2, periodSeconds: 20, failureThreshold: 3 });
+        assert.equal(c.imagePullPolicy, "IfNotPresent");
+        assert.equal(pod(redis()).enableServiceLinks, false);
+        assert.equal(pod(redis()).automountServiceAccountToken, false);
+        assert.deepEqual(c.ports, [{ name: "redis", containerPort: 6379, protocol: "TCP" }]);
+        const svc = one(estate.resources, T.service, "honeydue-redis");
+        assert.deepEqual(spec(svc), { type: "ClusterIP", selector: spec(redis()).selector.matchLabels, ports: [{ name: "redis", port: 6379, targetPort: "redis", protocol: "TCP" }] });
+        assert.deepEqual(metadata(redis()).labels, { "app.kubernetes.io/name": "redis", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/version": "7.4.7-alpine" });
     });
 
     it("is protected from deletion: the claim and the Deployment", () => {
@@ -422,9 +578,20 @@ describe("Redis's password and users", () => {
         assert.deepEqual((container(redis()).volumeMounts as Obj[]).find((m) => m.name === "acl"), { name: "acl", mountPath: "/etc/redis-acl", readOnly: true });
         assert.ok(plainText(aclSecret().inputs.stringData).includes("[secret]"), "the file is a secret value");
         assert.deepEqual(secretData(aclSecret()), { "users.acl": aclFile(["@admin", "flushall", "flushdb", "swapdb", "migrate", "restore", "function", "script|debug"], appsPassword, backupPassword) });
+        // The file itself, line by line (redis/redis src/acl.c ACLSetUser: `#<sha256 hex>` a password
+        // hash, `~*`/`&*` every key/channel, `resetkeys resetchannels` none, `-@all` then `+cmd` only those).
+        const hash = (p: string) => createHash("sha256").update(p, "utf8").digest("hex");
+        assert.equal(
+            secretData(aclSecret())["users.acl"],
+            `user default on #${hash(appsPassword)} ~* &* +@all -@admin -flushall -flushdb -swapdb -migrate -restore -function -script|debug\n` +
+                `user backup on #${hash(backupPassword)} resetkeys resetchannels -@all +ping +replconf +sync\n`,
+        );
+        assert.equal(aclFile([], "a", "b").split("\n")[0], `user default on #${hash("a")} ~* &* +@all`, "nothing denied: no trailing space");
         const file = secretData(aclSecret())["users.acl"] as string;
         assert.ok(!file.includes(appsPassword) && !file.includes(backupPassword));
         assert.equal(metadata(aclSecret()).name, undefined, "auto-named: a changed ACL rolls Redis");
+        assert.equal(aclSecret().inputs.type, "Opaque");
+        assert.deepEqual(metadata(aclSecret()), { namespace: "honeydue", labels: { "app.kubernetes.io/name": "redis", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } });
     });
 
     it("gives the apps their password and a URL carrying it, in the app Secret; the backup's password only to the backup", () => {
@@ -499,6 +666,29 @@ describe("the Redis backup CronJob", () => {
         assert.equal(backupPod().automountServiceAccountToken, false);
         assert.equal(backupPod().securityContext.runAsNonRoot, true);
     });
+
+    it("runs small, pulls only what is missing, as the redis image's user, with /tmp bounded and no Service variables", () => {
+        const containers = [...(backupPod().initContainers as Obj[]), ...(backupPod().containers as Obj[])];
+        assert.deepEqual(containers.map((c) => c.name), ["dump", "upload"]);
+        for (const c of containers) {
+            assert.deepEqual(c.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } }, c.name);
+            assert.equal(c.imagePullPolicy, "IfNotPresent", c.name);
+            assert.deepEqual(c.volumeMounts, [{ name: "snapshot", mountPath: "/backup" }, { name: "tmp", mountPath: "/tmp" }], c.name);
+        }
+        assert.deepEqual((backupPod().volumes as Obj[]).find((v) => v.name === "tmp"), { name: "tmp", emptyDir: { sizeLimit: "64Mi" } });
+        assert.deepEqual(backupPod().securityContext, { runAsNonRoot: true, runAsUser: 999, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        assert.equal(backupPod().enableServiceLinks, false);
+        const labels = { "app.kubernetes.io/name": "redis-backup", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/version": "7.4.7-alpine" };
+        assert.deepEqual(metadata(cron()).labels, labels);
+        assert.deepEqual(jobSpec().template.metadata.labels, labels);
+    });
+
+    it("reads its two secrets from a Secret of its own, auto-named so a new key or password reaches the next run", () => {
+        const s = one(estate.resources, T.secret, "honeydue-redis-backup");
+        assert.equal(s.inputs.type, "Opaque");
+        assert.deepEqual(metadata(s), { namespace: "honeydue", labels: { "app.kubernetes.io/name": "redis-backup", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } });
+        assert.ok(plainText(s.inputs.stringData).includes("[secret]"), "its data is a secret value");
+    });
 });
 
 describe("routes", () => {
@@ -516,10 +706,25 @@ describe("routes", () => {
             assert.equal(spec(i).ingressClassName, "honeydue-traefik");
             assert.equal(spec(i).tls, undefined);
             assert.equal(spec(i).rules.length, 1);
+            // Every path of the hostname (a Prefix of "/"; the API server refuses a Prefix path not starting with "/").
+            assert.deepEqual(spec(i).rules[0].http.paths.map((p: Obj) => [p.path, p.pathType]), [["/", "Prefix"]]);
             assert.deepEqual(spec(i).rules[0].http.paths[0].backend.service.port, { name: "http" });
             assert.equal(metadata(i).annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "web");
             for (const node of nodeNames) assert.ok(dependsOn(i, one(estate.resources, C, `${node}-traefik-ready`), estate.resources), `after Traefik serves on ${node}`);
+            const app = spec(i).rules[0].http.paths[0].backend.service.name as string;
+            assert.ok(dependsOn(i, one(estate.resources, T.service, `honeydue-${app}`), estate.resources), `${i.name} after its Service`);
+            assert.deepEqual(metadata(i).labels, { "app.kubernetes.io/name": app, "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" }, i.name);
         }
+        assert.deepEqual(ingresses.map((i) => metadata(i).name).sort(), ["admin-myhoneydue-com", "api-myhoneydue-com", "myhoneydue-com"]);
+    });
+
+    it("names each Ingress after its hostname as a DNS label, however long the hostname", () => {
+        assert.equal(hostLabel("api.myhoneydue.com"), "api-myhoneydue-com");
+        const long = `${"a".repeat(60)}.b.example.com`;
+        assert.equal(hostLabel(long), `${"a".repeat(60)}-b`);
+        assert.equal(hostLabel(`${"a".repeat(62)}.example.com`), "a".repeat(62), "no dash left at the cut");
+        // An internationalised label (xn--) cut between its two dashes.
+        assert.equal(hostLabel(`${"a".repeat(58)}.xn--bcher-kva.example.com`), `${"a".repeat(58)}-xn`);
     });
 });
 
@@ -568,6 +773,30 @@ describe("Traefik", () => {
         }
     });
 
+    it("publishes every node's own 80 and 443 as Traefik's entry points, resolves cluster names from the host network, and never phones home", () => {
+        const v = values();
+        assert.deepEqual(v.deployment, { kind: "DaemonSet", dnsPolicy: "ClusterFirstWithHostNet", podAnnotations: { "honeydue-chart-generation": v.deployment.podAnnotations["honeydue-chart-generation"] } });
+        for (const [ep, port] of [["web", 80], ["websecure", 443]] as const) {
+            const { forwardedHeaders, proxyProtocol, ...rest } = v.ports[ep];
+            assert.ok(forwardedHeaders && proxyProtocol, ep);
+            assert.deepEqual(rest, { port, expose: { default: true }, exposedPort: port }, ep);
+        }
+        assert.deepEqual(v.global, { checkNewVersion: false, sendAnonymousUsage: false });
+        assert.deepEqual(v.resources, { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } }, "bounded: one Traefik per node beside etcd and the apps");
+        assert.deepEqual(v.podSecurityContext, { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } });
+    });
+
+    it("is the default IngressClass and watches Ingresses and its own CRDs without publishing a Service's address", () => {
+        const v = values();
+        assert.deepEqual(v.ingressClass, { enabled: true, isDefaultClass: true, name: "honeydue-traefik" });
+        assert.deepEqual(v.providers, {
+            kubernetesCRD: { enabled: true, namespaces: ["honeydue"] },
+            kubernetesIngress: { enabled: true, publishedService: { enabled: false }, namespaces: ["honeydue"] },
+        });
+        assert.deepEqual(v.additionalArguments, ["--providers.kubernetesingress.ingressendpoint.hostname=myhoneydue.com", "--providers.kubernetesingress.ingressclass=honeydue-traefik"]);
+        assert.deepEqual(metadata(chart()), { name: "honeydue-traefik", namespace: "kube-system", labels: { "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" } });
+    });
+
     it("does not expose the dashboard and names the ingress class the Ingresses use", () => {
         const v = values();
         assert.deepEqual(v.ingressRoute, { dashboard: { enabled: false } });
@@ -606,7 +835,9 @@ describe("waiting for Traefik", () => {
             const triggers = unwrap(r.inputs.triggers) as unknown[];
             assert.equal(triggers[0], generation, node);
             assert.equal(triggers.length, 2);
-            assert.deepEqual(r.customTimeouts?.create, "20m");
+            assert.deepEqual([r.customTimeouts?.create, r.customTimeouts?.update], ["20m", "20m"], "above the script's own 900 s bound");
+            assert.equal(r.parent, ofType(estate.resources, "honeydue:workloads:Apps")[0].urn);
+            assert.equal(r.deletedWith, one(estate.resources, "hcloud:index/server:Server", node).urn, "goes with its node's server");
         }
     });
 
@@ -641,9 +872,17 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
             assert.match(create, new RegExp(`^(sudo -n )?timeout -k 30 300 bash -s -- --node ${node} --namespace honeydue --traefik honeydue-traefik ${checks} \\|\\| `));
             assert.match(String(r.inputs.stdin), /^#!\/usr\/bin\/env bash\n# Asks for every routed hostname/);
             assert.equal(r.inputs.addPreviousOutputInEnv, false);
-            assert.equal(r.customTimeouts?.create, "10m");
+            assert.deepEqual([r.customTimeouts?.create, r.customTimeouts?.update], ["10m", "10m"], "above the script's 300 s bound");
             assert.match(r.deletedWith, new RegExp(`::${node}$`));
         }
+    });
+
+    it("asks an app that has no health path for its root page", () => {
+        const settings = { api: { healthPath: "/api/health" }, admin: { healthPath: undefined } } as unknown as Parameters<typeof smokeChecks>[0];
+        assert.deepEqual(smokeChecks({ ...settings, routes: { "admin.example.com": "admin", "api.example.com": "api" } }), [
+            "--check", "admin.example.com", "admin", "/", "text/html",
+            "--check", "api.example.com", "api", "/api/health", "application/json",
+        ]);
     });
 
     it("re-runs on exactly the routed apps' images, the routes, the node's server and Traefik's generation", () => {
@@ -656,11 +895,17 @@ describe("the smoke checks (workloads/smoke.ts)", () => {
         }
     });
 
+    it("re-runs for an app's new image only when that app is routed", () => {
+        const settings = { api: { image: "r.io/api:2" }, admin: { image: "r.io/admin:2" } } as unknown as Parameters<typeof plainTriggers>[0];
+        assert.deepEqual(plainTriggers({ ...settings, routes: { "api.example.com": "api" } }), ["r.io/api:2", JSON.stringify([["api.example.com", "api"]])]);
+    });
+
     it("asks every hostname through Cloudflare from where pulumi up runs, after the nodes' checks and the DNS records, with no secret in its text", () => {
         const [edge] = ofType(estate.resources, L);
         assert.equal(edge.name, "honeydue-smoke-edge");
         for (const node of nodeNames) assert.ok(dependsOn(edge, smoke(node), estate.resources));
         for (const record of ofType(estate.resources, "cloudflare:index/dnsRecord:DnsRecord")) assert.ok(dependsOn(edge, record, estate.resources), record.name);
+        assert.deepEqual([edge.customTimeouts?.create, edge.customTimeouts?.update], ["10m", "10m"], "above its own 300 s timeout");
         assert.equal(unwrap(edge.inputs.create), `timeout -k 30 300 bash -s -- --node cloudflare --edge ${checks.split(" ").map((a) => `'${a}'`).join(" ")}`);
         const servers = nodeNames.map((n) => one(estate.resources, "hcloud:index/server:Server", n).id);
         assert.deepEqual(unwrap(edge.inputs.triggers), [image("api"), image("admin"), routes, ...servers, (unwrap(smoke(nodeNames[0]).inputs.triggers) as unknown[])[4]]);
@@ -877,6 +1122,31 @@ describe("Traefik's privileges (least privilege)", () => {
             for (const resource of resources) for (const verb of ["list", "watch"]) assert.ok(grants(rules(T.clusterRole), group, resource, verb), `the ClusterRole grants ${verb} on ${group || "core"}/${resource}`);
         // The Ingress status Pulumi waits for (ingress/client.go UpdateIngressStatus: UpdateStatus).
         assert.ok(grants(rules(T.role), "networking.k8s.io", "ingresses/status", "update"));
+    });
+
+    it("grants exactly these rights: reads of what its providers watch, pods by name, and the Ingress status", () => {
+        const read = ["get", "list", "watch"];
+        assert.deepEqual(rules(T.role), [
+            { apiGroups: [""], resources: ["services", "configmaps", "secrets"], verbs: read },
+            { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+            { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+            { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: read },
+            { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
+            {
+                apiGroups: ["traefik.io"],
+                resources: ["ingressroutes", "ingressroutetcps", "ingressrouteudps", "middlewares", "middlewaretcps", "serverstransports", "serverstransporttcps", "tlsoptions", "tlsstores", "traefikservices"],
+                verbs: read,
+            },
+        ]);
+        assert.deepEqual(rules(T.clusterRole), [
+            { apiGroups: ["networking.k8s.io"], resources: ["ingressclasses"], verbs: read },
+            { apiGroups: [""], resources: ["nodes"], verbs: read },
+        ]);
+        const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/part-of": "honeydue", "app.kubernetes.io/managed-by": "pulumi" };
+        for (const type of [T.clusterRole, T.clusterRoleBinding, T.role, T.roleBinding]) {
+            const r = one(estate.resources, type, type === T.clusterRole || type === T.clusterRoleBinding ? "honeydue-traefik-cluster" : "honeydue-traefik");
+            assert.deepEqual(metadata(r).labels, labels, r.name);
+        }
     });
 
     it("binds both roles to the chart's ServiceAccount, before the HelmChart", () => {

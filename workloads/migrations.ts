@@ -9,12 +9,14 @@ import { meta, podSpec, versionOf, type Context } from "./workload";
 /** Longest a migration may run before Kubernetes stops it (and `pulumi up` fails). */
 export const migrationDeadlineSeconds = 600;
 
-/** "honeydue-migrate:8d9ca2e6ed" → "migrate-8d9ca2e6ed": the tag, as a DNS label within 63 characters. */
+/**
+ * "honeydue-migrate:8d9ca2e6ed" → "migrate-8d9ca2e6ed": the tag, as a DNS label within 63 characters
+ * (versionOf's value is alphanumeric at both ends, so only the cut can leave a dash at the end).
+ */
 export function migrationJobName(image: string): string {
     const tag = versionOf(image)
         .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/^-+|-+$/g, "");
+        .replace(/[^a-z0-9-]+/g, "-");
     return `migrate-${tag}`.slice(0, 63).replace(/-+$/, "");
 }
 

@@ -43,12 +43,20 @@ export const labels = (app: string, version?: string): Record<string, string> =>
 /** Object metadata in the app namespace. */
 export const meta = (ctx: Context, name: string, app: string, version?: string) => ({ name, namespace: ctx.namespace, labels: labels(app, version) });
 
-/** The tag (or short digest) of an image reference, as a label value. */
+/**
+ * The tag (or short digest) of an image reference, as a label value: at most 63 characters, and
+ * alphanumeric at both ends (a tag may start with `_` and end with `.` or `-`; the API server
+ * refuses such a label value, and with it the Deployment or Job).
+ */
 export function versionOf(image: string): string {
     const digest = /@sha256:([a-f0-9]{12})/.exec(image);
     if (digest) return digest[1];
     const last = image.slice(image.lastIndexOf("/") + 1);
-    return last.slice(last.indexOf(":") + 1).replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63);
+    return last
+        .slice(last.indexOf(":") + 1)
+        .replace(/[^A-Za-z0-9._-]/g, "-")
+        .slice(0, 63)
+        .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
 /** The container-level lockdown: nothing to escalate to, nothing to write, no capability. */

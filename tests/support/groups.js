@@ -52,6 +52,8 @@ module.exports = {
     adoption: [
         "workloads-config.test.ts",
         "edge-rotation.test.ts",
+        // edge-rotation's first configuration: the run is shared.
+        "workloads-origin.test.ts",
         "adopt.test.ts",
         "adopt-k3s.test.ts",
         "adopt-kubernetes.test.ts",
