@@ -2,7 +2,7 @@
 // it refuses, and how it counts. A wrong range would re-test other mutants and report a score
 // nobody measured; a stale report would re-test mutants of code that is gone.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -50,8 +50,30 @@ describe("re-testing a folder's survivors", () => {
 
     it("refuses when the source changed since the run, naming the file and the full run to do", () => {
         const { error } = survivorsOf("infra", checkout(source.replace("a < 9", "a < 8")));
-        assert.match(String(error), /infra\/f\.ts changed since the last run of infra/);
+        assert.match(String(error), /infra\/f\.ts changed, went or came since the last run of infra/);
         assert.match(String(error), /npm run mutate -- infra/);
+    });
+
+    it("refuses when a measured file is gone, instead of crashing", () => {
+        const root = checkout();
+        rmSync(join(root, "infra/f.ts"));
+        assert.match(String(survivorsOf("infra", root).error), /infra\/f\.ts changed, went or came since the last run of infra/);
+    });
+
+    it("refuses when the folder gained a file after the run (its mutants were never measured)", () => {
+        const root = checkout();
+        writeFileSync(join(root, "infra/g.ts"), "export const g = 1;\n");
+        const later = new Date(Date.now() + 60_000);
+        utimesSync(join(root, "infra/g.ts"), later, later);
+        assert.match(String(survivorsOf("infra", root).error), /infra\/g\.ts changed, went or came since the last run of infra/);
+    });
+
+    it("accepts a file the run saw but found no mutant in (older than the report)", () => {
+        const root = checkout();
+        writeFileSync(join(root, "infra/types.ts"), "export type T = number;\n");
+        const earlier = new Date(Date.now() - 60_000);
+        utimesSync(join(root, "infra/types.ts"), earlier, earlier);
+        assert.equal(survivorsOf("infra", root).error, undefined);
     });
 
     it("refuses without an earlier run", () => {
