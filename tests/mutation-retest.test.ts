@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -93,5 +94,15 @@ describe("re-testing a folder's survivors", () => {
 
     it("fails rather than count a survivor the re-test did not reach", () => {
         assert.throws(() => mergeRetest(report, [], "/checkout"), /infra\/f\.ts:1:33-1:38 ConditionalExpression false was not re-tested/);
+    });
+});
+
+describe("npm run mutate -- --survivors, as an operator runs it", () => {
+    it("refuses a folder without an earlier run before running anything: exit 2, the reason, no score table", () => {
+        // A checkout with infra's report but none of workloads': nothing may run, not even infra.
+        const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--survivors", "infra", "workloads"], { cwd: checkout(), encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /no earlier run of workloads .*run `npm run mutate -- workloads` first/);
+        assert.doesNotMatch(run.stdout, /Mutation score/);
     });
 });
