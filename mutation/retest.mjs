@@ -9,6 +9,7 @@
 /* global process */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { layers } from "./layers.mjs";
 
 const missedStates = ["Survived", "NoCoverage"];
 /** One mutant's identity across two runs (ids are per run). */
@@ -33,6 +34,14 @@ export function survivorsOf(folder, root = ".") {
   changed.push(...added);
   if (changed.length > 0) {
     return { error: `mutate --survivors: ${changed.join(", ")} changed, went or came since the last run of ${folder}, so its mutants are not the ones measured; run \`npm run mutate -- ${folder}\`` };
+  }
+  // The earlier run's kills are counted as they stand: a test file that killed some of them and is no
+  // longer run (deleted, or dropped from mutation/layers.mjs) would leave a score nobody measured.
+  const fileOfTest = new Map(Object.entries(report.testFiles ?? {}).flatMap(([f, { tests }]) => tests.map((t) => [t.id, f])));
+  const killers = new Set(Object.values(report.files).flatMap(({ mutants }) => mutants.flatMap((m) => (m.status === "Killed" ? (m.killedBy ?? []) : []).map((id) => fileOfTest.get(id) ?? id))));
+  const lost = [...killers].filter((f) => !existsSync(join(root, f)) || !layers[folder].testFiles.includes(f));
+  if (lost.length > 0) {
+    return { error: `mutate --survivors: ${lost.join(", ")} killed mutants in the last run of ${folder} and is no longer run (gone, or not in mutation/layers.mjs), so those kills are not measured; run \`npm run mutate -- ${folder}\`` };
   }
   // Report locations are 1-based lines and columns; a range's column is the parser's 0-based one.
   const ranges = Object.entries(report.files).flatMap(([f, { mutants }]) =>

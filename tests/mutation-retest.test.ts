@@ -77,6 +77,20 @@ describe("re-testing a folder's survivors", () => {
         assert.equal(survivorsOf("infra", root).error, undefined);
     });
 
+    it("refuses when a test file that killed mutants in the run is gone or no longer in the layer's list", () => {
+        const root = checkout();
+        const killedBy = (file: string) => ({
+            files: { "infra/f.ts": { source, mutants: [{ ...mutant("Killed", 33, 38), killedBy: ["0"] }, mutant("Survived", 42, 47)] } },
+            testFiles: { [file]: { tests: [{ id: "0", name: file }] } },
+        });
+        writeFileSync(join(root, "reports/mutation/infra.json"), JSON.stringify(killedBy("tests/gone.test.ts")));
+        assert.match(String(survivorsOf("infra", root).error), /tests\/gone\.test\.ts killed mutants in the last run of infra and is no longer run/);
+        mkdirSync(join(root, "tests"));
+        writeFileSync(join(root, "tests/zone.test.ts"), "");
+        writeFileSync(join(root, "reports/mutation/infra.json"), JSON.stringify(killedBy("tests/zone.test.ts")));
+        assert.equal(survivorsOf("infra", root).error, undefined, "a killer still in infra's list");
+    });
+
     it("refuses without an earlier run", () => {
         assert.match(String(survivorsOf("policy", checkout()).error), /no earlier run of policy .*run `npm run mutate -- policy` first/);
     });
