@@ -7,8 +7,9 @@
 // only while the program's source is what the earlier run mutated (checked: a changed file refuses)
 // and no test was weakened (the weekly full run is the measure that assumes nothing).
 /* global process */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { layers } from "./layers.mjs";
 
 const missedStates = ["Survived", "NoCoverage"];
 /** One mutant's identity across two runs (ids are per run). */
@@ -23,9 +24,24 @@ export function survivorsOf(folder, root = ".") {
   } catch {
     return { error: `mutate --survivors: no earlier run of ${folder} (${file}); run \`npm run mutate -- ${folder}\` first` };
   }
-  const changed = Object.entries(report.files).filter(([f, { source }]) => readFileSync(join(root, f), "utf8") !== source).map(([f]) => f);
+  const changed = Object.entries(report.files).filter(([f, { source }]) => !existsSync(join(root, f)) || readFileSync(join(root, f), "utf8") !== source).map(([f]) => f);
+  // A file the report does not hold was either mutant-free at the run (older than the report) or
+  // is new: its mutants were never measured, and the merged score would leave them out.
+  const reportTime = statSync(join(root, file)).mtimeMs;
+  const added = readdirSync(join(root, folder), { recursive: true })
+    .map((f) => `${folder}/${f}`)
+    .filter((f) => f.endsWith(".ts") && !f.includes("node_modules/") && !(f in report.files) && statSync(join(root, f)).mtimeMs > reportTime);
+  changed.push(...added);
   if (changed.length > 0) {
-    return { error: `mutate --survivors: ${changed.join(", ")} changed since the last run of ${folder}, so its mutants are not the ones measured; run \`npm run mutate -- ${folder}\`` };
+    return { error: `mutate --survivors: ${changed.join(", ")} changed, went or came since the last run of ${folder}, so its mutants are not the ones measured; run \`npm run mutate -- ${folder}\`` };
+  }
+  // The earlier run's kills are counted as they stand: a test file that killed some of them and is no
+  // longer run (deleted, or dropped from mutation/layers.mjs) would leave a score nobody measured.
+  const fileOfTest = new Map(Object.entries(report.testFiles ?? {}).flatMap(([f, { tests }]) => tests.map((t) => [t.id, f])));
+  const killers = new Set(Object.values(report.files).flatMap(({ mutants }) => mutants.flatMap((m) => (m.status === "Killed" ? (m.killedBy ?? []) : []).map((id) => fileOfTest.get(id) ?? id))));
+  const lost = [...killers].filter((f) => !existsSync(join(root, f)) || !layers[folder].testFiles.includes(f));
+  if (lost.length > 0) {
+    return { error: `mutate --survivors: ${lost.join(", ")} killed mutants in the last run of ${folder} and is no longer run (gone, or not in mutation/layers.mjs), so those kills are not measured; run \`npm run mutate -- ${folder}\`` };
   }
   // Report locations are 1-based lines and columns; a range's column is the parser's 0-based one.
   const ranges = Object.entries(report.files).flatMap(([f, { mutants }]) =>

@@ -24,6 +24,14 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const targets = asked.length > 0 ? asked : [...Object.keys(layers), "shell"];
+// Every folder's earlier run is checked before any run starts: a refusal after an hour-long run of
+// the folder named before it would waste that hour, and a refusal must not end in a score table.
+const earlierRuns = new Map(retest ? targets.map((target) => [target, survivorsOf(target)]) : []);
+const refusals = [...earlierRuns.values()].filter((e) => e.error);
+if (refusals.length > 0) {
+  for (const { error } of refusals) console.error(error);
+  process.exit(2);
+}
 
 // Stryker's own states: killed and timeout count as detected; survived and no-coverage as missed.
 // Compile/runtime errors and ignored mutants are left out, as Stryker's score does.
@@ -54,12 +62,7 @@ for (const target of targets) {
   }
   const name = folderOf(target);
   const layer = layers[name];
-  const earlier = retest ? survivorsOf(target) : undefined;
-  if (earlier?.error) {
-    console.error(earlier.error);
-    process.exitCode = 2;
-    continue;
-  }
+  const earlier = earlierRuns.get(target);
   const label = target.replace(/\//g, "_") + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
   const results = await new Stryker({
     mutate: retest ? earlier.ranges : target.includes("/") ? [target] : layer.mutate,

@@ -14,7 +14,8 @@ import { mockClusterToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderHashes, placeholderPlain } from "../offline/stack";
-import { payloadFiles, scriptBounds } from "../infra/k3s/scripts";
+import { scriptBounds } from "../infra/k3s/scripts";
+import { payloadFiles } from "./support/payload";
 import { recordedKeyDials } from "../infra/k3s/connection";
 import { recordedHostKey } from "./support/hostKeys";
 

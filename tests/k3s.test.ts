@@ -8,7 +8,8 @@ import { mockClusterToken, mockSecureToken } from "../offline/mocks-k3s";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
 import { placeholderPlain, placeholderSecrets, SECRET_MARK } from "../offline/stack";
-import { payloadFiles, script, scriptBounds, type ScriptName } from "../infra/k3s/scripts";
+import { script, scriptBounds, type ScriptName } from "../infra/k3s/scripts";
+import { payloadFiles } from "./support/payload";
 
 const C = "command:remote:Command";
 const S = "hcloud:index/server:Server";

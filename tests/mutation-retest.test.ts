@@ -2,8 +2,9 @@
 // it refuses, and how it counts. A wrong range would re-test other mutants and report a score
 // nobody measured; a stale report would re-test mutants of code that is gone.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -50,8 +51,44 @@ describe("re-testing a folder's survivors", () => {
 
     it("refuses when the source changed since the run, naming the file and the full run to do", () => {
         const { error } = survivorsOf("infra", checkout(source.replace("a < 9", "a < 8")));
-        assert.match(String(error), /infra\/f\.ts changed since the last run of infra/);
+        assert.match(String(error), /infra\/f\.ts changed, went or came since the last run of infra/);
         assert.match(String(error), /npm run mutate -- infra/);
+    });
+
+    it("refuses when a measured file is gone, instead of crashing", () => {
+        const root = checkout();
+        rmSync(join(root, "infra/f.ts"));
+        assert.match(String(survivorsOf("infra", root).error), /infra\/f\.ts changed, went or came since the last run of infra/);
+    });
+
+    it("refuses when the folder gained a file after the run (its mutants were never measured)", () => {
+        const root = checkout();
+        writeFileSync(join(root, "infra/g.ts"), "export const g = 1;\n");
+        const later = new Date(Date.now() + 60_000);
+        utimesSync(join(root, "infra/g.ts"), later, later);
+        assert.match(String(survivorsOf("infra", root).error), /infra\/g\.ts changed, went or came since the last run of infra/);
+    });
+
+    it("accepts a file the run saw but found no mutant in (older than the report)", () => {
+        const root = checkout();
+        writeFileSync(join(root, "infra/types.ts"), "export type T = number;\n");
+        const earlier = new Date(Date.now() - 60_000);
+        utimesSync(join(root, "infra/types.ts"), earlier, earlier);
+        assert.equal(survivorsOf("infra", root).error, undefined);
+    });
+
+    it("refuses when a test file that killed mutants in the run is gone or no longer in the layer's list", () => {
+        const root = checkout();
+        const killedBy = (file: string) => ({
+            files: { "infra/f.ts": { source, mutants: [{ ...mutant("Killed", 33, 38), killedBy: ["0"] }, mutant("Survived", 42, 47)] } },
+            testFiles: { [file]: { tests: [{ id: "0", name: file }] } },
+        });
+        writeFileSync(join(root, "reports/mutation/infra.json"), JSON.stringify(killedBy("tests/gone.test.ts")));
+        assert.match(String(survivorsOf("infra", root).error), /tests\/gone\.test\.ts killed mutants in the last run of infra and is no longer run/);
+        mkdirSync(join(root, "tests"));
+        writeFileSync(join(root, "tests/zone.test.ts"), "");
+        writeFileSync(join(root, "reports/mutation/infra.json"), JSON.stringify(killedBy("tests/zone.test.ts")));
+        assert.equal(survivorsOf("infra", root).error, undefined, "a killer still in infra's list");
     });
 
     it("refuses without an earlier run", () => {
@@ -71,5 +108,15 @@ describe("re-testing a folder's survivors", () => {
 
     it("fails rather than count a survivor the re-test did not reach", () => {
         assert.throws(() => mergeRetest(report, [], "/checkout"), /infra\/f\.ts:1:33-1:38 ConditionalExpression false was not re-tested/);
+    });
+});
+
+describe("npm run mutate -- --survivors, as an operator runs it", () => {
+    it("refuses a folder without an earlier run before running anything: exit 2, the reason, no score table", () => {
+        // A checkout with infra's report but none of workloads': nothing may run, not even infra.
+        const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--survivors", "infra", "workloads"], { cwd: checkout(), encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /no earlier run of workloads .*run `npm run mutate -- workloads` first/);
+        assert.doesNotMatch(run.stdout, /Mutation score/);
     });
 });

@@ -5,7 +5,7 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
-import { payloadFiles } from "../infra/k3s/scripts";
+import { payloadFiles } from "./support/payload";
 
 type Obj = Record<string, any>;
 let estate: Estate;

@@ -11,7 +11,7 @@ import { createZoneSettings } from "./zoneSettings";
 
 export type EdgeConfig = Pick<EstateConfig, "zone" | "zoneId" | "routes" | "apiHostname" | "ipv6" | "sslMode" | "minTlsVersion" | "outOfRotation"> & {
     /** Records and settings that already exist, imported by id instead of created (README, "Adopting the running estate"). */
-    adopt?: Pick<EstateConfig["adopt"], "dnsRecords" | "zoneSettings">;
+    adopt: Pick<EstateConfig["adopt"], "dnsRecords" | "zoneSettings">;
 };
 
 export class Edge extends pulumi.ComponentResource {
@@ -22,7 +22,7 @@ export class Edge extends pulumi.ComponentResource {
     readonly dns: pulumi.Output<DnsSummary>;
 
     /** `zone.id`: the zone's id when already looked up (zoneIdOf); `zone.sslAfter`: what the `ssl` setting waits for (zoneSettings.ts); `zone.ssl`: the value it may set this run (zone.ts sslValue). */
-    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], zone: { id?: pulumi.Output<string>; sslAfter?: pulumi.Resource[]; ssl?: pulumi.Input<string> } = {}, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, config: EdgeConfig, nodes: EdgeNode[], zone: { id?: pulumi.Output<string>; sslAfter: pulumi.Resource[]; ssl: pulumi.Input<string> }, opts?: pulumi.ComponentResourceOptions) {
         super("honeydue:edge:Cloudflare", name, {}, opts);
         const child = { parent: this };
 
@@ -34,7 +34,7 @@ export class Edge extends pulumi.ComponentResource {
             nodes,
             outOfRotation: config.outOfRotation,
         });
-        const adopted = config.adopt ?? { dnsRecords: {}, zoneSettings: {} };
+        const adopted = config.adopt;
         this.records = specs.map((spec) => ({ spec, record: createRecord(spec, this.zoneId, { ...child, import: adopted.dnsRecords[recordName(spec)] }) }));
         this.settings = createZoneSettings(config.zone, this.zoneId, config, { ...child, imports: adopted.zoneSettings, sslAfter: zone.sslAfter, ssl: zone.ssl });
         this.dns = dnsSummary(config.zone, this.zoneId, this.records, this.settings, config.outOfRotation);

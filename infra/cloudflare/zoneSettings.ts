@@ -42,17 +42,17 @@ export function createZoneSettings(
     t: TlsSettings,
     {
         imports = {},
-        sslAfter = [],
+        sslAfter,
         ssl,
         ...opts
-    }: pulumi.CustomResourceOptions & { imports?: Record<string, string | undefined>; sslAfter?: pulumi.Resource[]; ssl?: pulumi.Input<string> },
+    }: pulumi.CustomResourceOptions & { imports?: Record<string, string | undefined>; sslAfter: pulumi.Resource[]; ssl: pulumi.Input<string> },
 ): cloudflare.ZoneSetting[] {
     return Object.entries(zoneSettingValues(t)).map(
         ([settingId, value]) =>
             new cloudflare.ZoneSetting(
                 `${zone}-${settingId.replace(/_/g, "-")}`,
                 // `ssl`: the value this run may set (zone.ts sslValue), when given.
-                { zoneId, settingId, value: settingId === "ssl" && ssl !== undefined ? ssl : value },
+                { zoneId, settingId, value: settingId === "ssl" ? ssl : value },
                 { ...opts, import: imports[settingId], ...(settingId === "ssl" && sslAfter.length > 0 ? { dependsOn: sslAfter } : {}) },
             ),
     );

@@ -20,7 +20,7 @@ const world = ["0.0.0.0/0", "::/0"];
  * Cloudflare's ranges are every Cloudflare customer's proxies, and plain HTTP skips the client
  * certificate check on 443 (Authenticated Origin Pulls), so an open 80 lets any zone reach the apps.
  */
-export function firewallRules(edge: EdgeRanges, adminCidrs: string[], port80 = true): Rule[] {
+export function firewallRules(edge: EdgeRanges, adminCidrs: string[], port80: boolean): Rule[] {
     const cloudflare = [...edge.ipv4, ...edge.ipv6];
     return [
         ...(port80 ? [{ direction: "in" as const, protocol: "tcp" as const, port: "80", sourceIps: cloudflare, description: "HTTP from Cloudflare (SSL Flexible)" }] : []),

@@ -57,20 +57,3 @@ export function withPayload(name: ScriptName, files: Record<string, string> = {}
     const text = script(name);
     return `${text}${text.endsWith("\n") ? "" : "\n"}${lines.join("")}`;
 }
-
-/** Decodes a payload back into its files (the tests read what a node would receive). */
-export function payloadFiles(stdin: string): Record<string, string> {
-    const marker = /^main "\$@"; exit \$\?\n/m;
-    const at = stdin.search(marker);
-    if (at < 0) return {};
-    const rest = stdin.slice(at).replace(marker, "");
-    return Object.fromEntries(
-        rest
-            .split("\n")
-            .filter((l) => l.trim() !== "")
-            .map((l) => {
-                const [file, data] = l.split(" ");
-                return [file, Buffer.from(data, "base64").toString("utf8")];
-            }),
-    );
-}
