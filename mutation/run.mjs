@@ -3,7 +3,6 @@
 // takes hours on two cores (README, "Mutation testing").
 /* global process, console, URL */
 /* eslint-disable no-console -- a command-line report */
-import { Stryker } from "@stryker-mutator/core";
 import { spawnSync } from "node:child_process";
 import { layers } from "./layers.mjs";
 import { mergeRetest, survivorsOf } from "./retest.mjs";
@@ -47,6 +46,9 @@ function score(results) {
 // counts as survived); the summary names them.
 const onlyTests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(",").filter(Boolean) : undefined;
 
+// Loaded once the arguments are known to be good: Stryker takes about a second to load, and a
+// refused command should answer at once.
+const { Stryker } = await import("@stryker-mutator/core");
 const summary = [];
 for (const target of targets) {
   if (target === "shell") {
