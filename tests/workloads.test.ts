@@ -388,6 +388,13 @@ describe("the migrations gate", () => {
         const j = job();
         assert.equal(metadata(j).name, "migrate-8d9ca2e6ed");
         assert.equal(j.name, "honeydue-migrate-8d9ca2e6ed");
+        // The Job object itself is found the way an operator lists a failed run (kubectl get jobs -l app.kubernetes.io/name=migrations).
+        assert.deepEqual(metadata(j).labels, {
+            "app.kubernetes.io/name": "migrations",
+            "app.kubernetes.io/part-of": "honeydue",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/version": "8d9ca2e6ed",
+        });
         const c = container(j);
         assert.equal(c.image, "gitea.treytartt.com/treytartt/honeydue-migrate:8d9ca2e6ed");
         assert.deepEqual(c.command, ["goose", "up"]);
