@@ -468,6 +468,13 @@ describe("the migrations gate", () => {
 describe("Redis", () => {
     const redis = () => deployment("redis");
 
+    it("labels each of its objects as the redis app (how an operator lists them) and names its container redis", () => {
+        const objects = estate.resources.filter((r) => ["honeydue-redis", "honeydue-redis-data", "honeydue-redis-acl"].includes(r.name) && r.type.startsWith("kubernetes:"));
+        assert.deepEqual(objects.map((r) => r.type.split(":")[1]).sort(), ["apps/v1", "core/v1", "core/v1", "core/v1", "networking.k8s.io/v1"]);
+        for (const r of objects) assert.equal((metadata(r).labels as Obj)["app.kubernetes.io/name"], "redis", r.type);
+        assert.equal(container(redis()).name, "redis");
+    });
+
     it("runs the pinned image, one replica, Recreate, on its node", () => {
         // 7.4.6 fixed CVE-2025-49844 and 7.4.3 CVE-2025-21605 (redis/redis 00-RELEASENOTES, branch 7.4).
         assert.equal(container(redis()).image, "docker.io/library/redis:7.4.7-alpine");
@@ -574,6 +581,8 @@ describe("Redis's password and users", () => {
         const passwords = ofType(estate.resources, "random:index/randomPassword:RandomPassword").filter((r) => /-redis-/.test(r.name));
         assert.deepEqual(passwords.map((r) => r.name).sort(), ["honeydue-redis-apps", "honeydue-redis-backup"]);
         for (const r of passwords) assert.deepEqual([r.inputs.length, r.inputs.special], [40, false]);
+        // Under the workloads component: the parent is part of the URN, so moving them would make an up regenerate both.
+        for (const r of passwords) assert.match(r.parent, /\$honeydue:workloads:Apps::honeydue$/, r.name);
         assert.notEqual(appsPassword, backupPassword);
     });
 
