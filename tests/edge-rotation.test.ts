@@ -17,25 +17,15 @@ import { evaluate } from "../offline/policies";
 import type { Registration } from "../offline/capture";
 import { dependsOn, dependsTransitively, ofType, one, plainText, unwrap } from "../offline/query";
 import { runEstate, type Estate } from "../offline/run";
+import { pinnedZoneId, runStrictSwitch } from "./support/strictSwitch";
 
 const R = "cloudflare:index/dnsRecord:DnsRecord";
-const pinnedZoneId = "0123456789abcdef0123456789abcdef";
 const serving = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2"];
 
 let estate: Estate;
 let records: Registration[];
 before(async () => {
-    zoneNow.ssl = "flexible";
-    estate = await runEstate({
-        overrides: {
-            "honeydue:ipv6": "false",
-            "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-3"],
-            "honeydue:apiHostname": "k8s.myhoneydue.com",
-            "honeydue:zoneId": pinnedZoneId,
-            "honeydue:sslMode": "strict",
-            "honeydue:minTlsVersion": "1.3",
-        },
-    });
+    estate = await runStrictSwitch();
     records = ofType(estate.resources, R);
 });
 

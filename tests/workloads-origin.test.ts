@@ -1,17 +1,17 @@
 // The workloads layer off Flexible (SSL strict, README "The origin"): what Traefik gets to serve the
 // Origin CA certificate and require Cloudflare's client certificate, and the per-node check that
 // it does before the zone moves to strict. The configuration is edge-rotation.test.ts's first run
-// (the same overrides, so in one process the run is shared: offline/run.ts keys runs by
-// configuration); that file checks the edge side (the certificates, AOP, the ssl setting's order).
+// (tests/support/strictSwitch.ts, so in one process the run is shared); that file checks the edge
+// side (the certificates, AOP, the ssl setting's order).
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import type { Registration } from "../offline/capture";
-import { zoneNow } from "../offline/mocks-edge";
 import { dependsOn, ofType, one, plainText, unwrap } from "../offline/query";
-import { runEstate, type Estate } from "../offline/run";
+import { type Estate } from "../offline/run";
+import { runStrictSwitch } from "./support/strictSwitch";
 import { withPayload } from "../infra/k3s/scripts";
 import { certFingerprint } from "../workloads/originReady";
 
@@ -29,18 +29,7 @@ const nodeNames = ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3"
 type Obj = Record<string, any>;
 let estate: Estate;
 before(async () => {
-    // As edge-rotation.test.ts: the first `up` of the switch, the zone still on Flexible.
-    zoneNow.ssl = "flexible";
-    estate = await runEstate({
-        overrides: {
-            "honeydue:ipv6": "false",
-            "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-3"],
-            "honeydue:apiHostname": "k8s.myhoneydue.com",
-            "honeydue:zoneId": "0123456789abcdef0123456789abcdef",
-            "honeydue:sslMode": "strict",
-            "honeydue:minTlsVersion": "1.3",
-        },
-    });
+    estate = await runStrictSwitch();
 });
 
 const get = (type: string, name: string) => one(estate.resources, type, name);
