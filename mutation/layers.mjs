@@ -13,17 +13,21 @@
 export const layers = {
   config: {
     mutate: ["config/**/*.ts"],
+    // One process for all ten (a nested list: processesOf, below): each loads only configuration, ten fresh
+    // processes cost about 21 s of CPU per surviving mutant, one costs about 5.
     testFiles: [
-      "tests/cost.test.ts", // 1.0
-      "tests/config-operator-keys.test.ts", // 1.0
-      "tests/config-edge.test.ts", // 1.1
-      "tests/config-new-estate.test.ts", // 1.1
-      "tests/config-strict.test.ts", // 1.2
-      "tests/config-adopt.test.ts", // 1.3
-      "tests/config-workloads.test.ts", // 1.3
-      "tests/config-k3s.test.ts", // 1.4
-      "tests/config.test.ts", // 1.4
-      "tests/workloads-config.test.ts", // 1.9
+      [
+        "tests/cost.test.ts",
+        "tests/config-operator-keys.test.ts",
+        "tests/config-edge.test.ts",
+        "tests/config-new-estate.test.ts",
+        "tests/config-strict.test.ts",
+        "tests/config-adopt.test.ts",
+        "tests/config-workloads.test.ts",
+        "tests/config-k3s.test.ts",
+        "tests/config.test.ts",
+        "tests/workloads-config.test.ts",
+      ],
     ],
   },
   infra: {
@@ -57,19 +61,40 @@ export const layers = {
   },
   policy: {
     mutate: ["policy/**/*.ts", "!policy/node_modules/**"],
+    // The policy unit tests in one process (about 4 s of CPU instead of 15), then the whole-estate
+    // file (12 s) only for a mutant they all let through.
     testFiles: [
-      "tests/policy-guard.test.ts", // 0.3
-      "tests/policy-secretness.test.ts", // 0.7
-      "tests/policy-leaks.test.ts", // 0.9
-      "tests/policy-k3s.test.ts", // 1.0
-      "tests/policy-stack.test.ts", // 1.0
-      "tests/policy-rbac.test.ts", // 1.0
-      "tests/policy-runner.test.ts", // 1.1
-      "tests/policy-hetzner.test.ts", // 1.1
-      "tests/policy-cloudflare.test.ts", // 1.1
-      "tests/policy-kubernetes.test.ts", // 1.2
-      "tests/policy-pack-server.test.ts", // 1.7
+      [
+        "tests/policy-guard.test.ts",
+        "tests/policy-secretness.test.ts",
+        "tests/policy-leaks.test.ts",
+        "tests/policy-k3s.test.ts",
+        "tests/policy-stack.test.ts",
+        "tests/policy-rbac.test.ts",
+        "tests/policy-runner.test.ts",
+        "tests/policy-hetzner.test.ts",
+        "tests/policy-cloudflare.test.ts",
+        "tests/policy-kubernetes.test.ts",
+        "tests/policy-pack-server.test.ts",
+      ],
       "tests/policy-estate.test.ts", // 6.1
     ],
   },
 };
+
+// A nested list in testFiles is one process: mutation/run.mjs writes mutation/suites/<folder>-<n>.ts,
+// which imports its files, and hands that to the tap runner as one test file. Each test file
+// otherwise costs a process of its own per mutant (about 1.5 s of CPU to start: Node, the loader,
+// @pulumi/pulumi), more than the quick files' tests themselves. Only files that share a process
+// safely are grouped: configuration loads and policy checks, no `runEstate` (one per process).
+// A group reports as one test (a kill names the suite), and still ends at its first failing test:
+// tap.forceBail, true by default, kills the process on the TAP parser's bailout
+// (@stryker-mutator/tap-runner dist/src/tap-helper.js parseTap; schema/tap-runner-options.json).
+/** The processes a folder's mutants run in, in order: a test file, or a suite of several. */
+export function processesOf(folder) {
+  let n = 0;
+  return layers[folder].testFiles.map((entry) => (Array.isArray(entry) ? { file: `mutation/suites/${folder}-${++n}.ts`, members: entry } : { file: entry, members: [entry] }));
+}
+
+/** Every test file a folder's mutants run against. */
+export const testFilesOf = (folder) => processesOf(folder).flatMap(({ members }) => members);

@@ -9,7 +9,7 @@
 /* global process */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { layers } from "./layers.mjs";
+import { processesOf } from "./layers.mjs";
 
 const missedStates = ["Survived", "NoCoverage"];
 /** One mutant's identity across two runs (ids are per run). */
@@ -39,7 +39,9 @@ export function survivorsOf(folder, root = ".") {
   // longer run (deleted, or dropped from mutation/layers.mjs) would leave a score nobody measured.
   const fileOfTest = new Map(Object.entries(report.testFiles ?? {}).flatMap(([f, { tests }]) => tests.map((t) => [t.id, f])));
   const killers = new Set(Object.values(report.files).flatMap(({ mutants }) => mutants.flatMap((m) => (m.status === "Killed" ? (m.killedBy ?? []) : []).map((id) => fileOfTest.get(id) ?? id))));
-  const lost = [...killers].filter((f) => !existsSync(join(root, f)) || !layers[folder].testFiles.includes(f));
+  // A killer is a test file or a suite of them (mutation/layers.mjs processesOf): its files must all still be there.
+  const run = new Map(processesOf(folder).map(({ file, members }) => [file, members]));
+  const lost = [...killers].filter((f) => !run.has(f) || run.get(f).some((member) => !existsSync(join(root, member))));
   if (lost.length > 0) {
     return { error: `mutate --survivors: ${lost.join(", ")} killed mutants in the last run of ${folder} and is no longer run (gone, or not in mutation/layers.mjs), so those kills are not measured; run \`npm run mutate -- ${folder}\`` };
   }

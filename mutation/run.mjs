@@ -4,7 +4,8 @@
 /* global process, console, URL */
 /* eslint-disable no-console -- a command-line report */
 import { spawnSync } from "node:child_process";
-import { layers } from "./layers.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { layers, processesOf } from "./layers.mjs";
 import { mergeRetest, survivorsOf } from "./retest.mjs";
 
 // An argument is a folder (config) or one file of it (config/secrets.ts: that file only, with the
@@ -66,11 +67,18 @@ for (const target of targets) {
   const layer = layers[name];
   const earlier = earlierRuns.get(target);
   const label = target.replace(/\//g, "_") + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
+  // The suites of files that share a process (mutation/layers.mjs processesOf), written afresh so
+  // they are always what the table says; Stryker copies them into its sandbox with the rest.
+  const processes = processesOf(name);
+  for (const { file, members } of processes.filter(({ file, members }) => file !== members[0])) {
+    mkdirSync("mutation/suites", { recursive: true });
+    writeFileSync(file, `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n")}\n`);
+  }
   const results = await new Stryker({
     mutate: retest ? earlier.ranges : target.includes("/") ? [target] : layer.mutate,
     testRunner: "tap",
     tap: {
-      testFiles: onlyTests ?? layer.testFiles,
+      testFiles: onlyTests ?? processes.map(({ file }) => file),
       nodeArgs: ["--test-reporter=tap", "--require", "./tests/support/register.js", "-r", "{{hookFile}}", "{{testFile}}"],
     },
     // Per test file: a mutant runs only the test files that reach its code.

@@ -91,6 +91,29 @@ describe("re-testing a folder's survivors", () => {
         assert.equal(survivorsOf("infra", root).error, undefined, "a killer still in infra's list");
     });
 
+    it("takes a suite of test files sharing a process as the killer while every file of it is still there", async () => {
+        // config's tests run as one process (mutation/layers.mjs processesOf): the report names the suite.
+        const { processesOf } = (await import(pathToFileURL("mutation/layers.mjs").href)) as { processesOf: (folder: string) => { file: string; members: string[] }[] };
+        const [suite] = processesOf("config");
+        assert.ok(suite.members.length > 1, "config's tests share one process");
+        const root = mkdtempSync(join(tmpdir(), "retest-"));
+        mkdirSync(join(root, "config"));
+        mkdirSync(join(root, "tests"));
+        mkdirSync(join(root, "reports/mutation"), { recursive: true });
+        writeFileSync(join(root, "config/f.ts"), source);
+        for (const member of suite.members) writeFileSync(join(root, member), "");
+        writeFileSync(
+            join(root, "reports/mutation/config.json"),
+            JSON.stringify({
+                files: { "config/f.ts": { source, mutants: [{ ...mutant("Killed", 33, 38), killedBy: ["0"] }, mutant("Survived", 42, 47)] } },
+                testFiles: { [suite.file]: { tests: [{ id: "0", name: suite.file }] } },
+            }),
+        );
+        assert.equal(survivorsOf("config", root).error, undefined, "every file of the suite is there");
+        rmSync(join(root, suite.members[3]));
+        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} killed mutants in the last run of config and is no longer run`));
+    });
+
     it("refuses without an earlier run", () => {
         assert.match(String(survivorsOf("policy", checkout()).error), /no earlier run of policy .*run `npm run mutate -- policy` first/);
     });
