@@ -6,40 +6,43 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { layers, processesOf } from "./layers.mjs";
-import { mergeRetest, survivorsOf } from "./retest.mjs";
+import { folderScore, labelOf, mergeRetest, recordFolder, saveRetest, score, survivorsOf } from "./retest.mjs";
 
 // An argument is a folder (config) or one file of it (config/secrets.ts: that file only, with the
 // folder's tests), or `shell` for the node scripts' hand-written mutants. `--survivors` re-tests
-// only the survivors of each named folder's last full run (mutation/retest.mjs).
+// only the survivors of each named folder's (or file's) last run; `--score` runs nothing and adds
+// each folder up from the reports on disk (mutation/retest.mjs).
 const retest = process.argv.includes("--survivors");
-const asked = process.argv.slice(2).filter((arg) => arg !== "--survivors");
-if (retest && (asked.length === 0 || asked.some((arg) => !(arg in layers)))) {
-  console.error(`mutate --survivors: name one or more folders (${Object.keys(layers).join(", ")}) whose last full run to re-test`);
-  process.exit(2);
-}
+const scoreOnly = process.argv.includes("--score");
+const asked = process.argv.slice(2).filter((arg) => arg !== "--survivors" && arg !== "--score");
 const folderOf = (arg) => arg.split("/")[0];
-const unknown = asked.filter((arg) => folderOf(arg) !== "shell" && !(folderOf(arg) in layers));
-if (unknown.length > 0) {
-  console.error(`mutate: unknown folder ${unknown.join(", ")}; expected one of ${[...Object.keys(layers), "shell"].join(", ")}, or a file in one`);
+const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && !(folderOf(arg) in layers));
+if (unknown.length > 0 || (retest && asked.length === 0) || (scoreOnly && (retest || asked.some((arg) => arg.includes("/"))))) {
+  const what = scoreOnly ? "folders" : retest ? "folders, or files of them, whose last run to re-test" : "folders, or files of them";
+  console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${scoreOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`);
   process.exit(2);
 }
+
+const line = (s) => `  ${s.folder.padEnd(20)} ${s.score.toFixed(1).padStart(5)}%  (${s.detected} detected, ${s.missed} missed of ${s.total})`;
+if (scoreOnly) {
+  console.log("Mutation score per folder, from the reports in reports/mutation (killed + timeout over killed + timeout + survived + no coverage):");
+  let complete = true;
+  for (const folder of asked.length > 0 ? asked : Object.keys(layers)) {
+    const s = folderScore(folder);
+    complete &&= s.unmeasured.length === 0;
+    console.log(s.unmeasured.length === 0 ? `${line({ folder, ...s })}  from ${s.runs.join(", ")}` : `  ${folder.padEnd(20)} unmeasured: ${s.unmeasured.join(", ")} (no usable report holds them)`);
+  }
+  process.exit(complete ? 0 : 1);
+}
+
 const targets = asked.length > 0 ? asked : [...Object.keys(layers), "shell"];
-// Every folder's earlier run is checked before any run starts: a refusal after an hour-long run of
-// the folder named before it would waste that hour, and a refusal must not end in a score table.
-const earlierRuns = new Map(retest ? targets.map((target) => [target, survivorsOf(target)]) : []);
+// Every earlier run is checked before any run starts: a refusal after an hour-long run of the
+// folder named before it would waste that hour, and a refusal must not end in a score table.
+const earlierRuns = new Map(retest ? targets.map((target) => [target, survivorsOf(labelOf(target))]) : []);
 const refusals = [...earlierRuns.values()].filter((e) => e.error);
 if (refusals.length > 0) {
   for (const { error } of refusals) console.error(error);
   process.exit(2);
-}
-
-// Stryker's own states: killed and timeout count as detected; survived and no-coverage as missed.
-// Compile/runtime errors and ignored mutants are left out, as Stryker's score does.
-function score(results) {
-  const count = (...states) => results.filter((r) => states.includes(r.status)).length;
-  const detected = count("Killed", "Timeout");
-  const missed = count("Survived", "NoCoverage");
-  return { detected, missed, total: detected + missed, score: detected + missed === 0 ? 100 : (100 * detected) / (detected + missed) };
 }
 
 // MUTATE_TESTS=tests/a.test.ts,tests/b.test.ts runs a file's mutants against those test files
@@ -66,13 +69,18 @@ for (const target of targets) {
   const name = folderOf(target);
   const layer = layers[name];
   const earlier = earlierRuns.get(target);
-  const label = target.replace(/\//g, "_") + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
+  const label = labelOf(target) + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
   // The suites of files that share a process (mutation/layers.mjs processesOf), written afresh so
   // they are always what the table says; Stryker copies them into its sandbox with the rest.
   const processes = processesOf(name);
   for (const { file, members } of processes.filter(({ file, members }) => file !== members[0])) {
     mkdirSync("mutation/suites", { recursive: true });
     writeFileSync(file, `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n")}\n`);
+  }
+  // A run of one file records its folder as it is: the score counts the run only while it stays so.
+  if (target.includes("/") && !retest && !onlyTests) {
+    mkdirSync("reports/mutation", { recursive: true });
+    recordFolder(label);
   }
   const results = await new Stryker({
     mutate: retest ? earlier.ranges : target.includes("/") ? [target] : layer.mutate,
@@ -103,15 +111,15 @@ for (const target of targets) {
   }).runMutationTest();
   if (retest) {
     const was = score(Object.values(earlier.report.files).flatMap(({ mutants }) => mutants));
-    summary.push({ folder: `${target} (its survivors re-tested; it was ${was.score.toFixed(1)}%, ${was.missed} missed)`, ...score(mergeRetest(earlier.report, results)) });
+    const merged = mergeRetest(earlier.report, results);
+    saveRetest(labelOf(target), merged);
+    summary.push({ folder: `${target} (its survivors re-tested; it was ${was.score.toFixed(1)}%, ${was.missed} missed)`, ...score(Object.values(merged.files).flatMap(({ mutants }) => mutants)) });
     continue;
   }
   summary.push({ folder: onlyTests ? `${target} (tests: ${onlyTests.join(", ")})` : target, ...score(results) });
 }
 
 console.log("\nMutation score per folder (killed + timeout over killed + timeout + survived + no coverage):");
-for (const s of summary) {
-  console.log(`  ${s.folder.padEnd(20)} ${s.score.toFixed(1).padStart(5)}%  (${s.detected} detected, ${s.missed} missed of ${s.total})`);
-}
+for (const s of summary) console.log(line(s));
 // A shell mutant that survives fails the run (they are the hand-picked, must-kill ones).
 process.exitCode = summary.some((s) => s.folder === "shell" && s.missed > 0) ? 1 : 0;

@@ -13,10 +13,15 @@ type Location = { start: { line: number; column: number }; end: { line: number; 
 type Mutant = { mutatorName: string; replacement: string; status: string; location: Location };
 type Report = { files: Record<string, { source: string; mutants: Mutant[] }> };
 let survivorsOf: (folder: string, root?: string) => { error?: string; report?: Report; ranges?: string[] };
-let mergeRetest: (report: Report, retested: (Mutant & { fileName: string })[], root?: string) => { status: string }[];
+type Merged = { files: Record<string, { mutants: (Mutant & { killedBy?: string[] })[] }> };
+let mergeRetest: (report: Report, retested: (Mutant & { fileName: string; killedBy?: string[] })[], root?: string) => Merged;
+let saveRetest: (label: string, merged: Merged, root?: string) => void;
+let recordFolder: (label: string, root?: string) => void;
+type Score = { detected: number; missed: number; score: number; unmeasured: string[]; runs: string[] };
+let folderScore: (folder: string, root?: string) => Score;
 before(async () => {
     // By URL: plain JavaScript run by `npm run mutate`, with no types to check.
-    ({ survivorsOf, mergeRetest } = await import(pathToFileURL("mutation/retest.mjs").href));
+    ({ survivorsOf, mergeRetest, saveRetest, recordFolder, folderScore } = await import(pathToFileURL("mutation/retest.mjs").href));
 });
 
 const source = "export const f = (a: number) => a > 1 && a < 9;\n";
@@ -126,7 +131,10 @@ describe("re-testing a folder's survivors", () => {
             { ...mutant("Survived", 42, 47), fileName: `${root}/infra/f.ts` },
             { ...mutant("Killed", 42, 47, "false"), fileName: `${root}/infra/f.ts` },
         ];
-        assert.deepEqual(mergeRetest(report, retested, root).map((m) => m.status), ["Killed", "Killed", "Survived", "Killed", "Timeout"]);
+        assert.deepEqual(
+            mergeRetest(report, retested, root).files["infra/f.ts"].mutants.map((m) => m.status),
+            ["Killed", "Killed", "Survived", "Killed", "Timeout"],
+        );
     });
 
     it("fails rather than count a survivor the re-test did not reach", () => {
@@ -141,5 +149,81 @@ describe("npm run mutate -- --survivors, as an operator runs it", () => {
         assert.equal(run.status, 2);
         assert.match(run.stderr, /no earlier run of workloads .*run `npm run mutate -- workloads` first/);
         assert.doesNotMatch(run.stdout, /Mutation score/);
+    });
+});
+
+describe("a folder's score from its reports", () => {
+    const mutants = (...states: string[]) => states.map((status, i) => mutant(status, 33 + i, 38 + i, `m${i}`));
+    /** A checkout of infra/ with two files, f.ts and g.ts. */
+    function twoFiles(): string {
+        const root = checkout();
+        rmSync(join(root, "reports/mutation/infra.json"));
+        writeFileSync(join(root, "infra/g.ts"), source);
+        mkdirSync(join(root, "tests"));
+        writeFileSync(join(root, "tests/zone.test.ts"), "");
+        return root;
+    }
+    const writeReport = (root: string, label: string, files: Record<string, Mutant[]>) =>
+        writeFileSync(join(root, `reports/mutation/${label}.json`), JSON.stringify({ files: Object.fromEntries(Object.entries(files).map(([f, m]) => [f, { source, mutants: m }])) }));
+
+    it("adds up the runs of single files while the folder is as each run found it", () => {
+        const root = twoFiles();
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed", "Killed", "Survived") });
+        recordFolder("infra_g.ts", root);
+        writeReport(root, "infra_g.ts", { "infra/g.ts": mutants("Timeout", "NoCoverage") });
+        const s = folderScore("infra", root);
+        assert.deepEqual([s.detected, s.missed, s.unmeasured], [3, 2, []]);
+        assert.deepEqual(s.runs.sort(), ["infra_f.ts", "infra_g.ts"]);
+        // The other file changed after f.ts's run: f.ts's mutants met another folder, so that run no longer counts.
+        writeFileSync(join(root, "infra/g.ts"), source.replace("a < 9", "a < 7"));
+        assert.match(String(survivorsOf("infra_f.ts", root).error), /infra\/g\.ts changed, went or came since the last run of infra\/f\.ts/);
+        assert.deepEqual(folderScore("infra", root).unmeasured, ["infra/f.ts", "infra/g.ts"]);
+    });
+
+    it("counts each file from the newest run that holds it", () => {
+        const root = twoFiles();
+        writeReport(root, "infra", { "infra/f.ts": mutants("Survived"), "infra/g.ts": mutants("Killed") });
+        const earlier = new Date(Date.now() - 60_000);
+        utimesSync(join(root, "reports/mutation/infra.json"), earlier, earlier);
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        const s = folderScore("infra", root);
+        assert.deepEqual([s.detected, s.missed, s.runs.sort()], [2, 0, ["infra", "infra_f.ts"]]);
+    });
+
+    it("names a file no run holds, and gives the folder no score", () => {
+        const root = twoFiles();
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        assert.deepEqual(folderScore("infra", root).unmeasured, ["infra/g.ts"]);
+        const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "infra"], { cwd: root, encoding: "utf8" });
+        assert.equal(run.status, 1);
+        assert.match(run.stdout, /infra +unmeasured: infra\/g\.ts/);
+    });
+
+    it("refuses a single file's run that recorded no copy of its folder", () => {
+        const root = twoFiles();
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        assert.match(String(survivorsOf("infra_f.ts", root).error), /the run of infra\/f\.ts recorded no copy of infra\//);
+    });
+
+    it("counts a re-test's merged report, with the test files that killed, over the run's own", () => {
+        const root = twoFiles();
+        writeReport(root, "infra", { "infra/f.ts": mutants("Killed", "Survived"), "infra/g.ts": mutants("NoCoverage") });
+        const first = folderScore("infra", root);
+        assert.deepEqual([first.detected, first.missed], [1, 2]);
+        const { report: earlier } = survivorsOf("infra", root) as { report: Report };
+        const retested = [
+            { ...mutants("Killed", "Killed")[1], fileName: `${root}/infra/f.ts`, killedBy: ["tests/zone.test.ts"] },
+            { ...mutants("NoCoverage")[0], fileName: `${root}/infra/g.ts` },
+        ];
+        saveRetest("infra", mergeRetest(earlier, retested, root), root);
+        const after = folderScore("infra", root);
+        assert.deepEqual([after.detected, after.missed, after.runs], [2, 1, ["infra"]]);
+        // The next re-test starts from the merged report: one survivor left, and its killer is checked.
+        assert.deepEqual(survivorsOf("infra", root).ranges, ["infra/g.ts:1:32-1:37"]);
+        rmSync(join(root, "tests/zone.test.ts"));
+        assert.match(String(survivorsOf("infra", root).error), /tests\/zone\.test\.ts killed mutants in the last run of infra and is no longer run/);
     });
 });
