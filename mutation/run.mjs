@@ -30,7 +30,9 @@ if (scoreOnly) {
   for (const folder of asked.length > 0 ? asked : Object.keys(layers)) {
     const s = folderScore(folder);
     complete &&= s.unmeasured.length === 0;
-    console.log(s.unmeasured.length === 0 ? `${line({ folder, ...s })}  from ${s.runs.join(", ")}` : `  ${folder.padEnd(20)} unmeasured: ${s.unmeasured.join(", ")} (no usable report holds them)`);
+    if (s.unmeasured.length === 0) console.log(`${line({ folder, ...s })}  from ${s.runs.join(", ")}`);
+    // An unfinished folder shows how far it got, never as its score.
+    else console.log(`  ${folder.padEnd(20)} no score: ${s.unmeasured.length} file(s) unmeasured (${s.unmeasured.join(", ")}); so far ${s.total > 0 ? `${s.score.toFixed(1)}% of ${s.total} mutants` : "nothing"} in ${s.runs.length} run(s)`);
   }
   process.exit(complete ? 0 : 1);
 }

@@ -199,7 +199,7 @@ describe("a folder's score from its reports", () => {
         assert.deepEqual(folderScore("infra", root).unmeasured, ["infra/g.ts"]);
         const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "infra"], { cwd: root, encoding: "utf8" });
         assert.equal(run.status, 1);
-        assert.match(run.stdout, /infra +unmeasured: infra\/g\.ts/);
+        assert.match(run.stdout, /infra +no score: 1 file\(s\) unmeasured \(infra\/g\.ts\); so far 100\.0% of 1 mutants in 1 run\(s\)/);
     });
 
     it("refuses a single file's run that recorded no copy of its folder", () => {
