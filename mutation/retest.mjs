@@ -133,6 +133,21 @@ export function score(results) {
   return { detected, missed, total: detected + missed, score: detected + missed === 0 ? 100 : (100 * detected) / (detected + missed) };
 }
 
+/** The runs of a folder on disk: its own, and those of its files, by label. */
+function labelsOf(folder, root) {
+  const reports = join(root, "reports/mutation");
+  const labels = (existsSync(reports) ? readdirSync(reports) : [])
+    .map((f) => /^(.+?)(\.after)?\.json$/.exec(f)?.[1])
+    .filter((label) => label !== undefined && (label === folder || label.startsWith(`${folder}_`)) && !/-(scoped|survivors)$/.test(label) && !/\.(incremental|folder)$/.test(label));
+  return [...new Set(labels)].sort();
+}
+
+/** What `--survivors <folder>` re-tests: the folder's own run if there is one, else the runs of its files. */
+export function runsOf(folder, root = ".") {
+  const labels = labelsOf(folder, root);
+  return labels.includes(folder) || labels.length === 0 ? [folder] : labels.map(targetOf);
+}
+
 /**
  * A folder's score from the reports on disk: each file of the folder counts from the newest report
  * that holds it and can still be used (survivorsOf's checks: the source it mutated, the tests that
@@ -140,11 +155,7 @@ export function score(results) {
  * is named as unmeasured, and the folder gets no score.
  */
 export function folderScore(folder, root = ".") {
-  const reports = join(root, "reports/mutation");
-  const labels = (existsSync(reports) ? readdirSync(reports) : [])
-    .map((f) => /^(.+?)(\.after)?\.json$/.exec(f)?.[1])
-    .filter((label) => label !== undefined && (label === folder || label.startsWith(`${folder}_`)) && !/-(scoped|survivors)$/.test(label) && !/\.(incremental|folder)$/.test(label));
-  const usable = [...new Set(labels)]
+  const usable = labelsOf(folder, root)
     .map((label) => ({ label, mtime: statSync(reportPath(label, root)).mtimeMs, ...survivorsOf(label, root) }))
     .filter((run) => run.error === undefined)
     .sort((a, b) => b.mtime - a.mtime);

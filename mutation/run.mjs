@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { layers, processesOf } from "./layers.mjs";
-import { folderScore, labelOf, mergeRetest, recordFolder, saveRetest, score, survivorsOf } from "./retest.mjs";
+import { folderScore, labelOf, mergeRetest, recordFolder, runsOf, saveRetest, score, survivorsOf } from "./retest.mjs";
 
 // An argument is a folder (config) or one file of it (config/secrets.ts: that file only, with the
 // folder's tests), or `shell` for the node scripts' hand-written mutants. `--survivors` re-tests
@@ -37,7 +37,8 @@ if (scoreOnly) {
   process.exit(complete ? 0 : 1);
 }
 
-const targets = asked.length > 0 ? asked : [...Object.keys(layers), "shell"];
+// `--survivors policy` for a folder measured file by file re-tests each file's run.
+const targets = (asked.length > 0 ? asked : [...Object.keys(layers), "shell"]).flatMap((target) => (retest && target in layers ? runsOf(target) : [target]));
 // Every earlier run is checked before any run starts: a refusal after an hour-long run of the
 // folder named before it would waste that hour, and a refusal must not end in a score table.
 const earlierRuns = new Map(retest ? targets.map((target) => [target, survivorsOf(labelOf(target))]) : []);

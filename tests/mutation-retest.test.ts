@@ -19,9 +19,10 @@ let saveRetest: (label: string, merged: Merged, root?: string) => void;
 let recordFolder: (label: string, root?: string) => void;
 type Score = { detected: number; missed: number; score: number; unmeasured: string[]; runs: string[] };
 let folderScore: (folder: string, root?: string) => Score;
+let runsOf: (folder: string, root?: string) => string[];
 before(async () => {
     // By URL: plain JavaScript run by `npm run mutate`, with no types to check.
-    ({ survivorsOf, mergeRetest, saveRetest, recordFolder, folderScore } = await import(pathToFileURL("mutation/retest.mjs").href));
+    ({ survivorsOf, mergeRetest, saveRetest, recordFolder, folderScore, runsOf } = await import(pathToFileURL("mutation/retest.mjs").href));
 });
 
 const source = "export const f = (a: number) => a > 1 && a < 9;\n";
@@ -174,6 +175,7 @@ describe("a folder's score from its reports", () => {
         writeReport(root, "infra_g.ts", { "infra/g.ts": mutants("Timeout", "NoCoverage") });
         const s = folderScore("infra", root);
         assert.deepEqual([s.detected, s.missed, s.unmeasured], [3, 2, []]);
+        assert.deepEqual(runsOf("infra", root), ["infra/f.ts", "infra/g.ts"], "--survivors infra re-tests each file's run");
         assert.deepEqual(s.runs.sort(), ["infra_f.ts", "infra_g.ts"]);
         // The other file changed after f.ts's run: f.ts's mutants met another folder, so that run no longer counts.
         writeFileSync(join(root, "infra/g.ts"), source.replace("a < 9", "a < 7"));
@@ -211,6 +213,7 @@ describe("a folder's score from its reports", () => {
     it("counts a re-test's merged report, with the test files that killed, over the run's own", () => {
         const root = twoFiles();
         writeReport(root, "infra", { "infra/f.ts": mutants("Killed", "Survived"), "infra/g.ts": mutants("NoCoverage") });
+        assert.deepEqual(runsOf("infra", root), ["infra"], "--survivors infra re-tests the folder's own run");
         const first = folderScore("infra", root);
         assert.deepEqual([first.detected, first.missed], [1, 2]);
         const { report: earlier } = survivorsOf("infra", root) as { report: Report };
