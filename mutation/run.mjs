@@ -4,21 +4,24 @@
 /* global process, console, URL */
 /* eslint-disable no-console -- a command-line report */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { layers, processesOf } from "./layers.mjs";
 import { folderScore, labelOf, mergeRetest, recordFolder, runsOf, saveRetest, score, survivorsOf } from "./retest.mjs";
 
-// An argument is a folder (config) or one file of it (config/secrets.ts: that file only, with the
-// folder's tests), or `shell` for the node scripts' hand-written mutants. `--survivors` re-tests
-// only the survivors of each named folder's (or file's) last run; `--score` runs nothing and adds
-// each folder up from the reports on disk (mutation/retest.mjs).
+// An argument is a folder (config), or a file or sub-folder of it (config/secrets.ts, infra/k3s: only
+// those mutated, against the whole folder's tests), or `shell` for the node scripts' hand-written
+// mutants. `--survivors` re-tests only the survivors of each named run's last report; `--score`
+// runs nothing and adds each folder up from the reports on disk (mutation/retest.mjs).
 const retest = process.argv.includes("--survivors");
 const scoreOnly = process.argv.includes("--score");
-const asked = process.argv.slice(2).filter((arg) => arg !== "--survivors" && arg !== "--score");
+const asked = process.argv
+  .slice(2)
+  .filter((arg) => arg !== "--survivors" && arg !== "--score")
+  .map((arg) => arg.replace(/\/+$/, ""));
 const folderOf = (arg) => arg.split("/")[0];
-const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && !(folderOf(arg) in layers));
+const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && (!(folderOf(arg) in layers) || !existsSync(arg)));
 if (unknown.length > 0 || (retest && asked.length === 0) || (scoreOnly && (retest || asked.some((arg) => arg.includes("/"))))) {
-  const what = scoreOnly ? "folders" : retest ? "folders, or files of them, whose last run to re-test" : "folders, or files of them";
+  const what = scoreOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
   console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${scoreOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`);
   process.exit(2);
 }
@@ -86,7 +89,8 @@ for (const target of targets) {
     recordFolder(label);
   }
   const results = await new Stryker({
-    mutate: retest ? earlier.ranges : target.includes("/") ? [target] : layer.mutate,
+    // A sub-folder (infra/k3s) is its .ts files; a file is itself.
+    mutate: retest ? earlier.ranges : !target.includes("/") ? layer.mutate : statSync(target).isDirectory() ? [`${target}/**/*.ts`] : [target],
     testRunner: "tap",
     tap: {
       testFiles: onlyTests ?? processes.map(({ file }) => file),

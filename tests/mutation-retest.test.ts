@@ -144,6 +144,12 @@ describe("re-testing a folder's survivors", () => {
 });
 
 describe("npm run mutate -- --survivors, as an operator runs it", () => {
+    it("refuses a path of no folder it mutates, or one that is not there, at once: exit 2, naming it", () => {
+        const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "infra/k3s/nope.ts", "docs"], { cwd: process.cwd(), encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /expected folders, or files or sub-folders of them: config, infra, workloads, policy, shell; not infra\/k3s\/nope\.ts, docs/);
+    });
+
     it("refuses a folder without an earlier run before running anything: exit 2, the reason, no score table", () => {
         // A checkout with infra's report but none of workloads': nothing may run, not even infra.
         const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--survivors", "infra", "workloads"], { cwd: checkout(), encoding: "utf8" });
