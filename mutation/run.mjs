@@ -19,7 +19,7 @@ const asked = process.argv
   .filter((arg) => arg !== "--survivors" && arg !== "--score")
   .map((arg) => arg.replace(/\/+$/, ""));
 const folderOf = (arg) => arg.split("/")[0];
-const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && (!(folderOf(arg) in layers) || !existsSync(arg)));
+const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && (!(folderOf(arg) in layers) || (arg.includes("/") && !existsSync(arg))));
 if (unknown.length > 0 || (retest && asked.length === 0) || (scoreOnly && (retest || asked.some((arg) => arg.includes("/"))))) {
   const what = scoreOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
   console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${scoreOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`);
