@@ -57,18 +57,43 @@ describe("adoption configuration", () => {
     });
     it("rejects a server id that is a fraction", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-1": 20.5 } }, "honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got 20.5)", /expected a Hetzner id \(digits\)/));
+    // JSON keeps a whole number exact only up to 2^53: a longer id stored as a number may already have
+    // lost its last digits, and 0 or a negative number is no Hetzner id; neither may be imported.
+    it("takes an id stored as a number only when it is a positive whole number JSON kept exact", () => {
+        for (const id of [0, -5, 2 ** 53 + 2]) {
+            rejects({ servers: { "ubuntu-8gb-nbg1-1": id } }, `honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ${JSON.stringify(id)})`, /: expected a Hetzner id \(digits\)$/);
+        }
+        assert.equal(load({ "honeydue:newEstate": true, "honeydue:adopt": { servers: { "ubuntu-8gb-nbg1-1": 2 ** 53 - 1 } }, "honeydue:hostKeys": hostKeysFor({ "ubuntu-8gb-nbg1-1": 1 }) }).adopt.servers["ubuntu-8gb-nbg1-1"], String(2 ** 53 - 1));
+    });
+    it("rejects a server id with anything after the digits, saying where the id is listed", () => {
+        for (const id of ["201a", "201 web", "x201"]) {
+            rejects({ servers: { "ubuntu-8gb-nbg1-1": id } }, `honeydue:adopt.servers.ubuntu-8gb-nbg1-1 (got ${id})`, /: expected a Hetzner id \(digits\), as `hcloud … list -o columns=id,name` prints it$/);
+        }
+    });
     it("rejects a server for a node that is not one", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-9": "209" } }, "honeydue:adopt.servers", /ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names/));
     it("rejects one server given for two nodes", () =>
         rejects({ servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "201" } }, "honeydue:adopt.servers", /server 201 is given for ubuntu-8gb-nbg1-1 and ubuntu-8gb-nbg1-2; expected one server per node/));
     it("rejects a subnet given by its range alone", () =>
         rejects({ subnet: "10.0.1.0/24" }, "honeydue:adopt.subnet (got 10.0.1.0/24)", /expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24/));
+    it("rejects a subnet id with anything before the network id, or not given as a string", () => {
+        rejects({ subnet: "net103-10.0.1.0/24" }, "honeydue:adopt.subnet (got net103-10.0.1.0/24)", /: expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24$/);
+        rejects({ subnet: 103 }, "honeydue:adopt.subnet (got 103)", /: expected <network id>-<ip range>$/);
+    });
     it("rejects a subnet whose range is not subnetCidr (a subnet cannot change range in place)", () =>
         rejects({ subnet: "103-10.0.2.0/24" }, "honeydue:adopt.subnet", /is the subnet 10\.0\.2\.0\/24, but honeydue:subnetCidr is 10\.0\.1\.0\/24/));
     it("rejects a subnet of another network than the adopted one", () =>
         rejects({ network: "103", subnet: "999-10.0.1.0/24" }, "honeydue:adopt.subnet", /belongs to network 999, not the adopted network 103/));
     it("rejects a DNS record id without its zone", () =>
         rejects({ dnsRecords: { "api.myhoneydue.com-ubuntu-8gb-nbg1-1-a": record } }, "honeydue:adopt.dnsRecords.api.myhoneydue.com-ubuntu-8gb-nbg1-1-a", /expected <zone id>\/<record id>/));
+    it("rejects a record or setting id that is not <zone id>/<id> as text, saying the form", () => {
+        const name = "api.myhoneydue.com-ubuntu-8gb-nbg1-1-a";
+        rejects({ dnsRecords: { [name]: 12345 } }, `honeydue:adopt.dnsRecords.${name} (got 12345)`, /: expected <zone id>\/<record id>$/);
+        rejects({ dnsRecords: { [name]: `${zone}/${record.slice(1)}` } }, `honeydue:adopt.dnsRecords.${name}`, /: expected <zone id>\/<record id>, two 32-character hex ids, as the Cloudflare API lists them$/);
+        rejects({ zoneSettings: { ssl: 12345 } }, "honeydue:adopt.zoneSettings.ssl (got 12345)", /: expected <zone id>\/<setting id>$/);
+        rejects({ zoneSettings: { ssl: "ssl" } }, "honeydue:adopt.zoneSettings.ssl (got ssl)", /: expected <zone id>\/<setting id>, such as 023e105f4ecef8ad9ca31a8372d0c353\/ssl$/);
+        rejects({ zoneSettings: ["ssl"] }, "honeydue:adopt.zoneSettings", /: expected a JSON object of setting id → <zone id>\/<setting id>$/);
+    });
     it("rejects a record the edge does not create, listing the records it does", () =>
         rejects({ dnsRecords: { "www.myhoneydue.com-ubuntu-8gb-nbg1-1-a": `${zone}/${record}` } }, "honeydue:adopt.dnsRecords", /www\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a is not a record the edge creates; expected one of: api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a, api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-aaaa, .*myhoneydue\.com-ubuntu-8gb-nbg1-3-aaaa$/));
     it("rejects a record of a node out of rotation (the edge does not create it)", () =>
