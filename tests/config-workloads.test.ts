@@ -2,6 +2,8 @@
 // what is expected. loadConfig reads only configuration, so the cases share this process.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { b2KeyFor, b2KeysNote } from "../config/b2Keys";
 import { bytes } from "../config/workloads";
 import { migrationJobName } from "../workloads/migrations";
 import { load, rejects } from "./support/config";
@@ -62,6 +64,21 @@ describe("workload configuration", () => {
         rejects({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, "honeydue:etcdB2ApplicationKey is stored in plain text", /expected a secret/);
         const c = load({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, ["honeydue:etcdB2ApplicationKey"]);
         assert.equal(c.etcdB2KeyId, id);
+    });
+    it("hands each B2 use its own key when it has one, else the apps' key, the application key always a secret", async () => {
+        const id = "PLACEHOLDERetcdKeyId00000";
+        const key = "PLACEHOLDERetcdApplicationKey0";
+        const value = (o: pulumi.Output<string>) => new Promise<string>((resolve) => o.apply(resolve));
+        const c = load({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, ["honeydue:etcdB2ApplicationKey"]);
+        const etcd = b2KeyFor(c, "etcd");
+        assert.deepEqual([etcd.keyId, etcd.shared, await value(etcd.applicationKey), await pulumi.isSecret(etcd.applicationKey)], [id, false, key, true]);
+        const redis = b2KeyFor(c, "redisBackup");
+        assert.deepEqual([redis.keyId, redis.shared, await value(redis.applicationKey), await pulumi.isSecret(redis.applicationKey)], [c.b2KeyId, true, "PLACEHOLDERb2ApplicationKey000", true]);
+    });
+    it("says in the plan which B2 uses share the apps' key", () => {
+        assert.equal(b2KeysNote({}), "B2 keys: the etcd snapshots and the Redis backup share the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
+        assert.equal(b2KeysNote({ redisBackupB2KeyId: "x" }), "B2 keys: the etcd snapshots shares the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
+        assert.equal(b2KeysNote({ etcdB2KeyId: "x", redisBackupB2KeyId: "y" }), "B2 keys: the apps, the etcd snapshots and the Redis backup each have their own key");
     });
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
     it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
