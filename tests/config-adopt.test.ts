@@ -135,6 +135,14 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
         const rest = Object.fromEntries(Object.entries(keys).filter(([n]) => n !== "ubuntu-8gb-nbg1-2"));
         rejectsWith(withKeys(rest), "honeydue:hostKeys", /no host key for the adopted server ubuntu-8gb-nbg1-2: .*unpinned connection would trust whoever answers.*pulumi config set --path 'honeydue:hostKeys\.ubuntu-8gb-nbg1-2'/);
     });
+    it("refuses every adopted server without a recorded key, naming them all", () => {
+        const one = Object.fromEntries(Object.entries(keys).filter(([n]) => n === "ubuntu-8gb-nbg1-1"));
+        rejectsWith(withKeys(one), "honeydue:hostKeys", /: has no host key for the adopted servers ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3: the program did not build them, so it cannot know the key/);
+    });
+    it("refuses a key line that is not one, and a key type the provider cannot pin, listing the types it can", () => {
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": "ssh-ed25519" }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: expected one public key line such as 'ssh-ed25519 AAAA…' \(the second and third fields of an ssh-keyscan line\)$/);
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": "ssh-dss AAAAB3NzaC1kc3MAAACBAP root@node" }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: is a ssh-dss key; expected one of ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521 \(ssh-keyscan -t ed25519\)$/);
+    });
     it("refuses an RSA key (the provider would offer only ssh-rsa, which sshd refuses)", () => {
         const rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDQ root@node";
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": rsa }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /is an RSA key.*expected the node's ssh-ed25519 key \(ssh-keyscan -t ed25519\)/);

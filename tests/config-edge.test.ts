@@ -30,6 +30,8 @@ describe("edge configuration", () => {
     it("rejects an API hostname that is also an app route", () =>
         rejects({ "honeydue:apiHostname": "api.myhoneydue.com" }, "honeydue:apiHostname", /is also an app route; expected a DNS-only name of its own/));
     it("rejects an unknown SSL mode, naming Cloudflare's ids", () => rejects({ "honeydue:sslMode": "full (strict)" }, "honeydue:sslMode (got full (strict))", /expected flexible, full or strict/));
+    it("rejects an app listed as unrouted that a hostname routes to", () =>
+        rejects({ "honeydue:unroutedApps": ["admin"] }, "honeydue:unroutedApps", /^honeydue:unroutedApps: lists admin, yet honeydue:routes routes a hostname to it; expected only apps without a route$/));
     it("rejects SSL off", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
     it("rejects a minimum TLS version below 1.2", () => rejects({ "honeydue:minTlsVersion": "1.1" }, "honeydue:minTlsVersion (got 1.1)", /expected 1\.2 or 1\.3/));
     it("defaults port 80 to auto, and accepts it closed or open under strict", () => {

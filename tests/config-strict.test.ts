@@ -4,7 +4,7 @@
 // strings, JSON syntax and the providers' own keys (issue 11, "The configuration").
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { coversEverything, cronProblem, parseImage, quantityValue } from "../config/fields";
+import { coversEverything, cronProblem, overlaps, parseImage, quantityValue } from "../config/fields";
 import { load, problems, rejects } from "./support/config";
 
 const book = [
@@ -23,6 +23,12 @@ describe("unknown fields are refused, with the nearest real one", () => {
     it("in the restore object", () =>
         assert.ok(problems({ "honeydue:etcdRestore": { snapshots: "x" } }).some((p) => /^honeydue:etcdRestore: got unknown field snapshots \(did you mean snapshot\?\)/.test(p))));
     it("as a top-level key (serverTyp)", () => rejects({ "honeydue:serverTyp": "cx33" }, "honeydue:serverTyp is not a key this program reads (did you mean honeydue:serverType?)", /expected one of/));
+    it("naming every unknown field at once, each with its nearest real one", () =>
+        rejects({ "honeydue:api": { replica: 3, imag: "x" } }, "honeydue:api", /: got unknown fields replica \(did you mean replicas\?\), imag \(did you mean image\?\); expected only image, replicas/));
+    it("as a top-level key or a provider's key with nothing near, listing the keys there are", () => {
+        rejects({ "honeydue:zzzzzzzzzzzz": "x" }, "honeydue:zzzzzzzzzzzz is not a key this program reads; expected one of: location, serverType", /./);
+        rejects({ "hcloud:zzzzzzzzzzzz": "x" }, "hcloud:zzzzzzzzzzzz is not a key the hcloud provider reads; expected one of: endpoint", /token$/);
+    });
     it("without a suggestion when nothing is near", () => rejects({ "honeydue:api": { zzzzzzzz: 1 } }, "honeydue:api", /unknown field zzzzzzzz; expected only image/));
 });
 
@@ -39,11 +45,23 @@ describe("admin CIDRs", () => {
         assert.ok(!coversEverything(["0.0.0.0/1", "128.0.0.0/2"], "ipv4"));
         assert.ok(coversEverything(["::/1", "8000::/1"], "ipv6"));
     });
+    // An IPv4-mapped source (::ffff:a.b.c.d) is never what an IPv4 packet comes from: the operator would be locked out.
+    it("refuse an IPv4 address written as IPv6, saying the IPv4 form to use", () => {
+        const found = problems({ "honeydue:adminCidrs": ["::ffff:198.51.100.7/128", "::ffff:0:0/96"], "honeydue:allowBroadAdminCidrs": true });
+        assert.deepEqual(found, [
+            "honeydue:adminCidrs: ::ffff:198.51.100.7/128 is an IPv4 address written as IPv6; expected 198.51.100.7/32",
+            "honeydue:adminCidrs: ::ffff:0:0/96 is an IPv4 address written as IPv6; expected 0.0.0.0/0",
+        ]);
+    });
+    it("refuse IPv6 sources that together cover every IPv6 address, even on purpose, naming them", () =>
+        rejects({ "honeydue:adminCidrs": ["198.51.100.7/32", "::/1", "8000::/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /: together cover every IPv6 address \(::\/1 \+ 8000::\/1\), which opens SSH/));
     it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
 });
 
 describe("cron, network, images, hostnames, routes", () => {
     it("refuses a cron field out of range", () => rejects({ "honeydue:etcdSnapshotSchedule": "61 */6 * * *" }, "honeydue:etcdSnapshotSchedule", /the minute field "61" is not valid/));
+    it("refuses an @every schedule that is not a Go duration, quoting it as written", () =>
+        rejects({ "honeydue:etcdSnapshotSchedule": " @every 6 hours " }, "honeydue:etcdSnapshotSchedule", /: "@every 6 hours" is not @every <duration> such as @every 6h; expected a five-field cron expression/));
     it("refuses a cron day of week 7 (robfig/cron stops at 6) and a zero step", () => {
         assert.match(cronProblem("0 0 * * 7") ?? "", /day of week/);
         assert.match(cronProblem("*/0 * * * *") ?? "", /minute/);
@@ -76,6 +94,19 @@ describe("quantities, numbers, JSON, provider keys", () => {
         assert.equal(quantityValue("1G"), 1e9);
         assert.equal(quantityValue("1.5Gi"), 1.5 * 2 ** 30);
         rejects({ "honeydue:api": { memory: "1G", memoryLimit: "512Mi" } }, "honeydue:api", /memory 1G is above memoryLimit 512Mi/);
+    });
+    it("compares a quantity written with an exponent by its value (1e9 bytes is above 512Mi)", () => {
+        rejects({ "honeydue:api": { memory: "1e9" } }, "honeydue:api", /: memory 1e9 is above memoryLimit 512Mi/);
+        assert.equal(load({ "honeydue:api": { memory: "5e8" } }).api.memory, "5e8");
+    });
+    it("refuses a memory size in thousandths of a byte, suggesting the Mi the operator meant", () =>
+        rejects({ "honeydue:api": { memory: "100m" } }, "honeydue:api.memory (got 100m)", /: is a fraction of a byte \(m, u and n are thousandths, millionths, billionths\); did you mean 100Mi\?$/));
+    it("takes an app image without a registry as Docker Hub's, and names it when refusing it", () =>
+        rejects({ "honeydue:api": { image: "honeydue-api:1.0" } }, "honeydue:api", /: image honeydue-api:1\.0 comes from docker\.io; expected an image from the registry gitea\.treytartt\.com$/));
+    it("tells ranges of two families apart: an IPv4 and an IPv6 range never overlap", () => {
+        assert.equal(overlaps("10.0.0.0/8", "fd00::/8"), false);
+        assert.equal(overlaps("fd00::/8", "10.0.0.0/8"), false);
+        assert.equal(overlaps("10.0.0.0/8", "10.42.0.0/16"), true);
     });
     it("accepts a number given as a string where a number is wanted (the prices hint stores one)", () => {
         const c = load({ "honeydue:prices": { servers: { cx33: "7.49" } } });

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "../config";
-import { offlineConfig } from "../offline/stack";
+import { offlineConfig, placeholderSecrets } from "../offline/stack";
 import { load, problems, rejects } from "./support/config";
 
 const fourNodes = [1, 2, 3, 4].map((i) => ({ name: `ubuntu-8gb-nbg1-${i}`, privateIp: `10.0.1.${10 + i}` }));
@@ -104,6 +104,57 @@ describe("configuration", () => {
         const { config, secretKeys } = offlineConfig();
         pulumi.runtime.setAllConfig(config, secretKeys.filter((k) => k !== "honeydue:smtpPassword"));
         assert.throws(loadConfig, (e: unknown) => e instanceof ConfigError && e.problems.length === 1 && /honeydue:smtpPassword is stored in plain text/.test(e.problems[0]));
+    });
+    it("refuses a stack where no secret is marked secret in one line, listing them", () => {
+        const { config } = offlineConfig();
+        pulumi.runtime.setAllConfig(config, []);
+        assert.throws(loadConfig, (e: unknown) => {
+            assert.ok(e instanceof ConfigError);
+            assert.equal(e.problems.length, 1, e.problems.join("\n"));
+            assert.match(e.problems[0], /^none of the secret keys is marked secret \(honeydue:sshPrivateKey, .*, hcloud:token, cloudflare:apiToken are all in plain text in Pulumi\.<stack>\.yaml\); expected each set with `pulumi config set --secret <key>`/);
+            return true;
+        });
+    });
+    it("names the one secret set, in plain text, as that key (not as 'none is marked secret')", () => {
+        const saved = [process.env.HCLOUD_TOKEN, process.env.CLOUDFLARE_API_TOKEN];
+        process.env.HCLOUD_TOKEN = "from-the-environment";
+        process.env.CLOUDFLARE_API_TOKEN = "from-the-environment";
+        try {
+            const { config } = offlineConfig();
+            const only = Object.fromEntries(Object.entries(config).filter(([k]) => !(k in placeholderSecrets) || k === "honeydue:smtpPassword"));
+            pulumi.runtime.setAllConfig(only, []);
+            assert.throws(loadConfig, (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.equal(e.problems.filter((p) => /plain text/.test(p)).join("\n"), "honeydue:smtpPassword is stored in plain text; expected a secret (set it again with `pulumi config set --secret honeydue:smtpPassword`)");
+                return true;
+            });
+        } finally {
+            const restore = (k: string, v: string | undefined) => (v === undefined ? delete process.env[k] : (process.env[k] = v));
+            restore("HCLOUD_TOKEN", saved[0]);
+            restore("CLOUDFLARE_API_TOKEN", saved[1]);
+        }
+    });
+    it("refuses a provider token in plain text, saying to commit the stack file again", () => {
+        const { config, secretKeys } = offlineConfig();
+        pulumi.runtime.setAllConfig(config, secretKeys.filter((k) => k !== "hcloud:token"));
+        assert.throws(loadConfig, (e: unknown) => {
+            assert.ok(e instanceof ConfigError);
+            assert.deepEqual(e.problems, ["hcloud:token is stored in plain text; expected a secret (set it again with `pulumi config set --secret hcloud:token` < the credential's file, and commit Pulumi.prod.yaml)"]);
+            return true;
+        });
+    });
+    // An SDK that cannot say which keys are secret (no runtime.isConfigSecret) refuses nothing for it:
+    // the stack still loads, its secrets still wrapped by loadConfig.
+    it("loads with a Pulumi SDK that cannot tell which keys are secret", async () => {
+        const runtime = pulumi.runtime as unknown as { isConfigSecret?: unknown };
+        const saved = runtime.isConfigSecret;
+        runtime.isConfigSecret = undefined;
+        try {
+            const c = load({});
+            assert.equal(await pulumi.isSecret(c.secrets.databaseUrl), true);
+        } finally {
+            runtime.isConfigSecret = saved;
+        }
     });
     it("never repeats a secret's value in a message", () => {
         const leaked = "postgres-not-a-url-SENTINEL";
