@@ -40,6 +40,8 @@ describe("adoption configuration", () => {
         assert.equal(c.adopt.zoneSettings.ssl, `${zone}/ssl`);
     });
 
+    it("rejects every key it does not adopt in one message", () =>
+        rejects({ loadBalancer: "5", volume: "6" }, "honeydue:adopt", /: loadBalancer, volume is not something this program adopts; expected only sshKey, placementGroup, network, subnet, firewall, servers, dnsRecords, zoneSettings, k3s, kubernetes$/));
     it("rejects a key it does not adopt, listing what it does", () =>
         rejects({ loadBalancer: "5" }, "honeydue:adopt", /loadBalancer is not something this program adopts; expected only sshKey, placementGroup, network, subnet, firewall, servers, dnsRecords, zoneSettings, k3s/));
     it("rejects adopting a running k3s without its token", () =>
@@ -78,6 +80,7 @@ describe("adoption configuration", () => {
         rejects({ subnet: "10.0.1.0/24" }, "honeydue:adopt.subnet (got 10.0.1.0/24)", /expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24/));
     it("rejects a subnet id with anything before the network id, or not given as a string", () => {
         rejects({ subnet: "net103-10.0.1.0/24" }, "honeydue:adopt.subnet (got net103-10.0.1.0/24)", /: expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24$/);
+        rejects({ subnet: "103-10.0.1.0/24x" }, "honeydue:adopt.subnet (got 103-10.0.1.0/24x)", /: expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24$/);
         rejects({ subnet: 103 }, "honeydue:adopt.subnet (got 103)", /: expected <network id>-<ip range>$/);
     });
     it("rejects a subnet whose range is not subnetCidr (a subnet cannot change range in place)", () =>
@@ -93,6 +96,7 @@ describe("adoption configuration", () => {
         rejects({ zoneSettings: { ssl: 12345 } }, "honeydue:adopt.zoneSettings.ssl (got 12345)", /: expected <zone id>\/<setting id>$/);
         rejects({ zoneSettings: { ssl: "ssl" } }, "honeydue:adopt.zoneSettings.ssl (got ssl)", /: expected <zone id>\/<setting id>, such as 023e105f4ecef8ad9ca31a8372d0c353\/ssl$/);
         rejects({ zoneSettings: ["ssl"] }, "honeydue:adopt.zoneSettings", /: expected a JSON object of setting id → <zone id>\/<setting id>$/);
+        rejects({ dnsRecords: [`${zone}/${record}`] }, "honeydue:adopt.dnsRecords", /: expected a JSON object of record name → <zone id>\/<record id>$/);
     });
     it("rejects a record the edge does not create, listing the records it does", () =>
         rejects({ dnsRecords: { "www.myhoneydue.com-ubuntu-8gb-nbg1-1-a": `${zone}/${record}` } }, "honeydue:adopt.dnsRecords", /www\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a is not a record the edge creates; expected one of: api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a, api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-aaaa, .*myhoneydue\.com-ubuntu-8gb-nbg1-3-aaaa$/));
@@ -104,22 +108,41 @@ describe("adoption configuration", () => {
     });
     it("rejects a zone setting the edge does not manage", () =>
         rejects({ zoneSettings: { tls_1_3: `${zone}/tls_1_3` } }, "honeydue:adopt.zoneSettings", /tls_1_3 is not a zone setting the edge manages; expected ssl, always_use_https, min_tls_version/));
+    it("rejects every zone setting the edge does not manage in one message", () =>
+        rejects({ zoneSettings: { tls_1_3: `${zone}/tls_1_3`, http3: `${zone}/http3` } }, "honeydue:adopt.zoneSettings", /: tls_1_3, http3 is not a zone setting the edge manages; expected ssl, always_use_https, min_tls_version$/));
     it("rejects a zone setting imported under another setting's id", () =>
         rejects({ zoneSettings: { ssl: `${zone}/min_tls_version` } }, "honeydue:adopt.zoneSettings", /ssl is given .*\/min_tls_version; expected <zone id>\/ssl/));
     it("rejects records and settings in a zone other than honeydue:zoneId", () =>
         rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl` } }, "honeydue:adopt", /names zone\(s\) f{32}, but honeydue:zoneId is 0{32}; expected every record and setting in that zone/, { "honeydue:zoneId": "0".repeat(32) }));
+    it("names only the zones other than honeydue:zoneId", () =>
+        rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${"0".repeat(32)}/min_tls_version` } }, "honeydue:adopt", /: names zone\(s\) f{32}, but honeydue:zoneId is 0{32}/, { "honeydue:zoneId": "0".repeat(32) }));
     it("rejects records and settings spread over two zones", () =>
-        rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${zone}/min_tls_version` } }, "honeydue:adopt", /names 2 zones .*; expected every record and setting in the one zone of honeydue:zone/));
+        rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${zone}/min_tls_version` } }, "honeydue:adopt", /: names 2 zones \(f{32}, 023e105f4ecef8ad9ca31a8372d0c353\); expected every record and setting in the one zone of honeydue:zone$/));
     it("takes the running Kubernetes objects as Kind/name, the Redis claim under its configured name", () => {
         const c = load({ "honeydue:adopt": { kubernetes: ["Namespace/honeydue", "PersistentVolumeClaim/redis-queue", "Ingress/api-myhoneydue-com"] }, "honeydue:redis": { claimName: "redis-queue" } });
         assert.deepEqual(c.adopt.kubernetes, ["Namespace/honeydue", "PersistentVolumeClaim/redis-queue", "Ingress/api-myhoneydue-com"]);
     });
     it("rejects a Kubernetes object the workloads do not create, listing those they do", () =>
         rejects({ kubernetes: ["PersistentVolumeClaim/redis-queue"] }, "honeydue:adopt.kubernetes", /PersistentVolumeClaim\/redis-queue is not an object the workloads create; expected some of: Namespace\/honeydue, Secret\/registry, PersistentVolumeClaim\/redis-data, .*Ingress\/myhoneydue-com$/));
+    it("lists, when refusing an object, exactly the fixed-name objects the workloads create, a disruption budget only for an app of two replicas or more", () =>
+        rejects(
+            { kubernetes: ["Deployment/migrations"] },
+            "honeydue:adopt.kubernetes",
+            /^honeydue:adopt\.kubernetes: Deployment\/migrations is not an object the workloads create; expected some of: Namespace\/honeydue, Secret\/registry, PersistentVolumeClaim\/redis-data, Deployment\/redis, Service\/redis, NetworkPolicy\/redis-clients, Deployment\/api, Service\/api, Deployment\/admin, Service\/admin, Deployment\/worker, PodDisruptionBudget\/api, PodDisruptionBudget\/admin, Ingress\/api-myhoneydue-com, Ingress\/admin-myhoneydue-com, Ingress\/myhoneydue-com$/,
+        ));
+    it("takes the worker's disruption budget once the worker runs two replicas", () => {
+        rejects({ kubernetes: ["PodDisruptionBudget/worker"] }, "honeydue:adopt.kubernetes", /PodDisruptionBudget\/worker is not an object the workloads create/);
+        assert.deepEqual(load({ "honeydue:adopt": { kubernetes: ["PodDisruptionBudget/worker"] }, "honeydue:worker": { replicas: 2 } }).adopt.kubernetes, ["PodDisruptionBudget/worker"]);
+    });
+    it("rejects the list of Kubernetes objects given as one string", () =>
+        rejects({ kubernetes: "Namespace/honeydue" }, "honeydue:adopt.kubernetes (got Namespace/honeydue)", /: expected a list of Kind\/name, such as \["Namespace\/honeydue", "PersistentVolumeClaim\/redis-data"\]$/));
     it("rejects a Kubernetes object listed twice (a `pulumi config set --path …[n]` that repeated one)", () =>
         rejects({ kubernetes: ["Namespace/honeydue", "Namespace/honeydue"] }, "honeydue:adopt.kubernetes", /lists an object twice; expected each once/));
     it("rejects a Kubernetes object not given as Kind/name", () =>
         rejects({ kubernetes: ["honeydue/redis-data"] }, "honeydue:adopt.kubernetes.0 (got honeydue/redis-data)", /expected Kind\/name, such as PersistentVolumeClaim\/redis-data/));
+    it("rejects a Kubernetes object with anything before its Kind or after its name", () => {
+        for (const o of ["the Namespace/honeydue", "Namespace/honeydue/x"]) rejects({ kubernetes: [o] }, `honeydue:adopt.kubernetes.0 (got ${o})`, /: expected Kind\/name, such as PersistentVolumeClaim\/redis-data$/);
+    });
     it("rejects adopt that is not an object", () => rejects("12345", "honeydue:adopt", /expected a JSON object of provider ids to import/));
 });
 
