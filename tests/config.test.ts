@@ -191,6 +191,41 @@ describe("configuration", () => {
         });
     }
 
+    it("stops with every problem on its own line under a count, as a ConfigError", () => {
+        assert.throws(
+            () => load({ "honeydue:location": "mars", "honeydue:smtpPort": 0 }),
+            (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.equal(e.name, "ConfigError");
+                assert.equal(
+                    e.message,
+                    "the stack's configuration has 2 problem(s):\n  - honeydue:location (got mars): expected one of the Hetzner locations fsn1, nbg1, hel1, ash, hil, sin\n  - honeydue:smtpPort (got 0): expected a whole number from 1 to 65535",
+                );
+                return true;
+            },
+        );
+    });
+    it("shows a bad value as given up to 60 characters, and a longer one cut to 57 and an ellipsis", () => {
+        assert.deepEqual(problems({ "honeydue:serverType": "x".repeat(60) }), [`honeydue:serverType (got ${"x".repeat(60)}): expected a Hetzner Cloud server type such as cx33`]);
+        assert.deepEqual(problems({ "honeydue:serverType": "x".repeat(61) }), [`honeydue:serverType (got ${"x".repeat(57)}…): expected a Hetzner Cloud server type such as cx33`]);
+        assert.deepEqual(problems({ "honeydue:api": { replicas: 30 } }), ["honeydue:api.replicas (got 30): expected a whole number from 2 to 20"]);
+    });
+    it("does not repeat the value when the message already says what was got", () =>
+        assert.deepEqual(problems({ "honeydue:nodes": fourNodes }), ["honeydue:nodes: got 4 nodes; expected an odd number, at least 3 (etcd keeps quorum only with a majority)"]));
+    it("takes a provider token from its environment variable, but not a blank one", () => {
+        const saved = process.env.HCLOUD_TOKEN;
+        try {
+            process.env.HCLOUD_TOKEN = "from-the-environment";
+            assert.doesNotThrow(() => load({ "hcloud:token": undefined }));
+            process.env.HCLOUD_TOKEN = " ";
+            assert.deepEqual(problems({ "hcloud:token": undefined }), [
+                "hcloud:token is missing: expected the provider's API token (set it with `pulumi config set --secret hcloud:token` or export HCLOUD_TOKEN)",
+            ]);
+        } finally {
+            if (saved === undefined) delete process.env.HCLOUD_TOKEN;
+            else process.env.HCLOUD_TOKEN = saved;
+        }
+    });
     it("reports every bad value at once", () => {
         const found = problems({ "honeydue:location": "mars", "honeydue:k3sVersion": "latest", "honeydue:sslMode": "none" });
         assert.deepEqual(found.map((p) => p.split(/[ :]/)[1]), ["location", "k3sVersion", "sslMode"]);
