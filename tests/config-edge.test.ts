@@ -2,7 +2,8 @@
 // what is expected. loadConfig reads only configuration, so many cases share this process.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { load, rejects } from "./support/config";
+import { originTls } from "../config/edge";
+import { load, problems, rejects } from "./support/config";
 
 describe("edge configuration", () => {
     it("defaults to flexible, TLS 1.2, the book's three hostnames and every node in rotation", () => {
@@ -13,6 +14,11 @@ describe("edge configuration", () => {
         assert.deepEqual(Object.keys(c.routes), ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"]);
         assert.deepEqual(c.outOfRotation, []);
         assert.equal(c.zoneId, undefined);
+        assert.equal(c.smokeThroughEdge, true, "the hostnames are smoke-checked through Cloudflare unless said otherwise");
+        assert.equal(originTls(c), false, "Flexible: the origin serves plain HTTP");
+    });
+    it("serves the origin over TLS itself on full and strict", () => {
+        for (const sslMode of ["full", "strict"]) assert.equal(originTls(load({ "honeydue:sslMode": sslMode })), true, sslMode);
     });
 
     it("accepts a node out of rotation and a DNS-only API hostname in the zone", () => {
@@ -42,6 +48,25 @@ describe("edge configuration", () => {
     it("rejects port 80 closed on Flexible, which reaches the nodes on 80 only", () =>
         rejects({ "honeydue:sslMode": "flexible", "honeydue:originPort80": "closed" }, "honeydue:originPort80", /is closed while honeydue:sslMode is flexible.*expected auto or open, or set honeydue:sslMode strict first/));
     it("rejects an unknown port 80 setting", () => rejects({ "honeydue:originPort80": "shut" }, "honeydue:originPort80 (got shut)", /expected auto, open or closed/));
+    it("rejects a zone id with anything before or after its 32 hex characters", () => {
+        for (const id of [`z${"0".repeat(32)}`, `${"0".repeat(32)}0`]) rejects({ "honeydue:zoneId": id }, `honeydue:zoneId (got ${id})`, /: expected a Cloudflare zone id \(32 hex characters\)$/);
+    });
+    it("rejects two routes that differ only by a trailing dot (one name in DNS)", () =>
+        rejects({ "honeydue:routes": { "api.myhoneydue.com": "api", "api.myhoneydue.com.": "admin" } }, "honeydue:routes", /: api\.myhoneydue\.com and api\.myhoneydue\.com\. are the same hostname \(names are compared in lower case\); expected each hostname once$/));
+    it("rejects routes that are empty, null or not an object, saying what is expected", () => {
+        rejects({ "honeydue:routes": {} }, "honeydue:routes", /: expected at least one hostname$/);
+        for (const routes of ["null", '["api.myhoneydue.com"]']) {
+            rejects({ "honeydue:routes": routes }, `honeydue:routes (got ${routes})`, /: expected a JSON object of hostname → app, such as \{"api\.example\.com": "api"\}$/);
+        }
+    });
+    it("rejects unroutedApps that is not a list of apps", () => {
+        rejects({ "honeydue:unroutedApps": "admin" }, "honeydue:unroutedApps (got admin)", /: expected a JSON list of app names such as \["admin"\]$/);
+        rejects({ "honeydue:unroutedApps": ["worker"] }, "honeydue:unroutedApps.0 (got worker)", /: expected an app name: api or admin$/);
+    });
+    it("names a node that is not one, and only that, when the list also holds every node", () =>
+        assert.deepEqual(problems({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-1", "ubuntu-8gb-nbg1-2", "ubuntu-8gb-nbg1-3", "ubuntu-8gb-nbg1-9"] }), [
+            "honeydue:outOfRotation: ubuntu-8gb-nbg1-9 is not one of the nodes (ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3); expected node names from honeydue:nodes",
+        ]));
     it("rejects a zone id that is not one", () => rejects({ "honeydue:zoneId": "myhoneydue.com" }, "honeydue:zoneId (got myhoneydue.com)", /expected a Cloudflare zone id \(32 hex characters\)/));
     it("rejects a node out of rotation that is not a node", () =>
         rejects({ "honeydue:outOfRotation": ["ubuntu-8gb-nbg1-9"] }, "honeydue:outOfRotation", /ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names from honeydue:nodes/));
