@@ -121,3 +121,51 @@ describe("quantities, numbers, JSON, provider keys", () => {
         rejects({ "hcloud:tokn": "x" }, "hcloud:tokn is not a key the hcloud provider reads (did you mean hcloud:token?)", /expected one of: endpoint/);
     });
 });
+
+describe("what each setting says when it is not of its form", () => {
+    it("every settings object, given something else, names the object it expected", () => {
+        for (const [key, expected] of [
+            ["api", "expected a JSON object of app settings"],
+            ["admin", "expected a JSON object of app settings"],
+            ["worker", "expected a JSON object of app settings"],
+            ["migrations", "expected a JSON object of app settings"],
+            ["redis", "expected a JSON object of Redis settings"],
+            ["traefik", "expected a JSON object of Traefik settings"],
+            ["prices", "expected a JSON object of unit prices { currency, servers, primaryIpv4, fixed }"],
+        ]) {
+            assert.deepEqual(problems({ [`honeydue:${key}`]: "[1]" }), [`honeydue:${key} (got [1]): ${expected}`]);
+        }
+        assert.deepEqual(problems({ "honeydue:nodes": ["ubuntu-8gb-nbg1-1", book[1], book[2]] }), ["honeydue:nodes.0 (got ubuntu-8gb-nbg1-1): expected an object { name, privateIp, sshAlias? }"]);
+    });
+    it("reads true and false given as text, and refuses anything else", () => {
+        const c = load({ "honeydue:protect": "false", "honeydue:allowBroadAdminCidrs": "true" });
+        assert.deepEqual([c.protect, c.allowBroadAdminCidrs], [false, true]);
+        rejects({ "honeydue:protect": "yes" }, "honeydue:protect (got yes)", /: expected true or false$/);
+    });
+    it("refuses an IPv6 CIDR with host bits set, naming its network and its one address", () =>
+        rejects({ "honeydue:adminCidrs": ["2001:db8::1/48"] }, "honeydue:adminCidrs.0 (got 2001:db8::1/48)", /: has host bits set; expected the network address 2001:db8::\/48 \(the whole range\) or 2001:db8::1\/128 \(that one address\)$/));
+    it("takes a private network in each RFC 1918 range, and refuses one broader than its range", () => {
+        for (const [net, subnet, prefix] of [["172.16.0.0/16", "172.16.1.0/24", "172.16.1."], ["192.168.0.0/16", "192.168.1.0/24", "192.168.1."]]) {
+            const nodes = book.map((n, i) => ({ ...n, privateIp: `${prefix}${11 + i}` }));
+            assert.equal(load({ "honeydue:networkCidr": net, "honeydue:subnetCidr": subnet, "honeydue:nodes": nodes }).networkCidr, net);
+        }
+        assert.match(problems({ "honeydue:networkCidr": "10.0.0.0/7" })[0], /^honeydue:networkCidr: 10\.0\.0\.0\/7 is not a private RFC 1918 range; expected a range inside 10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16, as Hetzner requires$/);
+    });
+    it("places a JSON syntax error by line and column, after leading blanks too", () => {
+        rejects({ "honeydue:nodes": '[\n  {"name": "ubuntu-8gb-nbg1-1",}\n]' }, "honeydue:nodes", /^honeydue:nodes: got invalid JSON: PropertyNameExpected at position 33 \(line 2, column 32\); expected valid JSON \(keys and strings in double quotes, no trailing comma\)$/);
+        rejects({ "honeydue:nodes": '  [{"name": "ubuntu-8gb-nbg1-1",}]' }, "honeydue:nodes", /: got invalid JSON: PropertyNameExpected at position 32 \(line 1, column 33\)/);
+        rejects({ "honeydue:outOfRotation": "ubuntu-8gb-nbg1-3 [x]" }, "honeydue:outOfRotation (got ubuntu-8gb-nbg1-3 [x])", /: expected a JSON list of node names/);
+    });
+    it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
+    it("suggests the nearest key for a long name up to a third of its letters away", () =>
+        rejects({ "honeydue:serverTypeXYZ": "cx33" }, "honeydue:serverTypeXYZ is not a key this program reads (did you mean honeydue:serverType?)", /./));
+    it("refuses nodes outside an IPv6 subnet (an IPv4 address is in no IPv6 range)", () =>
+        assert.match(problems({ "honeydue:subnetCidr": "fd00::/64" })[0], /^honeydue:nodes: ubuntu-8gb-nbg1-1 has privateIp 10\.0\.1\.11, outside subnetCidr fd00::\/64; expected an address inside it$/));
+    it("takes a host name of 253 characters, DNS's longest, and refuses 254 or a single label", () => {
+        const name = (n: number) => `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(n)}.myhoneydue.com`;
+        assert.equal(name(46).length, 253);
+        assert.equal(load({ "honeydue:apiHostname": name(46) }).apiHostname, name(46));
+        rejects({ "honeydue:apiHostname": name(47) }, "honeydue:apiHostname", /: expected a fully qualified host name such as api\.example\.com$/);
+        rejects({ "honeydue:apiHostname": "localhost" }, "honeydue:apiHostname (got localhost)", /: expected a fully qualified host name such as api\.example\.com$/);
+    });
+});
