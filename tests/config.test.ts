@@ -41,6 +41,23 @@ describe("configuration", () => {
         assert.equal(c.sslMode, "flexible");
         assert.equal(c.redis.node, "ubuntu-8gb-nbg1-2");
         assert.deepEqual(Object.keys(c.routes), ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"]);
+        // The book's estate (DESIGN §1) and the sizing for 8 GB nodes (config/workloads.ts), whole.
+        const scalars = ["location", "serverType", "image", "networkCidr", "subnetCidr", "protect", "ipv6", "sshUser", "allowBroadAdminCidrs", "k3sVersion", "clusterCidr", "serviceCidr", "etcdSnapshotSchedule", "etcdSnapshotRetention", "b2Bucket", "b2Region", "etcdSnapshotFolder", "privateInterface", "flannelBackend", "zone", "minTlsVersion", "originPort80", "registry", "smtpHost", "smtpPort"] as const;
+        assert.deepEqual(Object.fromEntries(scalars.map((k) => [k, c[k]])), {
+            location: "nbg1", serverType: "cx33", image: "ubuntu-24.04", networkCidr: "10.0.0.0/16", subnetCidr: "10.0.1.0/24", protect: true, ipv6: true, sshUser: "root", allowBroadAdminCidrs: false,
+            k3sVersion: "v1.34.6+k3s1", clusterCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16", etcdSnapshotSchedule: "0 */6 * * *", etcdSnapshotRetention: 28, b2Bucket: "honeyDueProd", b2Region: "us-east-005",
+            etcdSnapshotFolder: "etcd-snapshots", privateInterface: "enp7s0", flannelBackend: "vxlan", zone: "myhoneydue.com", minTlsVersion: "1.2", originPort80: "auto", registry: "gitea.treytartt.com", smtpHost: "smtp.fastmail.com", smtpPort: 587,
+        });
+        const gitea = "gitea.treytartt.com/treytartt";
+        assert.deepEqual(c.api, { image: `${gitea}/honeydue-api:8d9ca2e6ed`, replicas: 2, port: 8000, healthPath: "/api/health", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi", runAsUser: 65532, writablePaths: ["/tmp"] });
+        assert.deepEqual(c.admin, { image: `${gitea}/honeydue-admin:8d9ca2e6ed`, replicas: 2, port: 3000, healthPath: "/", cpu: "50m", memory: "192Mi", memoryLimit: "384Mi", runAsUser: 1001, writablePaths: ["/tmp", "/app/.next/cache"] });
+        assert.deepEqual(c.worker, { image: `${gitea}/honeydue-worker:8d9ca2e6ed`, replicas: 1, port: 8001, healthPath: "/healthz", cpu: "100m", memory: "256Mi", memoryLimit: "512Mi", runAsUser: 65532, writablePaths: ["/tmp"] });
+        assert.deepEqual(c.migrations, { image: `${gitea}/honeydue-migrate:8d9ca2e6ed`, replicas: 1, command: ["goose", "up"], cpu: "50m", memory: "64Mi", memoryLimit: "256Mi", runAsUser: 65532, writablePaths: ["/tmp"] });
+        assert.deepEqual({ ...c.redis, denied: undefined }, {
+            image: "docker.io/library/redis:7.4.7-alpine", node: "ubuntu-8gb-nbg1-2", storage: "5Gi", claimName: "redis-data", maxMemory: "300Mi", memoryLimit: "512Mi", denied: undefined,
+            backupSchedule: "30 */6 * * *", backupFolder: "redis-backups", backupImage: "docker.io/rclone/rclone:1.75.0",
+        });
+        assert.deepEqual(c.prices, { currency: "USD", servers: { cx23: 4.59, cx33: 7.49, cx43: 13.79, cx53: 26.49 }, primaryIpv4: 0.6, fixed: { "Neon Postgres (Launch)": 10, "Backblaze B2": 1, "Cloudflare Free": 0, "Gitea (self-hosted)": 0 } });
     });
 
     it("rejects an even node count", () => rejects({ "honeydue:nodes": fourNodes }, "honeydue:nodes", /got 4 nodes; expected an odd number, at least 3/));
