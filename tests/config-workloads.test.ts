@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { b2KeyFor, b2KeysNote } from "../config/b2Keys";
 import { bytes } from "../config/workloads";
 import { migrationJobName } from "../workloads/migrations";
-import { load, rejects } from "./support/config";
+import { load, problems, rejects } from "./support/config";
 
 describe("workload configuration", () => {
     it("defaults every app's user and writable paths", () => {
@@ -92,6 +92,34 @@ describe("workload configuration", () => {
             rejects({ [`honeydue:${key}`]: { image: short } }, `honeydue:${key}.image`, /is not an image reference; expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/);
         }
         assert.equal(migrationJobName(`r.io/m:v1.2@${digest}`), "migrate-0123456789ab", "a new digest is a new migrations Job");
+    });
+    it("refuses each app, Redis, Traefik and SMTP setting that is not of its form, saying the form", () => {
+        for (const [key, value, where, expected] of [
+            ["api", { healthPath: "api/health" }, "api.healthPath (got api/health)", "expected an HTTP path such as /healthz"],
+            ["api", { healthPath: "x/api" }, "api.healthPath (got x/api)", "expected an HTTP path such as /healthz"],
+            ["api", { healthPath: "/api health" }, "api.healthPath (got /api health)", "expected an HTTP path such as /healthz"],
+            ["api", { writablePaths: ["/tmp x"] }, "api.writablePaths.0 (got /tmp x)", "expected an absolute path such as /tmp"],
+            ["api", { writablePaths: "/tmp" }, "api.writablePaths (got /tmp)", "expected a list of absolute paths"],
+            ["migrations", { command: "goose up" }, "migrations.command (got goose up)", "expected a list of strings"],
+            ["api", { port: 80 }, "api.port (got 80)", "expected a whole number from 1024 to 65535"],
+            ["api", { cpu: "lots" }, "api.cpu (got lots)", "expected a Kubernetes quantity such as 100m (or 512M, 1G, 1.5Gi)"],
+            ["redis", { denied: "flushall" }, "redis.denied (got flushall)", "expected a list of ACL categories and commands"],
+            ["redis", { denied: ["flushall!"] }, "redis.denied.0 (got flushall!)", "expected an ACL category such as @scripting or a command such as flushall"],
+            ["redis", { backupFolder: "redis-backups/" }, "redis.backupFolder (got redis-backups/)", "expected a folder name such as redis-backups (no leading or trailing /)"],
+            ["traefik", { chartVersion: "v37.1.2" }, "traefik.chartVersion (got v37.1.2)", "expected a pinned chart version such as 37.1.2"],
+            ["traefik", { chartVersion: "37.1.2-rc1" }, "traefik.chartVersion (got 37.1.2-rc1)", "expected a pinned chart version such as 37.1.2"],
+            ["smtpUsername", "ops at myhoneydue.com", "smtpUsername (got ops at myhoneydue.com)", "expected the SMTP login (an email address)"],
+            ["smtpUsername", "mail ops@myhoneydue.com", "smtpUsername (got mail ops@myhoneydue.com)", "expected the SMTP login (an email address)"],
+            ["smtpUsername", "ops@myhoneydue.com ops", "smtpUsername (got ops@myhoneydue.com ops)", "expected the SMTP login (an email address)"],
+            ["registryUsername", "deploy er", "registryUsername (got deploy er)", "expected the Gitea user that pulls images"],
+        ] as const) {
+            assert.deepEqual(problems({ [`honeydue:${key}`]: value }), [`honeydue:${where}: ${expected}`], JSON.stringify(value));
+        }
+    });
+    it("takes the Redis denials, health paths and quantities an operator sets", () => {
+        const c = load({ "honeydue:redis": { denied: ["@scripting", "script|debug", "acl|setuser"] }, "honeydue:api": { healthPath: "/ready", cpu: ".5", memory: "1.5e8" } });
+        assert.deepEqual(c.redis.denied, ["@scripting", "script|debug", "acl|setuser"]);
+        assert.deepEqual([c.api.healthPath, c.api.cpu, c.api.memory], ["/ready", ".5", "1.5e8"]);
     });
     it("rejects an unpinned Traefik chart", () => rejects({ "honeydue:traefik": { chartVersion: "37" } }, "honeydue:traefik.chartVersion", /expected a pinned chart version/));
 });
