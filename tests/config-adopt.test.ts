@@ -173,6 +173,13 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
     it("refuses an ssh-keyscan line pasted whole (host name first)", () => {
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": `203.0.113.11 ${keys["ubuntu-8gb-nbg1-1"]}` }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /starts with a host name.*expected the key alone/);
     });
+    it("refuses an RSA ssh-keyscan line as a line with a host name first", () => {
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": "203.0.113.11 ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDQ" }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: starts with a host name \(an ssh-keyscan or known_hosts line\); expected the key alone, 'ssh-ed25519 AAAA…'$/);
+    });
+    it("takes a key with its comment and a final newline, as a .pub file holds it", () => {
+        const line = `${keys["ubuntu-8gb-nbg1-1"]} root@ubuntu-8gb-nbg1-1\n`;
+        assert.equal(load(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": line })).hostKeys["ubuntu-8gb-nbg1-1"], line);
+    });
     it("refuses key data of another type under ssh-ed25519 (a truncated or mixed-up paste)", () => {
         const ecdsa = "ssh-ed25519 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBH9xkcp+k1O8Gxpxrv/p/rSE0tVCP/Ie365VYEHykCETUix2LAegkLbc9cmZ7QzwHa0+JoTBYVhY8N1vgAi9Upw=";
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": ecdsa }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /the key data is not an ssh-ed25519 key/);

@@ -55,6 +55,15 @@ describe("admin CIDRs", () => {
     });
     it("refuse IPv6 sources that together cover every IPv6 address, even on purpose, naming them", () =>
         rejects({ "honeydue:adminCidrs": ["198.51.100.7/32", "::/1", "8000::/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /: together cover every IPv6 address \(::\/1 \+ 8000::\/1\), which opens SSH/));
+    it("refuse a prefix broader than /16 or /48, saying how one address is written in its family; take /16 itself", () => {
+        assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/15", "2001:db8::/47"] }), [
+            "honeydue:adminCidrs: 10.0.0.0/15 is broader than /16; expected an operator's own address or range (/32 for one address), or set honeydue:allowBroadAdminCidrs to true on purpose",
+            "honeydue:adminCidrs: 2001:db8::/47 is broader than /48; expected an operator's own address or range (/128 for one address), or set honeydue:allowBroadAdminCidrs to true on purpose",
+        ]);
+        assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/16"] }).adminCidrs, ["10.0.0.0/16"]);
+    });
+    it("refuse an empty list (the operator would be locked out of SSH and the Kubernetes API)", () =>
+        rejects({ "honeydue:adminCidrs": [] }, "honeydue:adminCidrs (got [])", /: expected at least one CIDR \(the address `pulumi up` runs from\)$/));
     it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
 });
 
@@ -70,6 +79,18 @@ describe("cron, network, images, hostnames, routes", () => {
         assert.equal(cronProblem("@daily"), undefined);
         assert.equal(cronProblem("@every 6h"), undefined);
         assert.match(cronProblem("@sometimes") ?? "", /not a descriptor/);
+    });
+    it("refuses the network's gateway as a node IP (Hetzner takes the network's first address)", () =>
+        rejects(
+            { "honeydue:subnetCidr": "10.0.0.0/24", "honeydue:nodes": [{ ...book[0], privateIp: "10.0.0.1" }, { ...book[1], privateIp: "10.0.0.12" }, { ...book[2], privateIp: "10.0.0.13" }] },
+            "honeydue:nodes",
+            /: ubuntu-8gb-nbg1-1 has privateIp 10\.0\.0\.1, which is reserved \(network, broadcast or gateway address\); expected a host address$/,
+        ));
+    it("refuses a subnet outside the network", () => assert.equal(problems({ "honeydue:subnetCidr": "10.1.1.0/24" }).at(-1), "honeydue:subnetCidr: 10.1.1.0/24 is not inside networkCidr 10.0.0.0/16; expected a subnet of it"));
+    it("refuses a server type or system image with anything around it", () => {
+        for (const t of ["xcx33", "cx33x"]) rejects({ "honeydue:serverType": t }, `honeydue:serverType (got ${t})`, /: expected a Hetzner Cloud server type such as cx33$/);
+        for (const i of ["ubuntu-24.04x", "Ubuntu-24.04", "my-ubuntu-24.04"]) rejects({ "honeydue:image": i }, `honeydue:image (got ${i})`, /: expected a Hetzner system image such as ubuntu-24\.04$/);
+        assert.deepEqual([load({ "honeydue:serverType": "cax21", "honeydue:prices": { servers: { cax21: 6 } } }).serverType, load({ "honeydue:image": "debian-12" }).image], ["cax21", "debian-12"]);
     });
     it("refuses a private network outside RFC 1918", () => rejects({ "honeydue:networkCidr": "100.64.0.0/16", "honeydue:subnetCidr": "100.64.1.0/24", "honeydue:nodes": book.map((n) => ({ ...n, privateIp: n.privateIp.replace("10.0.", "100.64.") })) }, "honeydue:networkCidr", /not a private RFC 1918 range/));
     it("refuses a digest that is not 64 hex digits", () => rejects({ "honeydue:redis": { image: "docker.io/library/redis@sha256:abc" } }, "honeydue:redis.image", /expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/));

@@ -54,6 +54,7 @@ describe("workload configuration", () => {
         rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots\/redis overlap/);
         // The etcd key's name prefix has no "/" (k3s lists with the bare folder name): it covers etcd-snapshots-redis/ too.
         rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots-redis overlap \(one name begins with the other\)/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd" } }, "honeydue:etcdSnapshotFolder", /: etcd-snapshots and redis\.backupFolder etcd overlap \(one name begins with the other\); expected folders whose names do not begin with one another, so each B2 key's name prefix covers only its own files$/);
         assert.equal(load({ "honeydue:redis": { backupFolder: "backups/redis" } }).redis.backupFolder, "backups/redis", "a folder whose name does not begin with the other's");
     });
     it("takes a use's own B2 key only whole: its id and its secret application key", () => {
@@ -64,6 +65,18 @@ describe("workload configuration", () => {
         rejects({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, "honeydue:etcdB2ApplicationKey is stored in plain text", /expected a secret/);
         const c = load({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, ["honeydue:etcdB2ApplicationKey"]);
         assert.equal(c.etcdB2KeyId, id);
+    });
+    it("takes a use's own B2 key id and key only in B2's forms, never echoing the key", () => {
+        const found = problems({ "honeydue:etcdB2KeyId": "short", "honeydue:etcdB2ApplicationKey": "short-secret" }, ["honeydue:etcdB2ApplicationKey"]);
+        assert.deepEqual(found, ["honeydue:etcdB2KeyId (got short): expected a Backblaze B2 application key id (12-40 letters and digits)", "honeydue:etcdB2ApplicationKey: expected a Backblaze B2 application key (20-64 characters)"]);
+        for (const id of ["a".repeat(12), "a".repeat(40)]) assert.equal(load({ "honeydue:redisBackupB2KeyId": id, "honeydue:redisBackupB2ApplicationKey": "k".repeat(20) }, ["honeydue:redisBackupB2ApplicationKey"]).redisBackupB2KeyId, id);
+        for (const id of ["a".repeat(11), "a".repeat(41), `${"a".repeat(12)}-`, `-${"a".repeat(12)}`]) {
+            assert.deepEqual(problems({ "honeydue:redisBackupB2KeyId": id, "honeydue:redisBackupB2ApplicationKey": "k".repeat(20) }, ["honeydue:redisBackupB2ApplicationKey"]), [`honeydue:redisBackupB2KeyId (got ${id}): expected a Backblaze B2 application key id (12-40 letters and digits)`]);
+        }
+        for (const key of ["k".repeat(64), "k/+".repeat(7)]) assert.doesNotThrow(() => load({ "honeydue:redisBackupB2KeyId": "a".repeat(12), "honeydue:redisBackupB2ApplicationKey": key }, ["honeydue:redisBackupB2ApplicationKey"]));
+        for (const key of ["k".repeat(19), "k".repeat(65), `${"k".repeat(20)}-`, `-${"k".repeat(20)}`]) {
+            assert.deepEqual(problems({ "honeydue:redisBackupB2KeyId": "a".repeat(12), "honeydue:redisBackupB2ApplicationKey": key }, ["honeydue:redisBackupB2ApplicationKey"]), ["honeydue:redisBackupB2ApplicationKey: expected a Backblaze B2 application key (20-64 characters)"]);
+        }
     });
     it("hands each B2 use its own key when it has one, else the apps' key, the application key always a secret", async () => {
         const id = "PLACEHOLDERetcdKeyId00000";
