@@ -83,6 +83,11 @@ describe("adoption configuration", () => {
         rejects({ subnet: "103-10.0.1.0/24x" }, "honeydue:adopt.subnet (got 103-10.0.1.0/24x)", /: expected <network id>-<ip range>, such as 1234567-10\.0\.1\.0\/24$/);
         rejects({ subnet: 103 }, "honeydue:adopt.subnet (got 103)", /: expected <network id>-<ip range>$/);
     });
+    it("accepts a subnet id whose range has octets of two and three digits", () => {
+        const nodes = [11, 12, 13].map((i, n) => ({ name: `ubuntu-8gb-nbg1-${n + 1}`, privateIp: `10.0.110.${i}` }));
+        const c = load({ "honeydue:subnetCidr": "10.0.110.0/24", "honeydue:nodes": nodes, "honeydue:adopt": { network: "1234567", subnet: "1234567-10.0.110.0/24" } });
+        assert.equal(c.adopt.subnet, "1234567-10.0.110.0/24");
+    });
     it("rejects a subnet whose range is not subnetCidr (a subnet cannot change range in place)", () =>
         rejects({ subnet: "103-10.0.2.0/24" }, "honeydue:adopt.subnet", /is the subnet 10\.0\.2\.0\/24, but honeydue:subnetCidr is 10\.0\.1\.0\/24/));
     it("rejects a subnet of another network than the adopted one", () =>
