@@ -92,6 +92,37 @@ describe("cron, network, images, hostnames, routes", () => {
         for (const i of ["ubuntu-24.04x", "Ubuntu-24.04", "my-ubuntu-24.04"]) rejects({ "honeydue:image": i }, `honeydue:image (got ${i})`, /: expected a Hetzner system image such as ubuntu-24\.04$/);
         assert.deepEqual([load({ "honeydue:serverType": "cax21", "honeydue:prices": { servers: { cax21: 6 } } }).serverType, load({ "honeydue:image": "debian-12" }).image], ["cax21", "debian-12"]);
     });
+    // A schedule k3s cannot parse means no snapshots and no message (fields.ts cronProblem): each
+    // field's whole range, names in any case, descriptors and Go durations are taken; the rest named.
+    it("takes every schedule robfig/cron takes, and names the field of one it would not", () => {
+        for (const e of ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", " @daily ", "@every 1h30m", "@every 1.5h", "@every 500ms", "@every 6h ", "0 3 * JAN MON", "59 23 31 12 6", "0 0 1 1 0", "0-30/10 * * * *", "0 0 * * sun-sat", "0 0 * dec *"]) {
+            assert.equal(cronProblem(e), undefined, e);
+        }
+        const bad = (name: string, part: string, range: string) => `the ${name} field "${part}" is not valid (expected ${range}, *, a range a-b, a list a,b or a step */n)`;
+        for (const [e, problem] of [
+            ["@dailyx", '"@dailyx" is not a descriptor (expected @yearly, @monthly, @weekly, @daily, @hourly or @every <duration>)'],
+            ["x@daily", "has 1 field(s)"],
+            ["@every 6", '"@every 6" is not @every <duration> such as @every 6h'],
+            ["0 0 0 * *", bad("day of month", "0", "1-31")],
+            ["0 0 32 * *", bad("day of month", "32", "1-31")],
+            ["0 0 1 0 *", bad("month", "0", "1-12")],
+            ["0 0 1 13 *", bad("month", "13", "1-12")],
+            ["0 24 * * *", bad("hour", "24", "0-23")],
+            ["0 5-3 * * *", bad("hour", "5-3", "0-23")],
+            ["0 0 * * mon-", bad("day of week", "mon-", "0-6")],
+            ["0 0 * * -mon", bad("day of week", "-mon", "0-6")],
+            ["0 0 * * x", bad("day of week", "x", "0-6")],
+            ["0 0 * foo *", bad("month", "foo", "1-12")],
+            ["1,2,,3 * * * *", bad("minute", "1,2,,3", "0-59")],
+            ["1.5 * * * *", bad("minute", "1.5", "0-59")],
+            // Number() reads these; robfig/cron does not (robfig/cron parser.go, mustParseInt: strconv.Atoi).
+            ["1e1 * * * *", bad("minute", "1e1", "0-59")],
+            ["0x5 * * * *", bad("minute", "0x5", "0-59")],
+            ["* * * * * *", "has 6 field(s)"],
+        ]) {
+            assert.equal(cronProblem(e), problem, e);
+        }
+    });
     it("refuses a private network outside RFC 1918", () => rejects({ "honeydue:networkCidr": "100.64.0.0/16", "honeydue:subnetCidr": "100.64.1.0/24", "honeydue:nodes": book.map((n) => ({ ...n, privateIp: n.privateIp.replace("10.0.", "100.64.") })) }, "honeydue:networkCidr", /not a private RFC 1918 range/));
     it("refuses a digest that is not 64 hex digits", () => rejects({ "honeydue:redis": { image: "docker.io/library/redis@sha256:abc" } }, "honeydue:redis.image", /expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/));
     it("accepts an image by digest, and by tag and digest", () => {
