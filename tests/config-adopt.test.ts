@@ -102,6 +102,7 @@ describe("adoption configuration", () => {
         rejects({ zoneSettings: { ssl: "ssl" } }, "honeydue:adopt.zoneSettings.ssl (got ssl)", /: expected <zone id>\/<setting id>, such as 023e105f4ecef8ad9ca31a8372d0c353\/ssl$/);
         rejects({ zoneSettings: ["ssl"] }, "honeydue:adopt.zoneSettings", /: expected a JSON object of setting id → <zone id>\/<setting id>$/);
         rejects({ dnsRecords: [`${zone}/${record}`] }, "honeydue:adopt.dnsRecords", /: expected a JSON object of record name → <zone id>\/<record id>$/);
+        rejects({ servers: ["201"] }, "honeydue:adopt.servers", /: expected a JSON object of node name → server id$/);
     });
     it("rejects a record the edge does not create, listing the records it does", () =>
         rejects({ dnsRecords: { "www.myhoneydue.com-ubuntu-8gb-nbg1-1-a": `${zone}/${record}` } }, "honeydue:adopt.dnsRecords", /www\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a is not a record the edge creates; expected one of: api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-a, api\.myhoneydue\.com-ubuntu-8gb-nbg1-1-aaaa, .*myhoneydue\.com-ubuntu-8gb-nbg1-3-aaaa$/));
