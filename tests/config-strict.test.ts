@@ -4,7 +4,7 @@
 // strings, JSON syntax and the providers' own keys (issue 11, "The configuration").
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { coversEverything, cronProblem, overlaps, parseImage, quantityValue } from "../config/fields";
+import { coversEverything, cronProblem, imageTag, overlaps, parseImage, quantityValue } from "../config/fields";
 import { load, problems, rejects } from "./support/config";
 
 const book = [
@@ -219,5 +219,74 @@ describe("what each setting says when it is not of its form", () => {
         assert.equal(load({ "honeydue:apiHostname": name(46) }).apiHostname, name(46));
         rejects({ "honeydue:apiHostname": name(47) }, "honeydue:apiHostname", /: expected a fully qualified host name such as api\.example\.com$/);
         rejects({ "honeydue:apiHostname": "localhost" }, "honeydue:apiHostname (got localhost)", /: expected a fully qualified host name such as api\.example\.com$/);
+    });
+});
+
+describe("image references, quantities and host name labels, as their own grammars read them", () => {
+    // distribution/reference regexp.go: [domain/]path[:tag][@digest]; the first part is a registry
+    // only when it looks like a host (a dot, a port, localhost) or is not lower-case.
+    it("splits an image reference into registry, path, tag and digest as the distribution grammar does", () => {
+        const sha256 = `sha256:${"f".repeat(64)}`;
+        const sha512 = `sha512:${"f".repeat(128)}`;
+        for (const [ref, parsed] of [
+            ["gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed", { domain: "gitea.treytartt.com", path: "treytartt/honeydue-api", tag: "8d9ca2e6ed" }],
+            ["redis:7.4.7-alpine", { path: "redis", tag: "7.4.7-alpine" }],
+            ["library/redis:7", { path: "library/redis", tag: "7" }],
+            ["localhost/x:1", { domain: "localhost", path: "x", tag: "1" }],
+            ["Registry.Example.COM:5000/a/b:1", { domain: "Registry.Example.COM:5000", path: "a/b", tag: "1" }],
+            ["host-1.example:80/x:1", { domain: "host-1.example:80", path: "x", tag: "1" }],
+            ["MyHub/x:1", { domain: "MyHub", path: "x", tag: "1" }],
+            ["a/b/c/d:1", { path: "a/b/c/d", tag: "1" }],
+            ["a__b.c_d-e---f:1", { path: "a__b.c_d-e---f", tag: "1" }],
+            [`a:${"t".repeat(128)}`, { path: "a", tag: "t".repeat(128) }],
+            ["a:_t", { path: "a", tag: "_t" }],
+            [`a@${sha512}`, { path: "a", digest: sha512 }],
+            [`a:1@${sha256}`, { path: "a", tag: "1", digest: sha256 }],
+        ] as const) {
+            const got = parseImage(ref);
+            assert.deepEqual(got && Object.fromEntries(Object.entries(got).filter(([, v]) => v !== undefined)), parsed, ref);
+        }
+        for (const ref of ["a___b:1", "-a:1", "a-:1", "a..b:1", `a:${"t".repeat(129)}`, "a:.t", "a:1:2", "-host.example/x:1", "host-.example/x:1", "a.example./x:1", "x/:1", "/x:1", "a/B:1", `a@sha256:${"f".repeat(63)}`, `a@sha256:${"F".repeat(64)}`]) {
+            assert.equal(parseImage(ref), undefined, ref);
+        }
+        assert.equal(imageTag(`a:1@${sha256}`), sha256, "a digest pins the image even beside a tag");
+        assert.equal(imageTag("a:1"), "1");
+        assert.equal(imageTag("a"), undefined);
+    });
+    it("refuses an image that is not a reference, or not text, saying the form", () => {
+        rejects({ "honeydue:api": { image: 5 } }, "honeydue:api.image (got 5)", /: expected an image reference such as registry\/name:1\.2\.3$/);
+        rejects({ "honeydue:api": { image: "gitea.treytartt.com/treytartt/API:1" } }, "honeydue:api.image", /: is not an image reference; expected registry\/name:tag or registry\/name@sha256:<64 hex digits> \(lower-case name\)$/);
+    });
+    // k8s.io/apimachinery pkg/api/resource/quantity.go, ParseQuantity: binary (Ki…Ei) and decimal
+    // (n u m k M G T P E) suffixes, or an exponent.
+    it("reads a quantity's value with each suffix Kubernetes knows", () => {
+        for (const [q, v] of [
+            ["1", 1], [".5", 0.5], [".25", 0.25], ["1.", 1], ["1n", 1e-9], ["1u", 1e-6], ["100m", 0.1], ["1k", 1e3], ["512M", 512e6], ["1G", 1e9], ["1T", 1e12], ["1P", 1e15],
+            ["1Ki", 1024], ["1Mi", 2 ** 20], ["1.5Gi", 1.5 * 2 ** 30], ["2Ti", 2 * 2 ** 40], ["1Pi", 2 ** 50], ["1e3", 1e3], ["1E+3", 1e3], ["1e-3", 1e-3],
+        ] as const) {
+            assert.equal(quantityValue(q), v, q);
+        }
+        for (const q of ["1K", "1Ki2", "-1", "1.5.5", "Mi", ""]) assert.ok(Number.isNaN(quantityValue(q)), q);
+    });
+    it("refuses a memory limit in fractions of a byte, whatever the digits", () =>
+        rejects({ "honeydue:redis": { memoryLimit: "1.5m" } }, "honeydue:redis.memoryLimit (got 1.5m)", /did you mean 1\.5Mi\?$/));
+    it("takes a host name label of 63 characters, DNS's longest, and no label that starts or ends with '-'", () => {
+        assert.equal(load({ "honeydue:sshUser": "a".repeat(63) }).sshUser, "a".repeat(63));
+        assert.equal(load({ "honeydue:sshUser": "a" }).sshUser, "a");
+        for (const u of ["a".repeat(64), "-root", "root-", "Root"]) rejects({ "honeydue:sshUser": u }, "honeydue:sshUser (got ", /: expected a lower-case host name of letters, digits and '-' \(at most 63 characters\)$/);
+        rejects({ "honeydue:nodes": [{ ...book[0], name: 5 }, book[1], book[2]] }, "honeydue:nodes.0.name (got 5)", /: expected a lower-case host name$/);
+    });
+    it("takes a node's private IP only as four decimal parts", () => {
+        assert.deepEqual(problems({ "honeydue:nodes": [{ ...book[0], privateIp: 5 }, { ...book[1], privateIp: "10.0.1.012" }, book[2]] }), [
+            "honeydue:nodes.0.privateIp (got 5): expected an IPv4 address",
+            "honeydue:nodes.1.privateIp (got 10.0.1.012): expected an IPv4 address such as 10.0.1.11",
+        ]);
+    });
+    it("knows when ranges cover a whole family, whatever their order and overlaps", () => {
+        assert.ok(coversEverything(["0.0.0.0/1", "0.0.0.0/2", "128.0.0.0/1"], "ipv4"), "a range inside an earlier one");
+        assert.ok(coversEverything(["128.0.0.0/1", "0.0.0.0/1"], "ipv4"), "given out of order");
+        assert.ok(coversEverything(["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"], "ipv4"));
+        assert.ok(!coversEverything(["::/1"], "ipv6"), "half of IPv6");
+        assert.ok(!coversEverything(["0.0.0.0/1", "::/1", "8000::/1"], "ipv4"), "IPv6 ranges cover no IPv4 address");
     });
 });
