@@ -263,11 +263,15 @@ describe("image references, quantities and host name labels, as their own gramma
         for (const [q, v] of [
             ["1", 1], [".5", 0.5], [".25", 0.25], ["1.", 1], ["1n", 1e-9], ["1u", 1e-6], ["100m", 0.1], ["1k", 1e3], ["512M", 512e6], ["1G", 1e9], ["1T", 1e12], ["1P", 1e15],
             ["1Ki", 1024], ["1Mi", 2 ** 20], ["1.5Gi", 1.5 * 2 ** 30], ["2Ti", 2 * 2 ** 40], ["1Pi", 2 ** 50], ["1e3", 1e3], ["1E+3", 1e3], ["1e-3", 1e-3],
+            // The exa suffixes begin like an exponent but are units (quantity.go: "E" alone is exa).
+            ["1E", 1e18], ["1Ei", 2 ** 60], ["2E3", 2e3],
         ] as const) {
             assert.equal(quantityValue(q), v, q);
         }
         for (const q of ["1K", "1Ki2", "-1", "1.5.5", "Mi", ""]) assert.ok(Number.isNaN(quantityValue(q)), q);
     });
+    it("compares a memory request in exabytes with its limit, and refuses it", () =>
+        rejects({ "honeydue:api": { memory: "1E" } }, "honeydue:api", /: memory 1E is above memoryLimit 512Mi; expected a request at or below the limit$/));
     it("refuses a memory limit in fractions of a byte, whatever the digits", () =>
         rejects({ "honeydue:redis": { memoryLimit: "1.5m" } }, "honeydue:redis.memoryLimit (got 1.5m)", /did you mean 1\.5Mi\?$/));
     it("takes a host name label of 63 characters, DNS's longest, and no label that starts or ends with '-'", () => {
