@@ -26,6 +26,12 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
         const c = load({ "honeydue:sshPublicKey": oldKey.publicKey, "honeydue:sshAuthorizedKeys": [newKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
         assert.deepEqual(authorizedKeys(c), [oldKey.publicKey, newKey.publicKey]);
     });
+    it("authorizes each key once, as one trimmed line, however often it is listed", () => {
+        const c = load({ "honeydue:sshPublicKey": `${oldKey.publicKey}\n`, "honeydue:sshAuthorizedKeys": [oldKey.publicKey, `${newKey.publicKey}\n`, newKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
+        assert.deepEqual(authorizedKeys(c), [oldKey.publicKey, newKey.publicKey]);
+    });
+    it("refuses sshAuthorizedKeys that is not a list, saying the form", () =>
+        rejects({ "honeydue:sshAuthorizedKeys": newKey.publicKey }, "honeydue:sshAuthorizedKeys (got ", /: expected a JSON list of OpenSSH public key lines$/));
     it("refuses a private key whose public half would not be authorized (the step would lock the program out)", () =>
         rejects(
             { "honeydue:sshPublicKey": newKey.publicKey, "honeydue:sshPrivateKey": oldKey.privateKey },
