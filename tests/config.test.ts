@@ -117,6 +117,28 @@ describe("configuration", () => {
             if (saved !== undefined) process.env.HCLOUD_TOKEN = saved;
         }
     });
+    it("puts each Hetzner location in its network zone (where its private network's subnet lives)", () => {
+        const zones = Object.fromEntries(["fsn1", "nbg1", "hel1", "ash", "hil", "sin"].map((location) => [location, load({ "honeydue:location": location }).networkZone]));
+        assert.deepEqual(zones, { fsn1: "eu-central", nbg1: "eu-central", hel1: "eu-central", ash: "us-east", hil: "us-west", sin: "ap-southeast" });
+    });
+    it("refuses every provider credential stored in plain text, the Cloudflare API key forms included", () => {
+        for (const key of ["cloudflare:apiKey", "cloudflare:apiUserServiceKey"]) {
+            const { config, secretKeys } = offlineConfig({ [key]: "PLACEHOLDER-provider-credential" });
+            pulumi.runtime.setAllConfig(config, secretKeys.filter((k) => k !== key));
+            assert.throws(loadConfig, (e: unknown) => e instanceof ConfigError && e.problems.length === 1 && e.problems[0].startsWith(`${key} is stored in plain text; expected a secret`), key);
+        }
+    });
+    it("rejects a missing Cloudflare token, naming its environment variable", () => {
+        const saved = process.env.CLOUDFLARE_API_TOKEN;
+        delete process.env.CLOUDFLARE_API_TOKEN;
+        try {
+            assert.deepEqual(problems({ "cloudflare:apiToken": undefined }), [
+                "cloudflare:apiToken is missing: expected the provider's API token (set it with `pulumi config set --secret cloudflare:apiToken` or export CLOUDFLARE_API_TOKEN)",
+            ]);
+        } finally {
+            if (saved !== undefined) process.env.CLOUDFLARE_API_TOKEN = saved;
+        }
+    });
     it("rejects a secret stored in plain text", () => {
         const { config, secretKeys } = offlineConfig();
         pulumi.runtime.setAllConfig(config, secretKeys.filter((k) => k !== "honeydue:smtpPassword"));
