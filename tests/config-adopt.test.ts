@@ -191,6 +191,6 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": ecdsa }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /the key data is not an ssh-ed25519 key/);
     });
     it("refuses a key for a node that is not one", () => {
-        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-9": keys["ubuntu-8gb-nbg1-1"] }), "honeydue:hostKeys", /ubuntu-8gb-nbg1-9 is not one of the nodes/);
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-9": keys["ubuntu-8gb-nbg1-1"] }), "honeydue:hostKeys", /: ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names from honeydue:nodes$/);
     });
 });
