@@ -146,6 +146,8 @@ describe("adoption configuration", () => {
         rejects({ kubernetes: ["Namespace/honeydue", "Namespace/honeydue"] }, "honeydue:adopt.kubernetes", /lists an object twice; expected each once/));
     it("rejects a Kubernetes object not given as Kind/name", () =>
         rejects({ kubernetes: ["honeydue/redis-data"] }, "honeydue:adopt.kubernetes.0 (got honeydue/redis-data)", /expected Kind\/name, such as PersistentVolumeClaim\/redis-data/));
+    it("takes an object whose name is one character (a claim named r)", () =>
+        assert.deepEqual(load({ "honeydue:adopt": { kubernetes: ["PersistentVolumeClaim/r"] }, "honeydue:redis": { claimName: "r" } }).adopt.kubernetes, ["PersistentVolumeClaim/r"]));
     it("rejects a Kubernetes object with anything before its Kind or after its name", () => {
         for (const o of ["the Namespace/honeydue", "Namespace/honeydue/x"]) rejects({ kubernetes: [o] }, `honeydue:adopt.kubernetes.0 (got ${o})`, /: expected Kind\/name, such as PersistentVolumeClaim\/redis-data$/);
     });
