@@ -63,6 +63,8 @@ describe("configuration", () => {
     it("rejects an even node count", () => rejects({ "honeydue:nodes": fourNodes }, "honeydue:nodes", /got 4 nodes; expected an odd number, at least 3/));
     it("rejects fewer than three nodes", () => rejects({ "honeydue:nodes": [fourNodes[0]] }, "honeydue:nodes", /got 1 nodes; expected an odd number, at least 3/));
     it("rejects nodes that are not JSON", () => rejects({ "honeydue:nodes": "three please" }, "honeydue:nodes", /expected a JSON list of nodes/));
+    it("rejects two nodes with one name", () =>
+        rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { ...fourNodes[2], name: fourNodes[0].name }] }, "honeydue:nodes", /^honeydue:nodes: name ubuntu-8gb-nbg1-1 appears twice; expected every node to have its own$/));
     it("rejects two nodes with one private IP", () =>
         rejects({ "honeydue:nodes": [fourNodes[0], fourNodes[1], { name: "ubuntu-8gb-nbg1-9", privateIp: fourNodes[0].privateIp }] }, "honeydue:nodes", /privateIp 10\.0\.1\.11 appears twice/));
     it("rejects a node outside the subnet", () =>
