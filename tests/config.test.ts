@@ -98,7 +98,7 @@ describe("configuration", () => {
     it("rejects an unknown SSL mode", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
     it("rejects overlapping pod and node ranges", () => rejects({ "honeydue:clusterCidr": "10.0.0.0/16" }, "honeydue:clusterCidr", /overlaps networkCidr 10\.0\.0\.0\/16/));
     it("rejects a single API replica", () => rejects({ "honeydue:api": { replicas: 1 } }, "honeydue:api.replicas (got 1)", /expected a whole number from 2 to 20/));
-    it("rejects a Redis node that is not a node", () => rejects({ "honeydue:redis": { node: "ubuntu-8gb-nbg1-9" } }, "honeydue:redis", /node ubuntu-8gb-nbg1-9 is not one of the nodes/));
+    it("rejects a Redis node that is not a node", () => rejects({ "honeydue:redis": { node: "ubuntu-8gb-nbg1-9" } }, "honeydue:redis", /: node ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected one of them$/));
     it("rejects a malformed SSH public key", () => rejects({ "honeydue:sshPublicKey": "not a key" }, "honeydue:sshPublicKey", /expected one OpenSSH public key line/));
     it("rejects a key it does not read, naming it", () => rejects({ "honeydue:serverTyp": "cx33" }, "honeydue:serverTyp is not a key this program reads", /expected one of: location, serverType/));
 
