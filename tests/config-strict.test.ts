@@ -208,6 +208,8 @@ describe("what each setting says when it is not of its form", () => {
         rejects({ "honeydue:nodes": '  [{"name": "ubuntu-8gb-nbg1-1",}]' }, "honeydue:nodes", /: got invalid JSON: PropertyNameExpected at position 32 \(line 1, column 33\)/);
         rejects({ "honeydue:outOfRotation": "ubuntu-8gb-nbg1-3 [x]" }, "honeydue:outOfRotation (got ubuntu-8gb-nbg1-3 [x])", /: expected a JSON list of node names/);
     });
+    it("refuses a comment in JSON and places it (the value is read with JSON.parse, which has no comments)", () =>
+        rejects({ "honeydue:adminCidrs": '["198.51.100.7/32" /* home */]' }, "honeydue:adminCidrs", /^honeydue:adminCidrs: got invalid JSON: InvalidCommentToken at position 19 \(line 1, column 20\); expected valid JSON/));
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
     it("suggests the nearest key for a long name up to a third of its letters away", () =>
         rejects({ "honeydue:serverTypeXYZ": "cx33" }, "honeydue:serverTypeXYZ is not a key this program reads (did you mean honeydue:serverType?)", /./));
