@@ -184,6 +184,11 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
     it("refuses an RSA ssh-keyscan line as a line with a host name first", () => {
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": "203.0.113.11 ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDQ" }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: starts with a host name \(an ssh-keyscan or known_hosts line\); expected the key alone, 'ssh-ed25519 AAAA…'$/);
     });
+    it("refuses an ssh-keyscan line however it is spaced, as a line with a host name first", () => {
+        for (const line of [` 203.0.113.11 ${keys["ubuntu-8gb-nbg1-1"]}`, `203.0.113.11  ${keys["ubuntu-8gb-nbg1-1"]}`, `203.0.113.11\t${keys["ubuntu-8gb-nbg1-1"]}`]) {
+            rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": line }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: starts with a host name \(an ssh-keyscan or known_hosts line\); expected the key alone/);
+        }
+    });
     it("takes a key with its comment and a final newline, as a .pub file holds it", () => {
         const line = `${keys["ubuntu-8gb-nbg1-1"]} root@ubuntu-8gb-nbg1-1\n`;
         assert.equal(load(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": line })).hostKeys["ubuntu-8gb-nbg1-1"], line);
@@ -191,6 +196,10 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
     it("refuses key data of another type under ssh-ed25519 (a truncated or mixed-up paste)", () => {
         const ecdsa = "ssh-ed25519 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBH9xkcp+k1O8Gxpxrv/p/rSE0tVCP/Ie365VYEHykCETUix2LAegkLbc9cmZ7QzwHa0+JoTBYVhY8N1vgAi9Upw=";
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": ecdsa }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /the key data is not an ssh-ed25519 key/);
+    });
+    it("refuses host keys not given as an object of key lines, saying the form", () => {
+        rejectsWith(withKeys(["ssh-ed25519 AAAA"] as unknown as Record<string, string>), "honeydue:hostKeys", /: expected a JSON object of node name → public host key \('ssh-ed25519 AAAA…'\)$/);
+        rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": 5 } as unknown as Record<string, string>), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got 5)", /: expected a public key line such as 'ssh-ed25519 AAAA…'$/);
     });
     it("refuses a key for a node that is not one", () => {
         rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-9": keys["ubuntu-8gb-nbg1-1"] }), "honeydue:hostKeys", /: ubuntu-8gb-nbg1-9 is not one of the nodes \(ubuntu-8gb-nbg1-1, ubuntu-8gb-nbg1-2, ubuntu-8gb-nbg1-3\); expected node names from honeydue:nodes$/);
