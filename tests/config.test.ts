@@ -209,7 +209,7 @@ describe("configuration", () => {
     const pem = (body: string) => `-----BEGIN OPENSSH PRIVATE KEY-----\n${body}\n-----END OPENSSH PRIVATE KEY-----`;
     const b2 = "K005abcdefghijklmnopqrstuv";
     for (const [key, good, bad, message] of [
-        ["sshPrivateKey", [pem("b3BlbnNzaA"), `${pem("b3BlbnNzaA")}\n`], [`x${pem("b3BlbnNzaA")}`, `${pem("b3BlbnNzaA")}\nssh-ed25519 AAAA`, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END RSA PRIVATE KEY-----"], /expected an unencrypted OpenSSH private key \(the whole PEM block\)$/],
+        ["sshPrivateKey", [pem("b3BlbnNzaA"), `${pem("b3BlbnNzaA")}\n`, "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n"], [`x${pem("b3BlbnNzaA")}`, `${pem("b3BlbnNzaA")}\nssh-ed25519 AAAA`, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END RSA PRIVATE KEY-----"], /expected an unencrypted OpenSSH private key \(the whole PEM block\)$/],
         ["registryPassword", ["12345678"], ["1234567"], /expected the Gitea registry password or token \(8 characters or more\)$/],
         ["smtpPassword", ["12345678"], ["1234567"], /expected the Fastmail app password \(8 characters or more\)$/],
         ["databaseUrl", ["postgresql://u:p@h/db?sslmode=require", "postgres://u:p@h/db"], ["jdbc:postgresql://u:p@h/db", "postgresql://u:p@h/db extra", "postgresql://h/db"], /expected a Postgres connection string such as postgresql:\/\/user:password@host\/db\?sslmode=require$/],
