@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "../config";
+import { ConfigError, keySchemas, loadConfig, plainKeyNames, secretKeyNames } from "../config";
 import { offlineConfig, placeholderSecrets } from "../offline/stack";
 import { load, problems, rejects } from "./support/config";
 
@@ -60,6 +60,14 @@ describe("configuration", () => {
         assert.deepEqual(c.prices, { currency: "USD", servers: { cx23: 4.59, cx33: 7.49, cx43: 13.79, cx53: 26.49 }, primaryIpv4: 0.6, fixed: { "Neon Postgres (Launch)": 10, "Backblaze B2": 1, "Cloudflare Free": 0, "Gitea (self-hosted)": 0 } });
     });
 
+    // Pulumi.yaml's declarations are checked against these schemas (tests/project.test.ts): a stack
+    // must set exactly the keys without a default, and every key the program reads has one.
+    it("exports a schema for every key it reads, and exactly these have no default: what a stack must set", () => {
+        assert.deepEqual(Object.keys(keySchemas).sort(), [...plainKeyNames, ...secretKeyNames].sort());
+        const required = Object.keys(keySchemas).filter((k) => !keySchemas[k].safeParse(undefined).success).sort();
+        assert.deepEqual(required, ["adminCidrs", "b2ApplicationKey", "b2KeyId", "databaseUrl", "k3sBinarySha256", "k3sInstallerSha256", "registryPassword", "registryUsername", "smtpPassword", "smtpUsername", "sshPrivateKey", "sshPublicKey"]);
+        assert.deepEqual(secretKeyNames, ["sshPrivateKey", "registryPassword", "databaseUrl", "b2ApplicationKey", "etcdB2ApplicationKey", "redisBackupB2ApplicationKey", "smtpPassword", "k3sToken", "appSecrets"]);
+    });
     it("rejects an even node count", () => rejects({ "honeydue:nodes": fourNodes }, "honeydue:nodes", /got 4 nodes; expected an odd number, at least 3/));
     it("rejects fewer than three nodes", () => rejects({ "honeydue:nodes": [fourNodes[0]] }, "honeydue:nodes", /got 1 nodes; expected an odd number, at least 3/));
     it("rejects nodes that are not JSON", () => rejects({ "honeydue:nodes": "three please" }, "honeydue:nodes", /expected a JSON list of nodes/));
