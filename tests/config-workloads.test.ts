@@ -129,10 +129,10 @@ describe("workload configuration", () => {
             assert.deepEqual(problems({ [`honeydue:${key}`]: value }), [`honeydue:${where}: ${expected}`], JSON.stringify(value));
         }
     });
-    it("takes the Redis denials, health paths and quantities an operator sets", () => {
-        const c = load({ "honeydue:redis": { denied: ["@scripting", "script|debug", "acl|setuser"] }, "honeydue:api": { healthPath: "/ready", cpu: ".5", memory: "1.5e8" } });
+    it("takes the Redis denials, ports, health paths, commands and quantities an operator sets", () => {
+        const c = load({ "honeydue:redis": { denied: ["@scripting", "script|debug", "acl|setuser"] }, "honeydue:api": { healthPath: "/ready", cpu: ".5", memory: "1.5e8", port: 9000, command: ["/api", "serve"] } });
         assert.deepEqual(c.redis.denied, ["@scripting", "script|debug", "acl|setuser"]);
-        assert.deepEqual([c.api.healthPath, c.api.cpu, c.api.memory], ["/ready", ".5", "1.5e8"]);
+        assert.deepEqual([c.api.healthPath, c.api.cpu, c.api.memory, c.api.port, c.api.command], ["/ready", ".5", "1.5e8", 9000, ["/api", "serve"]]);
     });
     it("rejects an unpinned Traefik chart", () => rejects({ "honeydue:traefik": { chartVersion: "37" } }, "honeydue:traefik.chartVersion", /expected a pinned chart version/));
 });
