@@ -221,6 +221,7 @@ describe("what each setting says when it is not of its form", () => {
         assert.equal(load({ "honeydue:apiHostname": name(46) }).apiHostname, name(46));
         rejects({ "honeydue:apiHostname": name(47) }, "honeydue:apiHostname", /: expected a fully qualified host name such as api\.example\.com$/);
         rejects({ "honeydue:apiHostname": "localhost" }, "honeydue:apiHostname (got localhost)", /: expected a fully qualified host name such as api\.example\.com$/);
+        rejects({ "honeydue:apiHostname": "k8s..myhoneydue.com" }, "honeydue:apiHostname (got k8s..myhoneydue.com)", /: expected a fully qualified host name such as api\.example\.com$/);
     });
 });
 
@@ -255,8 +256,11 @@ describe("image references, quantities and host name labels, as their own gramma
         assert.equal(imageTag("a:1"), "1");
         assert.equal(imageTag("a"), undefined);
     });
-    it("refuses an image that is not a reference, or not text, saying the form", () => {
+    it("refuses an image that is not a reference, or a quantity not text, saying the form; takes :latest pinned by a digest", () => {
         rejects({ "honeydue:api": { image: 5 } }, "honeydue:api.image (got 5)", /: expected an image reference such as registry\/name:1\.2\.3$/);
+        rejects({ "honeydue:api": { cpu: 5 } }, "honeydue:api.cpu (got 5)", /: expected a Kubernetes quantity such as 100m$/);
+        const pinned = `gitea.treytartt.com/treytartt/honeydue-api:latest@sha256:${"a".repeat(64)}`;
+        assert.equal(load({ "honeydue:api": { image: pinned } }).api.image, pinned, "latest pinned by its digest is pinned");
         rejects({ "honeydue:api": { image: "gitea.treytartt.com/treytartt/API:1" } }, "honeydue:api.image", /: is not an image reference; expected registry\/name:tag or registry\/name@sha256:<64 hex digits> \(lower-case name\)$/);
     });
     // k8s.io/apimachinery pkg/api/resource/quantity.go, ParseQuantity: binary (Ki…Ei) and decimal
