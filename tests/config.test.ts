@@ -193,7 +193,9 @@ describe("configuration", () => {
         });
     });
     // An SDK that cannot say which keys are secret (no runtime.isConfigSecret) refuses nothing for it:
-    // the stack still loads, its secrets still wrapped by loadConfig.
+    // the stack still loads, its secrets still wrapped by loadConfig. (The runtime module's exports
+    // are plain properties, copied by `__export(require("./config"))` in @pulumi/pulumi
+    // runtime/index.js, so the test can take the function away and put it back.)
     it("loads with a Pulumi SDK that cannot tell which keys are secret", async () => {
         const runtime = pulumi.runtime as unknown as { isConfigSecret?: unknown };
         const saved = runtime.isConfigSecret;
