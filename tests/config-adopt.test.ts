@@ -121,7 +121,16 @@ describe("adoption configuration", () => {
     it("rejects records and settings in a zone other than honeydue:zoneId", () =>
         rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl` } }, "honeydue:adopt", /names zone\(s\) f{32}, but honeydue:zoneId is 0{32}; expected every record and setting in that zone/, { "honeydue:zoneId": "0".repeat(32) }));
     it("names only the zones other than honeydue:zoneId", () =>
-        rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${"0".repeat(32)}/min_tls_version` } }, "honeydue:adopt", /: names zone\(s\) f{32}, but honeydue:zoneId is 0{32}/, { "honeydue:zoneId": "0".repeat(32) }));
+        rejects(
+            { zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, always_use_https: `${"e".repeat(32)}/always_use_https`, min_tls_version: `${"0".repeat(32)}/min_tls_version` } },
+            "honeydue:adopt",
+            /: names zone\(s\) f{32}, e{32}, but honeydue:zoneId is 0{32}; expected every record and setting in that zone$/,
+            { "honeydue:zoneId": "0".repeat(32) },
+        ));
+    it("takes records and settings all in the zone of honeydue:zoneId", () => {
+        const c = load({ "honeydue:zoneId": zone, "honeydue:adopt": { zoneSettings: { ssl: `${zone}/ssl` }, dnsRecords: { "api.myhoneydue.com-ubuntu-8gb-nbg1-1-a": `${zone}/${record}` } } });
+        assert.deepEqual(Object.keys(c.adopt.zoneSettings), ["ssl"], "only the settings given");
+    });
     it("rejects records and settings spread over two zones", () =>
         rejects({ zoneSettings: { ssl: `${"f".repeat(32)}/ssl`, min_tls_version: `${zone}/min_tls_version` } }, "honeydue:adopt", /: names 2 zones \(f{32}, 023e105f4ecef8ad9ca31a8372d0c353\); expected every record and setting in the one zone of honeydue:zone$/));
     it("takes the running Kubernetes objects as Kind/name, the Redis claim under its configured name", () => {
