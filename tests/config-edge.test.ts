@@ -39,6 +39,12 @@ describe("edge configuration", () => {
     it("rejects an app listed as unrouted that a hostname routes to", () =>
         rejects({ "honeydue:unroutedApps": ["admin"] }, "honeydue:unroutedApps", /^honeydue:unroutedApps: lists admin, yet honeydue:routes routes a hostname to it; expected only apps without a route$/));
     it("rejects SSL off", () => rejects({ "honeydue:sslMode": "off" }, "honeydue:sslMode (got off)", /expected flexible, full or strict/));
+    // Set explicitly, not defaulted: zod hands back a default without checking it.
+    it("takes each SSL mode, minimum TLS version and port 80 setting set explicitly", () => {
+        for (const sslMode of ["flexible", "full", "strict"]) assert.equal(load({ "honeydue:sslMode": sslMode }).sslMode, sslMode);
+        for (const v of ["1.2", "1.3"]) assert.equal(load({ "honeydue:minTlsVersion": v }).minTlsVersion, v);
+        for (const p of ["auto", "open"]) assert.equal(load({ "honeydue:originPort80": p }).originPort80, p);
+    });
     it("rejects a minimum TLS version below 1.2", () => rejects({ "honeydue:minTlsVersion": "1.1" }, "honeydue:minTlsVersion (got 1.1)", /expected 1\.2 or 1\.3/));
     it("defaults port 80 to auto, and accepts it closed or open under strict", () => {
         assert.equal(load({}).originPort80, "auto");

@@ -40,7 +40,7 @@ describe("configuration", () => {
         assert.equal(c.nodes.length, 3);
         assert.equal(c.sslMode, "flexible");
         assert.equal(c.redis.node, "ubuntu-8gb-nbg1-2");
-        assert.deepEqual(Object.keys(c.routes), ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"]);
+        assert.deepEqual(c.routes, { "api.myhoneydue.com": "api", "admin.myhoneydue.com": "admin", "myhoneydue.com": "api" });
         // The book's estate (DESIGN §1) and the sizing for 8 GB nodes (config/workloads.ts), whole.
         const scalars = ["location", "serverType", "image", "networkCidr", "subnetCidr", "protect", "ipv6", "sshUser", "allowBroadAdminCidrs", "k3sVersion", "clusterCidr", "serviceCidr", "etcdSnapshotSchedule", "etcdSnapshotRetention", "b2Bucket", "b2Region", "etcdSnapshotFolder", "privateInterface", "flannelBackend", "zone", "minTlsVersion", "originPort80", "registry", "smtpHost", "smtpPort"] as const;
         assert.deepEqual(Object.fromEntries(scalars.map((k) => [k, c[k]])), {
