@@ -210,6 +210,17 @@ describe("what each setting says when it is not of its form", () => {
     });
     it("refuses a comment in JSON and places it (the value is read with JSON.parse, which has no comments)", () =>
         rejects({ "honeydue:adminCidrs": '["198.51.100.7/32" /* home */]' }, "honeydue:adminCidrs", /^honeydue:adminCidrs: got invalid JSON: InvalidCommentToken at position 19 \(line 1, column 20\); expected valid JSON/));
+    // JSON's true and null are no numbers, though Number() would read them as 1 and 0.
+    it("refuses true or null where a count or a price is wanted", () => {
+        for (const v of [true, null]) {
+            assert.deepEqual(problems({ "honeydue:worker": { replicas: v } }), [`honeydue:worker.replicas (got ${v}): expected a whole number from 1 to 20`]);
+            assert.deepEqual(problems({ "honeydue:prices": { primaryIpv4: v } }), [`honeydue:prices.primaryIpv4 (got ${v}): expected a price, a number ≥ 0`]);
+        }
+    });
+    it("refuses a CIDR that is not text, or not one, saying the form", () => {
+        assert.deepEqual(problems({ "honeydue:adminCidrs": [5] }), ["honeydue:adminCidrs.0 (got 5): expected a CIDR such as 10.0.0.0/16"]);
+        assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/33"] }), ["honeydue:adminCidrs.0 (got 10.0.0.0/33): expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32"]);
+    });
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
     it("suggests the nearest key for a long name up to a third of its letters away", () =>
         rejects({ "honeydue:serverTypeXYZ": "cx33" }, "honeydue:serverTypeXYZ is not a key this program reads (did you mean honeydue:serverType?)", /./));
