@@ -13,6 +13,7 @@ describe("edge configuration", () => {
         assert.equal(c.minTlsVersion, "1.2");
         assert.deepEqual(Object.keys(c.routes), ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"]);
         assert.deepEqual(c.outOfRotation, []);
+        assert.deepEqual(c.unroutedApps, [], "every app serves a hostname unless listed");
         assert.equal(c.zoneId, undefined);
         assert.equal(c.smokeThroughEdge, true, "the hostnames are smoke-checked through Cloudflare unless said otherwise");
         assert.equal(originTls(c), false, "Flexible: the origin serves plain HTTP");
