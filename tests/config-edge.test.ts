@@ -60,6 +60,11 @@ describe("edge configuration", () => {
     });
     it("rejects two routes that differ only by a trailing dot (one name in DNS)", () =>
         rejects({ "honeydue:routes": { "api.myhoneydue.com": "api", "api.myhoneydue.com.": "admin" } }, "honeydue:routes", /: api\.myhoneydue\.com and api\.myhoneydue\.com\. are the same hostname \(names are compared in lower case\); expected each hostname once$/));
+    // Compared as DNS compares names, in lower case: ß and ss are two names (and ß is no host name).
+    it("does not take two names that only upper-casing would make one for the same hostname", () =>
+        assert.deepEqual(problems({ "honeydue:routes": { "ß.myhoneydue.com": "api", "ss.myhoneydue.com": "admin" } }), [
+            'honeydue:routes.ß.myhoneydue.com (got api): expected a JSON object of hostname → app, such as {"api.example.com": "api"}',
+        ]));
     it("rejects routes that are empty, null or not an object, saying what is expected", () => {
         rejects({ "honeydue:routes": {} }, "honeydue:routes", /: expected at least one hostname$/);
         for (const routes of ["null", '["api.myhoneydue.com"]']) {
