@@ -297,7 +297,9 @@ export function quantityValue(q: string): number {
     const m = quantityPattern.exec(q);
     if (!m) return NaN;
     const suffix = m[2] ?? "";
-    return /^[eE]/.test(suffix) ? Number(`${m[1]}${suffix}`) : Number(m[1]) * quantityUnits[suffix];
+    // The units first, then an exponent, as Kubernetes reads them (kubernetes/kubernetes
+    // pkg/api/resource/suffix.go, interpret): "E" and "Ei" are exa and exbi, "E3" is 10^3.
+    return suffix in quantityUnits ? Number(m[1]) * quantityUnits[suffix] : Number(`${m[1]}${suffix}`);
 }
 
 /** Where an image's registry is: the first path part when it looks like a host, else Docker Hub. */

@@ -20,6 +20,13 @@ describe("honeydue:newEstate", () => {
     });
     it("refuses a partly adopted estate, naming the node that would be new", () =>
         rejects({ "honeydue:adopt": { servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-3": "203" } }, "honeydue:hostKeys": hostKeysFor(ids) }, "honeydue:newEstate", /ubuntu-8gb-nbg1-2 has no adoption id/));
+    it("speaks of the one server it would create in the singular", () =>
+        assert.deepEqual(problems({ "honeydue:adopt": { servers: { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-3": "203" } }, "honeydue:hostKeys": hostKeysFor(ids) }), [
+            "honeydue:newEstate: is not true, yet ubuntu-8gb-nbg1-2 has no adoption id, so `pulumi up` would create it as a new, empty server and add its address to the live DNS records. " +
+                "Adopting means giving each running server's Hetzner id in honeydue:adopt.servers, so the first `pulumi up` imports it instead (README, \"Adopting the running estate\"). " +
+                "Expected those ids; or, to build a new estate on purpose, `pulumi config set honeydue:newEstate true`",
+        ]));
+    it("speaks of several servers it would create in the plural", () => assert.match(problems({ "honeydue:newEstate": false })[0], /have no adoption id, so `pulumi up` would create them as new, empty servers and add their address to the live DNS records/));
     it("needs no newEstate when every server is adopted", () => assert.equal(load({ "honeydue:adopt": { servers: ids }, "honeydue:hostKeys": hostKeysFor(ids) }).newEstate, false));
     it("builds new servers when asked on purpose", () => assert.equal(load({ "honeydue:newEstate": "true" }).newEstate, true));
     it("is not set by the prod stack file, so a real `pulumi up` of a fresh clone refuses", () => {

@@ -26,6 +26,12 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
         const c = load({ "honeydue:sshPublicKey": oldKey.publicKey, "honeydue:sshAuthorizedKeys": [newKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
         assert.deepEqual(authorizedKeys(c), [oldKey.publicKey, newKey.publicKey]);
     });
+    it("authorizes each key once, as one trimmed line, however often it is listed", () => {
+        const c = load({ "honeydue:sshPublicKey": `${oldKey.publicKey}\n`, "honeydue:sshAuthorizedKeys": [oldKey.publicKey, `${newKey.publicKey}\n`, newKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
+        assert.deepEqual(authorizedKeys(c), [oldKey.publicKey, newKey.publicKey]);
+    });
+    it("refuses sshAuthorizedKeys that is not a list, saying the form", () =>
+        rejects({ "honeydue:sshAuthorizedKeys": newKey.publicKey }, "honeydue:sshAuthorizedKeys (got ", /: expected a JSON list of OpenSSH public key lines$/));
     it("refuses a private key whose public half would not be authorized (the step would lock the program out)", () =>
         rejects(
             { "honeydue:sshPublicKey": newKey.publicKey, "honeydue:sshPrivateKey": oldKey.privateKey },
@@ -50,6 +56,9 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
             assert.ok(!String(e).includes(oldKey.privateKey.split("\n")[1]), "no line of the private key");
         }
     });
+    // Hetzner's API would refuse the key only at `pulumi up`; the blob names its own type (RFC 4253 §6.6).
+    it("refuses a public key whose data is another type than its line says, naming the type the line claims", () =>
+        rejects({ "honeydue:sshPublicKey": oldKey.publicKey.replace(/^ssh-ed25519/, "ssh-rsa") }, "honeydue:sshPublicKey (got ssh-rsa", /: the key data is not an ssh-rsa key \(a truncated or mixed-up paste\); expected the whole line of your \.pub file$/));
     it("refuses a malformed extra key, naming its place", () =>
         rejects({ "honeydue:sshAuthorizedKeys": ["ssh-ed25519 not-base64!"] }, "honeydue:sshAuthorizedKeys.0", /expected one OpenSSH public key line/));
 });

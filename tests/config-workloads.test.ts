@@ -2,9 +2,11 @@
 // what is expected. loadConfig reads only configuration, so the cases share this process.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { b2KeyFor, b2KeysNote } from "../config/b2Keys";
 import { bytes } from "../config/workloads";
 import { migrationJobName } from "../workloads/migrations";
-import { load, rejects } from "./support/config";
+import { load, problems, rejects } from "./support/config";
 
 describe("workload configuration", () => {
     it("defaults every app's user and writable paths", () => {
@@ -52,6 +54,7 @@ describe("workload configuration", () => {
         rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots/redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots\/redis overlap/);
         // The etcd key's name prefix has no "/" (k3s lists with the bare folder name): it covers etcd-snapshots-redis/ too.
         rejects({ "honeydue:redis": { backupFolder: "etcd-snapshots-redis" } }, "honeydue:etcdSnapshotFolder", /etcd-snapshots and redis.backupFolder etcd-snapshots-redis overlap \(one name begins with the other\)/);
+        rejects({ "honeydue:redis": { backupFolder: "etcd" } }, "honeydue:etcdSnapshotFolder", /: etcd-snapshots and redis\.backupFolder etcd overlap \(one name begins with the other\); expected folders whose names do not begin with one another, so each B2 key's name prefix covers only its own files$/);
         assert.equal(load({ "honeydue:redis": { backupFolder: "backups/redis" } }).redis.backupFolder, "backups/redis", "a folder whose name does not begin with the other's");
     });
     it("takes a use's own B2 key only whole: its id and its secret application key", () => {
@@ -62,6 +65,33 @@ describe("workload configuration", () => {
         rejects({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, "honeydue:etcdB2ApplicationKey is stored in plain text", /expected a secret/);
         const c = load({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, ["honeydue:etcdB2ApplicationKey"]);
         assert.equal(c.etcdB2KeyId, id);
+    });
+    it("takes a use's own B2 key id and key only in B2's forms, never echoing the key", () => {
+        const found = problems({ "honeydue:etcdB2KeyId": "short", "honeydue:etcdB2ApplicationKey": "short-secret" }, ["honeydue:etcdB2ApplicationKey"]);
+        assert.deepEqual(found, ["honeydue:etcdB2KeyId (got short): expected a Backblaze B2 application key id (12-40 letters and digits)", "honeydue:etcdB2ApplicationKey: expected a Backblaze B2 application key (20-64 characters)"]);
+        for (const id of ["a".repeat(12), "a".repeat(40)]) assert.equal(load({ "honeydue:redisBackupB2KeyId": id, "honeydue:redisBackupB2ApplicationKey": "k".repeat(20) }, ["honeydue:redisBackupB2ApplicationKey"]).redisBackupB2KeyId, id);
+        for (const id of ["a".repeat(11), "a".repeat(41), `${"a".repeat(12)}-`, `-${"a".repeat(12)}`]) {
+            assert.deepEqual(problems({ "honeydue:redisBackupB2KeyId": id, "honeydue:redisBackupB2ApplicationKey": "k".repeat(20) }, ["honeydue:redisBackupB2ApplicationKey"]), [`honeydue:redisBackupB2KeyId (got ${id}): expected a Backblaze B2 application key id (12-40 letters and digits)`]);
+        }
+        for (const key of ["k".repeat(64), "k/+".repeat(7)]) assert.doesNotThrow(() => load({ "honeydue:redisBackupB2KeyId": "a".repeat(12), "honeydue:redisBackupB2ApplicationKey": key }, ["honeydue:redisBackupB2ApplicationKey"]));
+        for (const key of ["k".repeat(19), "k".repeat(65), `${"k".repeat(20)}-`, `-${"k".repeat(20)}`]) {
+            assert.deepEqual(problems({ "honeydue:redisBackupB2KeyId": "a".repeat(12), "honeydue:redisBackupB2ApplicationKey": key }, ["honeydue:redisBackupB2ApplicationKey"]), ["honeydue:redisBackupB2ApplicationKey: expected a Backblaze B2 application key (20-64 characters)"]);
+        }
+    });
+    it("hands each B2 use its own key when it has one, else the apps' key, the application key always a secret", async () => {
+        const id = "PLACEHOLDERetcdKeyId00000";
+        const key = "PLACEHOLDERetcdApplicationKey0";
+        const value = (o: pulumi.Output<string>) => new Promise<string>((resolve) => o.apply(resolve));
+        const c = load({ "honeydue:etcdB2KeyId": id, "honeydue:etcdB2ApplicationKey": key }, ["honeydue:etcdB2ApplicationKey"]);
+        const etcd = b2KeyFor(c, "etcd");
+        assert.deepEqual([etcd.keyId, etcd.shared, await value(etcd.applicationKey), await pulumi.isSecret(etcd.applicationKey)], [id, false, key, true]);
+        const redis = b2KeyFor(c, "redisBackup");
+        assert.deepEqual([redis.keyId, redis.shared, await value(redis.applicationKey), await pulumi.isSecret(redis.applicationKey)], [c.b2KeyId, true, "PLACEHOLDERb2ApplicationKey000", true]);
+    });
+    it("says in the plan which B2 uses share the apps' key", () => {
+        assert.equal(b2KeysNote({}), "B2 keys: the etcd snapshots and the Redis backup share the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
+        assert.equal(b2KeysNote({ redisBackupB2KeyId: "x" }), "B2 keys: the etcd snapshots shares the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
+        assert.equal(b2KeysNote({ etcdB2KeyId: "x", redisBackupB2KeyId: "y" }), "B2 keys: the apps, the etcd snapshots and the Redis backup each have their own key");
     });
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
     it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
@@ -75,6 +105,34 @@ describe("workload configuration", () => {
             rejects({ [`honeydue:${key}`]: { image: short } }, `honeydue:${key}.image`, /is not an image reference; expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/);
         }
         assert.equal(migrationJobName(`r.io/m:v1.2@${digest}`), "migrate-0123456789ab", "a new digest is a new migrations Job");
+    });
+    it("refuses each app, Redis, Traefik and SMTP setting that is not of its form, saying the form", () => {
+        for (const [key, value, where, expected] of [
+            ["api", { healthPath: "api/health" }, "api.healthPath (got api/health)", "expected an HTTP path such as /healthz"],
+            ["api", { healthPath: "x/api" }, "api.healthPath (got x/api)", "expected an HTTP path such as /healthz"],
+            ["api", { healthPath: "/api health" }, "api.healthPath (got /api health)", "expected an HTTP path such as /healthz"],
+            ["api", { writablePaths: ["/tmp x"] }, "api.writablePaths.0 (got /tmp x)", "expected an absolute path such as /tmp"],
+            ["api", { writablePaths: "/tmp" }, "api.writablePaths (got /tmp)", "expected a list of absolute paths"],
+            ["migrations", { command: "goose up" }, "migrations.command (got goose up)", "expected a list of strings"],
+            ["api", { port: 80 }, "api.port (got 80)", "expected a whole number from 1024 to 65535"],
+            ["api", { cpu: "lots" }, "api.cpu (got lots)", "expected a Kubernetes quantity such as 100m (or 512M, 1G, 1.5Gi)"],
+            ["redis", { denied: "flushall" }, "redis.denied (got flushall)", "expected a list of ACL categories and commands"],
+            ["redis", { denied: ["flushall!"] }, "redis.denied.0 (got flushall!)", "expected an ACL category such as @scripting or a command such as flushall"],
+            ["redis", { backupFolder: "redis-backups/" }, "redis.backupFolder (got redis-backups/)", "expected a folder name such as redis-backups (no leading or trailing /)"],
+            ["traefik", { chartVersion: "v37.1.2" }, "traefik.chartVersion (got v37.1.2)", "expected a pinned chart version such as 37.1.2"],
+            ["traefik", { chartVersion: "37.1.2-rc1" }, "traefik.chartVersion (got 37.1.2-rc1)", "expected a pinned chart version such as 37.1.2"],
+            ["smtpUsername", "ops at myhoneydue.com", "smtpUsername (got ops at myhoneydue.com)", "expected the SMTP login (an email address)"],
+            ["smtpUsername", "mail ops@myhoneydue.com", "smtpUsername (got mail ops@myhoneydue.com)", "expected the SMTP login (an email address)"],
+            ["smtpUsername", "ops@myhoneydue.com ops", "smtpUsername (got ops@myhoneydue.com ops)", "expected the SMTP login (an email address)"],
+            ["registryUsername", "deploy er", "registryUsername (got deploy er)", "expected the Gitea user that pulls images"],
+        ] as const) {
+            assert.deepEqual(problems({ [`honeydue:${key}`]: value }), [`honeydue:${where}: ${expected}`], JSON.stringify(value));
+        }
+    });
+    it("takes the Redis denials, ports, health paths, commands and quantities an operator sets", () => {
+        const c = load({ "honeydue:redis": { denied: ["@scripting", "script|debug", "acl|setuser"] }, "honeydue:api": { healthPath: "/ready", cpu: ".5", memory: "1.5e8", port: 9000, command: ["/api", "serve"] } });
+        assert.deepEqual(c.redis.denied, ["@scripting", "script|debug", "acl|setuser"]);
+        assert.deepEqual([c.api.healthPath, c.api.cpu, c.api.memory, c.api.port, c.api.command], ["/ready", ".5", "1.5e8", 9000, ["/api", "serve"]]);
     });
     it("rejects an unpinned Traefik chart", () => rejects({ "honeydue:traefik": { chartVersion: "37" } }, "honeydue:traefik.chartVersion", /expected a pinned chart version/));
 });

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError } from "../config";
 import { estimateCost } from "../infra/cost";
-import { load } from "./support/config";
+import { load, problems } from "./support/config";
 
 describe("monthly cost", () => {
     it("prices the book's estate within the book's $30-40 a month", () => {
@@ -41,6 +41,18 @@ describe("monthly cost", () => {
         );
     });
 
+    it("refuses prices not of their form, saying the form", () => {
+        for (const [prices, where, expected] of [
+            [{ currency: "eur" }, "currency (got eur)", "expected a currency code such as USD"],
+            [{ currency: "EURO" }, "currency (got EURO)", "expected a currency code such as USD"],
+            [{ currency: "XUSD" }, "currency (got XUSD)", "expected a currency code such as USD"],
+            [{ servers: "x" }, "servers (got x)", "expected a JSON object of server type → monthly price"],
+            [{ fixed: ["x"] }, 'fixed (got ["x"])', "expected a JSON object of item → monthly price"],
+            [{ primaryIpv4: "free" }, "primaryIpv4 (got free)", "expected a price, a number ≥ 0"],
+        ] as const) {
+            assert.deepEqual(problems({ "honeydue:prices": prices }), [`honeydue:prices.${where}: ${expected}`]);
+        }
+    });
     it("refuses a negative price", () => {
         assert.throws(
             () => load({ "honeydue:prices": { primaryIpv4: -1 } }),
