@@ -222,6 +222,8 @@ describe("what each setting says when it is not of its form", () => {
         assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/33"] }), ["honeydue:adminCidrs.0 (got 10.0.0.0/33): expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32"]);
     });
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
+    it("suggests the key a name written in capitals means (names are compared case-insensitively)", () =>
+        rejects({ "honeydue:SERVERTYPE": "cx33" }, "honeydue:SERVERTYPE is not a key this program reads (did you mean honeydue:serverType?)", /./));
     it("suggests the nearest key for a long name up to a third of its letters away", () =>
         rejects({ "honeydue:serverTypeXYZ": "cx33" }, "honeydue:serverTypeXYZ is not a key this program reads (did you mean honeydue:serverType?)", /./));
     it("refuses nodes outside an IPv6 subnet (an IPv4 address is in no IPv6 range)", () =>
