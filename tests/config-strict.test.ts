@@ -153,8 +153,12 @@ describe("quantities, numbers, JSON, provider keys", () => {
     });
     it("refuses a memory size in thousandths of a byte, suggesting the Mi the operator meant", () =>
         rejects({ "honeydue:api": { memory: "100m" } }, "honeydue:api.memory (got 100m)", /: is a fraction of a byte \(m, u and n are thousandths, millionths, billionths\); did you mean 100Mi\?$/));
-    it("takes an app image without a registry as Docker Hub's, and names it when refusing it", () =>
-        rejects({ "honeydue:api": { image: "honeydue-api:1.0" } }, "honeydue:api", /: image honeydue-api:1\.0 comes from docker\.io; expected an image from the registry gitea\.treytartt\.com$/));
+    it("takes an app image without a registry as Docker Hub's, and names it when refusing it", () => {
+        rejects({ "honeydue:api": { image: "honeydue-api:1.0" } }, "honeydue:api", /: image honeydue-api:1\.0 comes from docker\.io; expected an image from the registry gitea\.treytartt\.com$/);
+        for (const [image, from] of [["localhost/x:1", "localhost"], ["localhost:5000/x:1", "localhost:5000"], ["localhostx/y:1", "docker.io"], ["xlocalhost/y:1", "docker.io"]]) {
+            rejects({ "honeydue:api": { image } }, "honeydue:api", new RegExp(`: image ${image.replace(/[.]/g, "\\.")} comes from ${from.replace(/[.]/g, "\\.")}; expected`));
+        }
+    });
     it("tells ranges of two families apart: an IPv4 and an IPv6 range never overlap", () => {
         assert.equal(overlaps("10.0.0.0/8", "fd00::/8"), false);
         assert.equal(overlaps("fd00::/8", "10.0.0.0/8"), false);
@@ -249,6 +253,8 @@ describe("image references, quantities and host name labels, as their own gramma
             ["redis:7.4.7-alpine", { path: "redis", tag: "7.4.7-alpine" }],
             ["library/redis:7", { path: "library/redis", tag: "7" }],
             ["localhost/x:1", { domain: "localhost", path: "x", tag: "1" }],
+            ["localhostx/y:1", { path: "localhostx/y", tag: "1" }],
+            ["xlocalhost/y:1", { path: "xlocalhost/y", tag: "1" }],
             ["Registry.Example.COM:5000/a/b:1", { domain: "Registry.Example.COM:5000", path: "a/b", tag: "1" }],
             ["host-1.example:80/x:1", { domain: "host-1.example:80", path: "x", tag: "1" }],
             ["MyHub/x:1", { domain: "MyHub", path: "x", tag: "1" }],
