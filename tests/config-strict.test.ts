@@ -62,6 +62,8 @@ describe("admin CIDRs", () => {
         ]);
         assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/16"] }).adminCidrs, ["10.0.0.0/16"]);
     });
+    it("refuse one CIDR given bare instead of as a list, showing the list form", () =>
+        rejects({ "honeydue:adminCidrs": "198.51.100.7/32" }, "honeydue:adminCidrs (got 198.51.100.7/32)", /: expected a JSON list of CIDRs such as \["198\.51\.100\.7\/32"\]$/));
     it("refuse an empty list (the operator would be locked out of SSH and the Kubernetes API)", () =>
         rejects({ "honeydue:adminCidrs": [] }, "honeydue:adminCidrs (got [])", /: expected at least one CIDR \(the address `pulumi up` runs from\)$/));
     it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
