@@ -198,6 +198,12 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
             rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": line }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: starts with a host name \(an ssh-keyscan or known_hosts line\); expected the key alone/);
         }
     });
+    it("refuses a key with a blank before it, junk after its data, or a second line", () => {
+        const key = keys["ubuntu-8gb-nbg1-1"];
+        for (const line of [` ${key}`, `${key}!!`, `${key} root@node\nssh-ed25519 AAAA`]) {
+            rejectsWith(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": line }), "honeydue:hostKeys.ubuntu-8gb-nbg1-1", /: expected one public key line such as 'ssh-ed25519 AAAA…' \(the second and third fields of an ssh-keyscan line\)$/);
+        }
+    });
     it("takes a key with its comment and a final newline, as a .pub file holds it", () => {
         const line = `${keys["ubuntu-8gb-nbg1-1"]} root@ubuntu-8gb-nbg1-1\n`;
         assert.equal(load(withKeys({ ...keys, "ubuntu-8gb-nbg1-1": line })).hostKeys["ubuntu-8gb-nbg1-1"], line);

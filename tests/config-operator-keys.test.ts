@@ -59,6 +59,8 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
     // Hetzner's API would refuse the key only at `pulumi up`; the blob names its own type (RFC 4253 §6.6).
     it("refuses a public key whose data is another type than its line says, naming the type the line claims", () =>
         rejects({ "honeydue:sshPublicKey": oldKey.publicKey.replace(/^ssh-ed25519/, "ssh-rsa") }, "honeydue:sshPublicKey (got ssh-rsa", /: the key data is not an ssh-rsa key \(a truncated or mixed-up paste\); expected the whole line of your \.pub file$/));
+    it("refuses a public key line with anything before its type", () =>
+        rejects({ "honeydue:sshPublicKey": `laptop: ${oldKey.publicKey}` }, "honeydue:sshPublicKey (got laptop: ", /: expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'$/));
     it("refuses a malformed extra key, naming its place", () =>
         rejects({ "honeydue:sshAuthorizedKeys": ["ssh-ed25519 not-base64!"] }, "honeydue:sshAuthorizedKeys.0", /expected one OpenSSH public key line/));
 });

@@ -62,6 +62,8 @@ describe("admin CIDRs", () => {
         ]);
         assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/16"] }).adminCidrs, ["10.0.0.0/16"]);
     });
+    it("refuse one CIDR given bare instead of as a list, showing the list form", () =>
+        rejects({ "honeydue:adminCidrs": "198.51.100.7/32" }, "honeydue:adminCidrs (got 198.51.100.7/32)", /: expected a JSON list of CIDRs such as \["198\.51\.100\.7\/32"\]$/));
     it("refuse an empty list (the operator would be locked out of SSH and the Kubernetes API)", () =>
         rejects({ "honeydue:adminCidrs": [] }, "honeydue:adminCidrs (got [])", /: expected at least one CIDR \(the address `pulumi up` runs from\)$/));
     it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
@@ -153,8 +155,12 @@ describe("quantities, numbers, JSON, provider keys", () => {
     });
     it("refuses a memory size in thousandths of a byte, suggesting the Mi the operator meant", () =>
         rejects({ "honeydue:api": { memory: "100m" } }, "honeydue:api.memory (got 100m)", /: is a fraction of a byte \(m, u and n are thousandths, millionths, billionths\); did you mean 100Mi\?$/));
-    it("takes an app image without a registry as Docker Hub's, and names it when refusing it", () =>
-        rejects({ "honeydue:api": { image: "honeydue-api:1.0" } }, "honeydue:api", /: image honeydue-api:1\.0 comes from docker\.io; expected an image from the registry gitea\.treytartt\.com$/));
+    it("takes an app image without a registry as Docker Hub's, and names it when refusing it", () => {
+        rejects({ "honeydue:api": { image: "honeydue-api:1.0" } }, "honeydue:api", /: image honeydue-api:1\.0 comes from docker\.io; expected an image from the registry gitea\.treytartt\.com$/);
+        for (const [image, from] of [["localhost/x:1", "localhost"], ["localhost:5000/x:1", "localhost:5000"], ["localhostx/y:1", "docker.io"], ["xlocalhost/y:1", "docker.io"]]) {
+            rejects({ "honeydue:api": { image } }, "honeydue:api", new RegExp(`: image ${image.replace(/[.]/g, "\\.")} comes from ${from.replace(/[.]/g, "\\.")}; expected`));
+        }
+    });
     it("tells ranges of two families apart: an IPv4 and an IPv6 range never overlap", () => {
         assert.equal(overlaps("10.0.0.0/8", "fd00::/8"), false);
         assert.equal(overlaps("fd00::/8", "10.0.0.0/8"), false);
@@ -222,6 +228,8 @@ describe("what each setting says when it is not of its form", () => {
         assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/33"] }), ["honeydue:adminCidrs.0 (got 10.0.0.0/33): expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32"]);
     });
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
+    it("suggests the key a name written in capitals means (names are compared case-insensitively)", () =>
+        rejects({ "honeydue:SERVERTYPE": "cx33" }, "honeydue:SERVERTYPE is not a key this program reads (did you mean honeydue:serverType?)", /./));
     it("suggests the nearest key for a long name up to a third of its letters away", () =>
         rejects({ "honeydue:serverTypeXYZ": "cx33" }, "honeydue:serverTypeXYZ is not a key this program reads (did you mean honeydue:serverType?)", /./));
     it("refuses nodes outside an IPv6 subnet (an IPv4 address is in no IPv6 range)", () =>
@@ -247,6 +255,8 @@ describe("image references, quantities and host name labels, as their own gramma
             ["redis:7.4.7-alpine", { path: "redis", tag: "7.4.7-alpine" }],
             ["library/redis:7", { path: "library/redis", tag: "7" }],
             ["localhost/x:1", { domain: "localhost", path: "x", tag: "1" }],
+            ["localhostx/y:1", { path: "localhostx/y", tag: "1" }],
+            ["xlocalhost/y:1", { path: "xlocalhost/y", tag: "1" }],
             ["Registry.Example.COM:5000/a/b:1", { domain: "Registry.Example.COM:5000", path: "a/b", tag: "1" }],
             ["host-1.example:80/x:1", { domain: "host-1.example:80", path: "x", tag: "1" }],
             ["MyHub/x:1", { domain: "MyHub", path: "x", tag: "1" }],

@@ -19,6 +19,8 @@ describe("workload configuration", () => {
         assert.equal(c.traefik.chartVersion, "37.1.2");
     });
 
+    it("takes a memory request equal to its limit", () =>
+        assert.deepEqual(load({ "honeydue:api": { memory: "512Mi", memoryLimit: "512Mi" } }).api.memory, "512Mi"));
     it("rejects a memory request above the limit", () =>
         rejects({ "honeydue:api": { memory: "1Gi", memoryLimit: "512Mi" } }, "honeydue:api", /memory 1Gi is above memoryLimit 512Mi; expected a request at or below the limit/));
     it("rejects a Redis maxMemory above 60% of its limit (an AOF rewrite's fork shares the cgroup), and takes 60% exactly", () => {
