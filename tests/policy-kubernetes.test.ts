@@ -36,6 +36,22 @@ describe("k8s-namespace", () => {
         const ns = reg("kubernetes:core/v1:Namespace", "honeydue", { metadata: { name: "honeydue" } });
         assert.equal((await verdictOf(k.inNamespace, [ns, reg("pulumi:providers:kubernetes", "k3s", {})])).status, "not applicable");
     });
+
+    it("judges namespaced objects of every API version, CRDs included, and an object without metadata as in default", async () => {
+        const route = reg("kubernetes:traefik.io/v1alpha1:IngressRoute", "dashboard", { metadata: { name: "dashboard" }, spec: { routes: [] } });
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [route])), ["IngressRoute dashboard is in namespace default; set metadata.namespace to honeydue"]);
+        const bare = deployment();
+        delete (bare.inputs as any).metadata;
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [bare])), ["Deployment api is in namespace default; set metadata.namespace to honeydue"]);
+    });
+
+    it("leaves patches and other packages' types alone, and says why", async () => {
+        const patch = reg("kubernetes:apps/v1:DeploymentPatch", "api-patch", { metadata: { name: "api" } });
+        const other = reg("honeydue:kubernetes:apps/v1:Deployment", "wrapper", {});
+        const v = await verdictOf(k.inNamespace, [patch, other]);
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["Policy only applies to namespaced Kubernetes objects"]);
+    });
 });
 
 describe("k8s-image-registry", () => {
@@ -54,6 +70,16 @@ describe("k8s-image-registry", () => {
         assert.equal(k.registryOf("library/redis:7-alpine"), "docker.io");
         assert.equal(k.registryOf("gitea.treytartt.com/treytartt/honeydue-api:1"), "gitea.treytartt.com");
         assert.equal(k.registryOf("localhost:5000/x:1"), "localhost:5000");
+    });
+
+    it("refuses an image from localhost (a registry without a dot or port) and a container with no image", async () => {
+        const local = deployment();
+        api(local).image = "localhost/api:1.0.0";
+        assert.deepEqual(messages(await verdictOf(k.imageRegistry, [local])), ["container api of Deployment api runs localhost/api:1.0.0 from localhost; use an image from gitea.treytartt.com, docker.io"]);
+        const none = deployment();
+        delete api(none).image;
+        assert.deepEqual(messages(await verdictOf(k.imageRegistry, [none])), ["container api of Deployment api runs no image from nowhere; use an image from gitea.treytartt.com, docker.io"]);
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [none])), ["container api of Deployment api runs no image, which is untagged; pin it to a release tag or digest (e.g. :8d9ca2e6ed)"]);
     });
 });
 
@@ -78,6 +104,12 @@ describe("k8s-image-pinned", () => {
         assert.equal((await verdictOf(k.imagePinned, [d])).status, "passed");
     });
 
+    it("refuses an untagged image from a registry with a port (the port is no tag)", async () => {
+        const d = deployment();
+        api(d).image = "localhost:5000/api";
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [d])), ["container api of Deployment api runs localhost:5000/api, which is untagged; pin it to a release tag or digest (e.g. :8d9ca2e6ed)"]);
+    });
+
     const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
     it("with requireDigests: refuses a tag-only image, passes name@digest and name:tag@digest; off by default", async () => {
         const on = { "k8s-image-pinned": { requireDigests: true } };
@@ -94,12 +126,17 @@ describe("k8s-image-pinned", () => {
         const short = deployment();
         api(short).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(63)}`;
         assert.equal((await verdictOf(k.imagePinned, [short], on)).violations.length, 1, "a digest of 63 hex digits is no digest");
+        const long = deployment();
+        api(long).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(65)}`;
+        assert.equal((await verdictOf(k.imagePinned, [long], on)).violations.length, 1, "nor is one of 65");
         assert.equal((await verdictOf(k.imagePinned, [traefikChart()], on)).status, "passed", "Traefik's image comes from its pinned chart");
     });
 
     it("refuses image.tag latest in a chart's values", async () => {
         const chart = traefikChart(traefikValues.replace("tag: v3.5.3", "tag: latest"));
         assert.match(messages(await verdictOf(k.imagePinned, [chart]))[0], /^HelmChart honeydue-traefik sets image\.tag "latest"/);
+        const empty = traefikChart(traefikValues.replace("tag: v3.5.3", 'tag: ""'));
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [empty])), ['HelmChart honeydue-traefik sets image.tag ""; pin a release tag or leave it to the pinned chart\'s appVersion']);
     });
 });
 
@@ -107,6 +144,56 @@ describe("k8s-helm-chart-pinned", () => {
     it("refuses a chart without a pinned version", async () => {
         const chart = traefikChart(traefikValues, { version: undefined });
         assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [chart])), ["HelmChart honeydue-traefik has chart version \"\"; set spec.version to a pinned release such as 37.1.2"]);
+    });
+
+    it("refuses version ranges and a chart with no spec; accepts exact releases and an inline chart", async () => {
+        for (const version of ["^37.1.2", ">=37.1.2", "37.1.2 || 38.0.0", "37.1", "37.1.x"]) {
+            assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [traefikChart(traefikValues, { version })])), [
+                `HelmChart honeydue-traefik has chart version ${JSON.stringify(version)}; set spec.version to a pinned release such as 37.1.2`,
+            ], version);
+        }
+        for (const version of ["37.10.12", "v37.1.2", "37.1.2-rc.1", "37.1.2+build.5"]) assert.equal((await verdictOf(k.helmChartPinned, [traefikChart(traefikValues, { version })])).status, "passed", version);
+        const inline = traefikChart(traefikValues, { version: undefined, chartContent: "H4sIAAAAAAAA" });
+        assert.equal((await verdictOf(k.helmChartPinned, [inline])).status, "passed", "an inline archive is its own pin (k8s-helm-chart-source refuses it)");
+        const bare = traefikChart();
+        delete (bare.inputs as any).spec;
+        assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [bare])), ['HelmChart honeydue-traefik has chart version ""; set spec.version to a pinned release such as 37.1.2']);
+    });
+});
+
+describe("k8s-helm-chart-source", () => {
+    const traefikFrom = "(traefik from https://traefik.github.io/charts)";
+    it("refuses Traefik's chart from another repository, and a chart named nowhere, naming the allowed charts", async () => {
+        const elsewhere = traefikChart(traefikValues, { repo: "https://charts.example.com" });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [elsewhere])), [
+            `HelmChart honeydue-traefik installs chart traefik from https://charts.example.com, which is not an allowed chart ${traefikFrom}; install it by name from its repository`,
+        ]);
+        const nowhere = traefikChart(traefikValues, { chart: undefined, repo: undefined });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [nowhere])), [
+            `HelmChart honeydue-traefik installs chart (none) from no repository, which is not an allowed chart ${traefikFrom}; install it by name from its repository`,
+        ]);
+    });
+
+    it("passes a chart matching any one of several allowed charts, and lists them all when none matches", async () => {
+        const two = { "k8s-helm-chart-source": { allowedCharts: [{ repo: "https://charts.example.com", chart: "other" }, { repo: "https://traefik.github.io/charts", chart: "traefik" }] } };
+        assert.equal((await verdictOf(k.helmChartSource, [traefikChart()], two)).status, "passed");
+        const stranger = traefikChart(traefikValues, { chart: "redis" });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [stranger], two)), [
+            "HelmChart honeydue-traefik installs chart redis from https://traefik.github.io/charts, which is not an allowed chart (other from https://charts.example.com, traefik from https://traefik.github.io/charts); install it by name from its repository",
+        ]);
+    });
+
+    it("refuses values outside valuesContent, each named, but not empty fields (null, \"\", {}, [])", async () => {
+        const both = traefikChart(traefikValues, { set: { hostPID: "true" }, valuesSecrets: [{ name: "traefik-values" }] });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [both])), [
+            "HelmChart honeydue-traefik sets spec.set, spec.valuesSecrets, which the policy pack cannot judge; put every value in spec.valuesContent",
+        ]);
+        const empty = traefikChart(traefikValues, { set: null, values: {}, valuesSecrets: [], chartContent: "" });
+        assert.equal((await verdictOf(k.helmChartSource, [empty])).status, "passed");
+    });
+
+    it("passes an empty extraObjects list", async () => {
+        assert.equal((await verdictOf(k.helmChartSource, [traefikChart(`${traefikValues}extraObjects: []\n`)])).status, "passed");
     });
 });
 
@@ -120,6 +207,14 @@ describe("k8s-container-resources", () => {
             "container api of Deployment api has no limits.memory; set resources.limits.memory",
         ]);
     });
+
+    it("refuses a container that sets only limits", async () => {
+        const bad = deployment();
+        api(bad).resources = { limits: { memory: "512Mi" } };
+        assert.deepEqual(messages(await verdictOf(k.containerResources, [bad])), [
+            "container api of Deployment api has no requests.cpu, requests.memory; set resources.requests.cpu and resources.requests.memory",
+        ]);
+    });
 });
 
 describe("k8s-probes", () => {
@@ -129,6 +224,26 @@ describe("k8s-probes", () => {
         assert.deepEqual(messages(await verdictOf(k.containerProbes, [bad, migrationJob()])), [
             "container api of Deployment api has no livenessProbe; add livenessProbe (and a startupProbe for slow starts)",
         ]);
+    });
+
+    it("asks a bare Pod that restarts (Always, the default) for probes, not one that runs to completion", async () => {
+        const bare = (restartPolicy?: string) => {
+            const d = deployment();
+            const p = reg("kubernetes:core/v1:Pod", "api", { metadata: { name: "api", namespace: "honeydue" }, spec: { ...pod(d), restartPolicy } });
+            for (const c of (p.inputs.spec as any).containers) delete c.readinessProbe, delete c.livenessProbe;
+            return p;
+        };
+        const refused = ["container api of Pod api has no readinessProbe or livenessProbe; add readinessProbe and livenessProbe (and a startupProbe for slow starts)"];
+        assert.deepEqual(messages(await verdictOf(k.containerProbes, [bare()])), refused);
+        assert.deepEqual(messages(await verdictOf(k.containerProbes, [bare("Always")])), refused);
+        for (const once of ["Never", "OnFailure"]) assert.equal((await verdictOf(k.containerProbes, [bare(once)])).status, "passed", once);
+        const deploymentOnFailure = deployment();
+        pod(deploymentOnFailure).restartPolicy = "OnFailure";
+        delete api(deploymentOnFailure).readinessProbe;
+        assert.equal((await verdictOf(k.containerProbes, [deploymentOnFailure])).status, "violated", "a Deployment's pods always restart");
+        const empty = deployment();
+        delete pod(empty).containers;
+        assert.equal((await verdictOf(k.containerProbes, [empty])).status, "passed", "no container, nothing to probe");
     });
 });
 
@@ -146,6 +261,14 @@ describe("k8s-non-root", () => {
         const bad = deployment();
         api(bad).securityContext = { ...api(bad).securityContext, runAsUser: 0 };
         assert.equal((await verdictOf(k.nonRoot, [bad])).status, "violated");
+    });
+
+    it("refuses a container with no securityContext of its own, even under a non-root pod: escalation is per container", async () => {
+        const bad = deployment();
+        delete api(bad).securityContext;
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [bad])), [
+            "container api of Deployment api may run as root, privileged or escalate; set securityContext allowPrivilegeEscalation: false",
+        ]);
     });
 
     it("lets Traefik (kube-system/honeydue-traefik, exactly) run as root, but never privileged or escalating", async () => {
@@ -257,6 +380,22 @@ describe("k8s-no-host-network", () => {
             "HelmChart other sets hostNetwork: true; remove it (only HelmChart kube-system/honeydue-traefik, DaemonSet kube-system/honeydue-traefik may)",
         ]);
     });
+
+    it("passes another chart without hostNetwork, and reports a renamed Traefik chart once (as the pod it renders)", async () => {
+        const other = traefikChart(traefikValues.replace("hostNetwork: true", "hostNetwork: false"));
+        (other.inputs.metadata as any).name = "other";
+        (other.inputs.spec as any).chart = "other";
+        assert.equal((await verdictOf(k.noHostNetwork, [other])).status, "passed");
+        const specless = traefikChart("");
+        (specless.inputs.metadata as any).name = "other";
+        (specless.inputs as any).spec = undefined;
+        assert.equal((await verdictOf(k.noHostNetwork, [specless])).status, "passed");
+        const renamed = traefikChart();
+        (renamed.inputs.metadata as any).name = "other";
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [renamed])), [
+            "HelmChart other uses hostNetwork; remove it and reach the pod through a Service (only HelmChart kube-system/honeydue-traefik, DaemonSet kube-system/honeydue-traefik may)",
+        ]);
+    });
 });
 
 describe("k8s-capabilities", () => {
@@ -275,6 +414,33 @@ describe("k8s-capabilities", () => {
             "container traefik of HelmChart honeydue-traefik adds SYS_PTRACE; remove them from securityContext.capabilities.add (allowed here: NET_BIND_SERVICE)",
         ]);
     });
+
+    it("reads capability names as the runtime does (any case, with or without CAP_), allowed ones from the config too", async () => {
+        for (const add of ["CAP_NET_BIND_SERVICE", "net_bind_service"]) {
+            assert.equal((await verdictOf(k.capabilities, [traefikDaemonSet({ capabilities: { drop: ["ALL"], add: [add] } })])).status, "passed", add);
+        }
+        const chown = { "k8s-capabilities": { allowedCapabilities: ["cap_chown"] } };
+        const d = deployment();
+        api(d).securityContext = { ...api(d).securityContext, capabilities: { drop: ["all"], add: ["CHOWN"] } };
+        assert.equal((await verdictOf(k.capabilities, [d], chown)).status, "passed");
+        const more = traefikDaemonSet({ capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "NET_RAW"] } });
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [more], chown)), [
+            "container traefik of DaemonSet honeydue-traefik adds NET_RAW; remove them from securityContext.capabilities.add (allowed here: CHOWN, NET_BIND_SERVICE)",
+        ]);
+    });
+
+    it("refuses a container that drops some capabilities but not ALL, or sets no capabilities or securityContext at all", async () => {
+        const keeps = 'container api of Deployment api keeps the runtime\'s default capabilities; set securityContext.capabilities.drop: ["ALL"]';
+        const some = deployment();
+        api(some).securityContext = { ...api(some).securityContext, capabilities: { drop: ["NET_RAW"] } };
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [some])), [keeps]);
+        const unset = deployment();
+        api(unset).securityContext = { allowPrivilegeEscalation: false };
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [unset])), [keeps]);
+        const none = deployment();
+        delete api(none).securityContext;
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [none])), [keeps]);
+    });
 });
 
 describe("k8s-no-host-path", () => {
@@ -284,6 +450,16 @@ describe("k8s-no-host-path", () => {
         assert.deepEqual(messages(await verdictOf(k.noHostPath, [bad])), [
             "Deployment api mounts the node's /var/run/docker.sock as volume docker; use a PersistentVolumeClaim (local-path) or an emptyDir instead",
         ]);
+    });
+
+    it("refuses a hostPath PersistentVolume, not a local or CSI one", async () => {
+        const pv = (spec?: Record<string, unknown>) => reg("kubernetes:core/v1:PersistentVolume", "data", { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "data" }, spec });
+        assert.deepEqual(messages(await verdictOf(k.noHostPath, [pv({ hostPath: { path: "/var/lib" } })])), [
+            "PersistentVolume data is the node's /var/lib (hostPath); let a PersistentVolumeClaim with storageClassName local-path provision the volume",
+        ]);
+        for (const spec of [{ local: { path: "/mnt/disks/ssd1" } }, { csi: { driver: "csi.hetzner.cloud", volumeHandle: "1" } }, undefined]) {
+            assert.equal((await verdictOf(k.noHostPath, [pv(spec)])).status, "passed", JSON.stringify(spec));
+        }
     });
 });
 

@@ -162,7 +162,7 @@ describe("the pack", () => {
         assert.doesNotMatch(index, /validateResource|validateStack|reportViolation|=>/);
     });
 
-    it("names, describes and levels every policy; names are unique; every setting has a default", () => {
+    it("names, describes and levels every policy; names are unique; every setting has a default and a description", () => {
         const names = policies.map((p) => p.name);
         assert.equal(new Set(names).size, names.length);
         for (const p of policies) {
@@ -173,7 +173,11 @@ describe("the pack", () => {
                 assert.equal(p.enforcementLevel, "advisory", p.name);
                 assert.ok(p.description.includes(`{"${p.name}":"mandatory"}`), p.name);
             } else assert.equal(p.enforcementLevel, "mandatory", p.name);
-            for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) assert.notEqual(s.default, undefined, `${p.name}.${k}`);
+            for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) {
+                assert.notEqual(s.default, undefined, `${p.name}.${k}`);
+                // What the operator reads about a setting (the engine hands the schema to the CLI).
+                assert.ok(typeof s.description === "string" && s.description.length > 10, `${p.name}.${k} is described`);
+            }
         }
         assert.ok(policies.length >= 25);
     });
