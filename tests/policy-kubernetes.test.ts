@@ -493,6 +493,16 @@ describe("k8s-namespace-pod-security", () => {
         ]);
         assert.equal((await verdictOf(k.namespacePodSecurity, [ns({})])).status, "violated");
     });
+
+    it("refuses a namespace with no labels at all, and leaves the system namespace kube-system alone", async () => {
+        const bare = ns();
+        delete (bare.inputs.metadata as any).labels;
+        assert.deepEqual(messages(await verdictOf(k.namespacePodSecurity, [bare])), [
+            "namespace honeydue enforces Pod Security level none; set the label pod-security.kubernetes.io/enforce: restricted",
+        ]);
+        const system = reg("kubernetes:core/v1:Namespace", "kube-system", { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system" } });
+        assert.equal((await verdictOf(k.namespacePodSecurity, [system])).status, "passed");
+    });
 });
 
 describe("k8s-traefik-api-closed", () => {
@@ -508,6 +518,46 @@ describe("k8s-traefik-api-closed", () => {
         const ds = traefikDaemonSet();
         (ds.inputs.spec as any).template.spec.containers[0].args = ["--api.insecure"];
         assert.equal((await verdictOf(k.traefikApiClosed, [ds])).status, "violated");
+    });
+
+    it("reads --api.insecure as Traefik does: false spellings keep it closed, any other value or padding opens it", async () => {
+        const withArg = (arg: string) => {
+            const ds = traefikDaemonSet();
+            (ds.inputs.spec as any).template.spec.containers[0].args = [arg];
+            return ds;
+        };
+        for (const arg of ["--api.insecure=false", "--api.insecure=False", "--api.insecure=f", "--api.insecure=0", "--log.filepath=/var/log/--api.insecure"]) {
+            assert.equal((await verdictOf(k.traefikApiClosed, [withArg(arg)])).status, "passed", arg);
+        }
+        for (const arg of ["--api.insecure=1", " --api.insecure "]) {
+            assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [withArg(arg)])), [
+                `container traefik of DaemonSet honeydue-traefik passes ${arg}, which serves Traefik's API and dashboard without authentication; remove it`,
+            ], arg);
+        }
+    });
+
+    it("refuses api.insecure in the chart's values, and passes values without ingressRoute settings", async () => {
+        const insecure = traefikChart(`${traefikValues}api:\n  insecure: true\n`);
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [insecure])), ["HelmChart honeydue-traefik sets api.insecure: true; remove it"]);
+        for (const values of [traefikValues.replace("ingressRoute:\n  dashboard:\n    enabled: false\n", ""), traefikValues.replace("ingressRoute:\n  dashboard:\n    enabled: false\n", "ingressRoute: {}\n")]) {
+            assert.equal((await verdictOf(k.traefikApiClosed, [traefikChart(values)])).status, "passed", values);
+        }
+    });
+
+    it("refuses an IngressRoute to api@internal or dashboard@internal, passes one to an app, and says it does not apply to other objects", async () => {
+        const route = (services: unknown[], type = "kubernetes:traefik.io/v1alpha1:IngressRoute") =>
+            reg(type, "web", { metadata: { name: "web", namespace: "honeydue" }, spec: { routes: [{ match: "Host(`x`)", services }] } });
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [route([{ name: "api@internal" }, { name: "dashboard@internal" }, { name: "api@internal" }])])), [
+            "IngressRoute web routes to api@internal, dashboard@internal, Traefik's API and dashboard; remove the route",
+        ]);
+        assert.equal((await verdictOf(k.traefikApiClosed, [route([{ name: "api@internal" }], "kubernetes:traefik.containo.us/v1alpha1:IngressRoute")])).status, "violated", "the legacy API group");
+        assert.equal((await verdictOf(k.traefikApiClosed, [route([{ name: "honeydue-api" }, { name: "internal" }])])).status, "passed");
+        const specless = route([]);
+        delete (specless.inputs as any).spec;
+        assert.equal((await verdictOf(k.traefikApiClosed, [specless])).status, "passed");
+        const v = await verdictOf(k.traefikApiClosed, [namespace()]);
+        assert.equal(v.status, "not applicable");
+        assert.ok(v.reasons.includes("Policy only applies to workloads, Traefik's HelmChart and IngressRoutes"), v.reasons.join("; "));
     });
 });
 
@@ -526,6 +576,16 @@ describe("k8s-redis-password (mandatory)", () => {
     it("passes Redis with an ACL file on a Secret volume, or --requirepass from a Secret", async () => {
         assert.equal((await verdictOf(k.redisPassword, [withAclFile()])).status, "passed");
         assert.equal((await verdictOf(k.redisPassword, [withRequirepass("$(REDIS_PASSWORD)")])).status, "passed");
+        const joined = withRequirepass("");
+        pod(joined).containers[0].args = ["--requirepass=$(REDIS_PASSWORD)"];
+        pod(joined).containers[0].env.unshift({ name: "PORT", value: "6379" });
+        assert.equal((await verdictOf(k.redisPassword, [joined])).status, "passed", "--requirepass=$(VAR), among other variables");
+        const first = redis();
+        Object.assign(pod(first).containers[0], { args: ["--aclfile=/etc/redis=acl/users.acl", "--appendonly", "yes"], volumeMounts: [{ name: "acl", mountPath: "/etc/redis=acl/" }] });
+        assert.equal((await verdictOf(k.redisPassword, [first])).status, "passed", "--aclfile=PATH first, on a mount written with a trailing slash");
+        const leading = redis();
+        pod(leading).containers[0].args = ["--aclfile", "/etc/redis-acl/users.acl"];
+        assert.equal((await verdictOf(k.redisPassword, [leading])).status, "passed", "--aclfile PATH as the first arguments");
     });
     it("refuses Redis without a password, with a literal one, or with an ACL file from no Secret, as mandatory", async () => {
         const none = await verdictOf(k.redisPassword, [withoutPassword()]);
@@ -537,6 +597,10 @@ describe("k8s-redis-password (mandatory)", () => {
         const fromConfigMap = redis();
         pod(fromConfigMap).volumes[1] = { name: "acl", configMap: { name: "redis-acl" } };
         assert.match(messages(await verdictOf(k.redisPassword, [fromConfigMap]))[0], /reads --aclfile from a path on no Secret volume/);
+        const literalVar = withRequirepass("$(REDIS_PASSWORD)");
+        pod(literalVar).containers[0].env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }, { name: "OTHER", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }];
+        assert.match(messages(await verdictOf(k.redisPassword, [literalVar]))[0], /passes a literal --requirepass/, "the variable itself must come from a Secret");
+        for (const value of ["x$(REDIS_PASSWORD)", "$(REDIS_PASSWORD)x"]) assert.match(messages(await verdictOf(k.redisPassword, [withRequirepass(value)]))[0], /passes a literal --requirepass/, value);
         const unmounted = redis();
         pod(unmounted).containers[0].args = ["--aclfile", "/usr/local/etc/users.acl"];
         assert.equal((await verdictOf(k.redisPassword, [unmounted])).status, "violated");
@@ -551,6 +615,12 @@ describe("k8s-secret-references", () => {
             "Deployment api: env SMTP_PASSWORD of container api is a literal value; take it from the app Secret with valueFrom.secretKeyRef",
             "Deployment api: env JWT_SECRET of container api comes from a ConfigMap; take it from the app Secret with valueFrom.secretKeyRef",
         ]);
+    });
+
+    it("passes a secret-named variable left empty (it holds nothing)", async () => {
+        const d = deployment();
+        api(d).env.push({ name: "SMTP_PASSWORD", value: "" });
+        assert.equal((await verdictOf(k.secretReferences, [d])).status, "passed");
     });
 
     it("refuses a connection string with a password whatever its name", async () => {
@@ -568,7 +638,7 @@ describe("k8s-secret-references", () => {
     });
 
     it("tells secret names from names that only point at one", () => {
-        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN"]) assert.ok(k.looksSecret(n, []), n);
+        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN", "Database__Url"]) assert.ok(k.looksSecret(n, []), n);
         for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME"]) assert.ok(!k.looksSecret(n, []), n);
     });
 });
@@ -590,5 +660,36 @@ describe("k8s-redis-pvc-and-node-pin", () => {
         (bad.inputs.metadata as any).name = "cache";
         delete pod(bad).nodeSelector;
         assert.equal((await verdictOf(k.redisStorage, [bad])).violations.length, 1);
+    });
+
+    it("finds Redis by any image reference (bare, untagged, beside a sidecar) and judges its password", async () => {
+        for (const image of ["redis:7.4.7-alpine", "docker.io/library/redis"]) {
+            const r = redis();
+            r.name = "cache";
+            (r.inputs.metadata as any).name = "cache";
+            Object.assign(pod(r).containers[0], { image, args: ["--appendonly", "yes"] });
+            assert.match(messages(await verdictOf(k.redisPassword, [r]))[0] ?? "", /runs Redis without a password/, image);
+        }
+        const sidecar = redis();
+        pod(sidecar).containers[0].args = ["--appendonly", "yes"];
+        pod(sidecar).containers.push({ name: "exporter", image: "docker.io/oliver006/redis_exporter:v1.62.0" });
+        assert.match(messages(await verdictOf(k.redisPassword, [sidecar]))[0] ?? "", /container redis of Deployment redis runs Redis without a password/);
+    });
+
+    it("passes a StatefulSet with a claim template or a required node affinity, refuses other affinities and a Redis with no spec", async () => {
+        const sts = redis();
+        sts.type = "kubernetes:apps/v1:StatefulSet";
+        (sts.inputs.spec as any).volumeClaimTemplates = [{ metadata: { name: "data" }, spec: { storageClassName: "local-path" } }];
+        pod(sts).volumes = [{ name: "acl", secret: { secretName: "redis-acl" } }];
+        delete pod(sts).nodeSelector;
+        pod(sts).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
+        assert.equal((await verdictOf(k.redisStorage, [sts])).status, "passed");
+        pod(sts).affinity = { podAntiAffinity: {} };
+        assert.deepEqual(messages(await verdictOf(k.redisStorage, [sts])), [
+            "StatefulSet redis runs Redis unpinned; set nodeSelector kubernetes.io/hostname to honeydue:redis.node (its local-path volume lives on that node)",
+        ]);
+        const bare = redis();
+        delete (bare.inputs as any).spec;
+        assert.equal((await verdictOf(k.redisStorage, [bare])).violations.length, 2);
     });
 });
