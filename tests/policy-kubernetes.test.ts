@@ -673,7 +673,14 @@ describe("k8s-redis-pvc-and-node-pin", () => {
         const sidecar = redis();
         pod(sidecar).containers[0].args = ["--appendonly", "yes"];
         pod(sidecar).containers.push({ name: "exporter", image: "docker.io/oliver006/redis_exporter:v1.62.0" });
-        assert.match(messages(await verdictOf(k.redisPassword, [sidecar]))[0] ?? "", /container redis of Deployment redis runs Redis without a password/);
+        assert.equal(messages(await verdictOf(k.redisPassword, [sidecar])).length, 1, "the sidecar is no Redis");
+        assert.match(messages(await verdictOf(k.redisPassword, [sidecar]))[0], /container redis of Deployment redis runs Redis without a password/);
+        const guarded = redis();
+        pod(guarded).containers.push({ name: "exporter", image: "docker.io/oliver006/redis_exporter:v1.62.0" });
+        assert.equal((await verdictOf(k.redisPassword, [guarded])).status, "passed", "only the Redis container needs the password flags");
+        const cli = migrationJob();
+        Object.assign((cli.inputs.spec as any).template.spec.containers[0], { image: "docker.io/library/redis:7.4.7-alpine", command: ["redis-cli", "--rdb", "/backup/dump.rdb"] });
+        assert.equal((await verdictOf(k.redisPassword, [cli])).status, "passed", "a Job running the redis image (redis-cli) is no server");
     });
 
     it("passes a StatefulSet with a claim template or a required node affinity, refuses other affinities and a Redis with no spec", async () => {
