@@ -36,7 +36,9 @@ describe("hetzner-server-location", () => {
         assert.equal((await verdictOf(h.serverLocation, [server()])).status, "passed");
         const bad = server();
         bad.inputs.location = "ash";
-        assert.match(messages(await verdictOf(h.serverLocation, [bad]))[0], /^location ash is not allowed; set honeydue:location to one of nbg1/);
+        assert.deepEqual(messages(await verdictOf(h.serverLocation, [bad])), [
+            'location ash is not allowed; set honeydue:location to one of nbg1, or allow it with --policy-pack-config {"hetzner-server-location":{"allowedLocations":[…]}}',
+        ]);
         delete bad.inputs.location;
         assert.match(messages(await verdictOf(h.serverLocation, [bad]))[0], /^location \(none: Hetzner picks one\) is not allowed/);
     });
@@ -50,6 +52,10 @@ describe("hetzner-server-placement-group", () => {
         assert.deepEqual(messages(await verdictOf(h.serverSpread, [bad])), [
             "the server is in no placement group; set placementGroupId to the spread placement group's id (placementGroup.id.apply(Number))",
         ]);
+        for (const empty of [undefined, null]) {
+            bad.inputs.placementGroupId = empty;
+            assert.equal((await verdictOf(h.serverSpread, [bad])).status, "violated", `placementGroupId: ${empty}`);
+        }
     });
 });
 
@@ -59,6 +65,12 @@ describe("hetzner-server-firewall", () => {
         const bad = server();
         bad.inputs.firewallIds = [];
         assert.match(messages(await verdictOf(h.serverFirewall, [bad]))[0], /^the server has no firewall; set firewallIds/);
+        for (const none of [undefined, 5678]) {
+            const odd = server();
+            if (none === undefined) delete odd.inputs.firewallIds;
+            else odd.inputs.firewallIds = none;
+            assert.deepEqual(messages(await verdictOf(h.serverFirewall, [odd])), ["the server has no firewall; set firewallIds to [firewall.id.apply(Number)] so inbound traffic is denied by default"], String(none));
+        }
     });
 });
 
