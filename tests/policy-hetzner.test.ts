@@ -191,6 +191,18 @@ describe("hetzner-firewall-allowlist", () => {
         assert.equal(messages(await verdictOf(h.firewallAllowlist, [fw])).length, 1);
     });
 
+    it("reads sources as Hetzner takes them: bare addresses as /32 and /128, padded, IPv4-mapped IPv6 as IPv4", async () => {
+        const fw = firewall();
+        rules(fw)[2].sourceIps = ["198.51.100.7", " 198.51.100.8/32 ", "2001:db8::1", "2001:db8::2/128", "::ffff:198.51.100.9/128"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), []);
+        rules(fw)[0].sourceIps = ["::ffff:198.51.100.7/120"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
+            "inbound tcp 80 admits ::ffff:198.51.100.7/120, not inside Cloudflare's ranges (a source must lie within one, not merely overlap it); take the sources from cloudflare.getIpRanges (edgeRanges()) only",
+        ]);
+        rules(fw)[0].sourceIps = ["::ffff:173.245.48.0/120"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [], "an IPv4-mapped sub-range of a Cloudflare range is inside it");
+    });
+
     it("tells a source inside a range from one that merely overlaps it", () => {
         assert.ok(h.inside("104.16.1.0/24", ["104.16.0.0/13"]));
         assert.ok(!h.inside("104.16.0.0/12", ["104.16.0.0/13"]));
