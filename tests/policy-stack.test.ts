@@ -19,6 +19,16 @@ describe("stack-odd-server-count", () => {
         assert.equal((await verdictOf(s.oddServerCount, [...nodes(), server("ubuntu-8gb-nbg1-4", "10.0.1.14")])).status, "violated");
         assert.equal((await verdictOf(s.oddServerCount, [])).status, "not applicable");
     });
+
+    it("refuses a single server and an even count, asking for the next odd count that keeps quorum, and says why it does not apply", async () => {
+        const four = [...nodes(), server("ubuntu-8gb-nbg1-4", "10.0.1.14")];
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, nodes().slice(0, 1))), ["the stack has 1 servers; etcd needs an odd number, at least 3: set honeydue:nodes to 3 nodes"]);
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, four)), ["the stack has 4 servers; etcd needs an odd number, at least 3: set honeydue:nodes to 5 nodes"]);
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, nodes(), { "stack-odd-server-count": { minServers: 5 } })), [
+            "the stack has 3 servers; etcd needs an odd number, at least 5: set honeydue:nodes to 5 nodes",
+        ]);
+        assert.deepEqual((await verdictOf(s.oddServerCount, [])).reasons, ["the stack has no Hetzner servers"]);
+    });
 });
 
 describe("stack-round-robin-complete", () => {
@@ -60,6 +70,13 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
+    });
+
+    it("names nodes by their Hetzner name (not the Pulumi name) in outOfRotation and in its messages", async () => {
+        const ns = nodes().map((n, i) => ({ ...n, name: `node-${i + 1}`, urn: n.urn.replace(/::[^:]+$/, `::node-${i + 1}`) }));
+        const rs = records(ns).filter((r) => !r.name.endsWith("node-3"));
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs], { "stack-round-robin-complete": { outOfRotation: ["ubuntu-8gb-nbg1-3"] } })).status, "passed");
+        assert.match(messages(await verdictOf(s.roundRobin, [...ns, ...rs]))[0], /^A api\.myhoneydue\.com has no record for node ubuntu-8gb-nbg1-3;/);
     });
 
     it("refuses a configured hostname that has no records at all", async () => {
