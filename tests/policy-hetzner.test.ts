@@ -127,6 +127,7 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         assert.deepEqual(h.worldCovered(["::/1", "8000::/1", "0.0.0.0/0"]), ["ipv4", "ipv6"]);
         assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.1/1"]), ["ipv4"]);
         assert.deepEqual(h.worldCovered(["::ffff:0.0.0.0/97", "128.0.0.0/1"]), ["ipv4"]);
+        assert.deepEqual(h.worldCovered(["::ffff:0.0.0.0/96"]), ["ipv4"], "all of IPv4, written IPv4-mapped");
         assert.deepEqual(h.worldCovered(["198.51.100.7/32", "not-an-address"]), []);
     });
 
