@@ -68,6 +68,10 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed");
         const nested = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { zone: "myhoneydue.com", outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
         assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
+        // The search stops three levels down (it walks every output of every component).
+        const deep = (levels: string[]) => reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: levels.reduceRight<Record<string, unknown>>((inner, k) => ({ [k]: inner }), { outOfRotation: ["ubuntu-8gb-nbg1-3"] }) });
+        assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c"]), ...ns, ...rs])).status, "passed", "three levels down");
+        assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c", "d"]), ...ns, ...rs])).status, "violated", "four levels down is not read");
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
     });
