@@ -12,7 +12,8 @@ const password = "PLACEHOLDER-registry-password";
 const user = "placeholder-deployer";
 const dbPassword = "PLACEHOLDER-db-password";
 
-before(() => {
+/** The stack configuration these tests run under (the pack reads it as runtime.allConfig). */
+const baseConfig = () =>
     pulumi.runtime.setAllConfig(
         {
             "honeydue:registryUsername": user,
@@ -23,7 +24,7 @@ before(() => {
         },
         ["honeydue:registryPassword", "honeydue:databaseUrl", "honeydue:appSecrets", "honeydue:smtpPassword"],
     );
-});
+before(baseConfig);
 
 const SECRET = "kubernetes:core/v1:Secret";
 const auth = Buffer.from(`${user}:${password}`).toString("base64");
@@ -61,6 +62,30 @@ describe("secrets-inputs-stay-secret", () => {
             assert.ok(!messages(v).join("\n").includes(password) && !messages(v).join("\n").includes(dbPassword), "a message never repeats the secret");
         });
     }
+
+    it("looks for every secret the stack configures: provider tokens, the SSH key, B2, SMTP, k3s, and the user:secret pairs", async () => {
+        const secrets: Record<string, string> = {
+            "hcloud:token": "PLACEHOLDER-hcloud-token",
+            "cloudflare:apiToken": "PLACEHOLDER-cloudflare-token",
+            "honeydue:sshPrivateKey": "PLACEHOLDERopensshPrivateKeyBody",
+            "honeydue:b2ApplicationKey": "PLACEHOLDER-b2-application-key",
+            "honeydue:smtpPassword": "PLACEHOLDER-smtp-password",
+            "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token",
+        };
+        const users = { "honeydue:smtpUsername": "mailer@myhoneydue.com", "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000" };
+        pulumi.runtime.setAllConfig({ ...secrets, ...users }, Object.keys(secrets));
+        try {
+            for (const [key, value] of Object.entries(secrets)) {
+                assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })])).some((m) => m.includes(`data.V holds ${key} in plain text`)), key);
+            }
+            for (const [user, secret] of [["honeydue:smtpUsername", "honeydue:smtpPassword"], ["honeydue:b2KeyId", "honeydue:b2ApplicationKey"]]) {
+                const pair = Buffer.from(`${users[user as keyof typeof users]}:${secrets[secret]}`).toString("base64");
+                assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ AUTH: pair })])).some((m) => m.includes(`data.AUTH holds ${user}:${secret} as a docker auth string`)), user);
+            }
+        } finally {
+            baseConfig();
+        }
+    });
 
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
