@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as s from "../policy/stack";
-import type { Registration } from "../offline/capture";
+import { UNKNOWN, type Registration } from "../offline/capture";
 import { COMMAND, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
 
 const nodes = () => [server("ubuntu-8gb-nbg1-1", "10.0.1.11"), server("ubuntu-8gb-nbg1-2", "10.0.1.12"), server("ubuntu-8gb-nbg1-3", "10.0.1.13")];
@@ -68,6 +68,11 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed");
         const nested = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { zone: "myhoneydue.com", outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
         assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
+        // Only the stack's and components' outputs declare it, not a resource's inputs; outputs unknown in a preview are skipped.
+        const custom = reg("kubernetes:traefik.io/v1alpha1:Middleware", "note", { spec: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
+        assert.equal((await verdictOf(s.roundRobin, [custom, ...ns, ...rs])).status, "violated", "a custom resource's input is no declaration");
+        const previewed = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: UNKNOWN, outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
+        assert.equal((await verdictOf(s.roundRobin, [previewed, ...ns, ...rs])).status, "violated", "outputs unknown during a preview are skipped, not a crash");
         // The search stops three levels down (it walks every output of every component).
         const deep = (levels: string[]) => reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: levels.reduceRight<Record<string, unknown>>((inner, k) => ({ [k]: inner }), { outOfRotation: ["ubuntu-8gb-nbg1-3"] }) });
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c"]), ...ns, ...rs])).status, "passed", "three levels down");
