@@ -51,6 +51,13 @@ describe("stack-round-robin-complete", () => {
         ]);
     });
 
+    it("matches a record to its node through the content's dependency while the address is unknown (the first preview)", async () => {
+        const ns = nodes();
+        const rs = records(ns);
+        rs[0].inputs = { ...rs[0].inputs, content: UNKNOWN };
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs])).status, "passed");
+    });
+
     it("matches records to nodes by address when the content carries no dependency", async () => {
         const ns = nodes();
         const rs = records(ns).map((r) => ({ ...r, propertyDependencies: {}, dependencies: [] }));
