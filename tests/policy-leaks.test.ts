@@ -70,7 +70,8 @@ describe("secrets-inputs-stay-secret", () => {
             "honeydue:sshPrivateKey": "PLACEHOLDERopensshPrivateKeyBody",
             "honeydue:b2ApplicationKey": "PLACEHOLDER-b2-application-key",
             "honeydue:smtpPassword": "PLACEHOLDER-smtp-password",
-            "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token",
+            // "???" encodes to "Pz8/": its base64url ("Pz8_") differs from its base64.
+            "honeydue:k3sToken": "???PLACEHOLDER-k3s-cluster-token",
         };
         const users = { "honeydue:smtpUsername": "mailer@myhoneydue.com", "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000" };
         pulumi.runtime.setAllConfig({ ...secrets, ...users }, Object.keys(secrets));
@@ -78,6 +79,10 @@ describe("secrets-inputs-stay-secret", () => {
             for (const [key, value] of Object.entries(secrets)) {
                 assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })])).some((m) => m.includes(`data.V holds ${key} in plain text`)), key);
             }
+            const url = Buffer.from(secrets["honeydue:k3sToken"]).toString("base64url");
+            assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ TOKEN: url })])).includes(
+                `${CONFIG_MAP} honeydue-app: data.TOKEN holds honeydue:k3sToken (base64) in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+            ), "base64url, as in a JWT or a URL");
             for (const [user, secret] of [["honeydue:smtpUsername", "honeydue:smtpPassword"], ["honeydue:b2KeyId", "honeydue:b2ApplicationKey"]]) {
                 const pair = Buffer.from(`${users[user as keyof typeof users]}:${secrets[secret]}`).toString("base64");
                 assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ AUTH: pair })])).some((m) => m.includes(`data.AUTH holds ${user}:${secret} as a docker auth string`)), user);
