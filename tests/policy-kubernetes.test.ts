@@ -332,6 +332,52 @@ function traefikDaemonSet(sc: Record<string, unknown> = {}) {
     return d;
 }
 
+describe("every kind that runs pods is judged by its pod", () => {
+    /** The API's pod spec, as each kind nests it. */
+    const asKind = (kind: string, podSpec: Record<string, unknown>) => {
+        const group = kind === "Pod" ? "core/v1" : kind === "CronJob" ? "batch/v1" : "apps/v1";
+        const spec = kind === "Pod" ? podSpec : kind === "CronJob" ? { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: podSpec } } } } : { template: { spec: podSpec } };
+        return reg(`kubernetes:${group}:${kind}`, "worker", { metadata: { name: "worker", namespace: "honeydue" }, spec });
+    };
+    for (const kind of ["StatefulSet", "ReplicaSet", "CronJob", "Pod"]) {
+        it(`refuses a ${kind} whose container may run as root`, async () => {
+            const podSpec = pod(deployment());
+            podSpec.securityContext = {};
+            assert.deepEqual(messages(await verdictOf(k.nonRoot, [asKind(kind, podSpec)])), [
+                `container api of ${kind} worker may run as root, privileged or escalate; set securityContext runAsNonRoot: true (with a non-zero runAsUser)`,
+            ]);
+        });
+    }
+
+    it("asks long-running kinds for probes, not a CronJob's runs", async () => {
+        const podSpec = pod(deployment());
+        delete podSpec.containers[0].livenessProbe;
+        assert.equal((await verdictOf(k.containerProbes, [asKind("CronJob", podSpec)])).status, "passed");
+        for (const kind of ["StatefulSet", "ReplicaSet"]) assert.equal((await verdictOf(k.containerProbes, [asKind(kind, podSpec)])).status, "violated", kind);
+    });
+
+    it("judges ephemeral containers (kubectl debug) as the others", async () => {
+        const podSpec = pod(deployment());
+        podSpec.ephemeralContainers = [{ name: "debug", image: "docker.io/library/busybox:1.37", securityContext: { privileged: true, allowPrivilegeEscalation: false } }];
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [asKind("Pod", podSpec)])), ["container debug of Pod worker may run as root, privileged or escalate; set securityContext privileged: false"]);
+    });
+
+    it("judges Traefik's chart by the pod it renders: hostPID/hostIPC, extra volumes, init containers", async () => {
+        const values = `${traefikValues}hostIPC: true\ndeployment:\n  kind: DaemonSet\n  additionalVolumes:\n    - name: host\n      hostPath:\n        path: /etc\n  initContainers:\n    - name: setup\n      image: docker.io/library/busybox:1.37\n      securityContext:\n        allowPrivilegeEscalation: true\n`.replace("deployment:\n  kind: DaemonSet\nhostNetwork", "hostNetwork");
+        const chart = traefikChart(values);
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [chart])), ["HelmChart honeydue-traefik sets hostIPC: true; remove it (no pod here may see the host's processes or shared memory)"]);
+        assert.deepEqual(messages(await verdictOf(k.noHostPath, [chart])), ["HelmChart honeydue-traefik mounts the node's /etc as volume host; use a PersistentVolumeClaim (local-path) or an emptyDir instead"]);
+        assert.match(messages(await verdictOf(k.nonRoot, [chart])).join("\n"), /container setup of HelmChart honeydue-traefik may run as root, privileged or escalate/);
+    });
+
+    it("refuses a chart whose values are not valid YAML, saying how to render them", async () => {
+        // Each of the policy's HelmChart validations (the pod's and the chart's own) says so.
+        assert.deepEqual([...new Set(messages(await verdictOf(k.noHostNetwork, [traefikChart("hostNetwork: [true\n")])))], [
+            "spec.valuesContent is not valid YAML; render it with yaml's stringify from one values object",
+        ]);
+    });
+});
+
 describe("exceptions name the exact kind, namespace and object", () => {
     it("a DaemonSet whose Pulumi name merely ends in -traefik gets no exception from any pod policy", async () => {
         const d = intruder();
