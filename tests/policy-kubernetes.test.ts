@@ -349,6 +349,16 @@ describe("every kind that runs pods is judged by its pod", () => {
         });
     }
 
+    it("reads a workload with no spec, or a spec without its pod template, as a pod with nothing in it (no crash)", async () => {
+        for (const kind of ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]) {
+            const group = kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
+            for (const spec of [undefined, { replicas: 1 }, kind === "CronJob" ? { jobTemplate: {} } : { template: {} }, { jobTemplate: { spec: {} } }]) {
+                const w = reg(`kubernetes:${group}:${kind}`, "worker", { metadata: { name: "worker", namespace: "honeydue" }, spec });
+                assert.equal((await verdictOf(k.nonRoot, [w])).status, "passed", `${kind} ${JSON.stringify(spec)}`);
+            }
+        }
+    });
+
     it("asks long-running kinds for probes, not a CronJob's runs", async () => {
         const podSpec = pod(deployment());
         delete podSpec.containers[0].livenessProbe;
