@@ -230,7 +230,10 @@ describe("k8s-probes", () => {
         const bare = (restartPolicy?: string) => {
             const d = deployment();
             const p = reg("kubernetes:core/v1:Pod", "api", { metadata: { name: "api", namespace: "honeydue" }, spec: { ...pod(d), restartPolicy } });
-            for (const c of (p.inputs.spec as any).containers) delete c.readinessProbe, delete c.livenessProbe;
+            for (const c of (p.inputs.spec as any).containers) {
+                delete c.readinessProbe;
+                delete c.livenessProbe;
+            }
             return p;
         };
         const refused = ["container api of Pod api has no readinessProbe or livenessProbe; add readinessProbe and livenessProbe (and a startupProbe for slow starts)"];
