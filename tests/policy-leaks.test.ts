@@ -92,6 +92,29 @@ describe("secrets-inputs-stay-secret", () => {
         }
     });
 
+    it("reports a leak once, at its path inside lists and nested objects, and passes null properties", async () => {
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}` })])), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+        ]);
+        const cmd = reg("command:remote:Command", "deploy", { create: "true", triggers: ["v1", { env: [`PW=${password}`] }], environment: null });
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [cmd])), [
+            "command:remote:Command deploy: triggers[1].env[0] holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there",
+        ]);
+        assert.equal((await verdictOf(inputsStaySecret, [reg("command:remote:Command", "plain", { create: "true", environment: null, triggers: [null, 3, true] })])).status, "passed");
+    });
+
+    it("searches a secret that parses as JSON but is no object (digits), a JSON object's string values, and one of exactly minLength", async () => {
+        const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:k3sToken": "1234567890123", "honeydue:appSecrets": JSON.stringify({ N: 5, JWT_SECRET: "PLACEHOLDER-jwt" }), "honeydue:smtpPassword": "Pl4ceh0l" }, ["honeydue:k3sToken", "honeydue:appSecrets", "honeydue:smtpPassword"]);
+            assert.ok((await leaked("1234567890123")).some((m) => m.includes("data.V holds honeydue:k3sToken in plain text")));
+            assert.ok((await leaked("PLACEHOLDER-jwt")).some((m) => m.includes("data.V holds honeydue:appSecrets.JWT_SECRET in plain text")));
+            assert.ok((await leaked("Pl4ceh0l")).some((m) => m.includes("data.V holds honeydue:smtpPassword in plain text")), "8 characters, the default minLength, are searched");
+        } finally {
+            baseConfig();
+        }
+    });
+
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
     });
