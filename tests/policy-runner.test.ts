@@ -22,6 +22,26 @@ function spy(seen: ResourceValidationArgs[]): ResourceValidationPolicy {
     return { name: "spy", description: "records its args", enforcementLevel: "advisory", validateResource: (args) => void seen.push(args) };
 }
 
+type Schema = { type?: string; items?: Schema };
+/** Whether a value is of a JSON-schema type (the subset the pack's schemas use: array and its items, integer, number, boolean, string, object). */
+function conforms(v: unknown, schema: Schema): boolean {
+    switch (schema.type) {
+        case "array":
+            return Array.isArray(v) && (schema.items === undefined || v.every((x) => conforms(x, schema.items!)));
+        case "integer":
+            return Number.isInteger(v);
+        case "number":
+            return typeof v === "number";
+        case "boolean":
+        case "string":
+            return typeof v === schema.type;
+        case "object":
+            return v !== null && typeof v === "object" && !Array.isArray(v);
+        default:
+            return false;
+    }
+}
+
 describe("the offline runner", () => {
     it("hands resource policies the inputs with secrets unwrapped, the options and the provider", async () => {
         const seen: ResourceValidationArgs[] = [];
@@ -177,6 +197,8 @@ describe("the pack", () => {
                 assert.notEqual(s.default, undefined, `${p.name}.${k}`);
                 // What the operator reads about a setting (the engine hands the schema to the CLI).
                 assert.ok(typeof s.description === "string" && s.description.length > 10, `${p.name}.${k} is described`);
+                // The engine checks the operator's --policy-pack-config against these types: each default must pass its own.
+                assert.ok(conforms(s.default, s as Schema), `${p.name}.${k}: ${JSON.stringify(s.default)} is a valid ${s.type}`);
             }
         }
         assert.ok(policies.length >= 25);
