@@ -383,6 +383,14 @@ describe("every kind that runs pods is judged by its pod", () => {
         assert.match(messages(await verdictOf(k.nonRoot, [chart])).join("\n"), /container setup of HelmChart honeydue-traefik may run as root, privileged or escalate/);
     });
 
+    it("reads chart values without a deployment block or with an empty image, and says HelmChart policies do not apply elsewhere", async () => {
+        const plain = traefikChart(traefikValues.replace("deployment:\n  kind: DaemonSet\n", "").replace("image:\n  registry: docker.io\n  repository: traefik\n  tag: v3.5.3\n", "image:\n"));
+        for (const p of [k.nonRoot, k.noHostPath, k.imageRegistry, k.imagePinned]) assert.equal((await verdictOf(p, [plain])).status, "passed", p.name);
+        const v = await verdictOf(k.helmChartPinned, [deployment()]);
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["Policy only applies to resources of type 'kubernetes:helm.cattle.io/v1:HelmChart'"]);
+    });
+
     it("refuses a chart whose values are not valid YAML, saying how to render them", async () => {
         // Each of the policy's HelmChart validations (the pod's and the chart's own) says so.
         assert.deepEqual([...new Set(messages(await verdictOf(k.noHostNetwork, [traefikChart("hostNetwork: [true\n")])))], [

@@ -204,6 +204,21 @@ describe("the pack", () => {
         assert.ok(policies.length >= 25);
     });
 
+    it("publishes every setting the committed configurations use, with a value of its type", () => {
+        for (const file of ["config.prod.json", "config.e2e.json"]) {
+            const cfg = JSON.parse(readFileSync(join(root, "policy", file), "utf8")) as Record<string, Record<string, unknown> | string>;
+            for (const [name, settings] of Object.entries(cfg)) {
+                if (typeof settings !== "object") continue;
+                const schema = policies.find((p) => p.name === name)?.configSchema?.properties ?? {};
+                for (const [k, v] of Object.entries(settings)) {
+                    if (k === "enforcementLevel") continue;
+                    assert.ok(k in schema, `${file}: ${name}.${k} is in the policy's schema`);
+                    assert.ok(conforms(v, schema[k] as Schema), `${file}: ${name}.${k}`);
+                }
+            }
+        }
+    });
+
     it("is a nodejs pack with a version, installed by the root workspace", () => {
         const yaml = parse(readFileSync(join(root, "policy", "PulumiPolicy.yaml"), "utf8")) as { runtime: string; description: string };
         assert.equal(yaml.runtime, "nodejs");
