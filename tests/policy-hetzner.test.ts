@@ -36,7 +36,9 @@ describe("hetzner-server-location", () => {
         assert.equal((await verdictOf(h.serverLocation, [server()])).status, "passed");
         const bad = server();
         bad.inputs.location = "ash";
-        assert.match(messages(await verdictOf(h.serverLocation, [bad]))[0], /^location ash is not allowed; set honeydue:location to one of nbg1/);
+        assert.deepEqual(messages(await verdictOf(h.serverLocation, [bad])), [
+            'location ash is not allowed; set honeydue:location to one of nbg1, or allow it with --policy-pack-config {"hetzner-server-location":{"allowedLocations":[…]}}',
+        ]);
         delete bad.inputs.location;
         assert.match(messages(await verdictOf(h.serverLocation, [bad]))[0], /^location \(none: Hetzner picks one\) is not allowed/);
     });
@@ -50,6 +52,10 @@ describe("hetzner-server-placement-group", () => {
         assert.deepEqual(messages(await verdictOf(h.serverSpread, [bad])), [
             "the server is in no placement group; set placementGroupId to the spread placement group's id (placementGroup.id.apply(Number))",
         ]);
+        for (const empty of [undefined, null]) {
+            bad.inputs.placementGroupId = empty;
+            assert.equal((await verdictOf(h.serverSpread, [bad])).status, "violated", `placementGroupId: ${empty}`);
+        }
     });
 });
 
@@ -59,6 +65,12 @@ describe("hetzner-server-firewall", () => {
         const bad = server();
         bad.inputs.firewallIds = [];
         assert.match(messages(await verdictOf(h.serverFirewall, [bad]))[0], /^the server has no firewall; set firewallIds/);
+        for (const none of [undefined, 5678]) {
+            const odd = server();
+            if (none === undefined) delete odd.inputs.firewallIds;
+            else odd.inputs.firewallIds = none;
+            assert.deepEqual(messages(await verdictOf(h.serverFirewall, [odd])), ["the server has no firewall; set firewallIds to [firewall.id.apply(Number)] so inbound traffic is denied by default"], String(none));
+        }
     });
 });
 
@@ -115,6 +127,7 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         assert.deepEqual(h.worldCovered(["::/1", "8000::/1", "0.0.0.0/0"]), ["ipv4", "ipv6"]);
         assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.1/1"]), ["ipv4"]);
         assert.deepEqual(h.worldCovered(["::ffff:0.0.0.0/97", "128.0.0.0/1"]), ["ipv4"]);
+        assert.deepEqual(h.worldCovered(["::ffff:0.0.0.0/96"]), ["ipv4"], "all of IPv4, written IPv4-mapped");
         assert.deepEqual(h.worldCovered(["198.51.100.7/32", "not-an-address"]), []);
     });
 
@@ -177,6 +190,18 @@ describe("hetzner-firewall-allowlist", () => {
         assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), []);
         rules(fw)[2].sourceIps = ["198.50.0.0/15", "2001:db8::/47"];
         assert.equal(messages(await verdictOf(h.firewallAllowlist, [fw])).length, 1);
+    });
+
+    it("reads sources as Hetzner takes them: bare addresses as /32 and /128, padded, IPv4-mapped IPv6 as IPv4", async () => {
+        const fw = firewall();
+        rules(fw)[2].sourceIps = ["198.51.100.7", " 198.51.100.8/32 ", "2001:db8::1", "2001:db8::2/128", "::ffff:198.51.100.9/128"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), []);
+        rules(fw)[0].sourceIps = ["::ffff:198.51.100.7/120"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
+            "inbound tcp 80 admits ::ffff:198.51.100.7/120, not inside Cloudflare's ranges (a source must lie within one, not merely overlap it); take the sources from cloudflare.getIpRanges (edgeRanges()) only",
+        ]);
+        rules(fw)[0].sourceIps = ["::ffff:173.245.48.0/120"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [], "an IPv4-mapped sub-range of a Cloudflare range is inside it");
     });
 
     it("tells a source inside a range from one that merely overlaps it", () => {

@@ -36,6 +36,22 @@ describe("k8s-namespace", () => {
         const ns = reg("kubernetes:core/v1:Namespace", "honeydue", { metadata: { name: "honeydue" } });
         assert.equal((await verdictOf(k.inNamespace, [ns, reg("pulumi:providers:kubernetes", "k3s", {})])).status, "not applicable");
     });
+
+    it("judges namespaced objects of every API version, CRDs included, and an object without metadata as in default", async () => {
+        const route = reg("kubernetes:traefik.io/v1alpha1:IngressRoute", "dashboard", { metadata: { name: "dashboard" }, spec: { routes: [] } });
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [route])), ["IngressRoute dashboard is in namespace default; set metadata.namespace to honeydue"]);
+        const bare = deployment();
+        delete (bare.inputs as any).metadata;
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [bare])), ["Deployment api is in namespace default; set metadata.namespace to honeydue"]);
+    });
+
+    it("leaves patches and other packages' types alone, and says why", async () => {
+        const patch = reg("kubernetes:apps/v1:DeploymentPatch", "api-patch", { metadata: { name: "api" } });
+        const other = reg("honeydue:kubernetes:apps/v1:Deployment", "wrapper", {});
+        const v = await verdictOf(k.inNamespace, [patch, other]);
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["Policy only applies to namespaced Kubernetes objects"]);
+    });
 });
 
 describe("k8s-image-registry", () => {
@@ -54,6 +70,16 @@ describe("k8s-image-registry", () => {
         assert.equal(k.registryOf("library/redis:7-alpine"), "docker.io");
         assert.equal(k.registryOf("gitea.treytartt.com/treytartt/honeydue-api:1"), "gitea.treytartt.com");
         assert.equal(k.registryOf("localhost:5000/x:1"), "localhost:5000");
+    });
+
+    it("refuses an image from localhost (a registry without a dot or port) and a container with no image", async () => {
+        const local = deployment();
+        api(local).image = "localhost/api:1.0.0";
+        assert.deepEqual(messages(await verdictOf(k.imageRegistry, [local])), ["container api of Deployment api runs localhost/api:1.0.0 from localhost; use an image from gitea.treytartt.com, docker.io"]);
+        const none = deployment();
+        delete api(none).image;
+        assert.deepEqual(messages(await verdictOf(k.imageRegistry, [none])), ["container api of Deployment api runs no image from nowhere; use an image from gitea.treytartt.com, docker.io"]);
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [none])), ["container api of Deployment api runs no image, which is untagged; pin it to a release tag or digest (e.g. :8d9ca2e6ed)"]);
     });
 });
 
@@ -78,6 +104,12 @@ describe("k8s-image-pinned", () => {
         assert.equal((await verdictOf(k.imagePinned, [d])).status, "passed");
     });
 
+    it("refuses an untagged image from a registry with a port (the port is no tag)", async () => {
+        const d = deployment();
+        api(d).image = "localhost:5000/api";
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [d])), ["container api of Deployment api runs localhost:5000/api, which is untagged; pin it to a release tag or digest (e.g. :8d9ca2e6ed)"]);
+    });
+
     const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
     it("with requireDigests: refuses a tag-only image, passes name@digest and name:tag@digest; off by default", async () => {
         const on = { "k8s-image-pinned": { requireDigests: true } };
@@ -94,12 +126,17 @@ describe("k8s-image-pinned", () => {
         const short = deployment();
         api(short).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(63)}`;
         assert.equal((await verdictOf(k.imagePinned, [short], on)).violations.length, 1, "a digest of 63 hex digits is no digest");
+        const long = deployment();
+        api(long).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(65)}`;
+        assert.equal((await verdictOf(k.imagePinned, [long], on)).violations.length, 1, "nor is one of 65");
         assert.equal((await verdictOf(k.imagePinned, [traefikChart()], on)).status, "passed", "Traefik's image comes from its pinned chart");
     });
 
     it("refuses image.tag latest in a chart's values", async () => {
         const chart = traefikChart(traefikValues.replace("tag: v3.5.3", "tag: latest"));
         assert.match(messages(await verdictOf(k.imagePinned, [chart]))[0], /^HelmChart honeydue-traefik sets image\.tag "latest"/);
+        const empty = traefikChart(traefikValues.replace("tag: v3.5.3", 'tag: ""'));
+        assert.deepEqual(messages(await verdictOf(k.imagePinned, [empty])), ['HelmChart honeydue-traefik sets image.tag ""; pin a release tag or leave it to the pinned chart\'s appVersion']);
     });
 });
 
@@ -107,6 +144,56 @@ describe("k8s-helm-chart-pinned", () => {
     it("refuses a chart without a pinned version", async () => {
         const chart = traefikChart(traefikValues, { version: undefined });
         assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [chart])), ["HelmChart honeydue-traefik has chart version \"\"; set spec.version to a pinned release such as 37.1.2"]);
+    });
+
+    it("refuses version ranges and a chart with no spec; accepts exact releases and an inline chart", async () => {
+        for (const version of ["^37.1.2", ">=37.1.2", "37.1.2 || 38.0.0", "37.1", "37.1.x"]) {
+            assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [traefikChart(traefikValues, { version })])), [
+                `HelmChart honeydue-traefik has chart version ${JSON.stringify(version)}; set spec.version to a pinned release such as 37.1.2`,
+            ], version);
+        }
+        for (const version of ["37.10.12", "v37.1.2", "37.1.2-rc.1", "37.1.2+build.5"]) assert.equal((await verdictOf(k.helmChartPinned, [traefikChart(traefikValues, { version })])).status, "passed", version);
+        const inline = traefikChart(traefikValues, { version: undefined, chartContent: "H4sIAAAAAAAA" });
+        assert.equal((await verdictOf(k.helmChartPinned, [inline])).status, "passed", "an inline archive is its own pin (k8s-helm-chart-source refuses it)");
+        const bare = traefikChart();
+        delete (bare.inputs as any).spec;
+        assert.deepEqual(messages(await verdictOf(k.helmChartPinned, [bare])), ['HelmChart honeydue-traefik has chart version ""; set spec.version to a pinned release such as 37.1.2']);
+    });
+});
+
+describe("k8s-helm-chart-source", () => {
+    const traefikFrom = "(traefik from https://traefik.github.io/charts)";
+    it("refuses Traefik's chart from another repository, and a chart named nowhere, naming the allowed charts", async () => {
+        const elsewhere = traefikChart(traefikValues, { repo: "https://charts.example.com" });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [elsewhere])), [
+            `HelmChart honeydue-traefik installs chart traefik from https://charts.example.com, which is not an allowed chart ${traefikFrom}; install it by name from its repository`,
+        ]);
+        const nowhere = traefikChart(traefikValues, { chart: undefined, repo: undefined });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [nowhere])), [
+            `HelmChart honeydue-traefik installs chart (none) from no repository, which is not an allowed chart ${traefikFrom}; install it by name from its repository`,
+        ]);
+    });
+
+    it("passes a chart matching any one of several allowed charts, and lists them all when none matches", async () => {
+        const two = { "k8s-helm-chart-source": { allowedCharts: [{ repo: "https://charts.example.com", chart: "other" }, { repo: "https://traefik.github.io/charts", chart: "traefik" }] } };
+        assert.equal((await verdictOf(k.helmChartSource, [traefikChart()], two)).status, "passed");
+        const stranger = traefikChart(traefikValues, { chart: "redis" });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [stranger], two)), [
+            "HelmChart honeydue-traefik installs chart redis from https://traefik.github.io/charts, which is not an allowed chart (other from https://charts.example.com, traefik from https://traefik.github.io/charts); install it by name from its repository",
+        ]);
+    });
+
+    it("refuses values outside valuesContent, each named, but not empty fields (null, \"\", {}, [])", async () => {
+        const both = traefikChart(traefikValues, { set: { hostPID: "true" }, valuesSecrets: [{ name: "traefik-values" }] });
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [both])), [
+            "HelmChart honeydue-traefik sets spec.set, spec.valuesSecrets, which the policy pack cannot judge; put every value in spec.valuesContent",
+        ]);
+        const empty = traefikChart(traefikValues, { set: null, values: {}, valuesSecrets: [], chartContent: "" });
+        assert.equal((await verdictOf(k.helmChartSource, [empty])).status, "passed");
+    });
+
+    it("passes an empty extraObjects list", async () => {
+        assert.equal((await verdictOf(k.helmChartSource, [traefikChart(`${traefikValues}extraObjects: []\n`)])).status, "passed");
     });
 });
 
@@ -120,6 +207,14 @@ describe("k8s-container-resources", () => {
             "container api of Deployment api has no limits.memory; set resources.limits.memory",
         ]);
     });
+
+    it("refuses a container that sets only limits", async () => {
+        const bad = deployment();
+        api(bad).resources = { limits: { memory: "512Mi" } };
+        assert.deepEqual(messages(await verdictOf(k.containerResources, [bad])), [
+            "container api of Deployment api has no requests.cpu, requests.memory; set resources.requests.cpu and resources.requests.memory",
+        ]);
+    });
 });
 
 describe("k8s-probes", () => {
@@ -129,6 +224,29 @@ describe("k8s-probes", () => {
         assert.deepEqual(messages(await verdictOf(k.containerProbes, [bad, migrationJob()])), [
             "container api of Deployment api has no livenessProbe; add livenessProbe (and a startupProbe for slow starts)",
         ]);
+    });
+
+    it("asks a bare Pod that restarts (Always, the default) for probes, not one that runs to completion", async () => {
+        const bare = (restartPolicy?: string) => {
+            const d = deployment();
+            const p = reg("kubernetes:core/v1:Pod", "api", { metadata: { name: "api", namespace: "honeydue" }, spec: { ...pod(d), restartPolicy } });
+            for (const c of (p.inputs.spec as any).containers) {
+                delete c.readinessProbe;
+                delete c.livenessProbe;
+            }
+            return p;
+        };
+        const refused = ["container api of Pod api has no readinessProbe or livenessProbe; add readinessProbe and livenessProbe (and a startupProbe for slow starts)"];
+        assert.deepEqual(messages(await verdictOf(k.containerProbes, [bare()])), refused);
+        assert.deepEqual(messages(await verdictOf(k.containerProbes, [bare("Always")])), refused);
+        for (const once of ["Never", "OnFailure"]) assert.equal((await verdictOf(k.containerProbes, [bare(once)])).status, "passed", once);
+        const deploymentOnFailure = deployment();
+        pod(deploymentOnFailure).restartPolicy = "OnFailure";
+        delete api(deploymentOnFailure).readinessProbe;
+        assert.equal((await verdictOf(k.containerProbes, [deploymentOnFailure])).status, "violated", "a Deployment's pods always restart");
+        const empty = deployment();
+        delete pod(empty).containers;
+        assert.equal((await verdictOf(k.containerProbes, [empty])).status, "passed", "no container, nothing to probe");
     });
 });
 
@@ -146,6 +264,14 @@ describe("k8s-non-root", () => {
         const bad = deployment();
         api(bad).securityContext = { ...api(bad).securityContext, runAsUser: 0 };
         assert.equal((await verdictOf(k.nonRoot, [bad])).status, "violated");
+    });
+
+    it("refuses a container with no securityContext of its own, even under a non-root pod: escalation is per container", async () => {
+        const bad = deployment();
+        delete api(bad).securityContext;
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [bad])), [
+            "container api of Deployment api may run as root, privileged or escalate; set securityContext allowPrivilegeEscalation: false",
+        ]);
     });
 
     it("lets Traefik (kube-system/honeydue-traefik, exactly) run as root, but never privileged or escalating", async () => {
@@ -209,6 +335,70 @@ function traefikDaemonSet(sc: Record<string, unknown> = {}) {
     return d;
 }
 
+describe("every kind that runs pods is judged by its pod", () => {
+    /** The API's pod spec, as each kind nests it. */
+    const asKind = (kind: string, podSpec: Record<string, unknown>) => {
+        const group = kind === "Pod" ? "core/v1" : kind === "CronJob" ? "batch/v1" : "apps/v1";
+        const spec = kind === "Pod" ? podSpec : kind === "CronJob" ? { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: podSpec } } } } : { template: { spec: podSpec } };
+        return reg(`kubernetes:${group}:${kind}`, "worker", { metadata: { name: "worker", namespace: "honeydue" }, spec });
+    };
+    for (const kind of ["StatefulSet", "ReplicaSet", "CronJob", "Pod"]) {
+        it(`refuses a ${kind} whose container may run as root`, async () => {
+            const podSpec = pod(deployment());
+            podSpec.securityContext = {};
+            assert.deepEqual(messages(await verdictOf(k.nonRoot, [asKind(kind, podSpec)])), [
+                `container api of ${kind} worker may run as root, privileged or escalate; set securityContext runAsNonRoot: true (with a non-zero runAsUser)`,
+            ]);
+        });
+    }
+
+    it("reads a workload with no spec, or a spec without its pod template, as a pod with nothing in it (no crash)", async () => {
+        for (const kind of ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]) {
+            const group = kind === "Job" || kind === "CronJob" ? "batch/v1" : "apps/v1";
+            for (const spec of [undefined, { replicas: 1 }, kind === "CronJob" ? { jobTemplate: {} } : { template: {} }, { jobTemplate: { spec: {} } }]) {
+                const w = reg(`kubernetes:${group}:${kind}`, "worker", { metadata: { name: "worker", namespace: "honeydue" }, spec });
+                assert.equal((await verdictOf(k.nonRoot, [w])).status, "passed", `${kind} ${JSON.stringify(spec)}`);
+            }
+        }
+    });
+
+    it("asks long-running kinds for probes, not a CronJob's runs", async () => {
+        const podSpec = pod(deployment());
+        delete podSpec.containers[0].livenessProbe;
+        assert.equal((await verdictOf(k.containerProbes, [asKind("CronJob", podSpec)])).status, "passed");
+        for (const kind of ["StatefulSet", "ReplicaSet"]) assert.equal((await verdictOf(k.containerProbes, [asKind(kind, podSpec)])).status, "violated", kind);
+    });
+
+    it("judges ephemeral containers (kubectl debug) as the others", async () => {
+        const podSpec = pod(deployment());
+        podSpec.ephemeralContainers = [{ name: "debug", image: "docker.io/library/busybox:1.37", securityContext: { privileged: true, allowPrivilegeEscalation: false } }];
+        assert.deepEqual(messages(await verdictOf(k.nonRoot, [asKind("Pod", podSpec)])), ["container debug of Pod worker may run as root, privileged or escalate; set securityContext privileged: false"]);
+    });
+
+    it("judges Traefik's chart by the pod it renders: hostPID/hostIPC, extra volumes, init containers", async () => {
+        const values = `${traefikValues}hostIPC: true\ndeployment:\n  kind: DaemonSet\n  additionalVolumes:\n    - name: host\n      hostPath:\n        path: /etc\n  initContainers:\n    - name: setup\n      image: docker.io/library/busybox:1.37\n      securityContext:\n        allowPrivilegeEscalation: true\n`.replace("deployment:\n  kind: DaemonSet\nhostNetwork", "hostNetwork");
+        const chart = traefikChart(values);
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [chart])), ["HelmChart honeydue-traefik sets hostIPC: true; remove it (no pod here may see the host's processes or shared memory)"]);
+        assert.deepEqual(messages(await verdictOf(k.noHostPath, [chart])), ["HelmChart honeydue-traefik mounts the node's /etc as volume host; use a PersistentVolumeClaim (local-path) or an emptyDir instead"]);
+        assert.match(messages(await verdictOf(k.nonRoot, [chart])).join("\n"), /container setup of HelmChart honeydue-traefik may run as root, privileged or escalate/);
+    });
+
+    it("reads chart values without a deployment block or with an empty image, and says HelmChart policies do not apply elsewhere", async () => {
+        const plain = traefikChart(traefikValues.replace("deployment:\n  kind: DaemonSet\n", "").replace("image:\n  registry: docker.io\n  repository: traefik\n  tag: v3.5.3\n", "image:\n"));
+        for (const p of [k.nonRoot, k.noHostPath, k.imageRegistry, k.imagePinned]) assert.equal((await verdictOf(p, [plain])).status, "passed", p.name);
+        const v = await verdictOf(k.helmChartPinned, [deployment()]);
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["Policy only applies to resources of type 'kubernetes:helm.cattle.io/v1:HelmChart'"]);
+    });
+
+    it("refuses a chart whose values are not valid YAML, saying how to render them", async () => {
+        // Each of the policy's HelmChart validations (the pod's and the chart's own) says so.
+        assert.deepEqual([...new Set(messages(await verdictOf(k.noHostNetwork, [traefikChart("hostNetwork: [true\n")])))], [
+            "spec.valuesContent is not valid YAML; render it with yaml's stringify from one values object",
+        ]);
+    });
+});
+
 describe("exceptions name the exact kind, namespace and object", () => {
     it("a DaemonSet whose Pulumi name merely ends in -traefik gets no exception from any pod policy", async () => {
         const d = intruder();
@@ -257,6 +447,22 @@ describe("k8s-no-host-network", () => {
             "HelmChart other sets hostNetwork: true; remove it (only HelmChart kube-system/honeydue-traefik, DaemonSet kube-system/honeydue-traefik may)",
         ]);
     });
+
+    it("passes another chart without hostNetwork, and reports a renamed Traefik chart once (as the pod it renders)", async () => {
+        const other = traefikChart(traefikValues.replace("hostNetwork: true", "hostNetwork: false"));
+        (other.inputs.metadata as any).name = "other";
+        (other.inputs.spec as any).chart = "other";
+        assert.equal((await verdictOf(k.noHostNetwork, [other])).status, "passed");
+        const specless = traefikChart("");
+        (specless.inputs.metadata as any).name = "other";
+        (specless.inputs as any).spec = undefined;
+        assert.equal((await verdictOf(k.noHostNetwork, [specless])).status, "passed");
+        const renamed = traefikChart();
+        (renamed.inputs.metadata as any).name = "other";
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [renamed])), [
+            "HelmChart other uses hostNetwork; remove it and reach the pod through a Service (only HelmChart kube-system/honeydue-traefik, DaemonSet kube-system/honeydue-traefik may)",
+        ]);
+    });
 });
 
 describe("k8s-capabilities", () => {
@@ -275,6 +481,33 @@ describe("k8s-capabilities", () => {
             "container traefik of HelmChart honeydue-traefik adds SYS_PTRACE; remove them from securityContext.capabilities.add (allowed here: NET_BIND_SERVICE)",
         ]);
     });
+
+    it("reads capability names as the runtime does (any case, with or without CAP_), allowed ones from the config too", async () => {
+        for (const add of ["CAP_NET_BIND_SERVICE", "net_bind_service"]) {
+            assert.equal((await verdictOf(k.capabilities, [traefikDaemonSet({ capabilities: { drop: ["ALL"], add: [add] } })])).status, "passed", add);
+        }
+        const chown = { "k8s-capabilities": { allowedCapabilities: ["cap_chown"] } };
+        const d = deployment();
+        api(d).securityContext = { ...api(d).securityContext, capabilities: { drop: ["all"], add: ["CHOWN"] } };
+        assert.equal((await verdictOf(k.capabilities, [d], chown)).status, "passed");
+        const more = traefikDaemonSet({ capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE", "NET_RAW"] } });
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [more], chown)), [
+            "container traefik of DaemonSet honeydue-traefik adds NET_RAW; remove them from securityContext.capabilities.add (allowed here: CHOWN, NET_BIND_SERVICE)",
+        ]);
+    });
+
+    it("refuses a container that drops some capabilities but not ALL, or sets no capabilities or securityContext at all", async () => {
+        const keeps = 'container api of Deployment api keeps the runtime\'s default capabilities; set securityContext.capabilities.drop: ["ALL"]';
+        const some = deployment();
+        api(some).securityContext = { ...api(some).securityContext, capabilities: { drop: ["NET_RAW"] } };
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [some])), [keeps]);
+        const unset = deployment();
+        api(unset).securityContext = { allowPrivilegeEscalation: false };
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [unset])), [keeps]);
+        const none = deployment();
+        delete api(none).securityContext;
+        assert.deepEqual(messages(await verdictOf(k.capabilities, [none])), [keeps]);
+    });
 });
 
 describe("k8s-no-host-path", () => {
@@ -284,6 +517,16 @@ describe("k8s-no-host-path", () => {
         assert.deepEqual(messages(await verdictOf(k.noHostPath, [bad])), [
             "Deployment api mounts the node's /var/run/docker.sock as volume docker; use a PersistentVolumeClaim (local-path) or an emptyDir instead",
         ]);
+    });
+
+    it("refuses a hostPath PersistentVolume, not a local or CSI one", async () => {
+        const pv = (spec?: Record<string, unknown>) => reg("kubernetes:core/v1:PersistentVolume", "data", { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "data" }, spec });
+        assert.deepEqual(messages(await verdictOf(k.noHostPath, [pv({ hostPath: { path: "/var/lib" } })])), [
+            "PersistentVolume data is the node's /var/lib (hostPath); let a PersistentVolumeClaim with storageClassName local-path provision the volume",
+        ]);
+        for (const spec of [{ local: { path: "/mnt/disks/ssd1" } }, { csi: { driver: "csi.hetzner.cloud", volumeHandle: "1" } }, undefined]) {
+            assert.equal((await verdictOf(k.noHostPath, [pv(spec)])).status, "passed", JSON.stringify(spec));
+        }
     });
 });
 
@@ -317,6 +560,16 @@ describe("k8s-namespace-pod-security", () => {
         ]);
         assert.equal((await verdictOf(k.namespacePodSecurity, [ns({})])).status, "violated");
     });
+
+    it("refuses a namespace with no labels at all, and leaves the system namespace kube-system alone", async () => {
+        const bare = ns();
+        delete (bare.inputs.metadata as any).labels;
+        assert.deepEqual(messages(await verdictOf(k.namespacePodSecurity, [bare])), [
+            "namespace honeydue enforces Pod Security level none; set the label pod-security.kubernetes.io/enforce: restricted",
+        ]);
+        const system = reg("kubernetes:core/v1:Namespace", "kube-system", { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system" } });
+        assert.equal((await verdictOf(k.namespacePodSecurity, [system])).status, "passed");
+    });
 });
 
 describe("k8s-traefik-api-closed", () => {
@@ -332,6 +585,46 @@ describe("k8s-traefik-api-closed", () => {
         const ds = traefikDaemonSet();
         (ds.inputs.spec as any).template.spec.containers[0].args = ["--api.insecure"];
         assert.equal((await verdictOf(k.traefikApiClosed, [ds])).status, "violated");
+    });
+
+    it("reads --api.insecure as Traefik does: false spellings keep it closed, any other value or padding opens it", async () => {
+        const withArg = (arg: string) => {
+            const ds = traefikDaemonSet();
+            (ds.inputs.spec as any).template.spec.containers[0].args = [arg];
+            return ds;
+        };
+        for (const arg of ["--api.insecure=false", "--api.insecure=False", "--api.insecure=f", "--api.insecure=0", "--log.filepath=/var/log/--api.insecure"]) {
+            assert.equal((await verdictOf(k.traefikApiClosed, [withArg(arg)])).status, "passed", arg);
+        }
+        for (const arg of ["--api.insecure=1", " --api.insecure "]) {
+            assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [withArg(arg)])), [
+                `container traefik of DaemonSet honeydue-traefik passes ${arg}, which serves Traefik's API and dashboard without authentication; remove it`,
+            ], arg);
+        }
+    });
+
+    it("refuses api.insecure in the chart's values, and passes values without ingressRoute settings", async () => {
+        const insecure = traefikChart(`${traefikValues}api:\n  insecure: true\n`);
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [insecure])), ["HelmChart honeydue-traefik sets api.insecure: true; remove it"]);
+        for (const values of [traefikValues.replace("ingressRoute:\n  dashboard:\n    enabled: false\n", ""), traefikValues.replace("ingressRoute:\n  dashboard:\n    enabled: false\n", "ingressRoute: {}\n")]) {
+            assert.equal((await verdictOf(k.traefikApiClosed, [traefikChart(values)])).status, "passed", values);
+        }
+    });
+
+    it("refuses an IngressRoute to api@internal or dashboard@internal, passes one to an app, and says it does not apply to other objects", async () => {
+        const route = (services: unknown[], type = "kubernetes:traefik.io/v1alpha1:IngressRoute") =>
+            reg(type, "web", { metadata: { name: "web", namespace: "honeydue" }, spec: { routes: [{ match: "Host(`x`)", services }] } });
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [route([{ name: "api@internal" }, { name: "dashboard@internal" }, { name: "api@internal" }])])), [
+            "IngressRoute web routes to api@internal, dashboard@internal, Traefik's API and dashboard; remove the route",
+        ]);
+        assert.equal((await verdictOf(k.traefikApiClosed, [route([{ name: "api@internal" }], "kubernetes:traefik.containo.us/v1alpha1:IngressRoute")])).status, "violated", "the legacy API group");
+        assert.equal((await verdictOf(k.traefikApiClosed, [route([{ name: "honeydue-api" }, { name: "internal" }])])).status, "passed");
+        const specless = route([]);
+        delete (specless.inputs as any).spec;
+        assert.equal((await verdictOf(k.traefikApiClosed, [specless])).status, "passed");
+        const v = await verdictOf(k.traefikApiClosed, [namespace()]);
+        assert.equal(v.status, "not applicable");
+        assert.ok(v.reasons.includes("Policy only applies to workloads, Traefik's HelmChart and IngressRoutes"), v.reasons.join("; "));
     });
 });
 
@@ -350,6 +643,16 @@ describe("k8s-redis-password (mandatory)", () => {
     it("passes Redis with an ACL file on a Secret volume, or --requirepass from a Secret", async () => {
         assert.equal((await verdictOf(k.redisPassword, [withAclFile()])).status, "passed");
         assert.equal((await verdictOf(k.redisPassword, [withRequirepass("$(REDIS_PASSWORD)")])).status, "passed");
+        const joined = withRequirepass("");
+        pod(joined).containers[0].args = ["--requirepass=$(REDIS_PASSWORD)"];
+        pod(joined).containers[0].env.unshift({ name: "PORT", value: "6379" });
+        assert.equal((await verdictOf(k.redisPassword, [joined])).status, "passed", "--requirepass=$(VAR), among other variables");
+        const first = redis();
+        Object.assign(pod(first).containers[0], { args: ["--aclfile=/etc/redis=acl/users.acl", "--appendonly", "yes"], volumeMounts: [{ name: "acl", mountPath: "/etc/redis=acl/" }] });
+        assert.equal((await verdictOf(k.redisPassword, [first])).status, "passed", "--aclfile=PATH first, on a mount written with a trailing slash");
+        const leading = redis();
+        pod(leading).containers[0].args = ["--aclfile", "/etc/redis-acl/users.acl"];
+        assert.equal((await verdictOf(k.redisPassword, [leading])).status, "passed", "--aclfile PATH as the first arguments");
     });
     it("refuses Redis without a password, with a literal one, or with an ACL file from no Secret, as mandatory", async () => {
         const none = await verdictOf(k.redisPassword, [withoutPassword()]);
@@ -361,6 +664,10 @@ describe("k8s-redis-password (mandatory)", () => {
         const fromConfigMap = redis();
         pod(fromConfigMap).volumes[1] = { name: "acl", configMap: { name: "redis-acl" } };
         assert.match(messages(await verdictOf(k.redisPassword, [fromConfigMap]))[0], /reads --aclfile from a path on no Secret volume/);
+        const literalVar = withRequirepass("$(REDIS_PASSWORD)");
+        pod(literalVar).containers[0].env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }, { name: "OTHER", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }];
+        assert.match(messages(await verdictOf(k.redisPassword, [literalVar]))[0], /passes a literal --requirepass/, "the variable itself must come from a Secret");
+        for (const value of ["x$(REDIS_PASSWORD)", "$(REDIS_PASSWORD)x"]) assert.match(messages(await verdictOf(k.redisPassword, [withRequirepass(value)]))[0], /passes a literal --requirepass/, value);
         const unmounted = redis();
         pod(unmounted).containers[0].args = ["--aclfile", "/usr/local/etc/users.acl"];
         assert.equal((await verdictOf(k.redisPassword, [unmounted])).status, "violated");
@@ -375,6 +682,12 @@ describe("k8s-secret-references", () => {
             "Deployment api: env SMTP_PASSWORD of container api is a literal value; take it from the app Secret with valueFrom.secretKeyRef",
             "Deployment api: env JWT_SECRET of container api comes from a ConfigMap; take it from the app Secret with valueFrom.secretKeyRef",
         ]);
+    });
+
+    it("passes a secret-named variable left empty (it holds nothing)", async () => {
+        const d = deployment();
+        api(d).env.push({ name: "SMTP_PASSWORD", value: "" });
+        assert.equal((await verdictOf(k.secretReferences, [d])).status, "passed");
     });
 
     it("refuses a connection string with a password whatever its name", async () => {
@@ -392,7 +705,7 @@ describe("k8s-secret-references", () => {
     });
 
     it("tells secret names from names that only point at one", () => {
-        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN"]) assert.ok(k.looksSecret(n, []), n);
+        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN", "Database__Url"]) assert.ok(k.looksSecret(n, []), n);
         for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME"]) assert.ok(!k.looksSecret(n, []), n);
     });
 });
@@ -414,5 +727,43 @@ describe("k8s-redis-pvc-and-node-pin", () => {
         (bad.inputs.metadata as any).name = "cache";
         delete pod(bad).nodeSelector;
         assert.equal((await verdictOf(k.redisStorage, [bad])).violations.length, 1);
+    });
+
+    it("finds Redis by any image reference (bare, untagged, beside a sidecar) and judges its password", async () => {
+        for (const image of ["redis:7.4.7-alpine", "docker.io/library/redis"]) {
+            const r = redis();
+            r.name = "cache";
+            (r.inputs.metadata as any).name = "cache";
+            Object.assign(pod(r).containers[0], { image, args: ["--appendonly", "yes"] });
+            assert.match(messages(await verdictOf(k.redisPassword, [r]))[0] ?? "", /runs Redis without a password/, image);
+        }
+        const sidecar = redis();
+        pod(sidecar).containers[0].args = ["--appendonly", "yes"];
+        pod(sidecar).containers.push({ name: "exporter", image: "docker.io/oliver006/redis_exporter:v1.62.0" });
+        assert.equal(messages(await verdictOf(k.redisPassword, [sidecar])).length, 1, "the sidecar is no Redis");
+        assert.match(messages(await verdictOf(k.redisPassword, [sidecar]))[0], /container redis of Deployment redis runs Redis without a password/);
+        const guarded = redis();
+        pod(guarded).containers.push({ name: "exporter", image: "docker.io/oliver006/redis_exporter:v1.62.0" });
+        assert.equal((await verdictOf(k.redisPassword, [guarded])).status, "passed", "only the Redis container needs the password flags");
+        const cli = migrationJob();
+        Object.assign((cli.inputs.spec as any).template.spec.containers[0], { image: "docker.io/library/redis:7.4.7-alpine", command: ["redis-cli", "--rdb", "/backup/dump.rdb"] });
+        assert.equal((await verdictOf(k.redisPassword, [cli])).status, "passed", "a Job running the redis image (redis-cli) is no server");
+    });
+
+    it("passes a StatefulSet with a claim template or a required node affinity, refuses other affinities and a Redis with no spec", async () => {
+        const sts = redis();
+        sts.type = "kubernetes:apps/v1:StatefulSet";
+        (sts.inputs.spec as any).volumeClaimTemplates = [{ metadata: { name: "data" }, spec: { storageClassName: "local-path" } }];
+        pod(sts).volumes = [{ name: "acl", secret: { secretName: "redis-acl" } }];
+        delete pod(sts).nodeSelector;
+        pod(sts).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } };
+        assert.equal((await verdictOf(k.redisStorage, [sts])).status, "passed");
+        pod(sts).affinity = { podAntiAffinity: {} };
+        assert.deepEqual(messages(await verdictOf(k.redisStorage, [sts])), [
+            "StatefulSet redis runs Redis unpinned; set nodeSelector kubernetes.io/hostname to honeydue:redis.node (its local-path volume lives on that node)",
+        ]);
+        const bare = redis();
+        delete (bare.inputs as any).spec;
+        assert.equal((await verdictOf(k.redisStorage, [bare])).violations.length, 2);
     });
 });

@@ -12,7 +12,8 @@ const password = "PLACEHOLDER-registry-password";
 const user = "placeholder-deployer";
 const dbPassword = "PLACEHOLDER-db-password";
 
-before(() => {
+/** The stack configuration these tests run under (the pack reads it as runtime.allConfig). */
+const baseConfig = () =>
     pulumi.runtime.setAllConfig(
         {
             "honeydue:registryUsername": user,
@@ -23,7 +24,7 @@ before(() => {
         },
         ["honeydue:registryPassword", "honeydue:databaseUrl", "honeydue:appSecrets", "honeydue:smtpPassword"],
     );
-});
+before(baseConfig);
 
 const SECRET = "kubernetes:core/v1:Secret";
 const auth = Buffer.from(`${user}:${password}`).toString("base64");
@@ -61,6 +62,58 @@ describe("secrets-inputs-stay-secret", () => {
             assert.ok(!messages(v).join("\n").includes(password) && !messages(v).join("\n").includes(dbPassword), "a message never repeats the secret");
         });
     }
+
+    it("looks for every secret the stack configures: provider tokens, the SSH key, B2, SMTP, k3s, and the user:secret pairs", async () => {
+        const secrets: Record<string, string> = {
+            "hcloud:token": "PLACEHOLDER-hcloud-token",
+            "cloudflare:apiToken": "PLACEHOLDER-cloudflare-token",
+            "honeydue:sshPrivateKey": "PLACEHOLDERopensshPrivateKeyBody",
+            "honeydue:b2ApplicationKey": "PLACEHOLDER-b2-application-key",
+            "honeydue:smtpPassword": "PLACEHOLDER-smtp-password",
+            // "???" encodes to "Pz8/": its base64url ("Pz8_") differs from its base64.
+            "honeydue:k3sToken": "???PLACEHOLDER-k3s-cluster-token",
+        };
+        const users = { "honeydue:smtpUsername": "mailer@myhoneydue.com", "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000" };
+        pulumi.runtime.setAllConfig({ ...secrets, ...users }, Object.keys(secrets));
+        try {
+            for (const [key, value] of Object.entries(secrets)) {
+                assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })])).some((m) => m.includes(`data.V holds ${key} in plain text`)), key);
+            }
+            const url = Buffer.from(secrets["honeydue:k3sToken"]).toString("base64url");
+            assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ TOKEN: url })])).includes(
+                `${CONFIG_MAP} honeydue-app: data.TOKEN holds honeydue:k3sToken (base64) in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+            ), "base64url, as in a JWT or a URL");
+            for (const [user, secret] of [["honeydue:smtpUsername", "honeydue:smtpPassword"], ["honeydue:b2KeyId", "honeydue:b2ApplicationKey"]]) {
+                const pair = Buffer.from(`${users[user as keyof typeof users]}:${secrets[secret]}`).toString("base64");
+                assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ AUTH: pair })])).some((m) => m.includes(`data.AUTH holds ${user}:${secret} as a docker auth string`)), user);
+            }
+        } finally {
+            baseConfig();
+        }
+    });
+
+    it("reports a leak once, at its path inside lists and nested objects, and passes null properties", async () => {
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}` })])), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+        ]);
+        const cmd = reg("command:remote:Command", "deploy", { create: "true", triggers: ["v1", { env: [`PW=${password}`] }], environment: null });
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [cmd])), [
+            "command:remote:Command deploy: triggers[1].env[0] holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there",
+        ]);
+        assert.equal((await verdictOf(inputsStaySecret, [reg("command:remote:Command", "plain", { create: "true", environment: null, triggers: [null, 3, true] })])).status, "passed");
+    });
+
+    it("searches a secret that parses as JSON but is no object (digits), a JSON object's string values, and one of exactly minLength", async () => {
+        const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:k3sToken": "1234567890123", "honeydue:appSecrets": JSON.stringify({ N: 5, JWT_SECRET: "PLACEHOLDER-jwt" }), "honeydue:smtpPassword": "Pl4ceh0l" }, ["honeydue:k3sToken", "honeydue:appSecrets", "honeydue:smtpPassword"]);
+            assert.ok((await leaked("1234567890123")).some((m) => m.includes("data.V holds honeydue:k3sToken in plain text")));
+            assert.ok((await leaked("PLACEHOLDER-jwt")).some((m) => m.includes("data.V holds honeydue:appSecrets.JWT_SECRET in plain text")));
+            assert.ok((await leaked("Pl4ceh0l")).some((m) => m.includes("data.V holds honeydue:smtpPassword in plain text")), "8 characters, the default minLength, are searched");
+        } finally {
+            baseConfig();
+        }
+    });
 
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");

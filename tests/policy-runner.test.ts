@@ -22,6 +22,26 @@ function spy(seen: ResourceValidationArgs[]): ResourceValidationPolicy {
     return { name: "spy", description: "records its args", enforcementLevel: "advisory", validateResource: (args) => void seen.push(args) };
 }
 
+type Schema = { type?: string; items?: Schema };
+/** Whether a value is of a JSON-schema type (the subset the pack's schemas use: array and its items, integer, number, boolean, string, object). */
+function conforms(v: unknown, schema: Schema): boolean {
+    switch (schema.type) {
+        case "array":
+            return Array.isArray(v) && (schema.items === undefined || v.every((x) => conforms(x, schema.items!)));
+        case "integer":
+            return Number.isInteger(v);
+        case "number":
+            return typeof v === "number";
+        case "boolean":
+        case "string":
+            return typeof v === schema.type;
+        case "object":
+            return v !== null && typeof v === "object" && !Array.isArray(v);
+        default:
+            return false;
+    }
+}
+
 describe("the offline runner", () => {
     it("hands resource policies the inputs with secrets unwrapped, the options and the provider", async () => {
         const seen: ResourceValidationArgs[] = [];
@@ -162,7 +182,7 @@ describe("the pack", () => {
         assert.doesNotMatch(index, /validateResource|validateStack|reportViolation|=>/);
     });
 
-    it("names, describes and levels every policy; names are unique; every setting has a default", () => {
+    it("names, describes and levels every policy; names are unique; every setting has a default and a description", () => {
         const names = policies.map((p) => p.name);
         assert.equal(new Set(names).size, names.length);
         for (const p of policies) {
@@ -173,9 +193,30 @@ describe("the pack", () => {
                 assert.equal(p.enforcementLevel, "advisory", p.name);
                 assert.ok(p.description.includes(`{"${p.name}":"mandatory"}`), p.name);
             } else assert.equal(p.enforcementLevel, "mandatory", p.name);
-            for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) assert.notEqual(s.default, undefined, `${p.name}.${k}`);
+            for (const [k, s] of Object.entries(p.configSchema?.properties ?? {})) {
+                assert.notEqual(s.default, undefined, `${p.name}.${k}`);
+                // What the operator reads about a setting (the engine hands the schema to the CLI).
+                assert.ok(typeof s.description === "string" && s.description.length > 10, `${p.name}.${k} is described`);
+                // The engine checks the operator's --policy-pack-config against these types: each default must pass its own.
+                assert.ok(conforms(s.default, s as Schema), `${p.name}.${k}: ${JSON.stringify(s.default)} is a valid ${s.type}`);
+            }
         }
         assert.ok(policies.length >= 25);
+    });
+
+    it("publishes every setting the committed configurations use, with a value of its type", () => {
+        for (const file of ["config.prod.json", "config.e2e.json"]) {
+            const cfg = JSON.parse(readFileSync(join(root, "policy", file), "utf8")) as Record<string, Record<string, unknown> | string>;
+            for (const [name, settings] of Object.entries(cfg)) {
+                if (typeof settings !== "object") continue;
+                const schema = policies.find((p) => p.name === name)?.configSchema?.properties ?? {};
+                for (const [k, v] of Object.entries(settings)) {
+                    if (k === "enforcementLevel") continue;
+                    assert.ok(k in schema, `${file}: ${name}.${k} is in the policy's schema`);
+                    assert.ok(conforms(v, schema[k] as Schema), `${file}: ${name}.${k}`);
+                }
+            }
+        }
     });
 
     it("is a nodejs pack with a version, installed by the root workspace", () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as s from "../policy/stack";
-import type { Registration } from "../offline/capture";
+import { UNKNOWN, type Registration } from "../offline/capture";
 import { COMMAND, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
 
 const nodes = () => [server("ubuntu-8gb-nbg1-1", "10.0.1.11"), server("ubuntu-8gb-nbg1-2", "10.0.1.12"), server("ubuntu-8gb-nbg1-3", "10.0.1.13")];
@@ -18,6 +18,16 @@ describe("stack-odd-server-count", () => {
         ]);
         assert.equal((await verdictOf(s.oddServerCount, [...nodes(), server("ubuntu-8gb-nbg1-4", "10.0.1.14")])).status, "violated");
         assert.equal((await verdictOf(s.oddServerCount, [])).status, "not applicable");
+    });
+
+    it("refuses a single server and an even count, asking for the next odd count that keeps quorum, and says why it does not apply", async () => {
+        const four = [...nodes(), server("ubuntu-8gb-nbg1-4", "10.0.1.14")];
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, nodes().slice(0, 1))), ["the stack has 1 servers; etcd needs an odd number, at least 3: set honeydue:nodes to 3 nodes"]);
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, four)), ["the stack has 4 servers; etcd needs an odd number, at least 3: set honeydue:nodes to 5 nodes"]);
+        assert.deepEqual(messages(await verdictOf(s.oddServerCount, nodes(), { "stack-odd-server-count": { minServers: 5 } })), [
+            "the stack has 3 servers; etcd needs an odd number, at least 5: set honeydue:nodes to 5 nodes",
+        ]);
+        assert.deepEqual((await verdictOf(s.oddServerCount, [])).reasons, ["the stack has no Hetzner servers"]);
     });
 });
 
@@ -41,6 +51,13 @@ describe("stack-round-robin-complete", () => {
         ]);
     });
 
+    it("matches a record to its node through the content's dependency while the address is unknown (the first preview)", async () => {
+        const ns = nodes();
+        const rs = records(ns);
+        rs[0].inputs = { ...rs[0].inputs, content: UNKNOWN };
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs])).status, "passed");
+    });
+
     it("matches records to nodes by address when the content carries no dependency", async () => {
         const ns = nodes();
         const rs = records(ns).map((r) => ({ ...r, propertyDependencies: {}, dependencies: [] }));
@@ -58,8 +75,24 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed");
         const nested = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { zone: "myhoneydue.com", outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
         assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
+        // Only the stack's and components' outputs declare it, not a resource's inputs; outputs unknown in a preview are skipped.
+        const custom = reg("kubernetes:traefik.io/v1alpha1:Middleware", "note", { spec: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
+        assert.equal((await verdictOf(s.roundRobin, [custom, ...ns, ...rs])).status, "violated", "a custom resource's input is no declaration");
+        const previewed = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: UNKNOWN, outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
+        assert.equal((await verdictOf(s.roundRobin, [previewed, ...ns, ...rs])).status, "violated", "outputs unknown during a preview are skipped, not a crash");
+        // The search stops three levels down (it walks every output of every component).
+        const deep = (levels: string[]) => reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: levels.reduceRight<Record<string, unknown>>((inner, k) => ({ [k]: inner }), { outOfRotation: ["ubuntu-8gb-nbg1-3"] }) });
+        assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c"]), ...ns, ...rs])).status, "passed", "three levels down");
+        assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c", "d"]), ...ns, ...rs])).status, "violated", "four levels down is not read");
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
+    });
+
+    it("names nodes by their Hetzner name (not the Pulumi name) in outOfRotation and in its messages", async () => {
+        const ns = nodes().map((n, i) => ({ ...n, name: `node-${i + 1}`, urn: n.urn.replace(/::[^:]+$/, `::node-${i + 1}`) }));
+        const rs = records(ns).filter((r) => !r.name.endsWith("node-3"));
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...rs], { "stack-round-robin-complete": { outOfRotation: ["ubuntu-8gb-nbg1-3"] } })).status, "passed");
+        assert.match(messages(await verdictOf(s.roundRobin, [...ns, ...rs]))[0], /^A api\.myhoneydue\.com has no record for node ubuntu-8gb-nbg1-3;/);
     });
 
     it("refuses a configured hostname that has no records at all", async () => {
