@@ -117,7 +117,31 @@ describe("re-testing a folder's survivors", () => {
         );
         assert.equal(survivorsOf("config", root).error, undefined, "every file of the suite is there");
         rmSync(join(root, suite.members[3]));
-        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} killed mutants in the last run of config and is no longer run`));
+        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} \\(${suite.members[3]}\\) killed mutants in the last run of config and is no longer run`));
+    });
+
+    it("refuses when a file of the killing suite, as the run imported it, was taken out of the layer's list", async () => {
+        // The suite keeps its name (config-1) whatever the table lists now; the report keeps the
+        // suite's source as it ran (@stryker-mutator/core dist/src/reporters/mutation-test-report-helper.js toTestFile).
+        const { processesOf } = (await import(pathToFileURL("mutation/layers.mjs").href)) as { processesOf: (folder: string) => { file: string; members: string[] }[] };
+        const [suite] = processesOf("config");
+        const root = mkdtempSync(join(tmpdir(), "retest-"));
+        mkdirSync(join(root, "config"));
+        mkdirSync(join(root, "tests"));
+        mkdirSync(join(root, "reports/mutation"), { recursive: true });
+        writeFileSync(join(root, "config/f.ts"), source);
+        const then = [...suite.members, "tests/config-retired.test.ts"];
+        for (const member of then) writeFileSync(join(root, member), "");
+        const reportWith = (members: string[]) =>
+            JSON.stringify({
+                files: { "config/f.ts": { source, mutants: [{ ...mutant("Killed", 33, 38), killedBy: ["0"] }, mutant("Survived", 42, 47)] } },
+                testFiles: { [suite.file]: { source: members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n"), tests: [{ id: "0", name: suite.file }] } },
+            });
+        writeFileSync(join(root, "reports/mutation/config.json"), reportWith(then));
+        // The retired file is still on disk, but no mutant runs it any more: its kills are unmeasured.
+        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} \\(tests/config-retired\\.test\\.ts\\) killed mutants in the last run of config and is no longer run`));
+        writeFileSync(join(root, "reports/mutation/config.json"), reportWith(suite.members.slice(1)));
+        assert.equal(survivorsOf("config", root).error, undefined, "a suite whose files all still run");
     });
 
     it("refuses without an earlier run", () => {
