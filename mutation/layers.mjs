@@ -10,6 +10,10 @@
 // so a killed mutant seldom pays for the slow whole-estate files. The runner globs the list, which
 // keeps literal names near the order given (a pattern would come in the order the file system
 // walks). tests/mutation-layers.test.ts checks every name is a real file and none is forgotten.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export const layers = {
   config: {
     mutate: ["config/**/*.ts"],
@@ -95,6 +99,18 @@ export function processesOf(folder) {
   let n = 0;
   return layers[folder].testFiles.map((entry) => (Array.isArray(entry) ? { file: `mutation/suites/${folder}-${++n}.ts`, members: entry } : { file: entry, members: [entry] }));
 }
+
+/**
+ * A suite's text: an import of each of its files, and each file's hash. Stryker's incremental run
+ * judges a test by its test file's text (a tap test has no location, so it spans the whole file:
+ * @stryker-mutator/core dist/src/mutants/incremental-differ.js closeLocations, performFileDiff), and
+ * the suite is the test file here: without the hashes a file of it could change (a test added for a
+ * survivor, or one weakened) while every earlier verdict was taken over unchanged.
+ */
+export const suiteSource = (members, root = ".") =>
+  `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members
+    .map((m) => `// ${m} sha256 ${createHash("sha256").update(readFileSync(join(root, m))).digest("hex")}\nimport "../../${m.replace(/\.ts$/, "")}";`)
+    .join("\n")}\n`;
 
 /** Every test file a folder's mutants run against. */
 export const testFilesOf = (folder) => processesOf(folder).flatMap(({ members }) => members);

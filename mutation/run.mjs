@@ -5,7 +5,7 @@
 /* eslint-disable no-console -- a command-line report */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { layers, processesOf } from "./layers.mjs";
+import { layers, processesOf, suiteSource } from "./layers.mjs";
 import { folderScore, labelOf, mergeRetest, recordFolder, runsOf, saveRetest, score, survivorsOf } from "./retest.mjs";
 
 // An argument is a folder (config), or a file or sub-folder of it (config/secrets.ts, infra/k3s: only
@@ -81,7 +81,7 @@ for (const target of targets) {
   const processes = processesOf(name);
   for (const { file, members } of processes.filter(({ file, members }) => file !== members[0])) {
     mkdirSync("mutation/suites", { recursive: true });
-    writeFileSync(file, `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n")}\n`);
+    writeFileSync(file, suiteSource(members));
   }
   // A run of one file records its folder as it is: the score counts the run only while it stays so.
   if (target.includes("/") && !retest && !onlyTests) {

@@ -123,7 +123,10 @@ describe("re-testing a folder's survivors", () => {
     it("refuses when a file of the killing suite, as the run imported it, was taken out of the layer's list", async () => {
         // The suite keeps its name (config-1) whatever the table lists now; the report keeps the
         // suite's source as it ran (@stryker-mutator/core dist/src/reporters/mutation-test-report-helper.js toTestFile).
-        const { processesOf } = (await import(pathToFileURL("mutation/layers.mjs").href)) as { processesOf: (folder: string) => { file: string; members: string[] }[] };
+        const { processesOf, suiteSource } = (await import(pathToFileURL("mutation/layers.mjs").href)) as {
+            processesOf: (folder: string) => { file: string; members: string[] }[];
+            suiteSource: (members: string[], root: string) => string;
+        };
         const [suite] = processesOf("config");
         const root = mkdtempSync(join(tmpdir(), "retest-"));
         mkdirSync(join(root, "config"));
@@ -135,7 +138,7 @@ describe("re-testing a folder's survivors", () => {
         const reportWith = (members: string[]) =>
             JSON.stringify({
                 files: { "config/f.ts": { source, mutants: [{ ...mutant("Killed", 33, 38), killedBy: ["0"] }, mutant("Survived", 42, 47)] } },
-                testFiles: { [suite.file]: { source: members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n"), tests: [{ id: "0", name: suite.file }] } },
+                testFiles: { [suite.file]: { source: suiteSource(members, root), tests: [{ id: "0", name: suite.file }] } },
             });
         writeFileSync(join(root, "reports/mutation/config.json"), reportWith(then));
         // The retired file is still on disk, but no mutant runs it any more: its kills are unmeasured.
