@@ -216,6 +216,19 @@ describe("a folder's score from its reports", () => {
         assert.deepEqual(folderScore("infra", root).unmeasured, ["infra/f.ts", "infra/g.ts"]);
     });
 
+    it("voids a file's run when a file came to or went from its folder after it", () => {
+        // A sibling's code is part of what the file's mutants met (its tests run through it).
+        const root = twoFiles();
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        writeFileSync(join(root, "infra/h.ts"), source);
+        assert.match(String(survivorsOf("infra_f.ts", root).error), /infra\/h\.ts changed, went or came since the last run of infra\/f\.ts/);
+        rmSync(join(root, "infra/h.ts"));
+        assert.equal(survivorsOf("infra_f.ts", root).error, undefined, "the folder as the run found it");
+        rmSync(join(root, "infra/g.ts"));
+        assert.match(String(survivorsOf("infra_f.ts", root).error), /infra\/g\.ts changed, went or came since the last run of infra\/f\.ts/);
+    });
+
     it("counts each file from the newest run that holds it", () => {
         const root = twoFiles();
         writeReport(root, "infra", { "infra/f.ts": mutants("Survived"), "infra/g.ts": mutants("Killed") });
@@ -225,6 +238,7 @@ describe("a folder's score from its reports", () => {
         writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
         const s = folderScore("infra", root);
         assert.deepEqual([s.detected, s.missed, s.runs.sort()], [2, 0, ["infra", "infra_f.ts"]]);
+        assert.deepEqual(runsOf("infra", root), ["infra"], "--survivors infra re-tests the folder's own run, not each mutant of f.ts twice");
     });
 
     it("names a file no run holds, and gives the folder no score", () => {
