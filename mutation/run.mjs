@@ -19,8 +19,19 @@ const asked = process.argv
   .filter((arg) => arg !== "--survivors" && arg !== "--score")
   .map((arg) => arg.replace(/\/+$/, ""));
 const folderOf = (arg) => arg.split("/")[0];
-const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && (!(folderOf(arg) in layers) || (arg.includes("/") && !existsSync(arg))));
-if (unknown.length > 0 || (retest && asked.length === 0) || (scoreOnly && (retest || asked.some((arg) => arg.includes("/"))))) {
+// Each refused argument says why, unless it names no folder at all (the list says what would do).
+const unknown = asked.flatMap((arg) => {
+  if (arg === "shell" && !retest && !scoreOnly) return [];
+  if (!(folderOf(arg) in layers)) return [arg];
+  if (arg.includes("/") && !existsSync(arg)) return [`${arg} (no such file or folder)`];
+  if (scoreOnly && arg.includes("/")) return [`${arg} (a score is a whole folder's)`];
+  return [];
+});
+if (scoreOnly && retest) {
+  console.error("mutate: --score runs nothing and --survivors runs Stryker: give one of them");
+  process.exit(2);
+}
+if (unknown.length > 0 || (retest && asked.length === 0)) {
   const what = scoreOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
   console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${scoreOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`);
   process.exit(2);

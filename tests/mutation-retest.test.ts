@@ -174,7 +174,16 @@ describe("npm run mutate -- --survivors, as an operator runs it", () => {
     it("refuses a path of no folder it mutates, or one that is not there, at once: exit 2, naming it", () => {
         const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "infra/k3s/nope.ts", "docs"], { cwd: process.cwd(), encoding: "utf8" });
         assert.equal(run.status, 2);
-        assert.match(run.stderr, /expected folders, or files or sub-folders of them: config, infra, workloads, policy, shell; not infra\/k3s\/nope\.ts, docs/);
+        assert.match(run.stderr, /expected folders, or files or sub-folders of them: config, infra, workloads, policy, shell; not infra\/k3s\/nope\.ts \(no such file or folder\), docs$/m);
+    });
+
+    it("refuses a file given to --score, saying a score is a whole folder's, and --score with --survivors", () => {
+        const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "policy/stack.ts"], { cwd: process.cwd(), encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /^mutate: expected folders: config, infra, workloads, policy; not policy\/stack\.ts \(a score is a whole folder's\)$/m);
+        const both = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "--survivors", "infra"], { cwd: process.cwd(), encoding: "utf8" });
+        assert.equal(both.status, 2);
+        assert.match(both.stderr, /^mutate: --score runs nothing and --survivors runs Stryker: give one of them$/m);
     });
 
     it("refuses a folder without an earlier run before running anything: exit 2, the reason, no score table", () => {
