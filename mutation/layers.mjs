@@ -90,7 +90,11 @@ export const layers = {
 // which imports its files, and hands that to the tap runner as one test file. Each test file
 // otherwise costs a process of its own per mutant (about 1.5 s of CPU to start: Node, the loader,
 // @pulumi/pulumi), more than the quick files' tests themselves. Only files that share a process
-// safely are grouped: configuration loads and policy checks, no `runEstate` (one per process).
+// safely are grouped: configuration loads and policy checks, and workloads-config's one estate run
+// (runEstate shares a run per configuration in a process). What one file leaves in the process
+// (pulumi.runtime's config, say) the files after it see, and a file-level before/after hook is the
+// root's, run around the whole suite: start costly things in a describe's own hook, as
+// workloads-config and policy-pack-server do.
 // A group reports as one test (a kill names the suite), and still ends at its first failing test:
 // tap.forceBail, true by default, kills the process on the TAP parser's bailout
 // (@stryker-mutator/tap-runner dist/src/tap-helper.js parseTap; schema/tap-runner-options.json).
