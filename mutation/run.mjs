@@ -12,17 +12,24 @@ import { folderScore, labelOf, mergeRetest, recordFolder, runsOf, saveRetest, sc
 // those mutated, against the whole folder's tests), or `shell` for the node scripts' hand-written
 // mutants. `--survivors` re-tests only the survivors of each named run's last report; `--score`
 // runs nothing and adds each folder up from the reports on disk (mutation/retest.mjs).
+const flags = ["--survivors", "--score", "--unmeasured"];
 const retest = process.argv.includes("--survivors");
 const scoreOnly = process.argv.includes("--score");
+// `--unmeasured config`: a run of each file of the folder that no usable report holds yet (a
+// measurement spread over several sittings picks up where it stopped).
+const unmeasuredOnly = process.argv.includes("--unmeasured");
 const asked = process.argv
   .slice(2)
-  .filter((arg) => arg !== "--survivors" && arg !== "--score")
+  .filter((arg) => !flags.includes(arg))
   .map((arg) => arg.replace(/\/+$/, ""));
 const folderOf = (arg) => arg.split("/")[0];
-const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !scoreOnly) && (!(folderOf(arg) in layers) || (arg.includes("/") && !existsSync(arg))));
-if (unknown.length > 0 || (retest && asked.length === 0) || (scoreOnly && (retest || asked.some((arg) => arg.includes("/"))))) {
-  const what = scoreOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
-  console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${scoreOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`);
+const foldersOnly = scoreOnly || unmeasuredOnly;
+const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !foldersOnly) && (!(folderOf(arg) in layers) || (arg.includes("/") && !existsSync(arg))));
+const modes = [retest, scoreOnly, unmeasuredOnly].filter(Boolean).length;
+if (unknown.length > 0 || modes > 1 || (retest && asked.length === 0) || (foldersOnly && asked.some((arg) => arg.includes("/")))) {
+  const what = foldersOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
+  const clash = modes > 1 ? `; one of ${flags.join(", ")} at a time` : "";
+  console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${foldersOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}${clash}`);
   process.exit(2);
 }
 
@@ -41,7 +48,14 @@ if (scoreOnly) {
 }
 
 // `--survivors policy` for a folder measured file by file re-tests each file's run.
-const targets = (asked.length > 0 ? asked : [...Object.keys(layers), "shell"]).flatMap((target) => (retest && target in layers ? runsOf(target) : [target]));
+const targets = unmeasuredOnly
+  ? (asked.length > 0 ? asked : Object.keys(layers)).flatMap((folder) => folderScore(folder).unmeasured)
+  : (asked.length > 0 ? asked : [...Object.keys(layers), "shell"]).flatMap((target) => (retest && target in layers ? runsOf(target) : [target]));
+if (unmeasuredOnly && targets.length === 0) {
+  console.log("mutate --unmeasured: every file of those folders is held by a usable report (npm run mutate -- --score)");
+  process.exit(0);
+}
+if (unmeasuredOnly) console.log(`mutate --unmeasured: ${targets.length} file(s) to run: ${targets.join(", ")}`);
 // Every earlier run is checked before any run starts: a refusal after an hour-long run of the
 // folder named before it would waste that hour, and a refusal must not end in a score table.
 const earlierRuns = new Map(retest ? targets.map((target) => [target, survivorsOf(labelOf(target))]) : []);

@@ -210,6 +210,21 @@ describe("a folder's score from its reports", () => {
         assert.match(run.stdout, /infra +no score: 1 file\(s\) unmeasured \(infra\/g\.ts\); so far 100\.0% of 1 mutants in 1 run\(s\)/);
     });
 
+    it("runs nothing for --unmeasured once every file is held by a usable run, and takes one mode at a time", () => {
+        const root = twoFiles();
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        recordFolder("infra_g.ts", root);
+        writeReport(root, "infra_g.ts", { "infra/g.ts": mutants("Survived") });
+        const run = (...args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), ...args], { cwd: root, encoding: "utf8" });
+        const done = run("--unmeasured", "infra");
+        assert.equal(done.status, 0);
+        assert.match(done.stdout, /every file of those folders is held by a usable report/);
+        const both = run("--unmeasured", "--survivors", "infra");
+        assert.equal(both.status, 2);
+        assert.match(both.stderr, /one of --survivors, --score, --unmeasured at a time/);
+    });
+
     it("refuses a single file's run that recorded no copy of its folder", () => {
         const root = twoFiles();
         writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
