@@ -92,7 +92,7 @@ for (const target of targets) {
   const label = labelOf(target) + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
   // The suites of files that share a process (mutation/layers.mjs processesOf), written afresh so
   // they are always what the table says; Stryker copies them into its sandbox with the rest.
-  const processes = processesOf(name);
+  const processes = processesOf(name, target);
   for (const { file, members } of processes.filter(({ file, members }) => file !== members[0])) {
     mkdirSync("mutation/suites", { recursive: true });
     writeFileSync(file, `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n")}\n`);
