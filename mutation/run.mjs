@@ -12,28 +12,31 @@ import { folderScore, labelOf, mergeRetest, recordFolder, runsOf, saveRetest, sc
 // those mutated, against the whole folder's tests), or `shell` for the node scripts' hand-written
 // mutants. `--survivors` re-tests only the survivors of each named run's last report; `--score`
 // runs nothing and adds each folder up from the reports on disk (mutation/retest.mjs).
+const flags = ["--survivors", "--score", "--unmeasured"];
 const retest = process.argv.includes("--survivors");
 const scoreOnly = process.argv.includes("--score");
+// `--unmeasured config`: a run of each file of the folder that no usable report holds yet (a
+// measurement spread over several sittings picks up where it stopped).
+const unmeasuredOnly = process.argv.includes("--unmeasured");
 const asked = process.argv
   .slice(2)
-  .filter((arg) => arg !== "--survivors" && arg !== "--score")
+  .filter((arg) => !flags.includes(arg))
   .map((arg) => arg.replace(/\/+$/, ""));
 const folderOf = (arg) => arg.split("/")[0];
+const foldersOnly = scoreOnly || unmeasuredOnly;
 // Each refused argument says why, unless it names no folder at all (the list says what would do).
 const unknown = asked.flatMap((arg) => {
-  if (arg === "shell" && !retest && !scoreOnly) return [];
+  if (arg === "shell" && !retest && !foldersOnly) return [];
   if (!(folderOf(arg) in layers)) return [arg];
   if (arg.includes("/") && !existsSync(arg)) return [`${arg} (no such file or folder)`];
-  if (scoreOnly && arg.includes("/")) return [`${arg} (a score is a whole folder's)`];
+  if (foldersOnly && arg.includes("/")) return [`${arg} (${scoreOnly ? "a score is a whole folder's" : "a whole folder only"})`];
   return [];
 });
-if (scoreOnly && retest) {
-  console.error("mutate: --score runs nothing and --survivors runs Stryker: give one of them");
-  process.exit(2);
-}
-if (unknown.length > 0 || (retest && asked.length === 0)) {
-  const what = scoreOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
-  console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${scoreOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}`);
+const modes = [retest, scoreOnly, unmeasuredOnly].filter(Boolean).length;
+if (unknown.length > 0 || modes > 1 || (retest && asked.length === 0)) {
+  const what = foldersOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
+  const clash = modes > 1 ? `; one of ${flags.join(", ")} at a time` : "";
+  console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${foldersOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}${clash}`);
   process.exit(2);
 }
 
@@ -52,7 +55,14 @@ if (scoreOnly) {
 }
 
 // `--survivors policy` for a folder measured file by file re-tests each file's run.
-const targets = (asked.length > 0 ? asked : [...Object.keys(layers), "shell"]).flatMap((target) => (retest && target in layers ? runsOf(target) : [target]));
+const targets = unmeasuredOnly
+  ? (asked.length > 0 ? asked : Object.keys(layers)).flatMap((folder) => folderScore(folder).unmeasured)
+  : (asked.length > 0 ? asked : [...Object.keys(layers), "shell"]).flatMap((target) => (retest && target in layers ? runsOf(target) : [target]));
+if (unmeasuredOnly && targets.length === 0) {
+  console.log("mutate --unmeasured: every file of those folders is held by a usable report (npm run mutate -- --score)");
+  process.exit(0);
+}
+if (unmeasuredOnly) console.log(`mutate --unmeasured: ${targets.length} file(s) to run: ${targets.join(", ")}`);
 // Every earlier run is checked before any run starts: a refusal after an hour-long run of the
 // folder named before it would waste that hour, and a refusal must not end in a score table.
 const earlierRuns = new Map(retest ? targets.map((target) => [target, survivorsOf(labelOf(target))]) : []);
@@ -89,7 +99,7 @@ for (const target of targets) {
   const label = labelOf(target) + (onlyTests ? "-scoped" : "") + (retest ? "-survivors" : "");
   // The suites of files that share a process (mutation/layers.mjs processesOf), written afresh so
   // they are always what the table says; Stryker copies them into its sandbox with the rest.
-  const processes = processesOf(name);
+  const processes = processesOf(name, target);
   for (const { file, members } of processes.filter(({ file, members }) => file !== members[0])) {
     mkdirSync("mutation/suites", { recursive: true });
     writeFileSync(file, suiteSource(members));

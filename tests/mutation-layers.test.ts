@@ -12,12 +12,14 @@ type Layer = { mutate: string[]; testFiles: (string | string[])[] };
 let layers: Record<string, Layer>;
 let testFilesOf: (folder: string) => string[];
 let suiteSource: (members: string[], root?: string) => string;
+let processesOf: (folder: string, target?: string) => { file: string; members: string[] }[];
 before(async () => {
     // By URL: the table is plain JavaScript, run by `npm run mutate`, with no types to check.
-    ({ layers, testFilesOf, suiteSource } = (await import(pathToFileURL("mutation/layers.mjs").href)) as {
+    ({ layers, testFilesOf, suiteSource, processesOf } = (await import(pathToFileURL("mutation/layers.mjs").href)) as {
         layers: Record<string, Layer>;
         testFilesOf: (folder: string) => string[];
         suiteSource: (members: string[], root?: string) => string;
+        processesOf: (folder: string, target?: string) => { file: string; members: string[] }[];
     });
 });
 
@@ -33,6 +35,19 @@ describe("the mutation layers", () => {
             const files = testFilesOf(name);
             for (const f of files) assert.ok(existsSync(f), `mutation/layers.mjs: ${name} names ${f}, which is not a file`);
             assert.equal(new Set(files).size, files.length, `mutation/layers.mjs: ${name} names a test file twice`);
+        }
+    });
+
+    it("lead a file's suite only with that folder's test files, for files that exist", () => {
+        for (const [name, layer] of Object.entries(layers) as [string, Layer & { first?: Record<string, string[]> }][]) {
+            for (const [source, lead] of Object.entries(layer.first ?? {})) {
+                assert.ok(source.startsWith(`${name}/`) && existsSync(source), `mutation/layers.mjs: ${name} puts tests first for ${source}, which is not a file of ${name}/`);
+                for (const f of lead) assert.ok(testFilesOf(name).includes(f), `mutation/layers.mjs: ${name} leads ${source}'s suite with ${f}, which is not one of its test files`);
+                // The same files run, the leading ones first.
+                const members = processesOf(name, source).flatMap((p) => p.members);
+                assert.deepEqual([...members].sort(), [...testFilesOf(name)].sort());
+                assert.deepEqual(members.slice(0, lead.length), lead);
+            }
         }
     });
 

@@ -177,13 +177,13 @@ describe("npm run mutate -- --survivors, as an operator runs it", () => {
         assert.match(run.stderr, /expected folders, or files or sub-folders of them: config, infra, workloads, policy, shell; not infra\/k3s\/nope\.ts \(no such file or folder\), docs$/m);
     });
 
-    it("refuses a file given to --score, saying a score is a whole folder's, and --score with --survivors", () => {
+    it("refuses a file given to --score or --unmeasured, saying they take whole folders", () => {
         const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "policy/stack.ts"], { cwd: process.cwd(), encoding: "utf8" });
         assert.equal(run.status, 2);
         assert.match(run.stderr, /^mutate: expected folders: config, infra, workloads, policy; not policy\/stack\.ts \(a score is a whole folder's\)$/m);
-        const both = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "--survivors", "infra"], { cwd: process.cwd(), encoding: "utf8" });
-        assert.equal(both.status, 2);
-        assert.match(both.stderr, /^mutate: --score runs nothing and --survivors runs Stryker: give one of them$/m);
+        const whole = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--unmeasured", "policy/stack.ts"], { cwd: process.cwd(), encoding: "utf8" });
+        assert.equal(whole.status, 2);
+        assert.match(whole.stderr, /^mutate: expected folders: config, infra, workloads, policy; not policy\/stack\.ts \(a whole folder only\)$/m);
     });
 
     it("refuses a folder without an earlier run before running anything: exit 2, the reason, no score table", () => {
@@ -258,6 +258,21 @@ describe("a folder's score from its reports", () => {
         const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "infra"], { cwd: root, encoding: "utf8" });
         assert.equal(run.status, 1);
         assert.match(run.stdout, /infra +no score: 1 file\(s\) unmeasured \(infra\/g\.ts\); so far 100\.0% of 1 mutants in 1 run\(s\)/);
+    });
+
+    it("runs nothing for --unmeasured once every file is held by a usable run, and takes one mode at a time", () => {
+        const root = twoFiles();
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        recordFolder("infra_g.ts", root);
+        writeReport(root, "infra_g.ts", { "infra/g.ts": mutants("Survived") });
+        const run = (...args: string[]) => spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), ...args], { cwd: root, encoding: "utf8" });
+        const done = run("--unmeasured", "infra");
+        assert.equal(done.status, 0);
+        assert.match(done.stdout, /every file of those folders is held by a usable report/);
+        const both = run("--unmeasured", "--survivors", "infra");
+        assert.equal(both.status, 2);
+        assert.match(both.stderr, /one of --survivors, --score, --unmeasured at a time/);
     });
 
     it("refuses a single file's run that recorded no copy of its folder", () => {
