@@ -10,6 +10,10 @@
 // so a killed mutant seldom pays for the slow whole-estate files. The runner globs the list, which
 // keeps literal names near the order given (a pattern would come in the order the file system
 // walks). tests/mutation-layers.test.ts checks every name is a real file and none is forgotten.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
 export const layers = {
   config: {
     mutate: ["config/**/*.ts"],
@@ -104,7 +108,11 @@ export const layers = {
 // which imports its files, and hands that to the tap runner as one test file. Each test file
 // otherwise costs a process of its own per mutant (about 1.5 s of CPU to start: Node, the loader,
 // @pulumi/pulumi), more than the quick files' tests themselves. Only files that share a process
-// safely are grouped: configuration loads and policy checks, no `runEstate` (one per process).
+// safely are grouped: configuration loads and policy checks, and workloads-config's one estate run
+// (runEstate shares a run per configuration in a process). What one file leaves in the process
+// (pulumi.runtime's config, say) the files after it see, and a file-level before/after hook is the
+// root's, run around the whole suite: start costly things in a describe's own hook, as
+// workloads-config and policy-pack-server do.
 // A group reports as one test (a kill names the suite), and still ends at its first failing test:
 // tap.forceBail, true by default, kills the process on the TAP parser's bailout
 // (@stryker-mutator/tap-runner dist/src/tap-helper.js parseTap; schema/tap-runner-options.json).
@@ -118,6 +126,18 @@ export function processesOf(folder, target = folder) {
   let n = 0;
   return layers[folder].testFiles.map((entry) => (Array.isArray(entry) ? { file: `mutation/suites/${folder}-${++n}.ts`, members: lead(entry) } : { file: entry, members: [entry] }));
 }
+
+/**
+ * A suite's text: an import of each of its files, and each file's hash. Stryker's incremental run
+ * judges a test by its test file's text (a tap test has no location, so it spans the whole file:
+ * @stryker-mutator/core dist/src/mutants/incremental-differ.js closeLocations, performFileDiff), and
+ * the suite is the test file here: without the hashes a file of it could change (a test added for a
+ * survivor, or one weakened) while every earlier verdict was taken over unchanged.
+ */
+export const suiteSource = (members, root = ".") =>
+  `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members
+    .map((m) => `// ${m} sha256 ${createHash("sha256").update(readFileSync(join(root, m))).digest("hex")}\nimport "../../${m.replace(/\.ts$/, "")}";`)
+    .join("\n")}\n`;
 
 /** Every test file a folder's mutants run against. */
 export const testFilesOf = (folder) => processesOf(folder).flatMap(({ members }) => members);

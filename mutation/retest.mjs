@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { processesOf } from "./layers.mjs";
+import { processesOf, testFilesOf } from "./layers.mjs";
 
 const missedStates = ["Survived", "NoCoverage"];
 /** One mutant's identity across two runs (ids are per run). */
@@ -81,9 +81,22 @@ export function survivorsOf(label, root = ".") {
   // longer run (deleted, or dropped from mutation/layers.mjs) would leave a score nobody measured.
   const fileOfTest = new Map(Object.entries(report.testFiles ?? {}).flatMap(([f, { tests }]) => tests.map((t) => [t.id, f])));
   const killers = new Set(Object.values(report.files).flatMap(({ mutants }) => mutants.flatMap((m) => (m.status === "Killed" ? (m.killedBy ?? []) : []).map((id) => fileOfTest.get(id) ?? id))));
-  // A killer is a test file or a suite of them (mutation/layers.mjs processesOf): its files must all still be there.
+  // A killer is a test file or a suite of them (mutation/layers.mjs processesOf). A suite's name says
+  // little (config-1 is whatever the table's first nested list is now): its files are the ones its
+  // source imported at the run, which the report keeps (testFiles[suite].source, core's
+  // mutation-test-report-helper.js toTestFile). Each must still be run against the folder, and be there.
   const run = new Map(processesOf(folder).map(({ file, members }) => [file, members]));
-  const lost = [...killers].filter((f) => !run.has(f) || run.get(f).some((member) => !existsSync(join(root, member))));
+  const runNow = new Set(testFilesOf(folder));
+  const membersThen = (f) => {
+    const imported = [...(report.testFiles?.[f]?.source ?? "").matchAll(/^import "\.\.\/\.\.\/(.+)";$/gm)].map(([, m]) => `${m}.ts`);
+    return imported.length > 0 ? imported : run.get(f);
+  };
+  const lost = [...killers].flatMap((f) => {
+    const members = membersThen(f);
+    if (members === undefined) return runNow.has(f) && existsSync(join(root, f)) ? [] : [f];
+    const gone = members.filter((member) => !runNow.has(member) || !existsSync(join(root, member)));
+    return gone.length === 0 ? [] : members.length === 1 && members[0] === f ? [f] : [`${f} (${gone.join(", ")})`];
+  });
   if (lost.length > 0) {
     return { error: `mutate --survivors: ${lost.join(", ")} killed mutants in the last run of ${target} and is no longer run (gone, or not in mutation/layers.mjs), so those kills are not measured; run \`npm run mutate -- ${target}\`` };
   }

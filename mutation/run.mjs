@@ -5,7 +5,7 @@
 /* eslint-disable no-console -- a command-line report */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { layers, processesOf } from "./layers.mjs";
+import { layers, processesOf, suiteSource } from "./layers.mjs";
 import { folderScore, labelOf, mergeRetest, recordFolder, runsOf, saveRetest, score, survivorsOf } from "./retest.mjs";
 
 // An argument is a folder (config), or a file or sub-folder of it (config/secrets.ts, infra/k3s: only
@@ -24,9 +24,16 @@ const asked = process.argv
   .map((arg) => arg.replace(/\/+$/, ""));
 const folderOf = (arg) => arg.split("/")[0];
 const foldersOnly = scoreOnly || unmeasuredOnly;
-const unknown = asked.filter((arg) => !(arg === "shell" && !retest && !foldersOnly) && (!(folderOf(arg) in layers) || (arg.includes("/") && !existsSync(arg))));
+// Each refused argument says why, unless it names no folder at all (the list says what would do).
+const unknown = asked.flatMap((arg) => {
+  if (arg === "shell" && !retest && !foldersOnly) return [];
+  if (!(folderOf(arg) in layers)) return [arg];
+  if (arg.includes("/") && !existsSync(arg)) return [`${arg} (no such file or folder)`];
+  if (foldersOnly && arg.includes("/")) return [`${arg} (${scoreOnly ? "a score is a whole folder's" : "a whole folder only"})`];
+  return [];
+});
 const modes = [retest, scoreOnly, unmeasuredOnly].filter(Boolean).length;
-if (unknown.length > 0 || modes > 1 || (retest && asked.length === 0) || (foldersOnly && asked.some((arg) => arg.includes("/")))) {
+if (unknown.length > 0 || modes > 1 || (retest && asked.length === 0)) {
   const what = foldersOnly ? "folders" : retest ? "folders, or files or sub-folders of them, whose last run to re-test" : "folders, or files or sub-folders of them";
   const clash = modes > 1 ? `; one of ${flags.join(", ")} at a time` : "";
   console.error(`mutate: expected ${what}: ${Object.keys(layers).join(", ")}${foldersOnly || retest ? "" : ", shell"}${unknown.length > 0 ? `; not ${unknown.join(", ")}` : ""}${clash}`);
@@ -95,7 +102,7 @@ for (const target of targets) {
   const processes = processesOf(name, target);
   for (const { file, members } of processes.filter(({ file, members }) => file !== members[0])) {
     mkdirSync("mutation/suites", { recursive: true });
-    writeFileSync(file, `// Written by mutation/run.mjs from mutation/layers.mjs: these test files in one process.\n${members.map((m) => `import "../../${m.replace(/\.ts$/, "")}";`).join("\n")}\n`);
+    writeFileSync(file, suiteSource(members));
   }
   // A run of one file records its folder as it is: the score counts the run only while it stays so.
   if (target.includes("/") && !retest && !onlyTests) {

@@ -2,19 +2,23 @@
 // that matches nothing, and a layer's new test file left out of its list would never be run against
 // the layer's mutants, so the table is held to the files that exist.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 
 type Layer = { mutate: string[]; testFiles: (string | string[])[] };
 let layers: Record<string, Layer>;
 let testFilesOf: (folder: string) => string[];
+let suiteSource: (members: string[], root?: string) => string;
 let processesOf: (folder: string, target?: string) => { file: string; members: string[] }[];
 before(async () => {
     // By URL: the table is plain JavaScript, run by `npm run mutate`, with no types to check.
-    ({ layers, testFilesOf, processesOf } = (await import(pathToFileURL("mutation/layers.mjs").href)) as {
+    ({ layers, testFilesOf, suiteSource, processesOf } = (await import(pathToFileURL("mutation/layers.mjs").href)) as {
         layers: Record<string, Layer>;
         testFilesOf: (folder: string) => string[];
+        suiteSource: (members: string[], root?: string) => string;
         processesOf: (folder: string, target?: string) => { file: string; members: string[] }[];
     });
 });
@@ -52,5 +56,21 @@ describe("the mutation layers", () => {
         for (const [name, pattern] of Object.entries(family)) {
             for (const f of testFiles.filter((t) => pattern.test(t))) assert.ok(testFilesOf(name).includes(f), `mutation/layers.mjs: ${name} leaves out ${f}`);
         }
+    });
+
+    it("write a suite whose text changes whenever one of its files does, so a re-run re-tests what its tests reach", () => {
+        // Stryker's incremental run takes an earlier verdict over while the killing (or covering)
+        // test's text is unchanged; a tap test is its whole test file (@stryker-mutator/core
+        // dist/src/mutants/incremental-differ.js closeLocations), and a suite is that file.
+        const root = mkdtempSync(join(tmpdir(), "suite-"));
+        mkdirSync(join(root, "tests"));
+        writeFileSync(join(root, "tests/a.test.ts"), 'it("kills", () => assert.ok(f()));\n');
+        writeFileSync(join(root, "tests/b.test.ts"), "");
+        const before = suiteSource(["tests/a.test.ts", "tests/b.test.ts"], root);
+        assert.match(before, /^import "\.\.\/\.\.\/tests\/a\.test";$/m);
+        assert.match(before, /^import "\.\.\/\.\.\/tests\/b\.test";$/m);
+        assert.equal(suiteSource(["tests/a.test.ts", "tests/b.test.ts"], root), before, "the same files, the same text: nothing re-run for nothing");
+        writeFileSync(join(root, "tests/a.test.ts"), 'it("kills", () => {});\n');
+        assert.notEqual(suiteSource(["tests/a.test.ts", "tests/b.test.ts"], root), before, "a test of the suite weakened");
     });
 });

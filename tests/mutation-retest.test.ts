@@ -117,7 +117,34 @@ describe("re-testing a folder's survivors", () => {
         );
         assert.equal(survivorsOf("config", root).error, undefined, "every file of the suite is there");
         rmSync(join(root, suite.members[3]));
-        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} killed mutants in the last run of config and is no longer run`));
+        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} \\(${suite.members[3]}\\) killed mutants in the last run of config and is no longer run`));
+    });
+
+    it("refuses when a file of the killing suite, as the run imported it, was taken out of the layer's list", async () => {
+        // The suite keeps its name (config-1) whatever the table lists now; the report keeps the
+        // suite's source as it ran (@stryker-mutator/core dist/src/reporters/mutation-test-report-helper.js toTestFile).
+        const { processesOf, suiteSource } = (await import(pathToFileURL("mutation/layers.mjs").href)) as {
+            processesOf: (folder: string) => { file: string; members: string[] }[];
+            suiteSource: (members: string[], root: string) => string;
+        };
+        const [suite] = processesOf("config");
+        const root = mkdtempSync(join(tmpdir(), "retest-"));
+        mkdirSync(join(root, "config"));
+        mkdirSync(join(root, "tests"));
+        mkdirSync(join(root, "reports/mutation"), { recursive: true });
+        writeFileSync(join(root, "config/f.ts"), source);
+        const then = [...suite.members, "tests/config-retired.test.ts"];
+        for (const member of then) writeFileSync(join(root, member), "");
+        const reportWith = (members: string[]) =>
+            JSON.stringify({
+                files: { "config/f.ts": { source, mutants: [{ ...mutant("Killed", 33, 38), killedBy: ["0"] }, mutant("Survived", 42, 47)] } },
+                testFiles: { [suite.file]: { source: suiteSource(members, root), tests: [{ id: "0", name: suite.file }] } },
+            });
+        writeFileSync(join(root, "reports/mutation/config.json"), reportWith(then));
+        // The retired file is still on disk, but no mutant runs it any more: its kills are unmeasured.
+        assert.match(String(survivorsOf("config", root).error), new RegExp(`${suite.file} \\(tests/config-retired\\.test\\.ts\\) killed mutants in the last run of config and is no longer run`));
+        writeFileSync(join(root, "reports/mutation/config.json"), reportWith(suite.members.slice(1)));
+        assert.equal(survivorsOf("config", root).error, undefined, "a suite whose files all still run");
     });
 
     it("refuses without an earlier run", () => {
@@ -147,7 +174,16 @@ describe("npm run mutate -- --survivors, as an operator runs it", () => {
     it("refuses a path of no folder it mutates, or one that is not there, at once: exit 2, naming it", () => {
         const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "infra/k3s/nope.ts", "docs"], { cwd: process.cwd(), encoding: "utf8" });
         assert.equal(run.status, 2);
-        assert.match(run.stderr, /expected folders, or files or sub-folders of them: config, infra, workloads, policy, shell; not infra\/k3s\/nope\.ts, docs/);
+        assert.match(run.stderr, /expected folders, or files or sub-folders of them: config, infra, workloads, policy, shell; not infra\/k3s\/nope\.ts \(no such file or folder\), docs$/m);
+    });
+
+    it("refuses a file given to --score or --unmeasured, saying they take whole folders", () => {
+        const run = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--score", "policy/stack.ts"], { cwd: process.cwd(), encoding: "utf8" });
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /^mutate: expected folders: config, infra, workloads, policy; not policy\/stack\.ts \(a score is a whole folder's\)$/m);
+        const whole = spawnSync(process.execPath, [join(process.cwd(), "mutation/run.mjs"), "--unmeasured", "policy/stack.ts"], { cwd: process.cwd(), encoding: "utf8" });
+        assert.equal(whole.status, 2);
+        assert.match(whole.stderr, /^mutate: expected folders: config, infra, workloads, policy; not policy\/stack\.ts \(a whole folder only\)$/m);
     });
 
     it("refuses a folder without an earlier run before running anything: exit 2, the reason, no score table", () => {
@@ -189,6 +225,19 @@ describe("a folder's score from its reports", () => {
         assert.deepEqual(folderScore("infra", root).unmeasured, ["infra/f.ts", "infra/g.ts"]);
     });
 
+    it("voids a file's run when a file came to or went from its folder after it", () => {
+        // A sibling's code is part of what the file's mutants met (its tests run through it).
+        const root = twoFiles();
+        recordFolder("infra_f.ts", root);
+        writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
+        writeFileSync(join(root, "infra/h.ts"), source);
+        assert.match(String(survivorsOf("infra_f.ts", root).error), /infra\/h\.ts changed, went or came since the last run of infra\/f\.ts/);
+        rmSync(join(root, "infra/h.ts"));
+        assert.equal(survivorsOf("infra_f.ts", root).error, undefined, "the folder as the run found it");
+        rmSync(join(root, "infra/g.ts"));
+        assert.match(String(survivorsOf("infra_f.ts", root).error), /infra\/g\.ts changed, went or came since the last run of infra\/f\.ts/);
+    });
+
     it("counts each file from the newest run that holds it", () => {
         const root = twoFiles();
         writeReport(root, "infra", { "infra/f.ts": mutants("Survived"), "infra/g.ts": mutants("Killed") });
@@ -198,6 +247,7 @@ describe("a folder's score from its reports", () => {
         writeReport(root, "infra_f.ts", { "infra/f.ts": mutants("Killed") });
         const s = folderScore("infra", root);
         assert.deepEqual([s.detected, s.missed, s.runs.sort()], [2, 0, ["infra", "infra_f.ts"]]);
+        assert.deepEqual(runsOf("infra", root), ["infra"], "--survivors infra re-tests the folder's own run, not each mutant of f.ts twice");
     });
 
     it("names a file no run holds, and gives the folder no score", () => {

@@ -19,26 +19,6 @@ const password = "PLACEHOLDER-registry-password";
 let pack: ChildProcess;
 let client: rpc.AnalyzerClient;
 
-before(async () => {
-    // TypeScript through the tests' loader (sucrase): it starts the pack in half tsx's CPU time.
-    pack = spawn(process.execPath, ["--require", join(root, "tests", "support", "register.js"), "-e", 'require("./index.ts")'], {
-        cwd: join(root, "policy"),
-        env: { ...process.env, PULUMI_NODEJS_STACK: "prod", PULUMI_CONFIG: JSON.stringify({ "honeydue:registryPassword": password }) },
-        stdio: ["ignore", "pipe", "inherit"],
-    });
-    const port = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("the policy pack printed no port within 30 s (see its stderr above)")), 30_000);
-        pack.stdout!.once("data", (d: Buffer) => (clearTimeout(timer), resolve(d.toString().trim())));
-        pack.once("exit", (code) => reject(new Error(`the policy pack exited with ${code} before serving`)));
-    });
-    client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-});
-
-after(() => {
-    client?.close();
-    pack?.kill();
-});
-
 const call = <Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
     new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
 
@@ -67,6 +47,33 @@ async function analyze(type: string, name: string, props: Record<string, unknown
 }
 
 describe("the pack's own process", () => {
+    // Started when this file's tests start, not by a file-level hook: mutation testing runs the policy
+    // unit tests in one process (mutation/layers.mjs), where a file-level hook runs before the first
+    // test of every file, so each mutant would start a pack before the quick files could kill it.
+    before(async () => {
+        // TypeScript through the tests' loader (sucrase): it starts the pack in half tsx's CPU time.
+        // The pack ends when its stdin does, that is when this process goes however it goes: the
+        // mutation runner kills a test process at its first failing test (SIGTERM, and Stryker's tap
+        // hook exits at once: @stryker-mutator/tap-runner dist/src/setup/hook.cjs), so no `after` runs,
+        // and a pack left serving would be one more stray process per killed mutant.
+        pack = spawn(process.execPath, ["--require", join(root, "tests", "support", "register.js"), "-e", 'process.stdin.on("end", () => process.exit(0)).resume(); require("./index.ts")'], {
+            cwd: join(root, "policy"),
+            env: { ...process.env, PULUMI_NODEJS_STACK: "prod", PULUMI_CONFIG: JSON.stringify({ "honeydue:registryPassword": password }) },
+            stdio: ["pipe", "pipe", "inherit"],
+        });
+        const port = await new Promise<string>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error("the policy pack printed no port within 30 s (see its stderr above)")), 30_000);
+            pack.stdout!.once("data", (d: Buffer) => (clearTimeout(timer), resolve(d.toString().trim())));
+            pack.once("exit", (code) => reject(new Error(`the policy pack exited with ${code} before serving`)));
+        });
+        client = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    });
+
+    after(() => {
+        client?.close();
+        pack?.kill();
+    });
+
     it("refuses a configuration that disables a mandatory policy in prod, and takes one that raises an advisory one", async () => {
         await assert.rejects(configure({ "k3s-command-no-inline-secret": proto.EnforcementLevel.DISABLED }), (e: grpc.ServiceError) => {
             assert.equal(e.code, grpc.status.FAILED_PRECONDITION);
@@ -90,6 +97,13 @@ describe("the pack's own process", () => {
         assert.ok(leak.some((d) => d.startsWith("secrets-inputs-stay-secret:") && d.includes("data.NOTE holds honeydue:registryPassword in plain text")), leak.join("\n"));
         const kept = await analyze("kubernetes:core/v1:ConfigMap", "settings", cm(secret({ NOTE: `pw=${password}` })));
         assert.deepEqual(kept.filter((d) => d.startsWith("secrets-inputs-stay-secret:")), []);
+    });
+
+    it("ends when the process that started it goes: a test run killed midway leaves no pack serving", { timeout: 10_000 }, async () => {
+        const exited = new Promise((resolve) => pack.once("exit", (code, signal) => resolve({ code, signal })));
+        // What the pack sees when this process dies: its end of the pipe closes.
+        pack.stdin!.end();
+        assert.deepEqual(await exited, { code: 0, signal: null });
     });
 
     // If a later @pulumi/policy registered Configure some other way, the guard would be silently off

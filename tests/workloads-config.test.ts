@@ -12,7 +12,11 @@ let estate: Estate;
 const get = (type: string, name: string) => unwrap(one(estate.resources, type, name).inputs) as Obj;
 const deployment = (app: string) => get("kubernetes:apps/v1:Deployment", `honeydue-${app}`);
 
-before(async () => {
+// Run by each describe's own `before`, not a file-level one: mutation testing runs config's test
+// files in one process (mutation/layers.mjs), where a file-level hook runs before the first test of
+// every file (node:test hooks of the root), so each mutant would pay for this estate run before the
+// quick files could kill it. runEstate gives the same run to every call with this configuration.
+const configured = async () => {
     estate = await runEstate({
         overrides: {
             "honeydue:routes": { "api.myhoneydue.com": "api", "panel.myhoneydue.com": "admin" },
@@ -33,9 +37,10 @@ before(async () => {
         },
         secretKeys: ["honeydue:etcdB2ApplicationKey", "honeydue:redisBackupB2ApplicationKey"],
     });
-});
+};
 
 describe("configured workloads", () => {
+    before(configured);
     it("use the API's replicas, port, health path, command and memory", () => {
         const d = deployment("api");
         const c = d.spec.template.spec.containers[0];
@@ -91,6 +96,7 @@ describe("configured workloads", () => {
 });
 
 describe("separate B2 keys and the Redis backup's settings", () => {
+    before(configured);
     const cronJob = () => get("kubernetes:batch/v1:CronJob", "honeydue-redis-backup");
     const env = (c: Obj) => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
@@ -122,6 +128,7 @@ describe("separate B2 keys and the Redis backup's settings", () => {
 });
 
 describe("configured smoke checks", () => {
+    before(configured);
     it("ask the configured hostnames on the configured health path, and not through Cloudflare when honeydue:smokeThroughEdge is false", () => {
         const smoke = one(estate.resources, "command:remote:Command", "ubuntu-8gb-nbg1-1-smoke");
         assert.match(String(unwrap(smoke.inputs.create)), / --check api\.myhoneydue\.com api \/livez application\/json --check panel\.myhoneydue\.com admin \/ text\/html \|\| /);
@@ -132,6 +139,7 @@ describe("configured smoke checks", () => {
 });
 
 describe("configured NetworkPolicies", () => {
+    before(configured);
     it("opens the NetworkPolicies on the configured ports: the API's container port to Traefik, the SMTP port out", () => {
         const netpol = (name: string) => get("kubernetes:networking.k8s.io/v1:NetworkPolicy", `honeydue-allow-${name}`).spec;
         assert.deepEqual(netpol("traefik-to-api").ingress[0].ports, [{ protocol: "TCP", port: 9000 }]);
