@@ -17,8 +17,8 @@ import { join } from "node:path";
 export const layers = {
   config: {
     mutate: ["config/**/*.ts"],
-    // One process for all ten (a nested list: processesOf, below): each loads only configuration, ten fresh
-    // processes cost about 21 s of CPU per surviving mutant, one costs about 5.
+    // One process for nine of them (a nested list: processesOf, below): each loads only
+    // configuration; a fresh process per file cost about 21 s of CPU per surviving mutant, one about 5.
     testFiles: [
       [
         "tests/cost.test.ts",
@@ -30,8 +30,10 @@ export const layers = {
         "tests/config-workloads.test.ts",
         "tests/config-k3s.test.ts",
         "tests/config.test.ts",
-        "tests/workloads-config.test.ts",
       ],
+      // Its own process, after the suite: it imports the whole program (offline/run), which cost
+      // every config mutant about 1.2 s of CPU before its first test; now only the suite's survivors.
+      "tests/workloads-config.test.ts",
     ],
     // A run of one file puts the test files that test it most directly first in its suite: a
     // mutant stops at its first failing test, and a suite in table order made each of cluster.ts's
@@ -108,8 +110,7 @@ export const layers = {
 // which imports its files, and hands that to the tap runner as one test file. Each test file
 // otherwise costs a process of its own per mutant (about 1.5 s of CPU to start: Node, the loader,
 // @pulumi/pulumi), more than the quick files' tests themselves. Only files that share a process
-// safely are grouped: configuration loads and policy checks, and workloads-config's one estate run
-// (runEstate shares a run per configuration in a process). What one file leaves in the process
+// safely are grouped: configuration loads and policy checks. What one file leaves in the process
 // (pulumi.runtime's config, say) the files after it see, and a file-level before/after hook is the
 // root's, run around the whole suite: start costly things in a describe's own hook, as
 // workloads-config and policy-pack-server do.
