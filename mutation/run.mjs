@@ -49,7 +49,7 @@ if (scoreOnly) {
     complete &&= s.unmeasured.length === 0;
     if (s.unmeasured.length === 0) console.log(`${line({ folder, ...s })}  from ${s.runs.join(", ")}`);
     // An unfinished folder shows how far it got, never as its score.
-    else console.log(`  ${folder.padEnd(20)} no score: ${s.unmeasured.length} file(s) unmeasured (${s.unmeasured.join(", ")}); so far ${s.total > 0 ? `${s.score.toFixed(1)}% of ${s.total} mutants` : "nothing"} in ${s.runs.length} run(s)`);
+    else console.log(`  ${folder.padEnd(20)} no score: ${s.unmeasured.length} file(s) unmeasured (${s.unmeasured.join(", ")}); so far ${s.total > 0 ? `${s.score.toFixed(1)}% of ${s.total} mutants` : "nothing"} in ${s.runs.length} run(s); measure the rest: npm run mutate -- --unmeasured ${folder}`);
   }
   process.exit(complete ? 0 : 1);
 }
