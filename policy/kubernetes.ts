@@ -51,9 +51,16 @@ export function registryOf(image: string): string {
     return rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
 }
 
-/** The tag of an image reference, "" when untagged, undefined when pinned by digest. */
+/**
+ * An image pinned by content: `@sha256:` and 64 hex digits, with or without a tag (name:tag@sha256:…).
+ * Lowercase only, as the runtime parses it (opencontainers/go-digest algorithm.go, SHA256's
+ * anchoredEncodedRegexp `^[a-f0-9]{64}$`).
+ */
+export const hasDigest = (image: string) => /@sha256:[0-9a-f]{64}$/.test(image);
+
+/** The tag of an image reference, "" when untagged, undefined when pinned by a whole digest. */
 export function tagOf(image: string): string | undefined {
-    if (image.includes("@sha256:")) return undefined;
+    if (hasDigest(image)) return undefined;
     const last = image.split("/").pop() ?? image;
     return last.includes(":") ? last.split(":").pop()! : "";
 }
@@ -85,8 +92,6 @@ export const imageRegistry: ResourceValidationPolicy = {
     ],
 };
 
-/** An image pinned by content: `@sha256:` and 64 hex digits, with or without a tag (name:tag@sha256:…). */
-export const hasDigest = (image: string) => /@sha256:[0-9a-f]{64}$/.test(image);
 
 /**
  * requireDigests: a tag can be moved to other content by whoever can push to the registry; a
@@ -105,7 +110,11 @@ export const imagePinned: ResourceValidationPolicy = {
             const { requireDigests } = settings(args, imagePinnedDefaults);
             for (const c of containersOf(w.pod)) {
                 const tag = c.image ? tagOf(c.image) : "";
-                if (tag === "" || tag === "latest") {
+                if (c.image?.includes("@sha256:") && !hasDigest(c.image)) {
+                    // The kubelet cannot parse it: the pod waits in InvalidImageName (kubernetes
+                    // pkg/kubelet/images/image_manager.go EnsureImageExists → applyDefaultImageTag).
+                    report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} runs ${c.image}, whose digest is not sha256: and 64 lowercase hex digits, so no node can pull it; copy the whole digest from the registry's manifest`);
+                } else if (tag === "" || tag === "latest") {
                     report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} runs ${c.image ?? "no image"}, which is ${tag ? "on :latest" : "untagged"}; pin it to a release tag or digest (e.g. :8d9ca2e6ed)`);
                 } else if (requireDigests && !hasDigest(c.image ?? "")) {
                     report(`container ${c.name} of ${w.kind} ${k8sName(w.props, args.name)} runs ${c.image}, pinned by tag only, and requireDigests is on; add its digest (${c.image}@sha256:<64 hex>, from the registry's manifest)`);

@@ -57,12 +57,24 @@ export function base64Forms(value: string): string[] {
     return [...new Set(forms)];
 }
 
-/** The values a secret yields: itself, and for a connection URL its password. */
+/**
+ * The values a secret yields: itself, and the password of every connection URL in it, wherever the
+ * URL starts (`jdbc:postgresql://u:p@h`, `A=redis://…`, several in one value) and with or without a
+ * user (`redis://:p@h`). The password is searched for percent-decoded, as the client sends it, or as
+ * written when it does not decode (a bare `%`: decodeURIComponent throws, which stopped the policy).
+ */
 function parts(value: string): { text: string; what: string }[] {
     const out = [{ text: value, what: "" }];
-    const url = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:([^@\s]+)@/i.exec(value);
-    if (url) out.push({ text: decodeURIComponent(url[1]), what: "its password" });
+    for (const url of value.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s]+)@/gi)) out.push({ text: decoded(url[1]), what: "its password" });
     return out;
+}
+
+function decoded(text: string): string {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        return text; // URIError: a bare "%", so search the text as written
+    }
 }
 
 const cache = new Map<string, Needle[]>();

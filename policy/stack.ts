@@ -11,6 +11,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const JOB = "kubernetes:batch/v1:Job";
 const COMMAND = "command:remote:Command";
 const COPY = "command:remote:CopyToRemote";
+const STACK = "pulumi:pulumi:Stack";
 
 const ofType = (rs: PolicyResource[], type: string) => rs.filter((r) => r.type === type);
 const nodeName = (server: PolicyResource) => (known(() => server.props.name) as string | undefined) ?? server.name;
@@ -31,7 +32,14 @@ export const oddServerCount: StackValidationPolicy = {
     },
 };
 
-/** Lists named `outOfRotation` in the outputs of the stack or a component (e.g. the stack's `dns.outOfRotation`). */
+/**
+ * Lists named `outOfRotation` in the stack's outputs (the program exports `dns.outOfRotation`). Only
+ * the stack's: the engine tells a stack policy nothing of custom versus component (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go AnalyzeResources), and a provider's resource echoes its inputs
+ * as outputs, a command's `triggers` (any JSON) among them (pulumi/pulumi-command
+ * provider/pkg/provider/{local,remote}/command.go: CommandOutputs embeds CommandInputs), so reading
+ * any other resource could take a node out of the round robin that nobody took out.
+ */
 function declaredOutOfRotation(resources: PolicyResource[]): string[] {
     const found: string[] = [];
     const search = (v: unknown, depth: number): void => {
@@ -41,7 +49,7 @@ function declaredOutOfRotation(resources: PolicyResource[]): string[] {
             else search(known(() => x), depth + 1);
         }
     };
-    for (const r of resources.filter((x) => !x.type.includes("/"))) {
+    for (const r of resources.filter((x) => x.type === STACK)) {
         try {
             search(r.props, 0);
         } catch (e) {
@@ -66,7 +74,7 @@ export const roundRobin: StackValidationPolicy = {
     description: "Every app hostname has exactly one A (and AAAA) record per node in rotation: the round robin is complete.",
     enforcementLevel: "mandatory",
     configSchema: schemaOf(roundRobinDefaults, {
-        outOfRotation: "Nodes taken out of the round robin on purpose (also read from an `outOfRotation` output of the stack or a component).",
+        outOfRotation: "Nodes taken out of the round robin on purpose (also read from an `outOfRotation` list in the stack's outputs, such as dns.outOfRotation).",
         hostnames: "App hostnames that must have records (the ones with records are always checked).",
     }),
     validateStack: (args, report) => {

@@ -110,6 +110,30 @@ describe("k8s-image-pinned", () => {
         assert.deepEqual(messages(await verdictOf(k.imagePinned, [d])), ["container api of Deployment api runs localhost:5000/api, which is untagged; pin it to a release tag or digest (e.g. :8d9ca2e6ed)"]);
     });
 
+    // A digest is `sha256:` and exactly 64 lowercase hex digits (opencontainers/go-digest algorithm.go,
+    // the SHA256 entry of anchoredEncodedRegexp); the kubelet cannot parse any other reference with
+    // `@sha256:` and leaves the pod in InvalidImageName (kubernetes pkg/kubelet/images/image_manager.go
+    // EnsureImageExists → applyDefaultImageTag → ErrInvalidImageName), with or without requireDigests.
+    it("refuses a truncated or malformed @sha256: digest as no pin at all, before the pod fails to pull it", async () => {
+        const hex = "0123456789abcdef".repeat(4);
+        for (const image of [
+            "docker.io/library/redis@sha256:",
+            "docker.io/library/redis@sha256:0123abcd",
+            `docker.io/library/redis:7.4.6-alpine@sha256:${hex.slice(1)}`,
+            `docker.io/library/redis@sha256:${hex.toUpperCase()}`,
+            `docker.io/library/redis@sha256:${hex}0`,
+        ]) {
+            const d = deployment();
+            api(d).image = image;
+            assert.deepEqual(messages(await verdictOf(k.imagePinned, [d])), [
+                `container api of Deployment api runs ${image}, whose digest is not sha256: and 64 lowercase hex digits, so no node can pull it; copy the whole digest from the registry's manifest`,
+            ], image);
+        }
+        const whole = deployment();
+        api(whole).image = `docker.io/library/redis:7.4.6-alpine@sha256:${hex}`;
+        assert.equal((await verdictOf(k.imagePinned, [whole])).status, "passed", "a whole digest pins the image");
+    });
+
     const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
     it("with requireDigests: refuses a tag-only image, passes name@digest and name:tag@digest; off by default", async () => {
         const on = { "k8s-image-pinned": { requireDigests: true } };

@@ -115,6 +115,33 @@ describe("secrets-inputs-stay-secret", () => {
         }
     });
 
+    it("finds the password of every connection URL inside a secret: after a jdbc: prefix or other text, with no user, or not percent-decodable", async () => {
+        const apps = {
+            JDBC_URL: "jdbc:postgresql://app:PLACEHOLDER-jdbc-password@db.internal/honeydue",
+            REDIS_URL: "redis://:PLACEHOLDER-redis-password@redis:6379/0",
+            QUEUES: "primary=amqp://worker:PLACEHOLDER-amqp-first@mq1/ replica=amqp://worker:PLACEHOLDER-amqp-second@mq2/",
+            LEGACY_URL: "mysql://app:PLACEHOLDER-100%-password@db/legacy",
+        };
+        const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:appSecrets": JSON.stringify(apps) }, ["honeydue:appSecrets"]);
+            for (const [key, password] of [
+                ["JDBC_URL", "PLACEHOLDER-jdbc-password"],
+                ["REDIS_URL", "PLACEHOLDER-redis-password"],
+                ["QUEUES", "PLACEHOLDER-amqp-first"],
+                ["QUEUES", "PLACEHOLDER-amqp-second"],
+                ["LEGACY_URL", "PLACEHOLDER-100%-password"],
+            ]) {
+                const found = await leaked(password);
+                assert.ok(found.includes(`${CONFIG_MAP} honeydue-app: data.V holds its password in honeydue:appSecrets.${key} in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`), `${key}: ${found.join("\n")}`);
+                assert.ok(!found.join("\n").includes(password), "a message never repeats the secret");
+            }
+            assert.equal((await verdictOf(inputsStaySecret, [configMap({ HOST: "db.internal", PORT: "6379", USER: "worker" })])).status, "passed", "a URL's host, port and user are not secrets");
+        } finally {
+            baseConfig();
+        }
+    });
+
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
     });

@@ -75,17 +75,37 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed");
         const nested = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { zone: "myhoneydue.com", outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
         assert.equal((await verdictOf(s.roundRobin, [nested, ...ns, ...rs])).status, "passed");
-        // Only the stack's and components' outputs declare it, not a resource's inputs; outputs unknown in a preview are skipped.
+        // Only the stack's outputs declare it, not a resource's inputs; outputs unknown in a preview are skipped.
         const custom = reg("kubernetes:traefik.io/v1alpha1:Middleware", "note", { spec: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [custom, ...ns, ...rs])).status, "violated", "a custom resource's input is no declaration");
         const previewed = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: UNKNOWN, outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [previewed, ...ns, ...rs])).status, "violated", "outputs unknown during a preview are skipped, not a crash");
-        // The search stops three levels down (it walks every output of every component).
+        // The search stops three levels down (it walks every output of the stack).
         const deep = (levels: string[]) => reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: levels.reduceRight<Record<string, unknown>>((inner, k) => ({ [k]: inner }), { outOfRotation: ["ubuntu-8gb-nbg1-3"] }) });
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c"]), ...ns, ...rs])).status, "passed", "three levels down");
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c", "d"]), ...ns, ...rs])).status, "violated", "four levels down is not read");
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
+    });
+
+    // The engine tells stack policies nothing of custom versus component (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go AnalyzeResources: type, outputs, options, provider, parent,
+    // dependencies), and a command's outputs echo its inputs, `triggers` (any JSON) included
+    // (pulumi/pulumi-command provider/pkg/provider/local/command.go, and remote/ alike: CommandOutputs
+    // embeds CommandInputs): so such a value must not take a node out of the round robin.
+    it("takes a node out of rotation only by the stack's outputs, not by a command whose triggers mention it", async () => {
+        const ns = nodes();
+        const rs = records(ns).filter((r) => !r.name.endsWith("ubuntu-8gb-nbg1-3"));
+        for (const type of [COMMAND, "command:local:Command"]) {
+            const drain = reg(type, "drain-3", { create: "true" }, { state: { triggers: [{ outOfRotation: ["ubuntu-8gb-nbg1-3"] }], stdout: "" } });
+            const v = await verdictOf(s.roundRobin, [drain, ...ns, ...rs]);
+            assert.ok(
+                messages(v).includes("A api.myhoneydue.com has no record for node ubuntu-8gb-nbg1-3; add one A record per node (or list ubuntu-8gb-nbg1-3 in outOfRotation to take it out on purpose)"),
+                `${type}: ${messages(v).join("\n")}`,
+            );
+        }
+        const stack = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
+        assert.equal((await verdictOf(s.roundRobin, [stack, ...ns, ...rs])).status, "passed", "the stack's dns.outOfRotation output declares it");
     });
 
     it("names nodes by their Hetzner name (not the Pulumi name) in outOfRotation and in its messages", async () => {
