@@ -66,6 +66,16 @@ describe("admin CIDRs", () => {
         rejects({ "honeydue:adminCidrs": "198.51.100.7/32" }, "honeydue:adminCidrs (got 198.51.100.7/32)", /: expected a JSON list of CIDRs such as \["198\.51\.100\.7\/32"\]$/));
     it("refuse an empty list (the operator would be locked out of SSH and the Kubernetes API)", () =>
         rejects({ "honeydue:adminCidrs": [] }, "honeydue:adminCidrs (got [])", /: expected at least one CIDR \(the address `pulumi up` runs from\)$/));
+    // `pulumi config set honeydue:adminCidrs "$MY_IP"` with the variable unset stores "". It stays
+    // that string (not JSON, so parseJson hands it back as given), and zod runs a length check even
+    // after the type check failed when the value has a length (zod v4/core/checks.js,
+    // $ZodCheckMinLength: `when` is _whenHasLength; v4/core/schemas.js runChecks runs a check with
+    // a `when` on an aborted payload): so the operator is also told the list needs a CIDR.
+    it("refuse an empty value (a shell variable that was unset), saying a list of at least one CIDR is expected", () =>
+        assert.deepEqual(problems({ "honeydue:adminCidrs": "" }), [
+            'honeydue:adminCidrs (got ): expected a JSON list of CIDRs such as ["198.51.100.7/32"]',
+            "honeydue:adminCidrs (got ): expected at least one CIDR (the address `pulumi up` runs from)",
+        ]));
     it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
 });
 
