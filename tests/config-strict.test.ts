@@ -237,6 +237,15 @@ describe("what each setting says when it is not of its form", () => {
         assert.deepEqual(problems({ "honeydue:adminCidrs": [5] }), ["honeydue:adminCidrs.0 (got 5): expected a CIDR such as 10.0.0.0/16"]);
         assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/33"] }), ["honeydue:adminCidrs.0 (got 10.0.0.0/33): expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32"]);
     });
+    it("takes a price written as text as a whole number or with several digits before the point", () =>
+        assert.deepEqual(load({ "honeydue:prices": { servers: { cx33: "12", cx43: "12.49" } } }).prices.servers, { cx33: 12, cx43: 12.49 }));
+    // Number() reads "0x10" as 16, "1e3" as 1000 and [0.5] as 0.5: a price is taken from text only
+    // when the text is a plain decimal, so a mistyped one is refused rather than read as another number.
+    it("refuses a price in hex, with an exponent or as a list of one number, rather than reading it as a number", () => {
+        for (const v of ["0x10", "1e3", [0.5]]) {
+            assert.deepEqual(problems({ "honeydue:prices": { primaryIpv4: v } }), [`honeydue:prices.primaryIpv4 (got ${typeof v === "string" ? v : JSON.stringify(v)}): expected a price, a number ≥ 0`]);
+        }
+    });
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
     it("suggests the key a name written in capitals means (names are compared case-insensitively)", () =>
         rejects({ "honeydue:SERVERTYPE": "cx33" }, "honeydue:SERVERTYPE is not a key this program reads (did you mean honeydue:serverType?)", /./));
