@@ -233,6 +233,17 @@ describe("what each setting says when it is not of its form", () => {
             assert.deepEqual(problems({ "honeydue:prices": { primaryIpv4: v } }), [`honeydue:prices.primaryIpv4 (got ${v}): expected a price, a number ≥ 0`]);
         }
     });
+    it("refuses a count with a fraction, as a number or as text, saying a whole number is expected", () => {
+        for (const v of [1.5, "1.5"]) {
+            assert.deepEqual(problems({ "honeydue:worker": { replicas: v } }), [`honeydue:worker.replicas (got ${v}): expected a whole number from 1 to 20`]);
+        }
+    });
+    // As for prices: Number() would read "0x10" as 16, "1e1" as 10 and [3] as 3.
+    it("refuses a count in hex, with an exponent or as a list of one number, rather than reading it as a number", () => {
+        for (const v of ["0x10", "1e1", [3]]) {
+            assert.deepEqual(problems({ "honeydue:worker": { replicas: v } }), [`honeydue:worker.replicas (got ${typeof v === "string" ? v : JSON.stringify(v)}): expected a whole number from 1 to 20`]);
+        }
+    });
     it("refuses a CIDR that is not text, or not one, saying the form", () => {
         assert.deepEqual(problems({ "honeydue:adminCidrs": [5] }), ["honeydue:adminCidrs.0 (got 5): expected a CIDR such as 10.0.0.0/16"]);
         assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/33"] }), ["honeydue:adminCidrs.0 (got 10.0.0.0/33): expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32"]);
