@@ -40,6 +40,8 @@ describe("admin CIDRs", () => {
     it("take a broad prefix when that is said on purpose", () => assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/8"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["10.0.0.0/8"]));
     it("refuse sources that together cover the internet, even on purpose", () =>
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /together cover every IPv4 address/));
+    it("refuse IPv4 sources that together cover every IPv4 address when an IPv6 range is listed with them", () =>
+        rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1", "2001:db8:1::/48"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /: together cover every IPv4 address \(0\.0\.0\.0\/1 \+ 128\.0\.0\.0\/1\), which opens SSH/));
     it("know what covers everything", () => {
         assert.ok(coversEverything(["128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"], "ipv4"));
         assert.ok(!coversEverything(["0.0.0.0/1", "128.0.0.0/2"], "ipv4"));
