@@ -42,6 +42,8 @@ describe("admin CIDRs", () => {
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /together cover every IPv4 address/));
     it("refuse IPv4 sources that together cover every IPv4 address when an IPv6 range is listed with them", () =>
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1", "2001:db8:1::/48"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /: together cover every IPv4 address \(0\.0\.0\.0\/1 \+ 128\.0\.0\.0\/1\), which opens SSH/));
+    it("take broad sources on purpose that leave a gap in the middle of IPv4, the last reaching its top", () =>
+        assert.deepEqual(load({ "honeydue:adminCidrs": ["0.0.0.0/1", "192.0.0.0/2"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["0.0.0.0/1", "192.0.0.0/2"]));
     it("know what covers everything", () => {
         assert.ok(coversEverything(["128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"], "ipv4"));
         assert.ok(!coversEverything(["0.0.0.0/1", "128.0.0.0/2"], "ipv4"));
