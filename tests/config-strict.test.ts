@@ -44,6 +44,13 @@ describe("admin CIDRs", () => {
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1", "2001:db8:1::/48"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /: together cover every IPv4 address \(0\.0\.0\.0\/1 \+ 128\.0\.0\.0\/1\), which opens SSH/));
     it("take broad sources on purpose that leave a gap in the middle of IPv4, the last reaching its top", () =>
         assert.deepEqual(load({ "honeydue:adminCidrs": ["0.0.0.0/1", "192.0.0.0/2"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["0.0.0.0/1", "192.0.0.0/2"]));
+    // 0.0.0.0/1, then 128.0.0.0/32, 128.0.0.1/32, 128.0.0.2/31, 128.0.0.4/30 … 192.0.0.0/2: every address once.
+    it("know that sources pieced together from single addresses up still cover everything", () => {
+        const quad = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+        const pieces = ["0.0.0.0/1", "128.0.0.0/32", ...Array.from({ length: 31 }, (_, k) => `${quad(2 ** 31 + 2 ** k)}/${32 - k}`)];
+        assert.ok(coversEverything(pieces, "ipv4"));
+        assert.ok(!coversEverything(pieces.filter((p) => p !== "128.0.0.1/32"), "ipv4"));
+    });
     it("know what covers everything", () => {
         assert.ok(coversEverything(["128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"], "ipv4"));
         assert.ok(!coversEverything(["0.0.0.0/1", "128.0.0.0/2"], "ipv4"));
@@ -110,6 +117,18 @@ describe("cron, network, images, hostnames, routes", () => {
     });
     // A schedule k3s cannot parse means no snapshots and no message (fields.ts cronProblem): each
     // field's whole range, names in any case, descriptors and Go durations are taken; the rest named.
+    // robfig/cron v3 parser.go: months jan…dec are 1…12, weekdays sun…sat are 0…6, in any case.
+    it("reads each month and weekday name as its own number, in any case", () => {
+        const months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+        const days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+        for (const [i, m] of months.entries()) {
+            for (const month of [`${m}-${i + 1}`, `${i + 1}-${m.toUpperCase()}`]) assert.equal(cronProblem(`0 0 1 ${month} *`), undefined, month);
+            assert.notEqual(cronProblem(`0 0 1 ${m}-${i} *`), undefined, `${m} is not month ${i}`);
+        }
+        for (const [i, d] of days.entries()) {
+            for (const day of [`${d}-${i}`, `${i}-${d.toUpperCase()}`]) assert.equal(cronProblem(`0 0 * * ${day}`), undefined, day);
+        }
+    });
     it("takes every schedule robfig/cron takes, and names the field of one it would not", () => {
         for (const e of ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", " @daily ", "@every 1h30m", "@every 1.5h", "@every 500ms", "@every 6h ", "0 3 * JAN MON", "59 23 31 12 6", "0 0 1 1 0", "0-30/10 * * * *", "0 0 * * sun-sat", "0 0 * dec *"]) {
             assert.equal(cronProblem(e), undefined, e);
