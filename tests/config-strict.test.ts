@@ -106,6 +106,7 @@ describe("cron, network, images, hostnames, routes", () => {
     });
     it("refuses a cron day of week 7 (robfig/cron stops at 6) and a zero step", () => {
         assert.match(cronProblem("0 0 * * 7") ?? "", /day of week/);
+        assert.match(cronProblem("0 0 * * 1-7") ?? "", /the day of week field "1-7" is not valid/);
         assert.match(cronProblem("*/0 * * * *") ?? "", /minute/);
         assert.match(cronProblem("0 0 * *") ?? "", /has 4 field/);
         assert.equal(cronProblem("0 3 1-15/2 jan,jul mon-fri"), undefined);
