@@ -40,6 +40,17 @@ describe("admin CIDRs", () => {
     it("take a broad prefix when that is said on purpose", () => assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/8"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["10.0.0.0/8"]));
     it("refuse sources that together cover the internet, even on purpose", () =>
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /together cover every IPv4 address/));
+    it("refuse IPv4 sources that together cover every IPv4 address when an IPv6 range is listed with them", () =>
+        rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1", "2001:db8:1::/48"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /: together cover every IPv4 address \(0\.0\.0\.0\/1 \+ 128\.0\.0\.0\/1\), which opens SSH/));
+    it("take broad sources on purpose that leave a gap in the middle of IPv4, the last reaching its top", () =>
+        assert.deepEqual(load({ "honeydue:adminCidrs": ["0.0.0.0/1", "192.0.0.0/2"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["0.0.0.0/1", "192.0.0.0/2"]));
+    // 0.0.0.0/1, then 128.0.0.0/32, 128.0.0.1/32, 128.0.0.2/31, 128.0.0.4/30 … 192.0.0.0/2: every address once.
+    it("know that sources pieced together from single addresses up still cover everything", () => {
+        const quad = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+        const pieces = ["0.0.0.0/1", "128.0.0.0/32", ...Array.from({ length: 31 }, (_, k) => `${quad(2 ** 31 + 2 ** k)}/${32 - k}`)];
+        assert.ok(coversEverything(pieces, "ipv4"));
+        assert.ok(!coversEverything(pieces.filter((p) => p !== "128.0.0.1/32"), "ipv4"));
+    });
     it("know what covers everything", () => {
         assert.ok(coversEverything(["128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"], "ipv4"));
         assert.ok(!coversEverything(["0.0.0.0/1", "128.0.0.0/2"], "ipv4"));
@@ -66,6 +77,16 @@ describe("admin CIDRs", () => {
         rejects({ "honeydue:adminCidrs": "198.51.100.7/32" }, "honeydue:adminCidrs (got 198.51.100.7/32)", /: expected a JSON list of CIDRs such as \["198\.51\.100\.7\/32"\]$/));
     it("refuse an empty list (the operator would be locked out of SSH and the Kubernetes API)", () =>
         rejects({ "honeydue:adminCidrs": [] }, "honeydue:adminCidrs (got [])", /: expected at least one CIDR \(the address `pulumi up` runs from\)$/));
+    // `pulumi config set honeydue:adminCidrs "$MY_IP"` with the variable unset stores "". It stays
+    // that string (not JSON, so parseJson hands it back as given), and zod runs a length check even
+    // after the type check failed when the value has a length (zod v4/core/checks.js,
+    // $ZodCheckMinLength: `when` is _whenHasLength; v4/core/schemas.js runChecks runs a check with
+    // a `when` on an aborted payload): so the operator is also told the list needs a CIDR.
+    it("refuse an empty value (a shell variable that was unset), saying a list of at least one CIDR is expected", () =>
+        assert.deepEqual(problems({ "honeydue:adminCidrs": "" }), [
+            'honeydue:adminCidrs (got ): expected a JSON list of CIDRs such as ["198.51.100.7/32"]',
+            "honeydue:adminCidrs (got ): expected at least one CIDR (the address `pulumi up` runs from)",
+        ]));
     it("accept an operator's /32 and /48", () => assert.equal(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"] }).adminCidrs.length, 2));
 });
 
@@ -73,8 +94,19 @@ describe("cron, network, images, hostnames, routes", () => {
     it("refuses a cron field out of range", () => rejects({ "honeydue:etcdSnapshotSchedule": "61 */6 * * *" }, "honeydue:etcdSnapshotSchedule", /the minute field "61" is not valid/));
     it("refuses an @every schedule that is not a Go duration, quoting it as written", () =>
         rejects({ "honeydue:etcdSnapshotSchedule": " @every 6 hours " }, "honeydue:etcdSnapshotSchedule", /: "@every 6 hours" is not @every <duration> such as @every 6h; expected a five-field cron expression/));
+    // robfig/cron parser.go parseDescriptor hands everything after "@every " to time.ParseDuration.
+    it("refuses an @every schedule with anything before or after its duration", () => {
+        for (const v of ["@every x@every 6h", "@every 6hx"]) assert.equal(cronProblem(v), `"${v}" is not @every <duration> such as @every 6h`);
+    });
+    // robfig/cron parser.go Parse splits a five-field spec with strings.Fields: blanks around it and runs of
+    // blanks (tabs too) between fields are fine. A mistyped descriptor is quoted without its blanks.
+    it("reads a schedule with blanks around it and runs of blanks between fields as robfig/cron does, and quotes a mistyped descriptor", () => {
+        for (const v of [" 0 3 * * * ", "0  3\t* * *"]) assert.equal(cronProblem(v), undefined, v);
+        assert.equal(cronProblem(" @dailyx "), '"@dailyx" is not a descriptor (expected @yearly, @monthly, @weekly, @daily, @hourly or @every <duration>)');
+    });
     it("refuses a cron day of week 7 (robfig/cron stops at 6) and a zero step", () => {
         assert.match(cronProblem("0 0 * * 7") ?? "", /day of week/);
+        assert.match(cronProblem("0 0 * * 1-7") ?? "", /the day of week field "1-7" is not valid/);
         assert.match(cronProblem("*/0 * * * *") ?? "", /minute/);
         assert.match(cronProblem("0 0 * *") ?? "", /has 4 field/);
         assert.equal(cronProblem("0 3 1-15/2 jan,jul mon-fri"), undefined);
@@ -96,8 +128,20 @@ describe("cron, network, images, hostnames, routes", () => {
     });
     // A schedule k3s cannot parse means no snapshots and no message (fields.ts cronProblem): each
     // field's whole range, names in any case, descriptors and Go durations are taken; the rest named.
+    // robfig/cron v3 parser.go: months jan…dec are 1…12, weekdays sun…sat are 0…6, in any case.
+    it("reads each month and weekday name as its own number, in any case", () => {
+        const months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+        const days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+        for (const [i, m] of months.entries()) {
+            for (const month of [`${m}-${i + 1}`, `${i + 1}-${m.toUpperCase()}`]) assert.equal(cronProblem(`0 0 1 ${month} *`), undefined, month);
+            assert.notEqual(cronProblem(`0 0 1 ${m}-${i} *`), undefined, `${m} is not month ${i}`);
+        }
+        for (const [i, d] of days.entries()) {
+            for (const day of [`${d}-${i}`, `${i}-${d.toUpperCase()}`]) assert.equal(cronProblem(`0 0 * * ${day}`), undefined, day);
+        }
+    });
     it("takes every schedule robfig/cron takes, and names the field of one it would not", () => {
-        for (const e of ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", " @daily ", "@every 1h30m", "@every 1.5h", "@every 500ms", "@every 6h ", "0 3 * JAN MON", "59 23 31 12 6", "0 0 1 1 0", "0-30/10 * * * *", "0 0 * * sun-sat", "0 0 * dec *"]) {
+        for (const e of ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", " @daily ", "@every 1h30m", "@every 1.5h", "@every 1.25h", "@every 500ms", "@every 6h ", "0 3 * JAN MON", "59 23 31 12 6", "0 0 1 1 0", "0-30/10 * * * *", "0 0 * * sun-sat", "0 0 * dec *"]) {
             assert.equal(cronProblem(e), undefined, e);
         }
         const bad = (name: string, part: string, range: string) => `the ${name} field "${part}" is not valid (expected ${range}, *, a range a-b, a list a,b or a step */n)`;
@@ -223,9 +267,29 @@ describe("what each setting says when it is not of its form", () => {
             assert.deepEqual(problems({ "honeydue:prices": { primaryIpv4: v } }), [`honeydue:prices.primaryIpv4 (got ${v}): expected a price, a number ≥ 0`]);
         }
     });
+    it("refuses a count with a fraction, as a number or as text, saying a whole number is expected", () => {
+        for (const v of [1.5, "1.5"]) {
+            assert.deepEqual(problems({ "honeydue:worker": { replicas: v } }), [`honeydue:worker.replicas (got ${v}): expected a whole number from 1 to 20`]);
+        }
+    });
+    // As for prices: Number() would read "0x10" as 16, "1e1" as 10 and [3] as 3.
+    it("refuses a count in hex, with an exponent or as a list of one number, rather than reading it as a number", () => {
+        for (const v of ["0x10", "1e1", [3]]) {
+            assert.deepEqual(problems({ "honeydue:worker": { replicas: v } }), [`honeydue:worker.replicas (got ${typeof v === "string" ? v : JSON.stringify(v)}): expected a whole number from 1 to 20`]);
+        }
+    });
     it("refuses a CIDR that is not text, or not one, saying the form", () => {
         assert.deepEqual(problems({ "honeydue:adminCidrs": [5] }), ["honeydue:adminCidrs.0 (got 5): expected a CIDR such as 10.0.0.0/16"]);
         assert.deepEqual(problems({ "honeydue:adminCidrs": ["10.0.0.0/33"] }), ["honeydue:adminCidrs.0 (got 10.0.0.0/33): expected a CIDR such as 10.0.0.0/16 or 2001:db8::/32"]);
+    });
+    it("takes a price written as text as a whole number or with several digits before the point", () =>
+        assert.deepEqual(load({ "honeydue:prices": { servers: { cx33: "12", cx43: "12.49" } } }).prices.servers, { cx33: 12, cx43: 12.49 }));
+    // Number() reads "0x10" as 16, "1e3" as 1000 and [0.5] as 0.5: a price is taken from text only
+    // when the text is a plain decimal, so a mistyped one is refused rather than read as another number.
+    it("refuses a price in hex, with an exponent or as a list of one number, rather than reading it as a number", () => {
+        for (const v of ["0x10", "1e3", [0.5]]) {
+            assert.deepEqual(problems({ "honeydue:prices": { primaryIpv4: v } }), [`honeydue:prices.primaryIpv4 (got ${typeof v === "string" ? v : JSON.stringify(v)}): expected a price, a number ≥ 0`]);
+        }
     });
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
     it("suggests the key a name written in capitals means (names are compared case-insensitively)", () =>
