@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, keySchemas, loadConfig, plainKeyNames, secretKeyNames } from "../config";
 import { offlineConfig, placeholderSecrets } from "../offline/stack";
-import { load, problems, rejects } from "./support/config";
+import { load, problems, rejects, withEnv } from "./support/config";
 
 const fourNodes = [1, 2, 3, 4].map((i) => ({ name: `ubuntu-8gb-nbg1-${i}`, privateIp: `10.0.1.${10 + i}` }));
 
@@ -117,15 +117,11 @@ describe("configuration", () => {
         ]);
     });
     it("rejects a missing provider token", () => {
-        const saved = process.env.HCLOUD_TOKEN;
-        delete process.env.HCLOUD_TOKEN;
-        try {
+        withEnv({ HCLOUD_TOKEN: undefined }, () =>
             assert.deepEqual(problems({ "hcloud:token": undefined }), [
                 "hcloud:token is missing: expected the provider's API token (set it with `pulumi config set --secret hcloud:token` or export HCLOUD_TOKEN)",
-            ]);
-        } finally {
-            if (saved !== undefined) process.env.HCLOUD_TOKEN = saved;
-        }
+            ]),
+        );
     });
     it("puts each Hetzner location in its network zone (where its private network's subnet lives)", () => {
         const zones = Object.fromEntries(["fsn1", "nbg1", "hel1", "ash", "hil", "sin"].map((location) => [location, load({ "honeydue:location": location }).networkZone]));
@@ -139,15 +135,11 @@ describe("configuration", () => {
         }
     });
     it("rejects a missing Cloudflare token, naming its environment variable", () => {
-        const saved = process.env.CLOUDFLARE_API_TOKEN;
-        delete process.env.CLOUDFLARE_API_TOKEN;
-        try {
+        withEnv({ CLOUDFLARE_API_TOKEN: undefined }, () =>
             assert.deepEqual(problems({ "cloudflare:apiToken": undefined }), [
                 "cloudflare:apiToken is missing: expected the provider's API token (set it with `pulumi config set --secret cloudflare:apiToken` or export CLOUDFLARE_API_TOKEN)",
-            ]);
-        } finally {
-            if (saved !== undefined) process.env.CLOUDFLARE_API_TOKEN = saved;
-        }
+            ]),
+        );
     });
     it("rejects a secret stored in plain text", () => {
         const { config, secretKeys } = offlineConfig();
@@ -165,10 +157,7 @@ describe("configuration", () => {
         });
     });
     it("names the one secret set, in plain text, as that key (not as 'none is marked secret')", () => {
-        const saved = [process.env.HCLOUD_TOKEN, process.env.CLOUDFLARE_API_TOKEN];
-        process.env.HCLOUD_TOKEN = "from-the-environment";
-        process.env.CLOUDFLARE_API_TOKEN = "from-the-environment";
-        try {
+        withEnv({ HCLOUD_TOKEN: "from-the-environment", CLOUDFLARE_API_TOKEN: "from-the-environment" }, () => {
             const { config } = offlineConfig();
             const only = Object.fromEntries(Object.entries(config).filter(([k]) => !(k in placeholderSecrets) || k === "honeydue:smtpPassword"));
             pulumi.runtime.setAllConfig(only, []);
@@ -177,11 +166,7 @@ describe("configuration", () => {
                 assert.equal(e.problems.filter((p) => /plain text/.test(p)).join("\n"), "honeydue:smtpPassword is stored in plain text; expected a secret (set it again with `pulumi config set --secret honeydue:smtpPassword`)");
                 return true;
             });
-        } finally {
-            const restore = (k: string, v: string | undefined) => (v === undefined ? delete process.env[k] : (process.env[k] = v));
-            restore("HCLOUD_TOKEN", saved[0]);
-            restore("CLOUDFLARE_API_TOKEN", saved[1]);
-        }
+        });
     });
     it("refuses a provider token in plain text, saying to commit the stack file again", () => {
         const { config, secretKeys } = offlineConfig();
@@ -264,18 +249,12 @@ describe("configuration", () => {
     it("does not repeat the value when the message already says what was got", () =>
         assert.deepEqual(problems({ "honeydue:nodes": fourNodes }), ["honeydue:nodes: got 4 nodes; expected an odd number, at least 3 (etcd keeps quorum only with a majority)"]));
     it("takes a provider token from its environment variable, but not a blank one", () => {
-        const saved = process.env.HCLOUD_TOKEN;
-        try {
-            process.env.HCLOUD_TOKEN = "from-the-environment";
-            assert.doesNotThrow(() => load({ "hcloud:token": undefined }));
-            process.env.HCLOUD_TOKEN = " ";
+        withEnv({ HCLOUD_TOKEN: "from-the-environment" }, () => assert.doesNotThrow(() => load({ "hcloud:token": undefined })));
+        withEnv({ HCLOUD_TOKEN: " " }, () =>
             assert.deepEqual(problems({ "hcloud:token": undefined }), [
                 "hcloud:token is missing: expected the provider's API token (set it with `pulumi config set --secret hcloud:token` or export HCLOUD_TOKEN)",
-            ]);
-        } finally {
-            if (saved === undefined) delete process.env.HCLOUD_TOKEN;
-            else process.env.HCLOUD_TOKEN = saved;
-        }
+            ]),
+        );
     });
     it("reports every bad value at once", () => {
         const found = problems({ "honeydue:location": "mars", "honeydue:k3sVersion": "latest", "honeydue:sslMode": "none" });

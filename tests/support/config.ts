@@ -31,3 +31,20 @@ export function rejects(overrides: Record<string, unknown>, key: string, expecte
     assert.ok(found[0].startsWith(key), `problem should name ${key}: ${found[0]}`);
     assert.match(found[0], expected);
 }
+
+/** Runs `fn` with these environment variables set (undefined: unset), and puts them back as they were. */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+    const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+    const put = (values: Record<string, string | undefined>) => {
+        for (const [k, v] of Object.entries(values)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
+    };
+    put(vars);
+    try {
+        return fn();
+    } finally {
+        put(saved);
+    }
+}
