@@ -1,8 +1,5 @@
-// The tests' TypeScript loader (node --require): sucrase, the loader Pulumi.yaml gives the
-// program, with one difference: import() stays native, since kubernetes-models (the schema check
-// in offline/manifests.ts) is ESM-only. It hooks .ts files only and does not turn on Node's
-// source-map support, so the dependencies load as plain Node loads them (tsx cost each test
-// process about a second more). Type checking is `npm run typecheck`'s job.
+// The tests' TypeScript loader (node --require): the offline harness's own (offline/register.js),
+// so the tests load the program exactly as `npm run plan` does.
 /* global require */
 /* eslint-disable @typescript-eslint/no-require-imports */
-require("sucrase/dist/register").addHook(".ts", { transforms: ["imports", "typescript"], preserveDynamicImport: true });
+require("../../offline/register.js");
