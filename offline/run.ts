@@ -34,6 +34,33 @@ export interface RunOptions {
     after?: Estate;
 }
 
+/**
+ * @pulumi/pulumi's debuggablePromise (runtime/debuggable.js, 3.276.0) formats a stack trace onto
+ * every promise the runtime makes, for one purpose: printing it beside a leaked promise when
+ * PULUMI_DEBUG_PROMISE_LEAKS is set (promiseDebugString, read nowhere else). That was a quarter of
+ * an offline run's CPU, so here, unless that variable asks for them, it captures no frames. The
+ * runtime's modules call it through their module object (debuggable_1.debuggablePromise), so
+ * replacing the export reaches every call; errors keep their stacks.
+ */
+function withoutLeakStacks(): void {
+    if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) return;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (p: Promise<unknown>, ctx?: unknown) => Promise<unknown>; withoutStacks?: true };
+    if (debuggable.withoutStacks) return;
+    const original = debuggable.debuggablePromise;
+    debuggable.debuggablePromise = (p, ctx) => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            return original(p, ctx);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    };
+    debuggable.withoutStacks = true;
+}
+withoutLeakStacks();
+
 /** Every run of this process, by its options: a configuration is loaded once and shared. */
 const runs = new Map<string, Promise<Estate>>();
 /** The run in progress: the next one waits for it (the runtime has one global state). */
