@@ -60,21 +60,29 @@ export const asConfigString = (v: unknown) => (typeof v === "string" ? v : JSON.
 
 /** The plain keys of Pulumi.<stack>.yaml, as the CLI would pass them. Encrypted values are skipped. */
 export function stackFileConfig(stack = "prod", dir = root): Record<string, string> {
+    const text = readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8");
+    // Read every time, parsed once per content: the tests ask for it with every configuration they try.
+    const known = parsedStackFiles.get(text);
+    if (known) return { ...known };
     let doc: { config?: Record<string, unknown> };
     try {
-        doc = parse(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as typeof doc;
+        doc = parse(text) as typeof doc;
     } catch (e) {
         // A broken stack file is the operator's configuration error (exit 2), not a failed plan.
         throw new ConfigError([`Pulumi.${stack}.yaml does not parse: ${(e as Error).message.split("\n")[0].replace(/:$/, "")}; expected the YAML \`pulumi config set\` writes`]);
     }
-    return Object.fromEntries(
+    const config = Object.fromEntries(
         Object.entries(doc.config ?? {})
             .filter(([, v]) => !(v && typeof v === "object" && "secure" in v))
             // A key without a namespace is the project's (pulumi/pulumi sdk/go/common/workspace/loaders.go,
             // stackConfigNamespacedWithProject): `serverType: cx43` is honeydue:serverType.
             .map(([k, v]) => [k.includes(":") ? k : `honeydue:${k}`, asConfigString(v)]),
     );
+    parsedStackFiles.set(text, config);
+    return { ...config };
 }
+/** Stack files' plain keys by the file's text. */
+const parsedStackFiles = new Map<string, Record<string, string>>();
 
 export interface StackConfig {
     config: Record<string, string>;
