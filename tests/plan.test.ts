@@ -18,7 +18,12 @@ import { offlineConfig, placeholderSecrets } from "../offline/stack";
 
 const run = promisify(execFile);
 const root = join(__dirname, "..");
-const tsx = join(root, "node_modules", ".bin", "tsx");
+/** package.json's plan script as words: without quotes or variables, splitting on spaces is the shell's split. */
+function planScript(): string[] {
+    const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.plan;
+    assert.ok(!/["'\\$]/.test(script), `the plan script is plain words: ${script}`);
+    return script.split(/\s+/);
+}
 
 /**
  * This process's first plan, and how long it took, in wall time and in this process's CPU time
@@ -38,7 +43,7 @@ function firstPlan() {
 }
 
 /**
- * `npm run plan` as the real command (its package.json script: tsx offline/plan.ts), once per file,
+ * `npm run plan` as the real command (its package.json script, node and its arguments), once per file,
  * with its own CPU time from process start to exit (tests/support/cpu-at-exit.js): the program
  * loaded cold, run, checked by the policy pack and rendered.
  */
@@ -48,7 +53,9 @@ function realPlan() {
         const report = join(mkdtempSync(join(tmpdir(), "plan-cpu-")), "cpu.json");
         // Without the colour variables (an undefined value would be passed as "undefined").
         const env = Object.fromEntries(Object.entries({ ...process.env, CI: "true", HONEYDUE_CPU_REPORT: report }).filter(([k]) => k !== "NO_COLOR" && k !== "FORCE_COLOR"));
-        const { stdout, stderr } = await run(tsx, ["--require", join(root, "tests", "support", "cpu-at-exit.js"), "offline/plan.ts"], { cwd: root, env });
+        const [node, ...args] = planScript();
+        assert.equal(node, "node", "the plan script starts node");
+        const { stdout, stderr } = await run(process.execPath, ["--require", join(root, "tests", "support", "cpu-at-exit.js"), ...args], { cwd: root, env });
         const cpu = JSON.parse(readFileSync(report, "utf8")) as { user: number; system: number };
         return { stdout, stderr, cpuMs: (cpu.user + cpu.system) / 1000 };
     })();
