@@ -4,15 +4,19 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const table = require("./support/groups.js") as Record<string, string[]>;
-const { processes, testsDir } = require("./support/unit.js") as {
-    processes: (table: Record<string, string[]>, files: string[]) => { name: string; files: string[] }[];
+const { waiting, computing } = require("./support/groups.js") as Record<"waiting" | "computing", Record<string, string[]>>;
+const table = { ...waiting, ...computing };
+type Entry = { name: string; files: string[] };
+const { processes, entryName, entrySource, testsDir } = require("./support/unit.js") as {
+    processes: (table: Record<string, string[]>, files: string[]) => Entry[];
+    entryName: (entry: Entry, place: number) => string;
+    entrySource: (entry: Entry, waiting: string[]) => string;
     testsDir: string;
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -38,6 +42,32 @@ describe("the test processes", () => {
         ]);
         const all = processes(table, files).flatMap((p) => p.files);
         assert.deepEqual([...all].sort(), [...files].sort());
+    });
+
+    it("start in the table's order: the runner sorts the files it runs by path, and their names sort so", () => {
+        // Eleven entries, so a place of two digits sorts after the one-digit places.
+        const entries = Array.from({ length: 11 }, (_, i) => ({ name: ["zeta", "alpha", "mid"][i % 3] + i, files: [`${i}.test.ts`] }));
+        const names = entries.map((e, i) => entryName(e, i));
+        assert.deepEqual([...names].sort(), names);
+        assert.equal(new Set(names).size, names.length);
+        const ours = processes(table, files).map((e, i) => entryName(e, i));
+        assert.deepEqual([...ours].sort(), ours, "tests/support/groups.js's entries start in its order");
+        assert.match(ours[0], /^0+-scripts\.group\.js$/);
+    });
+
+    it("lower the priority of the processes that compute, not of those that wait", () => {
+        const priorityOf = (entry: Entry) => {
+            const dir = mkdtempSync(join(tmpdir(), "test-priority-"));
+            const file = join(dir, "entry.js");
+            // The group loader stubbed out: only what the entry does before it matters here.
+            writeFileSync(file, entrySource(entry, Object.keys(waiting)).replace(/require\("[^"]*group\.js"\)/, "(() => () => {})"));
+            const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(file)}); process.stdout.write(String(require("node:os").getPriority()))`], { encoding: "utf8" });
+            return Number(r.stdout);
+        };
+        const own = getPriority();
+        assert.equal(priorityOf({ name: "scripts", files: waiting.scripts }), own);
+        assert.equal(priorityOf({ name: "estate", files: computing.estate }), Math.max(own, 10));
+        assert.equal(priorityOf({ name: "new", files: ["new.test.ts"] }), Math.max(own, 10), "a file listed nowhere computes");
     });
 });
 
@@ -71,7 +101,7 @@ describe("the slowest-files reporter", () => {
         const { default: slowest } = (await import(pathToFileURL(join(__dirname, "support", "slowest.mjs")).href)) as { default: (s: AsyncIterable<unknown>) => AsyncIterable<string> };
         const cwd = process.cwd();
         const done = (name: string, file: string, ms: number, passed = true) => ({ type: "test:complete", data: { nesting: 0, name, file, details: { duration_ms: ms, passed } } });
-        const groupFile = `${cwd}/node_modules/.cache/honeydue-tests/estate.group.js`;
+        const groupFile = `${cwd}/node_modules/.cache/honeydue-tests/002-estate.group.js`;
         const events = [
             done("a test", `${cwd}/tests/plan.test.ts`, 1),
             done(`${cwd}/tests/plan.test.ts`, `${cwd}/tests/plan.test.ts`, 9000),

@@ -1,9 +1,11 @@
 // Which test files `npm test` runs together in one process (tests/support/unit.js). Starting a
 // test process and loading @pulumi/* costs about 1.6 s of CPU, so the suite's small files share a
 // few processes: each entry below is one process, its files run one after the other in the
-// listed order (tests/support/group.js), and the entries start in this order, four at a time
-// (two of them the node scripts, mostly sleeping), so the longest come first. An entry of one
-// file is that file run as before, on its own.
+// listed order (tests/support/group.js), and the entries start in this order, four at a time.
+// `waiting` comes first: the node scripts, which mostly sleep in bounded waits and wake for short
+// bursts of bash. The `computing` entries run at a lower CPU priority (nice 10), so such a wake-up
+// never queues behind them and the waits overlap their work instead of adding to it; the longest
+// of them start first. An entry of one file is that file on its own.
 //
 // A file may join a group if loading it changes nothing process-wide: mocks, the stack's config,
 // environment variables, the working directory are set in its hooks or tests, never at its top
@@ -14,11 +16,14 @@
 // Every tests/*.test.ts must be listed exactly once (tests/test-groups.test.ts fails otherwise); a
 // file listed nowhere still runs, alone, so no test is ever skipped.
 /* global module */
-module.exports = {
-    // The node scripts in a bash sandbox: mostly waiting on bounded waits, so they overlap the rest;
-    // in two processes (the k3s server script, the others) that wait side by side.
+const waiting = {
+    // The node scripts in a bash sandbox, in two processes (the k3s server script, the others)
+    // that wait side by side.
     scripts: ["scripts.test.ts"],
     "scripts-nodes": ["scripts-nodes.test.ts"],
+};
+
+const computing = {
     // The estate under mocks with the committed configuration, run once for all. The plan comes
     // first, so its first plan is this process's first run of the program; it also spawns the real
     // `npm run plan`, a dump and the program under Pulumi's runtime (again only when the first
@@ -88,3 +93,5 @@ module.exports = {
         "zone.test.ts",
     ],
 };
+
+module.exports = { waiting, computing };

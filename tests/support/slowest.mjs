@@ -1,9 +1,9 @@
 /* global process */
 // A second test reporter (next to spec): at the end of the run, the slowest test files and the
-// processes they ran in. A file alone in its process is timed whole (starting node, loading,
-// every test); a file in a group (tests/support/groups.js) by its own tests and hooks, since the
-// group's process loads the SDKs once for all its files. It only reads the runner's events, so it
-// neither hides a failure nor changes the exit code.
+// processes they ran in. A file in a group (tests/support/groups.js) is timed by its own tests and
+// hooks, since the group's process loads the SDKs once for all its files; a process by its whole
+// run (starting node, loading, every test). A file run without a group is timed whole. It only
+// reads the runner's events, so it neither hides a failure nor changes the exit code.
 const shown = 8;
 
 /** The lines this reporter prints for the runner's events. */
@@ -20,7 +20,8 @@ export default async function* slowest(source) {
     }
     if (processes.length === 0) return;
     const cwd = `${process.cwd()}/`;
-    const groupName = (file) => /([^/]+)\.group\.js$/.exec(file)?.[1];
+    // tests/support/unit.js names a group's file <place>-<name>.group.js.
+    const groupName = (file) => /(?:^|\/)(?:\d+-)?([^/]+)\.group\.js$/.exec(file)?.[1];
     const alone = processes.filter((p) => !groupName(p.file));
     const groups = processes.filter((p) => groupName(p.file));
     const line = (ms, label, passed) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${label}${passed ? "" : "  (failed)"}`;

@@ -1,11 +1,14 @@
 // `npm run test:unit`: every tests/*.test.ts under node's test runner, four processes at a time,
-// the files grouped into processes as tests/support/groups.js says. A group becomes a small file
-// in node_modules/.cache (node --test runs files, one process each) that loads its members through
-// tests/support/group.js. Arguments are passed on to node (say --test-name-pattern=...).
+// the files grouped into processes, and the processes' priorities, as tests/support/groups.js says. Each entry of the table becomes
+// a small file in node_modules/.cache (node --test runs files, one process each) that loads its
+// members through tests/support/group.js. The runner sorts the files it is given by their absolute
+// path before it starts them (node v20 lib/internal/test_runner/runner.js, createTestFileList:
+// ArrayPrototypeSort), so each file's name begins with the entry's place in the table: sorted,
+// they start in the table's order. Arguments are passed on to node (say --test-name-pattern=...).
 /* global require, module, process, __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { spawnSync } = require("node:child_process");
-const { mkdirSync, readdirSync, writeFileSync } = require("node:fs");
+const { mkdirSync, readdirSync, rmSync, writeFileSync } = require("node:fs");
 const path = require("node:path");
 
 const root = path.join(__dirname, "..", "..");
@@ -27,19 +30,33 @@ function processes(table, files) {
     return out;
 }
 
-/** The file node --test runs for an entry: the test file itself, or a group file that loads the members. */
-function entryFile(entry) {
-    if (entry.files.length === 1) return path.join("tests", entry.files[0]);
-    const file = path.join(cacheDir, `${entry.name}.group.js`);
+/** The name of the file that runs the table's entry number `place`: in the table's order when sorted. */
+const entryName = (entry, place) => `${String(place).padStart(3, "0")}-${entry.name}.group.js`;
+
+/** The CPU priority (nice) of a group that computes: below the waiting ones' (tests/support/groups.js). */
+const computingNice = 10;
+
+/**
+ * The file node --test runs for an entry: it loads the members as a group (tests/support/group.js).
+ * An entry that is not one of the `waiting` first lowers its process's priority (its children inherit it).
+ */
+function entrySource(entry, waiting) {
     const members = entry.files.map((f) => path.join(testsDir, f));
-    writeFileSync(file, `// Written by tests/support/unit.js: the test group "${entry.name}".\nrequire(${JSON.stringify(path.join(__dirname, "group.js"))})(${JSON.stringify(members, null, 1)});\n`);
-    return file;
+    // Never above the priority it was started with: raising it again needs privileges.
+    const nice = waiting.includes(entry.name) ? "" : `const os = require("node:os");\nos.setPriority(Math.max(os.getPriority(), ${computingNice}));\n`;
+    return `// Written by tests/support/unit.js: the test group "${entry.name}".\n${nice}require(${JSON.stringify(path.join(__dirname, "group.js"))})(${JSON.stringify(members, null, 1)});\n`;
 }
 
 function main(args) {
     const files = readdirSync(testsDir).filter((f) => f.endsWith(".test.ts")).sort();
+    rmSync(cacheDir, { recursive: true, force: true });
     mkdirSync(cacheDir, { recursive: true });
-    const entries = processes(require("./groups"), files).map(entryFile);
+    const { waiting, computing } = require("./groups");
+    const entries = processes({ ...waiting, ...computing }, files).map((entry, place) => {
+        const file = path.join(cacheDir, entryName(entry, place));
+        writeFileSync(file, entrySource(entry, Object.keys(waiting)));
+        return file;
+    });
     // Four at a time on two cores: the two node-script processes mostly sleep in bounded waits, so
     // two processes that compute run beside them.
     const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=./tests/support/slowest.mjs", "--test-reporter-destination=stdout"];
@@ -48,5 +65,5 @@ function main(args) {
     process.exitCode = run.status ?? 1;
 }
 
-module.exports = { processes, testsDir };
+module.exports = { processes, entryName, entrySource, testsDir };
 if (require.main === module) main(process.argv.slice(2));
