@@ -8,7 +8,7 @@ import { beforeEach, describe, it } from "node:test";
 import { sshdExpected, sshdHostKeyExpected } from "../infra/hetzner/cloudInit";
 import { runScript, scriptBounds, scriptsDir } from "../infra/k3s/scripts";
 import { renderServerConfig } from "../infra/k3s/serverConfig";
-import { calls, enter, fails, initArgs, initFiles, joinArgs, joinFiles, log, mode, nodeFile, ok, pins, rendered, resetLog, run, sandbox, sandboxDir, state, useSandbox, VERSION } from "./support/sandbox";
+import { calls, enter, fails, initArgs, initFiles, joinArgs, joinFiles, log, mode, nodeFile, ok, pins, recordTools, rendered, resetLog, run, sandbox, sandboxDir, state, useSandbox, VERSION } from "./support/sandbox";
 
 useSandbox();
 
@@ -83,6 +83,7 @@ describe("drain-node.sh (on the departing node, first)", () => {
         assert.match(r.stdout, /k3s is not installed; nothing to drain/);
     });
     it("cordons and drains the node, then stops k3s; never deletes the Node from its own API", () => {
+        recordTools();
         ok(run("k3s-server", joinArgs, joinFiles()));
         resetLog();
         ok(run("drain-node", ["--node", "node-2"], {}, { DRAIN_TIMEOUT: "60" }));

@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { B2_KEY, calls, enter, fails, fakeText, initArgs, initFiles, INSTALLER_SHA256, joinArgs, joinFiles, K3S_SHA256, log, marker, mode, nodeFile, ok, realPaths, rendered, resetLog, run, sandbox, sandboxDir, sha256, shimmed, state, TOKEN, useSandbox, VERSION } from "./support/sandbox";
+import { B2_KEY, calls, enter, fails, fakeText, initArgs, initFiles, INSTALLER_SHA256, joinArgs, joinFiles, K3S_SHA256, log, marker, mode, nodeFile, ok, realPaths, recordTools, rendered, resetLog, run, sandbox, sandboxDir, sha256, shimmed, state, TOKEN, useSandbox, VERSION } from "./support/sandbox";
 
 useSandbox();
 
@@ -58,6 +58,7 @@ describe("k3s-server.sh", () => {
     });
 
     it("changes nothing on a second run with the same version and files", () => {
+        recordTools();
         ok(run("k3s-server", initArgs, initFiles()));
         resetLog();
         const r = run("k3s-server", initArgs, initFiles());
@@ -215,6 +216,7 @@ describe("k3s-server.sh", () => {
     });
 
     it("never puts a secret in any recorded argv", () => {
+        recordTools();
         ok(run("k3s-server", initArgs, initFiles()));
         ok(run("k3s-server", joinArgs, joinFiles()));
         const recorded = log();
@@ -248,6 +250,7 @@ describe("k3s-server.sh --adopt (a node built by hand)", () => {
         ["a joiner", joinArgs, joinFiles],
     ] as const) {
         it(`leaves ${role} on the pinned version alone, on the first and the second run: no install, no file written, no restart`, () => {
+            recordTools();
             handBuilt();
             for (const runNo of [1, 2]) {
                 resetLog();
@@ -333,6 +336,7 @@ describe("k3s-server.sh --restore / --rejoin-restored (etcd from a B2 snapshot)"
     const SNAPSHOT = "etcd-snapshot-ubuntu-8gb-nbg1-1-1764201600";
 
     it("resets node 1 from the snapshot once, with the etcd-s3 settings from its files, then starts it", () => {
+        recordTools();
         ok(run("k3s-server", initArgs, initFiles()));
         resetLog();
         const r = run("k3s-server", withFlags(initArgs, "--restore", SNAPSHOT), initFiles());
@@ -437,6 +441,7 @@ describe("k3s-server.sh token rotation", () => {
     const rotatedInit = () => ({ ...initFiles(), token: `${OTHER_TOKEN}\n` });
 
     it("rotates the token on node 1 when the payload's differs, then restarts with the new token file; once", () => {
+        recordTools();
         ok(run("k3s-server", initArgs, initFiles()));
         resetLog();
         const r = run("k3s-server", initArgs, rotatedInit());
@@ -479,6 +484,7 @@ describe("k3s-server.sh token rotation", () => {
     });
 
     it("stops a rotation that hangs at its bound (a shell watchdog, no wrapper holding the token), leaving the old token", () => {
+        recordTools();
         ok(run("k3s-server", initArgs, initFiles()));
         state("rotate-hangs");
         resetLog();

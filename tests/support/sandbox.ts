@@ -99,7 +99,10 @@ if [ -f "$FAKE/state/sshd-T" ]; then cat "$FAKE/state/sshd-T"; else printf 'port
     // The machine's architecture: state/uname-m when set (an Arm node), else this machine's.
     uname: `if [ "$1" = -m ] && [ -f "$FAKE/state/uname-m" ]; then cat "$FAKE/state/uname-m"; else exec /usr/bin/uname "$@"; fi`,
 };
-/** Real tools the scripts use, wrapped so their argv is recorded too. */
+/**
+ * Real tools the scripts use, wrapped so their argv is recorded too, in a sandbox that records them
+ * (recordTools): a wrapped call costs a second exec, and most tests read only the fakes' calls.
+ */
 export const shimmed = ["base64", "cp", "mv", "chmod", "cmp", "stat", "mkdir", "mktemp", "awk", "rm", "cat", "sh", "timeout", "sleep", "dirname", "id"];
 export const realPaths = spawnSync("bash", ["-c", shimmed.map((t) => `command -v ${t}`).join(" && ")], { encoding: "utf8" }).stdout.trim().split("\n");
 
@@ -133,12 +136,6 @@ export function sandbox(): string {
         const isBin = !["installer.sh", "k3s", "start-k3s"].includes(name);
         writeFileSync(isBin ? join(dir, "bin", name) : join(dir, name), fakeText(name), { mode: 0o755 });
     }
-    // The shims are POSIX sh (dash on Debian): the scripts run a few thousand of them in this file,
-    // and dash starts in half bash's CPU time.
-    for (const [i, tool] of shimmed.entries()) {
-        const real = realPaths[i];
-        writeFileSync(join(dir, "bin", tool), `#!/bin/sh\nprintf '%s\\n' "${tool} $*" >>"$FAKE/log"\nexec ${real} "$@"\n`, { mode: 0o755 });
-    }
     // The kernel settings cloud-init sets for protect-kernel-defaults, as the node would show them.
     for (const [key, value] of Object.entries(kernelDefaults)) {
         const path = join(dir, "root", "proc", "sys", ...key.split("."));
@@ -148,6 +145,24 @@ export function sandbox(): string {
     writeFileSync(join(dir, "log"), "");
     return dir;
 }
+
+/** The sandboxes whose real tools are wrapped (recordTools). */
+const recording = new Set<string>();
+
+/**
+ * Wraps the real tools in the current sandbox, so the log holds every argv the script passes, not
+ * only the fakes'. A test that reads the whole log (no secret on any command line) or a real tool's
+ * calls turns it on; calls() and log() refuse to answer for them otherwise.
+ */
+export function recordTools(): void {
+    // POSIX sh (dash on Debian): the scripts run thousands of these, and dash starts in half bash's CPU time.
+    for (const [i, tool] of shimmed.entries()) {
+        writeFileSync(join(box, "bin", tool), `#!/bin/sh\nprintf '%s\\n' "${tool} $*" >>"$FAKE/log"\nexec ${realPaths[i]} "$@"\n`, { mode: 0o755 });
+    }
+    recording.add(box);
+}
+
+const assertRecording = (what: string) => assert.ok(recording.has(box), `${what} in a sandbox that does not record the real tools: call recordTools() first`);
 
 export interface Run {
     code: number;
@@ -175,8 +190,17 @@ export function run(name: ScriptName, args: string[], files: Record<string, stri
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-export const log = () => readFileSync(join(box, "log"), "utf8");
-export const calls = (prefix: string) => log().split("\n").filter((l) => l.startsWith(prefix));
+const recorded = () => readFileSync(join(box, "log"), "utf8");
+/** Every recorded argv, the real tools' too (recordTools). */
+export const log = () => {
+    assertRecording("the whole log");
+    return recorded();
+};
+/** The recorded calls that start with `prefix` (a fake's, or a real tool's once recordTools ran). */
+export const calls = (prefix: string) => {
+    if (shimmed.includes(prefix.split(" ")[0])) assertRecording(`the calls of ${prefix.split(" ")[0]}`);
+    return recorded().split("\n").filter((l) => l.startsWith(prefix));
+};
 export const nodeFile = (p: string) => join(box, "root", p);
 export const mode = (p: string) => (statSync(nodeFile(p)).mode & 0o777).toString(8);
 export const state = (flag: string, content = "") => writeFileSync(join(box, "state", flag), content);
