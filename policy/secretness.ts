@@ -27,7 +27,9 @@ export const secretnessKnown = (props: object) => recorded.has(targetOf(props));
 
 /** True when exactly the value at `path` was recorded as a secret (walkers that descend from the root check each level). */
 export function isSecretHere(props: object, path: Path): boolean {
-    return recorded.get(targetOf(props))?.has(keyOf(path)) ?? false;
+    const paths = recorded.get(targetOf(props));
+    // Most resources hold no secret: no key to build for every value a walker visits.
+    return paths !== undefined && paths.size > 0 && paths.has(keyOf(path));
 }
 
 /** True when the value at `path`, or anything holding it, was a secret. */
