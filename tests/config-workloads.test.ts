@@ -48,6 +48,10 @@ describe("workload configuration", () => {
         assert.equal(d.image, "docker.io/library/redis:7.4.7-alpine");
         rejects({ "honeydue:redis": { denied: ["-@admin"] } }, "honeydue:redis.denied.0", /expected an ACL category such as @scripting or a command such as flushall/);
         rejects({ "honeydue:redis": { backupSchedule: "daily" } }, "honeydue:redis.backupSchedule", /expected a five-field cron expression/);
+        // The API server parses a CronJob's schedule with robfig/cron's ParseStandard, untrimmed
+        // (kubernetes/kubernetes pkg/apis/batch/validation/validation.go validateScheduleFormat):
+        // " @daily" would be refused there, mid-deploy; the blanks are dropped here instead.
+        assert.equal(load({ "honeydue:redis": { backupSchedule: " @daily " } }).redis.backupSchedule, "@daily");
         rejects({ "honeydue:redis": { backupFolder: "/backups/" } }, "honeydue:redis.backupFolder", /expected a folder name such as redis-backups/);
         rejects({ "honeydue:redis": { backupImage: "rclone/rclone" } }, "honeydue:redis.backupImage", /./);
     });
