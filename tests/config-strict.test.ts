@@ -193,12 +193,18 @@ describe("quantities, numbers, JSON, provider keys", () => {
         assert.equal(quantityValue("1.5Gi"), 1.5 * 2 ** 30);
         rejects({ "honeydue:api": { memory: "1G", memoryLimit: "512Mi" } }, "honeydue:api", /memory 1G is above memoryLimit 512Mi/);
     });
-    it("compares a quantity written with an exponent by its value (1e9 bytes is above 512Mi)", () => {
+    // k8s.io/apimachinery pkg/api/resource/quantity.go parseQuantityString reads an exponent's digits
+    // in a loop, as many as there are.
+    it("compares a quantity written with an exponent, of one digit or more, by its value (1e9 and 1e10 bytes are above 512Mi)", () => {
         rejects({ "honeydue:api": { memory: "1e9" } }, "honeydue:api", /: memory 1e9 is above memoryLimit 512Mi/);
+        rejects({ "honeydue:api": { memory: "1e10" } }, "honeydue:api", /: memory 1e10 is above memoryLimit 512Mi/);
         assert.equal(load({ "honeydue:api": { memory: "5e8" } }).api.memory, "5e8");
     });
     it("refuses a memory size in thousandths of a byte, suggesting the Mi the operator meant", () =>
         rejects({ "honeydue:api": { memory: "100m" } }, "honeydue:api.memory (got 100m)", /: is a fraction of a byte \(m, u and n are thousandths, millionths, billionths\); did you mean 100Mi\?$/));
+    it("refuses a size that is no quantity at all with that one problem, not also as a fraction of a byte", () => {
+        for (const size of ["512mb", "-100m", "x100m"]) rejects({ "honeydue:api": { memory: size } }, `honeydue:api.memory (got ${size})`, /: expected a Kubernetes quantity such as 256Mi \(or 512M, 1G, 1\.5Gi\)$/);
+    });
     it("takes an app image without a registry as Docker Hub's, and names it when refusing it", () => {
         rejects({ "honeydue:api": { image: "honeydue-api:1.0" } }, "honeydue:api", /: image honeydue-api:1\.0 comes from docker\.io; expected an image from the registry gitea\.treytartt\.com$/);
         for (const [image, from] of [["localhost/x:1", "localhost"], ["localhost:5000/x:1", "localhost:5000"], ["localhostx/y:1", "docker.io"], ["xlocalhost/y:1", "docker.io"]]) {
