@@ -80,8 +80,9 @@ export function b2KeyFor(config: KeyConfig, use: B2Use): B2Key {
 
 /** The plan's line on B2 keys: which uses share the apps' key (README, Security, B2 keys). */
 export function b2KeysNote(ids: Partial<Record<(typeof b2KeyUses)[B2Use]["idKey"], unknown>>): string {
-    const names: Record<B2Use, string> = { etcd: "the etcd snapshots", redisBackup: "the Redis backup" };
+    // Both names are plural, so the verb is "share" whichever of them share the key.
+    const names: Record<B2Use, string> = { etcd: "the etcd snapshots", redisBackup: "the Redis backups" };
     const shared = (Object.keys(b2KeyUses) as B2Use[]).filter((u) => ids[b2KeyUses[u].idKey] === undefined).map((u) => names[u]);
-    if (shared.length === 0) return "B2 keys: the apps, the etcd snapshots and the Redis backup each have their own key";
-    return `B2 keys: ${shared.join(" and ")} share${shared.length === 1 ? "s" : ""} the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)`;
+    if (shared.length === 0) return "B2 keys: the apps, the etcd snapshots and the Redis backups each have their own key";
+    return `B2 keys: ${shared.join(" and ")} share the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)`;
 }

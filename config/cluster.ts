@@ -1,6 +1,6 @@
 // The k3s cluster: DESIGN §6. Values k3s requires to be equal on every server live here once.
 import { z } from "zod";
-import { cidr, cronProblem, fqdn, int, json, overlaps, text, unknownFields } from "./fields";
+import { cidr, cronSchedule, fqdn, int, json, overlaps, text, unknownFields } from "./fields";
 
 /** A SHA-256 as `sha256sum` prints it; every failure, missing included, says what is expected. */
 const sha256 = (what: string) => text(/^[0-9a-f]{64}$/, `expected ${what}`);
@@ -27,12 +27,7 @@ export const clusterKeys = {
      * the origin and bypass Cloudflare (only the firewall's adminCidrs then guard 22 and 6443).
      */
     apiHostname: fqdn.optional(),
-    etcdSnapshotSchedule: z
-        .string()
-        .refine((v) => cronProblem(v) === undefined, {
-            error: (iss) => `${cronProblem(String(iss.input))}; expected a five-field cron expression (minute hour day-of-month month day-of-week) such as '0 */6 * * *'`,
-        })
-        .default("0 */6 * * *"),
+    etcdSnapshotSchedule: cronSchedule("expected a five-field cron expression (minute hour day-of-month month day-of-week) such as '0 */6 * * *'").default("0 */6 * * *"),
     etcdSnapshotRetention: int(1, 500).default(28),
     b2Bucket: z.string().regex(/^[A-Za-z0-9-]{6,50}$/, { error: "expected a Backblaze B2 bucket name (6-50 letters, digits, '-')" }).default("honeyDueProd"),
     b2Region: z.string().regex(/^[a-z]{2}-[a-z]+-\d{3}$/, { error: "expected a Backblaze B2 region such as us-east-005" }).default("us-east-005"),

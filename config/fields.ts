@@ -167,16 +167,17 @@ const cronFields = [
 /**
  * What is wrong with a five-field cron expression, or undefined when every field is valid: each
  * field a list of `*`, a value or a range `a-b`, each optionally `/step`; months and weekdays may
- * be named (jan, mon); or a descriptor (@daily, @every 6h). That is the standard syntax of robfig/cron v3, which k3s schedules
- * snapshots with (k3s-io/k3s pkg/etcd/etcd.go, setSnapshotFunction: `e.cron.AddFunc(...)`, whose
+ * be named (jan, mon); or a descriptor (@daily, @every 6h). `expr` comes without blanks around it
+ * (cronSchedule trims it). That is the standard syntax of robfig/cron v3, which k3s schedules
+ * snapshots with (k3s-io/k3s pkg/etcd/snapshot.go, setSnapshotFunction: `e.cron.AddJob(...)`, whose
  * error is not checked, so a bad schedule means no snapshots and no message).
  */
 export function cronProblem(expr: string): string | undefined {
     // robfig/cron's descriptors (parser.go, parseDescriptor): @yearly … @hourly, and @every <Go duration>.
-    if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(expr.trim())) return undefined;
-    if (expr.trim().startsWith("@every ")) return /^@every ((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(expr.trim()) ? undefined : `"${expr.trim()}" is not @every <duration> such as @every 6h`;
-    if (expr.trim().startsWith("@")) return `"${expr.trim()}" is not a descriptor (expected @yearly, @monthly, @weekly, @daily, @hourly or @every <duration>)`;
-    const parts = expr.trim().split(/\s+/);
+    if (/^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(expr)) return undefined;
+    if (expr.startsWith("@every ")) return /^@every ((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(expr) ? undefined : `"${expr}" is not @every <duration> such as @every 6h`;
+    if (expr.startsWith("@")) return `"${expr}" is not a descriptor (expected @yearly, @monthly, @weekly, @daily, @hourly or @every <duration>)`;
+    const parts = expr.split(/\s+/);
     if (parts.length !== 5) return `has ${parts.length} field(s)`;
     for (const [i, part] of parts.entries()) {
         const f = cronFields[i];
@@ -196,6 +197,23 @@ export function cronProblem(expr: string): string | undefined {
     }
     return undefined;
 }
+
+/**
+ * A cron schedule, with the blanks around it dropped before it is checked and passed on. Neither
+ * reader trims it: k3s hands etcd-snapshot-schedule-cron to robfig/cron v3.0.1 as config.yaml holds
+ * it (k3s-io/k3s pkg/configfilearg/parser.go readConfigFile), and the API server parses a CronJob's
+ * schedule untrimmed too (kubernetes/kubernetes pkg/apis/batch/validation/validation.go
+ * validateScheduleFormat, cron.ParseStandard). robfig/cron parser.go Parse tests
+ * `strings.HasPrefix(spec, "@")` before it splits the fields with strings.Fields, so blanks around
+ * five fields are harmless there but " @daily" reads as one field of five and "@daily " as an
+ * unrecognized descriptor (parseDescriptor); k3s drops that error (pkg/etcd/snapshot.go
+ * setSnapshotFunction) and runs without snapshots. The blanks mean nothing, so they are dropped.
+ */
+export const cronSchedule = (expected: string) =>
+    z
+        .string()
+        .trim()
+        .refine((v) => cronProblem(v) === undefined, { error: (iss) => `${cronProblem(String(iss.input))}; ${expected}` });
 
 export const ipv4 = z.string({ error: "expected an IPv4 address" }).refine((v) => ipaddr.IPv4.isValidFourPartDecimal(v), {
     error: "expected an IPv4 address such as 10.0.1.11",

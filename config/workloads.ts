@@ -1,7 +1,7 @@
 // What runs in the cluster: per-app settings as objects, each field defaulted, so an operator
 // sets only what differs (`pulumi config set --path 'honeydue:api.image' …`). DESIGN §8.
 import { z } from "zod";
-import { byteSize, cronProblem, fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
+import { byteSize, cronSchedule, fqdn, image, int, json, nodeName, quantity, quantityValue, registryOf, strictObject, text } from "./fields";
 
 const path = z.string().regex(/^\/\S*$/, { error: "expected an HTTP path such as /healthz" });
 const absolutePath = z.string().regex(/^\/\S*$/, { error: "expected an absolute path such as /tmp" });
@@ -95,12 +95,7 @@ export const workloadKeys = {
                     })
                     .default([...redisDeniedDefault]),
                 /** The backup CronJob: an RDB snapshot to B2 under `folder` (workloads/redisBackup.ts). */
-                backupSchedule: z
-                    .string()
-                    .refine((v) => cronProblem(v) === undefined, {
-                        error: (iss) => `${cronProblem(String(iss.input))}; expected a five-field cron expression such as '30 */6 * * *'`,
-                    })
-                    .default("30 */6 * * *"),
+                backupSchedule: cronSchedule("expected a five-field cron expression such as '30 */6 * * *'").default("30 */6 * * *"),
                 backupFolder: z.string().regex(/^[a-z0-9][a-z0-9/_-]*[a-z0-9]$/, { error: "expected a folder name such as redis-backups (no leading or trailing /)" }).default("redis-backups"),
                 /** The uploader's image (rclone: maintained, small, speaks B2's S3 API). */
                 backupImage: image.default("docker.io/rclone/rclone:1.75.0"),

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { ConfigError, loadConfig } from "../config";
 import { rewriteKubeconfig } from "../infra/k3s/kubeconfig";
-import { serverConfigs } from "../infra/k3s/serverConfig";
+import { renderServerConfig, serverConfigs } from "../infra/k3s/serverConfig";
 import { k3sYamlFixture } from "../offline/mocks-k3s";
 import { offlineConfig } from "../offline/stack";
 import { load, problems, rejects } from "./support/config";
@@ -97,6 +97,19 @@ describe("the cluster's keys: defaults and refusals", () => {
     it("takes a snapshot schedule the operator sets", () => {
         for (const cron of ["0 */6 * * *", "30 2 * * 1-5"]) assert.equal(load({ "honeydue:etcdSnapshotSchedule": cron }).etcdSnapshotSchedule, cron);
     });
+    // k3s passes the value to robfig/cron v3.0.1 untrimmed (k3s-io/k3s pkg/configfilearg/parser.go
+    // readConfigFile writes `--etcd-snapshot-schedule-cron=<value>` as read; pkg/etcd NewETCD's
+    // cron.New takes the default standardParser), whose Parse (parser.go) tests `HasPrefix(spec, "@")`
+    // before any trim: " @daily" is one field of five, "@daily " an unrecognized descriptor. AddJob's
+    // error is dropped (pkg/etcd/snapshot.go setSnapshotFunction), so k3s would run without snapshots.
+    it("writes the snapshot schedule into every server's config.yaml without the blanks around it, so a stray blank cannot stop the snapshots", () => {
+        for (const [given, written] of [[" @daily ", "@daily"], ["@every 6h\t", "@every 6h"], [" 0 3 * * * ", "0 3 * * *"]]) {
+            const { configs, rejoin } = serverConfigs(load({ "honeydue:etcdSnapshotSchedule": given }), servers);
+            for (const c of [...configs, rejoin]) assert.equal(parse(renderServerConfig(c))["etcd-snapshot-schedule-cron"], written, JSON.stringify(given));
+        }
+    });
+    it("still names what is wrong in a schedule given with blanks around it, quoted without them", () =>
+        rejects({ "honeydue:etcdSnapshotSchedule": " @dailyx " }, 'honeydue:etcdSnapshotSchedule (got  @dailyx ): "@dailyx" is not a descriptor', /; expected a five-field cron expression/));
 });
 
 describe("k3s with an API hostname", () => {

@@ -135,8 +135,8 @@ describe("plan: one full run", () => {
 
     it("warns that Redis's data is on one node's disk", () => assert.match(r.out, /Redis's data \(the queue\) is on ubuntu-8gb-nbg1-2's own disk/));
     it("says which uses share the apps' B2 key", () => {
-        assert.match(r.out, /B2 keys: the etcd snapshots and the Redis backup share the apps' key \(honeydue:b2KeyId\)/);
-        assert.equal(b2KeysNote({ etcdB2KeyId: "x" }), "B2 keys: the Redis backup shares the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
+        assert.match(r.out, /B2 keys: the etcd snapshots and the Redis backups share the apps' key \(honeydue:b2KeyId\)/);
+        assert.equal(b2KeysNote({ etcdB2KeyId: "x" }), "B2 keys: the Redis backups share the apps' key (honeydue:b2KeyId); each can have its own, restricted to its folder (README, Security, B2 keys)");
         assert.match(b2KeysNote({ etcdB2KeyId: "x", redisBackupB2KeyId: "y" }), /each have their own key/);
     });
 
