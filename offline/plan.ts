@@ -290,6 +290,17 @@ export interface PlanResult {
     code: number;
 }
 
+/**
+ * What `npm run plan` prints when the plan itself broke (exit 3): the message, then where it broke,
+ * so a bug can be found without a debugger. The program's files keep their line numbers under the
+ * loader (offline/register.js: sucrase moves no line).
+ */
+export function failureText(e: unknown): string {
+    const message = e instanceof Error ? e.message : String(e);
+    const frames = e instanceof Error ? (e.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l)) : [];
+    return `plan failed: ${message}\n${frames.map((l) => `${l}\n`).join("")}`;
+}
+
 /** `npm run plan -- <argv>` in-process: what it would print and its exit code. */
 export async function runPlan(argv: string[]): Promise<PlanResult> {
     let stdout = "";
@@ -298,7 +309,7 @@ export async function runPlan(argv: string[]): Promise<PlanResult> {
     try {
         return { code: await plan(argv, io), stdout, stderr };
     } catch (e) {
-        return { code: 3, stdout, stderr: `${stderr}plan failed: ${e instanceof Error ? e.message : String(e)}\n` };
+        return { code: 3, stdout, stderr: `${stderr}${failureText(e)}` };
     }
 }
 
@@ -307,7 +318,7 @@ if (require.main === module) {
         (code) => process.exit(code),
         (e: unknown) => {
             // Neither a violation nor the operator's mistake: the plan itself broke.
-            process.stderr.write(`plan failed: ${e instanceof Error ? e.message : String(e)}\n`);
+            process.stderr.write(failureText(e));
             process.exit(3);
         },
     );

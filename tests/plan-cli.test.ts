@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { wantsColour } from "../offline/colour";
 import { b2KeysNote } from "../config/b2Keys";
-import { runPlan } from "../offline/plan";
+import { failureText, runPlan } from "../offline/plan";
 import { width, wrap } from "../offline/render";
 
 const root = join(__dirname, "..");
@@ -57,6 +57,25 @@ describe("plan: usage errors exit 2 before anything runs", () => {
         const r = await run("--secret", "honeydue:k3sToken=hunter2hunter2hunter2");
         assert.equal(r.code, 2);
         assert.ok(!r.err.includes("hunter2"), "the value is never repeated");
+    });
+});
+
+describe("plan: a plan that breaks (exit 3)", () => {
+    it("says what broke and where: the file and the line of the throw, as written", () => {
+        const breaks = (): never => {
+            throw new Error("the plan broke here");
+        };
+        let broke: unknown;
+        try {
+            breaks();
+        } catch (e) {
+            broke = e;
+        }
+        const line = readFileSync(__filename, "utf8").split("\n").findIndex((l) => l.includes('throw new Error("the plan broke here")')) + 1;
+        const text = failureText(broke);
+        assert.match(text, /^plan failed: the plan broke here\n {4}at /);
+        assert.ok(text.includes(`${__filename}:${line}:`), `the throw's own line (${line}) is named:\n${text}`);
+        assert.equal(failureText("not an Error"), "plan failed: not an Error\n");
     });
 });
 

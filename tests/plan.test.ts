@@ -145,6 +145,39 @@ describe("npm run plan", () => {
     });
 });
 
+describe("what the offline harness changes in the process that plans", () => {
+    it("leaves a failure its stack trace: only the runtime's own promises are made without frames", async () => {
+        // offline/run.ts sets Error.stackTraceLimit to 0 only inside @pulumi/pulumi's
+        // debuggablePromise (runtime/debuggable.js, which stores `new Error().stack` on each promise
+        // for PULUMI_DEBUG_PROMISE_LEAKS alone) and restores it when the call returns.
+        await firstPlan();
+        assert.ok(Error.stackTraceLimit > 0, `Error.stackTraceLimit is ${Error.stackTraceLimit} after a plan`);
+        assert.match(new Error("after a plan").stack ?? "", /\n\s+at .*plan\.test\.ts:\d+/, "an error made after a plan says where");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown> };
+        const probe = Promise.resolve() as Promise<void> & { _debugStackTrace?: string };
+        await debuggablePromise(probe, "probe");
+        if (process.env.PULUMI_DEBUG_PROMISE_LEAKS) assert.match(probe._debugStackTrace ?? "", /\n\s+at /, "asked for: the leak report shows where each promise was made");
+        else assert.equal(probe._debugStackTrace, "Error", "a runtime promise carries no stack trace unless PULUMI_DEBUG_PROMISE_LEAKS asks");
+    });
+
+    it("runs a TypeScript file as it is on disk now: the loader never serves an edited file's older transpile", () => {
+        // offline/register.js (the tests' loader too) keeps each file's last transpile and reuses it
+        // only for the same source text; pirates' hook hands it the text Node just read.
+        const file = join(mkdtempSync(join(tmpdir(), "loader-")), "value.ts");
+        const load = () => {
+            delete require.cache[file];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return (require(file) as { value: number }).value;
+        };
+        writeFileSync(file, "export const value: number = 1;\n");
+        assert.equal(load(), 1);
+        writeFileSync(file, "export const value: number = 2;\n");
+        assert.equal(load(), 2, "the edited file runs, not the first transpile");
+        assert.equal(load(), 2);
+    });
+});
+
 describe("a second run over the first one's state", () => {
     // offline/secondRun.ts: every resource answers with what the first run left, the data sources
     // are asked again and answer in another order. A second `pulumi up` must change nothing.

@@ -38,13 +38,14 @@ const computingNice = 10;
 
 /**
  * The file node --test runs for an entry: it loads the members as a group (tests/support/group.js).
- * An entry that is not one of the `waiting` first lowers its process's priority (its children inherit it).
+ * An entry that is not one of the `waiting` first lowers its process's priority to `nice` (its
+ * children inherit it).
  */
-function entrySource(entry, waiting) {
+function entrySource(entry, waiting, nice = computingNice) {
     const members = entry.files.map((f) => path.join(testsDir, f));
     // Never above the priority it was started with: raising it again needs privileges.
-    const nice = waiting.includes(entry.name) ? "" : `const os = require("node:os");\nos.setPriority(Math.max(os.getPriority(), ${computingNice}));\n`;
-    return `// Written by tests/support/unit.js: the test group "${entry.name}".\n${nice}require(${JSON.stringify(path.join(__dirname, "group.js"))})(${JSON.stringify(members, null, 1)});\n`;
+    const lower = waiting.includes(entry.name) ? "" : `const os = require("node:os");\nos.setPriority(Math.max(os.getPriority(), ${nice}));\n`;
+    return `// Written by tests/support/unit.js: the test group "${entry.name}".\n${lower}require(${JSON.stringify(path.join(__dirname, "group.js"))})(${JSON.stringify(members, null, 1)});\n`;
 }
 
 function main(args) {
