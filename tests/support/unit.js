@@ -8,7 +8,7 @@
 /* global require, module, process, __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { spawnSync } = require("node:child_process");
-const { mkdirSync, readdirSync, rmSync, writeFileSync } = require("node:fs");
+const { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = require("node:fs");
 const path = require("node:path");
 
 const root = path.join(__dirname, "..", "..");
@@ -50,11 +50,12 @@ function entrySource(entry, waiting, nice = computingNice) {
 
 function main(args) {
     const files = readdirSync(testsDir).filter((f) => f.endsWith(".test.ts")).sort();
-    rmSync(cacheDir, { recursive: true, force: true });
     mkdirSync(cacheDir, { recursive: true });
+    // This run's own folder, so two runs in one checkout never remove each other's group files.
+    const runDir = mkdtempSync(path.join(cacheDir, "run-"));
     const { waiting, computing } = require("./groups");
     const entries = processes({ ...waiting, ...computing }, files).map((entry, place) => {
-        const file = path.join(cacheDir, entryName(entry, place));
+        const file = path.join(runDir, entryName(entry, place));
         writeFileSync(file, entrySource(entry, Object.keys(waiting)));
         return file;
     });
@@ -62,6 +63,7 @@ function main(args) {
     // two processes that compute run beside them.
     const reporters = ["--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=./tests/support/slowest.mjs", "--test-reporter-destination=stdout"];
     const run = spawnSync(process.execPath, ["--require", "./tests/support/register.js", "--test", "--test-concurrency=4", ...reporters, ...args, ...entries], { cwd: root, stdio: "inherit" });
+    rmSync(runDir, { recursive: true, force: true });
     if (run.error) throw run.error;
     process.exitCode = run.status ?? 1;
 }
