@@ -22,7 +22,10 @@ const configured = async () => {
             "honeydue:routes": { "api.myhoneydue.com": "api", "panel.myhoneydue.com": "admin" },
             "honeydue:api": { replicas: 3, port: 9000, healthPath: "/livez", command: ["/app/api", "serve"], memory: "300Mi", memoryLimit: "600Mi" },
             "honeydue:worker": { image: "gitea.treytartt.com/treytartt/honeydue-worker:v2.1.0" },
-            "honeydue:migrations": { image: "gitea.treytartt.com/treytartt/honeydue-migrate:release_2025.01", command: ["goose", "-dir", "/migrations", "up"] },
+            // A port and a health path on the migrations too: the Job must still get no probes.
+            "honeydue:migrations": { image: "gitea.treytartt.com/treytartt/honeydue-migrate:release_2025.01", command: ["goose", "-dir", "/migrations", "up"], port: 8080, healthPath: "/healthz" },
+            // Two adoptable objects the book's cluster (tests/adopt-kubernetes.test.ts) does not run.
+            "honeydue:adopt": { kubernetes: ["PodDisruptionBudget/api", "NetworkPolicy/redis-clients"] },
             "honeydue:redis": { node: "ubuntu-8gb-nbg1-3", storage: "10Gi", maxMemory: "256Mi", denied: ["@admin", "@dangerous"], backupSchedule: "5 3 * * *", backupFolder: "backups/redis" },
             // Separate B2 keys for the etcd snapshots and the Redis backup (config/b2Keys.ts).
             "honeydue:etcdB2KeyId": "PLACEHOLDERetcdKeyId00000",
@@ -58,6 +61,21 @@ describe("configured workloads", () => {
         assert.ok(dependsOn(one(estate.resources, "kubernetes:apps/v1:Deployment", "honeydue-api"), job, estate.resources));
         assert.ok(dependsOn(one(estate.resources, "kubernetes:apps/v1:Deployment", "honeydue-worker"), job, estate.resources));
         assert.equal(deployment("worker").metadata.labels["app.kubernetes.io/version"], "v2.1.0");
+    });
+
+    it("never probe the migrations Job over HTTP, even given a port and a health path (goose serves nothing; a failing startup probe would kill the migration)", () => {
+        const [job] = ofType(estate.resources, "kubernetes:batch/v1:Job");
+        const c = (unwrap(job.inputs.spec) as Obj).template.spec.containers[0];
+        assert.deepEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }], "the configured port is taken");
+        for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) assert.equal(c[probe], undefined, probe);
+    });
+
+    it("adopt the API's disruption budget and Redis's NetworkPolicy when adopt.kubernetes lists them, by namespace/name", () => {
+        const pdb = one(estate.resources, "kubernetes:policy/v1:PodDisruptionBudget", "honeydue-api");
+        assert.equal(pdb.importId, "honeydue/api");
+        const np = one(estate.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "honeydue-redis");
+        assert.equal(np.importId, "honeydue/redis-clients");
+        assert.equal(one(estate.resources, "kubernetes:policy/v1:PodDisruptionBudget", "honeydue-admin").importId, "", "only what is listed");
     });
 
     it("route exactly the configured hostnames and derive the public URLs from them", () => {

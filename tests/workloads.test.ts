@@ -420,6 +420,14 @@ describe("the migrations gate", () => {
             ["r.io/m:_rc1-", "rc1", "migrate-rc1"],
             ["r.io/m:v2._rc", "v2._rc", "migrate-v2-rc"],
             [`r.io/m:${"7".repeat(62)}.9`, "7".repeat(62), `migrate-${"7".repeat(55)}`],
+            // ...and may start or end with several of them.
+            ["r.io/m:__rc1", "rc1", "migrate-rc1"],
+            ["r.io/m:_.-rc1", "rc1", "migrate-rc1"],
+            ["r.io/m:rc1.-", "rc1", "migrate-rc1"],
+            ["r.io/m:rc1_._", "rc1", "migrate-rc1"],
+            // A tag pinned by a sha512 digest (no short form here): the tag stays readable, set off
+            // from the digest by dashes where the reference has @ and :.
+            [`r.io/m:v1@sha512:${"0123456789abcdef".repeat(8)}`, `v1-sha512-${"0123456789abcdef".repeat(4).slice(0, 53)}`, `migrate-v1-sha512-${"0123456789abcdef".repeat(3).slice(0, 45)}`],
         ];
         for (const [image, version, job] of cases) {
             assert.equal(versionOf(image), version, image);
@@ -473,6 +481,11 @@ describe("Redis", () => {
         assert.deepEqual(objects.map((r) => r.type.split(":")[1]).sort(), ["apps/v1", "core/v1", "core/v1", "core/v1", "networking.k8s.io/v1"]);
         for (const r of objects) assert.equal((metadata(r).labels as Obj)["app.kubernetes.io/name"], "redis", r.type);
         assert.equal(container(redis()).name, "redis");
+    });
+
+    it("names its Deployment redis, as adopt.kubernetes (Deployment/redis) and an operator's kubectl name it", () => {
+        assert.equal(metadata(redis()).name, "redis");
+        for (const app of ["api", "admin", "worker"]) assert.equal(metadata(deployment(app)).name, app);
     });
 
     it("runs the pinned image, one replica, Recreate, on its node", () => {
