@@ -81,6 +81,7 @@ export const layers = {
       "tests/manifests.test.ts", // 2.0
       "tests/traefik-scripts.test.ts", // 1.1
       "tests/adopt-kubernetes.test.ts", // 1.7
+      "tests/workloads-config.test.ts", // 2.5 (the workloads under other configurations: probes, adoption of optional objects)
     ],
   },
   policy: {
