@@ -1,8 +1,9 @@
 // `npm run test:unit`: every tests/*.test.ts under node's test runner, four processes at a time,
-// the files grouped into processes, and the processes' priorities, as tests/support/groups.js says. Each entry of the table becomes
-// a small file in node_modules/.cache (node --test runs files, one process each) that loads its
-// members through tests/support/group.js. The runner sorts the files it is given by their absolute
-// path before it starts them (node v20 lib/internal/test_runner/runner.js, createTestFileList:
+// the files grouped into processes, and the processes' priorities, as tests/support/groups.js
+// says. Each entry of the table becomes a small file (node --test runs files, one process each),
+// in a folder of this run's own under node_modules/.cache, that loads its members through
+// tests/support/group.js. The runner sorts the files it is given by their absolute path before it
+// starts them (node v20 lib/internal/test_runner/runner.js, createTestFileList:
 // ArrayPrototypeSort), so each file's name begins with the entry's place in the table: sorted,
 // they start in the table's order. Arguments are passed on to node (say --test-name-pattern=...).
 /* global require, module, process, __dirname */
