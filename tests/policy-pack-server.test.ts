@@ -4,11 +4,14 @@
 // a mandatory policy in prod, and secret-ness reaches the policies through the wire's secret envelopes.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { policies } from "../policy/all";
 import { assertGuarded, guardConfigure } from "../policy/serve";
 import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
@@ -17,6 +20,10 @@ import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
 const root = join(__dirname, "..");
 const password = "PLACEHOLDER-registry-password";
 let pack: ChildProcess;
+// Under Stryker's dry run (the tap runner sets STRYKER_DRY_RUN), where the pack's process reports the
+// mutants it ran: code only that process runs (policy/index.ts) is then counted as covered by this
+// file, so its mutants are tried here rather than reported NoCoverage (tests/support/mutant-coverage.js).
+const mutantCoverage = process.env.STRYKER_DRY_RUN === "true" ? join(tmpdir(), `honeydue-pack-coverage-${process.pid}.json`) : undefined;
 let client: rpc.AnalyzerClient;
 
 const call = <Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
@@ -56,9 +63,10 @@ describe("the pack's own process", () => {
         // mutation runner kills a test process at its first failing test (SIGTERM, and Stryker's tap
         // hook exits at once: @stryker-mutator/tap-runner dist/src/setup/hook.cjs), so no `after` runs,
         // and a pack left serving would be one more stray process per killed mutant.
-        pack = spawn(process.execPath, ["--require", join(root, "tests", "support", "register.js"), "-e", 'process.stdin.on("end", () => process.exit(0)).resume(); require("./index.ts")'], {
+        const coverage = mutantCoverage ? ["--require", join(root, "tests", "support", "mutant-coverage.js")] : [];
+        pack = spawn(process.execPath, ["--require", join(root, "tests", "support", "register.js"), ...coverage, "-e", 'process.stdin.on("end", () => process.exit(0)).resume(); require("./index.ts")'], {
             cwd: join(root, "policy"),
-            env: { ...process.env, PULUMI_NODEJS_STACK: "prod", PULUMI_CONFIG: JSON.stringify({ "honeydue:registryPassword": password }) },
+            env: { ...process.env, PULUMI_NODEJS_STACK: "prod", PULUMI_CONFIG: JSON.stringify({ "honeydue:registryPassword": password }), ...(mutantCoverage && { HONEYDUE_MUTANT_COVERAGE: mutantCoverage }) },
             stdio: ["pipe", "pipe", "inherit"],
         });
         const port = await new Promise<string>((resolve, reject) => {
@@ -72,6 +80,13 @@ describe("the pack's own process", () => {
     after(() => {
         client?.close();
         pack?.kill();
+        // The pack's coverage, written when it ended (the last test ends it), counted as this process's.
+        if (mutantCoverage && existsSync(mutantCoverage)) {
+            const ns = ((globalThis as Record<string, any>)[process.env.STRYKER_NAMESPACE ?? "__stryker__"] ??= {});
+            const counts = (ns.mutantCoverage ??= { static: {}, perTest: {} }).static as Record<string, number>;
+            for (const [id, n] of Object.entries(JSON.parse(readFileSync(mutantCoverage, "utf8")) as Record<string, number>)) counts[id] = (counts[id] ?? 0) + n;
+            rmSync(mutantCoverage);
+        }
     });
 
     it("refuses a configuration that disables a mandatory policy in prod, and takes one that raises an advisory one", async () => {
@@ -97,6 +112,29 @@ describe("the pack's own process", () => {
         assert.ok(leak.some((d) => d.startsWith("secrets-inputs-stay-secret:") && d.includes("data.NOTE holds honeydue:registryPassword in plain text")), leak.join("\n"));
         const kept = await analyze("kubernetes:core/v1:ConfigMap", "settings", cm(secret({ NOTE: `pw=${password}` })));
         assert.deepEqual(kept.filter((d) => d.startsWith("secrets-inputs-stay-secret:")), []);
+    });
+
+    // What the engine learns of the pack before it runs it: the CLI shows the pack by name and version,
+    // publishes its description, checks --policy-pack-config against each policy's schema and level
+    // (@pulumi/policy 1.21.0 protoutil.js makeAnalyzerInfo builds the answer from PolicyPack's args).
+    it("tells the engine its name, version and description, and every policy with its level, description and settings", async () => {
+        const info = await call<Empty, proto.AnalyzerInfo>(client.getAnalyzerInfo, new Empty());
+        assert.equal(info.getName(), "honeydue");
+        const pkg = JSON.parse(readFileSync(join(root, "policy", "package.json"), "utf8")) as { version: string };
+        assert.equal(info.getVersion(), pkg.version);
+        assert.equal(info.getSupportsconfig(), true);
+        assert.match(info.getDescription(), /^Keeps the honeyDue estate to its conventions: Hetzner, k3s bootstrap, Cloudflare edge, Kubernetes workloads, whole stack\.$/);
+        const levelOf = new Map(Object.entries(proto.EnforcementLevel).map(([k, v]) => [v, k.toLowerCase()]));
+        const served = info.getPoliciesList().map((p) => ({
+            name: p.getName(),
+            description: p.getDescription(),
+            enforcementLevel: levelOf.get(p.getEnforcementlevel()),
+            settings: p.getConfigschema()?.getProperties()?.toJavaScript() ?? {},
+        }));
+        assert.deepEqual(
+            served,
+            policies.map((p) => ({ name: p.name, description: p.description, enforcementLevel: p.enforcementLevel, settings: p.configSchema?.properties ?? {} })),
+        );
     });
 
     it("ends when the process that started it goes: a test run killed midway leaves no pack serving", { timeout: 10_000 }, async () => {
