@@ -156,6 +156,17 @@ describe("the pack's configuration", () => {
         }
     });
 
+    // Every policy of the pack names its level (below); one added without fails the plan all the same:
+    // the pack's own level is mandatory, which index.ts hands the PolicyPack and the engine's server
+    // gives a policy with none (@pulumi/policy 1.21.0 server.js makeAnalyzeRpcFun,
+    // `p.enforcementLevel || policyPackEnforcementLevel`; the SDK's own default would be advisory).
+    it("holds a policy that names no level to the pack's level, mandatory", async () => {
+        const unlevelled: ResourceValidationPolicy = { ...always, name: "unlevelled", enforcementLevel: undefined };
+        const r = await evaluate([server()], { policies: [unlevelled] });
+        assert.deepEqual(r.verdicts.map((v) => [v.policy, v.status, v.enforcementLevel]), [["unlevelled", "violated", "mandatory"]]);
+        assert.deepEqual(r.mandatory.map((v) => v.message), ["always"]);
+    });
+
     // A stack named for production in another spelling is prod too: the guard must not hinge on case.
     it("counts Prod, PROD, production and prod-eu as prod", () => {
         for (const stack of ["Prod", "PROD", "production", "prod-eu", "org/honeydue/Prod"]) {
