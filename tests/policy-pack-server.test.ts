@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,6 +16,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as engine from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as proto from "@pulumi/pulumi/proto/analyzer_pb";
 
 const root = join(__dirname, "..");
@@ -26,10 +28,11 @@ let pack: ChildProcess;
 const mutantCoverage = process.env.STRYKER_DRY_RUN === "true" ? join(tmpdir(), `honeydue-pack-coverage-${process.pid}.json`) : undefined;
 let client: rpc.AnalyzerClient;
 
-const call = <Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req) =>
-    new Promise<Res>((resolve, reject) => method.call(client, req, (err, res) => (err ? reject(err) : resolve(res))));
+// With a deadline: a handler that never answers fails its test instead of hanging it.
+const call = <Req, Res>(method: (req: Req, md: grpc.Metadata, opts: Partial<grpc.CallOptions>, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req, on: grpc.Client = client) =>
+    new Promise<Res>((resolve, reject) => method.call(on, req, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))));
 
-function configure(levels: Record<string, proto.EnforcementLevel>) {
+function configure(levels: Record<string, proto.EnforcementLevel>, on: rpc.AnalyzerClient = client) {
     const req = new proto.ConfigureAnalyzerRequest();
     for (const [name, level] of Object.entries(levels)) {
         const cfg = new proto.PolicyConfig();
@@ -37,7 +40,7 @@ function configure(levels: Record<string, proto.EnforcementLevel>) {
         cfg.setProperties(Struct.fromJavaScript({}));
         req.getPolicyconfigMap().set(name, cfg);
     }
-    return call(client.configure, req);
+    return call(on.configure, req, on);
 }
 
 const secret = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
@@ -157,6 +160,88 @@ describe("the pack's own process", () => {
         assert.throws(() => assertGuarded(), /never wrapped/);
         server.addService(rpc.AnalyzerService, { analyze: noop, configure: noop } as never);
         assertGuarded();
+        // Only the Analyzer's registration is checked: a service without a configure method registers as before.
+        server.addService(engine.EngineService, { log: noop } as never);
         server.forceShutdown();
+    });
+
+    // The guard in this process, on a server of its own (after the test above: it must see the guard off first).
+    // The engine names the stack in the pack's environment; the guard holds prod however it is written,
+    // and a stack it cannot name counts as prod.
+    it("guards the stack its environment names (bare or org/project/stack, either variable), and an unnamed stack as prod", async () => {
+        guardConfigure(policies);
+        const server = new grpc.Server();
+        server.addService(rpc.AnalyzerService, { configure: (_c: unknown, cb: (e: null, r: Empty) => void) => cb(null, new Empty()) } as never);
+        const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+        const local = new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        const saved = { PULUMI_NODEJS_STACK: process.env.PULUMI_NODEJS_STACK, PULUMI_STACK: process.env.PULUMI_STACK };
+        const lowering = { "k3s-command-no-inline-secret": proto.EnforcementLevel.DISABLED, "k8s-redis-password": proto.EnforcementLevel.ADVISORY };
+        const answer = async (env: Record<string, string>) => {
+            delete process.env.PULUMI_NODEJS_STACK;
+            delete process.env.PULUMI_STACK;
+            Object.assign(process.env, env);
+            try {
+                await configure(lowering, local);
+                return "taken";
+            } catch (e) {
+                assert.equal((e as grpc.ServiceError).code, grpc.status.FAILED_PRECONDITION, (e as Error).message);
+                return (e as grpc.ServiceError).details;
+            }
+        };
+        const refusal = (stack: string) =>
+            `the honeydue policy pack refuses its configuration: ${["k3s-command-no-inline-secret is mandatory", "k8s-redis-password is mandatory"]
+                .map((p, i) => `${p} in the ${stack} stack but the policy pack config sets it ${["disabled", "advisory"][i]}; remove that entry from the --policy-pack-config file (settings may change, the level may not go down)`)
+                .join("; ")}`;
+        try {
+            for (const [env, expected] of [
+                [{ PULUMI_NODEJS_STACK: "prod" }, refusal("prod")],
+                [{ PULUMI_NODEJS_STACK: "acme/honeydue/production" }, refusal("production")],
+                [{ PULUMI_STACK: "prod" }, refusal("prod")],
+                [{}, refusal("prod")],
+                [{ PULUMI_NODEJS_STACK: "dev" }, "taken"],
+                [{ PULUMI_NODEJS_STACK: "acme/honeydue/dev" }, "taken"],
+                [{ PULUMI_STACK: "rehearsal" }, "taken"],
+            ] as [Record<string, string>, string][]) {
+                assert.equal(await answer(env), expected, JSON.stringify(env));
+            }
+        } finally {
+            for (const [k, v] of Object.entries(saved)) {
+                if (v === undefined) delete process.env[k];
+                else process.env[k] = v;
+            }
+            local.close();
+            server.forceShutdown();
+        }
+    });
+
+    // What serve.ts reads of @pulumi/policy's internals, changed as a later SDK might: the pack must stop
+    // at once and say what to update, rather than serve with the guard half on (or crash on its first Configure).
+    it("refuses to start on an @pulumi/policy whose gRPC server or level conversion has changed, and says what to update", () => {
+        const fromPolicy = createRequire(require.resolve("@pulumi/policy/server"));
+        const grpcOfPolicy = fromPolicy("@grpc/grpc-js") as typeof grpc;
+        const protoutil = fromPolicy("./protoutil") as Record<string, unknown>;
+        const serverExport = Object.getOwnPropertyDescriptor(grpcOfPolicy, "Server")!;
+        const addService = grpcOfPolicy.Server.prototype.addService;
+        const convert = protoutil.convertEnforcementLevel;
+        const changes: [string, () => void][] = [
+            ["no Server", () => Object.defineProperty(grpcOfPolicy, "Server", { ...serverExport, get: () => undefined })],
+            ["a Server that is no class", () => Object.defineProperty(grpcOfPolicy, "Server", { ...serverExport, get: () => ({}) })],
+            ["a Server without addService", () => ((grpcOfPolicy.Server.prototype as { addService?: unknown }).addService = undefined)],
+            ["no convertEnforcementLevel", () => delete protoutil.convertEnforcementLevel],
+        ];
+        for (const [what, change] of changes) {
+            change();
+            try {
+                assert.throws(
+                    () => guardConfigure(policies),
+                    { message: "honeydue policy pack: @pulumi/policy's gRPC server has changed; update policy/serve.ts for the new SDK (the pack refuses to start rather than serve without its configuration guard)" },
+                    what,
+                );
+            } finally {
+                Object.defineProperty(grpcOfPolicy, "Server", serverExport);
+                grpcOfPolicy.Server.prototype.addService = addService;
+                protoutil.convertEnforcementLevel = convert;
+            }
+        }
     });
 });
