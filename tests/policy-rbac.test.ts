@@ -28,6 +28,18 @@ describe("k8s-secrets-not-cluster-wide", () => {
         assert.equal((await verdictOf(r.clusterSecretsClosed, [secrets], allowed)).status, "passed");
     });
 
+    // Rules that name no resource grant none: a ClusterRole of non-resource URLs (as Kubernetes' own
+    // system:discovery), a rule without resources (the API server refuses it: apiGroups and resources
+    // are both required of a resource rule, pkg/apis/rbac/validation ValidatePolicyRule), no rules at all.
+    it("passes a ClusterRole of non-resource URLs, a rule or role with nothing in it, and a binding that names no role", async () => {
+        for (const rules of [[{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }], [{ apiGroups: [""], verbs: read }], undefined]) {
+            const role = reg(CLUSTER_ROLE, "honeydue-probe", { metadata: { name: "honeydue-probe" }, ...(rules && { rules }) });
+            assert.equal((await verdictOf(r.clusterSecretsClosed, [role])).status, "passed", JSON.stringify(rules));
+        }
+        const unnamed = reg("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "honeydue-probe", { metadata: { name: "honeydue-probe" }, roleRef: { kind: "ClusterRole" } });
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [unnamed])).status, "passed");
+    });
+
     it("refuses a ClusterRoleBinding to Kubernetes' own Secret readers (cluster-admin, admin, edit), passes one to a role without Secrets", async () => {
         const binding = (role: string) =>
             reg("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "honeydue-traefik-cluster", {
