@@ -472,6 +472,20 @@ describe("k8s-no-host-network", () => {
         ]);
     });
 
+    // An exception names an object exactly; one without a name excepts nothing (an auto-named object is never
+    // one), and the message shows it as such. An object with no namespace is in default, as the cluster puts it.
+    it("excepts an object by kind, namespace (default when it names none) and name; an exception without a name excepts nothing, and says so", async () => {
+        const bare = deployment("agent");
+        delete (bare.inputs.metadata as any).namespace;
+        pod(bare).hostNetwork = true;
+        const inDefault = { "k8s-no-host-network": { hostNetworkAllowed: [{ kind: "Deployment", namespace: "default", name: "agent" }] } };
+        assert.equal((await verdictOf(k.noHostNetwork, [bare], inDefault)).status, "passed");
+        const unnamed = { "k8s-no-host-network": { hostNetworkAllowed: [{ kind: "Deployment", namespace: "default" }] } };
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bare], unnamed)), [
+            "Deployment agent uses hostNetwork; remove it and reach the pod through a Service (only Deployment default/(auto-named) may)",
+        ]);
+    });
+
     it("passes another chart without hostNetwork, and reports a renamed Traefik chart once (as the pod it renders)", async () => {
         const other = traefikChart(traefikValues.replace("hostNetwork: true", "hostNetwork: false"));
         (other.inputs.metadata as any).name = "other";

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "../offline/capture";
 import { base64Forms, inputsStaySecret, outputsStaySecret } from "../policy/leaks";
 import { CONFIG_MAP, configMap, messages, reg, verdictOf } from "./policy-fixtures";
 
@@ -162,5 +163,15 @@ describe("stack-secrets-outputs-stay-secret", () => {
         const leak = reg("command:remote:Command", "join", { create: "true" }, { state: { stdout: "GeneratedClusterToken0123456789" } });
         assert.match(messages(await verdictOf(outputsStaySecret, [token, leak])).join("\n"), /stdout holds the generated password token in plain text/);
         assert.equal((await verdictOf(outputsStaySecret, [token])).status, "passed");
+    });
+
+    // The first preview: a password the provider has not generated yet is unknown (the pack's proxy
+    // throws on reading it: @pulumi/policy proxy.js proxyHelper); it is skipped, the rest still searched.
+    it("skips a generated password not known yet (the first preview) and still finds the configured secrets", async () => {
+        const token = reg("random:index/randomPassword:RandomPassword", "token", { length: 48 }, { state: { result: { secret: UNKNOWN } } });
+        const cmd = reg("command:remote:Command", "read", { create: "cat /etc/app.env" }, { state: { stdout: `PASSWORD=${password}` } });
+        assert.deepEqual(messages(await verdictOf(outputsStaySecret, [token, cmd])), [
+            "command:remote:Command read: stdout holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there",
+        ]);
     });
 });

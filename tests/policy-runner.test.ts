@@ -210,6 +210,8 @@ describe("the pack", () => {
                 assert.ok(typeof s.description === "string" && s.description.length > 10, `${p.name}.${k} is described`);
                 // The engine checks the operator's --policy-pack-config against these types: each default must pass its own.
                 assert.ok(conforms(s.default, s as Schema), `${p.name}.${k}: ${JSON.stringify(s.default)} is a valid ${s.type}`);
+                // A count or a length is whole: the engine refuses minServers 2.5 before the pack runs.
+                if (typeof s.default === "number") assert.equal(conforms(s.default + 0.5, s as Schema), false, `${p.name}.${k} takes whole numbers only`);
             }
         }
         assert.ok(policies.length >= 25);
