@@ -474,7 +474,7 @@ describe("k8s-no-host-network", () => {
 
     // An exception names an object exactly; one without a name excepts nothing (an auto-named object is never
     // one), and the message shows it as such. An object with no namespace is in default, as the cluster puts it.
-    it("excepts an object by kind, namespace (default when it names none) and name; an exception without a name excepts nothing, and says so", async () => {
+    it("excepts an object by kind, namespace (default when it names none) and name: never an auto-named one, and an exception without a name excepts nothing, as its message says", async () => {
         const bare = deployment("agent");
         delete (bare.inputs.metadata as any).namespace;
         pod(bare).hostNetwork = true;
@@ -483,6 +483,11 @@ describe("k8s-no-host-network", () => {
         const unnamed = { "k8s-no-host-network": { hostNetworkAllowed: [{ kind: "Deployment", namespace: "default" }] } };
         assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bare], unnamed)), [
             "Deployment agent uses hostNetwork; remove it and reach the pod through a Service (only Deployment default/(auto-named) may)",
+        ]);
+        // Auto-named, with no metadata at all (Pulumi names it): no exception reaches it.
+        delete (bare.inputs as any).metadata;
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bare], inDefault)), [
+            "Deployment agent uses hostNetwork; remove it and reach the pod through a Service (only Deployment default/agent may)",
         ]);
     });
 
