@@ -143,6 +143,21 @@ describe("stack-api-after-migrations", () => {
     it("is not applicable before the workloads exist", async () => {
         assert.equal((await verdictOf(s.apiAfterMigrations, nodes())).status, "not applicable");
     });
+
+    // The config names the Deployments to hold ("add worker to hold it too"); each is found by its
+    // metadata.name, by its Pulumi name when auto-named, or by a Pulumi name that ends in -<name>.
+    it("holds every Deployment the config names, found by metadata.name, by Pulumi name, or by a prefixed Pulumi name", async () => {
+        const named = (pulumiName: string, metaName: string | undefined) => {
+            const d = deployment(pulumiName);
+            if (metaName === undefined) delete (d.inputs.metadata as any).name;
+            else (d.inputs.metadata as any).name = metaName;
+            return d;
+        };
+        const apps = [named("backend", "api"), named("worker", undefined), named("honeydue-admin", "admin-web")];
+        const held = { "stack-api-after-migrations": { deployments: ["api", "worker", "admin"] } };
+        const waits = (d: string) => `Deployment ${d} does not depend on the migrations Job migrations-8d9ca2e6ed; add dependsOn: [migrations] so it rolls only after the migration succeeded`;
+        assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [migrationJob(), ...apps], held)), [waits("api"), waits("worker"), waits("admin-web")]);
+    });
 });
 
 describe("stack-k3s-identical-server-config", () => {
