@@ -1,6 +1,7 @@
 // Cloudflare policies, each over a compliant hand-made record or zone setting and a broken copy.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { UNKNOWN } from "../offline/capture";
 import * as c from "../policy/cloudflare";
 import { messages, record, reg, server, verdictOf, zoneSetting } from "./policy-fixtures";
 
@@ -21,6 +22,17 @@ describe("cloudflare-record-proxied", () => {
             "A record api.myhoneydue.com is not proxied; set proxied: true (and ttl: 1), or list api.myhoneydue.com in dnsOnlyNames if it is DNS-only on purpose",
         ]);
         assert.equal((await verdictOf(c.recordProxied, [bad], { "cloudflare-record-proxied": { dnsOnlyNames: ["api.myhoneydue.com"] } })).status, "passed");
+    });
+
+    // An AAAA record gives away the node's IPv6 address as an A record its IPv4 one; a CNAME the name behind it.
+    it("refuses a DNS-only AAAA or CNAME app record as it does an A record", async () => {
+        for (const [type, content] of [["AAAA", "2001:db8::11"], ["CNAME", "origin.myhoneydue.com"]]) {
+            const bad = record("api.myhoneydue.com", node);
+            Object.assign(bad.inputs, { type, content, proxied: false });
+            assert.deepEqual(messages(await verdictOf(c.recordProxied, [bad])), [
+                `${type} record api.myhoneydue.com is not proxied; set proxied: true (and ttl: 1), or list api.myhoneydue.com in dnsOnlyNames if it is DNS-only on purpose`,
+            ]);
+        }
     });
 });
 
@@ -67,6 +79,15 @@ describe("cloudflare-flexible-always-https", () => {
         assert.match(messages(await verdictOf(c.flexibleNeedsHttps, zone("flexible")))[0], /with always_use_https unset/);
     });
 
+    // A preview that creates the zone: its id is unknown, so the settings cannot say which zone they are for.
+    it("names a zone it cannot know yet (the preview that creates it) as ?", async () => {
+        const [ssl] = zone("flexible");
+        (ssl.inputs as { zoneId: string }).zoneId = UNKNOWN;
+        assert.deepEqual(messages(await verdictOf(c.flexibleNeedsHttps, [ssl])), [
+            'zone ? is on SSL Flexible with always_use_https unset; add the always_use_https ZoneSetting with value "on" (or move the zone to SSL full/strict)',
+        ]);
+    });
+
     it("does not take another zone's setting for this one's", async () => {
         const [ssl, https] = zone("flexible", "on");
         (https.inputs as { zoneId: string }).zoneId = "another-zone";
@@ -90,6 +111,13 @@ describe("cloudflare-origin-strict (advisory)", () => {
         rehearsal.urn = rehearsal.urn.replace("urn:pulumi:prod::", "urn:pulumi:rehearsal::");
         assert.equal((await verdictOf(c.originEncrypted, [rehearsal])).violations.length, 0);
         assert.equal((await verdictOf(c.originEncrypted, [zoneSetting("always_use_https", "flexible")])).violations.length, 0);
+    });
+
+    it("warns about any mode the configuration adds, in general words where it knows no specific weakness", async () => {
+        const wider = { "cloudflare-origin-strict": { warnSslModes: ["flexible", "full", "off"] } };
+        assert.deepEqual(messages(await verdictOf(c.originEncrypted, [zoneSetting("ssl", "off")], wider)), [
+            'the prod zone is on SSL off: the origin leg is not verified; move to strict (honeydue:sslMode strict, README "The origin")',
+        ]);
     });
 
     it("can be made mandatory, and its modes narrowed, by the pack's configuration", async () => {
