@@ -47,6 +47,14 @@ describe("cloudflare-ssl-not-off", () => {
     it("leaves other settings alone", async () => {
         assert.equal((await verdictOf(c.sslNotOff, [zoneSetting("always_use_https", "off")])).violations.length, 0);
     });
+
+    // ZoneSetting's value is any JSON (@pulumi/cloudflare 6.22.1 zoneSetting.d.ts: string, number, list or
+    // object by setting); the message shows what was set, not a string it happens to print as.
+    it("refuses an SSL mode that is no mode name, showing the value as written", async () => {
+        assert.deepEqual(messages(await verdictOf(c.sslNotOff, [zoneSetting("ssl", ["strict"])])), [
+            'the zone\'s SSL mode is ["strict"]; set the ssl ZoneSetting to one of flexible, full, strict (honeydue:sslMode)',
+        ]);
+    });
 });
 
 describe("cloudflare-min-tls-version", () => {
@@ -69,7 +77,9 @@ describe("cloudflare-flexible-always-https", () => {
 
     it("passes Flexible with always_use_https on, and is not applicable without Flexible", async () => {
         assert.equal((await verdictOf(c.flexibleNeedsHttps, zone("flexible", "on"))).status, "passed");
-        assert.equal((await verdictOf(c.flexibleNeedsHttps, zone("strict"))).status, "not applicable");
+        const strict = await verdictOf(c.flexibleNeedsHttps, zone("strict"));
+        assert.equal(strict.status, "not applicable");
+        assert.deepEqual(strict.reasons, ["no zone is on SSL Flexible"]);
     });
 
     it("refuses Flexible with always_use_https off or unset", async () => {
@@ -99,6 +109,9 @@ describe("cloudflare-origin-strict (advisory)", () => {
     it("warns about Flexible and Full in prod, and passes strict", async () => {
         const flexible = await verdictOf(c.originEncrypted, [zoneSetting("ssl", "flexible")]);
         assert.equal(flexible.status, "advisory");
+        // The engine shows each violation as the policy's description, then its message (@pulumi/policy
+        // server.js makeReportViolationFun: `description\n${message}`): what prod must be comes first.
+        assert.match(flexible.description, /^In a protected stack \(prod\) the zone's SSL mode is strict: the origin leg is encrypted and Cloudflare verifies the origin's certificate\. Advisory while/);
         assert.deepEqual(messages(flexible), [
             "the prod zone is on SSL flexible: Cloudflare sends logins, JWTs and cookies to the nodes as plain HTTP over the internet, and Authenticated Origin Pulls cannot work; move to strict (honeydue:sslMode strict, README \"The origin\")",
         ]);
