@@ -33,6 +33,33 @@ describe("k3s-version-pinned", () => {
         assert.equal((await verdictOf(k.k3sVersionPinned, [cmd])).status, "passed");
     });
 
+    // Whatever shape the invocation takes: the version on a line of its own (a heredoc the install reads),
+    // set in the command's environment, or inside a structured trigger; and a channel set there is refused.
+    it("finds a pinned release anywhere in the command's own text, environment or triggers, and a channel there too", async () => {
+        const heredoc = installCommand("n1", "10.0.1.11");
+        heredoc.inputs.create = "cat > /run/k3s-version <<'EOF'\nv1.34.6+k3s1\nEOF\nINSTALL_K3S_VERSION=\"$(cat /run/k3s-version)\" /opt/honeydue/install-k3s.sh";
+        const viaEnv = installCommand("n1", "10.0.1.11");
+        viaEnv.inputs.create = "curl -sfL https://get.k3s.io | sh -s - server";
+        viaEnv.inputs.environment = { INSTALL_K3S_VERSION: "v1.34.6+k3s1" };
+        const structured = installCommand("n1", "10.0.1.11");
+        structured.inputs.create = 'INSTALL_K3S_VERSION="$(cat /run/k3s-version)" /opt/honeydue/install-k3s.sh';
+        structured.inputs.triggers = [{ k3s: "v1.34.6+k3s1", node: "ubuntu-8gb-nbg1-1" }];
+        for (const cmd of [heredoc, viaEnv, structured]) assert.equal((await verdictOf(k.k3sVersionPinned, [cmd])).status, "passed", String(cmd.inputs.create));
+        const channel = installCommand("n1", "10.0.1.11");
+        channel.inputs.create = "curl -sfL https://get.k3s.io | sh -s - server";
+        channel.inputs.environment = { INSTALL_K3S_CHANNEL: "stable" };
+        assert.match(messages(await verdictOf(k.k3sVersionPinned, [channel]))[0], /installs k3s from a channel \(INSTALL_K3S_CHANNEL\)/);
+    });
+
+    // The description's vX.Y.Z+k3sN: any number of digits in each part (patch releases reach two digits, v1.28.15+k3s1).
+    it("takes a release with several digits in any part as pinned", async () => {
+        for (const version of ["v1.28.15+k3s1", "v1.34.6+k3s12", "v10.0.0+k3s1"]) {
+            const cmd = installCommand("n1", "10.0.1.11");
+            cmd.inputs.create = `curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=${version} sh -s - server`;
+            assert.equal((await verdictOf(k.k3sVersionPinned, [cmd])).status, "passed", version);
+        }
+    });
+
     it("finds the version where the command takes it: its triggers", async () => {
         const viaTriggers = installCommand("n1", "10.0.1.11");
         viaTriggers.inputs.create = 'INSTALL_K3S_VERSION="$(cat /run/k3s-version)" /opt/honeydue/install-k3s.sh';
@@ -99,6 +126,12 @@ describe("k3s-command-no-inline-secret", () => {
         const ok = installCommand("n1", "10.0.1.11");
         ok.inputs.triggers = ["v1.34.6+k3s1", { secret: "K10" + "0123456789abcdef0123456789abcdef::server:abc" }];
         assert.equal((await verdictOf(k.commandNoInlineSecret, [ok])).status, "passed");
+        // A trigger may be any JSON: a token inside an object is as plain as a bare one; a null carries nothing.
+        const structured = installCommand("n1", "10.0.1.11");
+        structured.inputs.triggers = [null, { join: "K10" + "0123456789abcdef0123456789abcdef::server:abc" }];
+        assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [structured])), [
+            "trigger 1 of the command is a plain value carrying a k3s secure token (K10…); make it a secret Output (pulumi.secret(...)) or trigger on a hash of it",
+        ]);
         const whole = installCommand("n1", "10.0.1.11");
         whole.inputs.triggers = { secret: ["K10" + "0123456789abcdef0123456789abcdef::server:abc"] };
         assert.equal((await verdictOf(k.commandNoInlineSecret, [whole])).status, "passed");
