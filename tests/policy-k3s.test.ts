@@ -85,6 +85,12 @@ describe("k3s-command-no-inline-secret", () => {
         ["echo K10" + "0123456789abcdef0123456789abcdef::server:abc > /tmp/t", "a k3s secure token (K10…)"],
         ["printf '%s' '-----BEGIN OPENSSH PRIVATE KEY-----' > /root/.ssh/id", "a private key"],
         ["psql postgresql://honeydue:hunter22@db.example/honeydue -c 'select 1'", "a URL with a password"],
+        // However the line is laid out or quoted, and wherever in its name the flag says secret.
+        ["k3s server \\\n  --token\t\tK10deadbeef::server:abc", "the flag --token"],
+        ["k3s agent --server https://10.0.1.11:6443 -t 'K10deadbeef::server:abc'", "the flag -t (k3s's --token)"],
+        ["k3s agent --server https://10.0.1.11:6443 -t  K10deadbeef::server:abc", "the flag -t (k3s's --token)"],
+        ["bin/rails server --secret-key-base=9f8e7d6c5b4a39281706", "the flag --secret-key-base"],
+        ["keytool -importkeystore --keystore-file-password=changeit-0123", "the flag --keystore-file-password"],
     ] as const) {
         it(`refuses ${what} written into create`, async () => {
             const bad = installCommand("n1", "10.0.1.11");
@@ -94,6 +100,13 @@ describe("k3s-command-no-inline-secret", () => {
             ]);
         });
     }
+
+    // Values too short to be a secret: k3s's own boolean written out, a pod name after kubectl's -t (a tty).
+    it("passes a secret-named flag with a short value, and k3s's -t before a short word", async () => {
+        const cmd = installCommand("n1", "10.0.1.11");
+        cmd.inputs.create = "k3s server --secrets-encryption=true --cluster-init; k3s kubectl exec -t redis -- redis-cli ping";
+        assert.equal((await verdictOf(k.commandNoInlineSecret, [cmd])).status, "passed");
+    });
 
     it("reads the delete and update texts too, and passes flags that name a file", async () => {
         const bad = installCommand("n1", "10.0.1.11");
