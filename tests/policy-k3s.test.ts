@@ -79,6 +79,7 @@ describe("k3s-command-no-inline-secret", () => {
         ["k3s server --token K10deadbeef::server:abc", "the flag --token"],
         ["K3S_TOKEN=supersecretvalue sh install.sh", "the variable K3S_TOKEN"],
         ["ETCD_S3_SECRET_KEY=abcdefgh k3s etcd-snapshot", "the variable ETCD_S3_SECRET_KEY"],
+        ["REDIS_PASSWORD=hunter2hunter2 redis-cli ping", "the variable REDIS_PASSWORD"],
         ["k3s token rotate --new-token=9f8e7d6c5b4a39281706", "the flag --new-token"],
         ["k3s server --etcd-s3-secret-key=Zm9vYmFyYmF6cXV4 --etcd-s3", "the flag --etcd-s3-secret-key"],
         ["k3s etcd-snapshot save --etcd-s3-secret-key 'Zm9vYmFyYmF6cXV4'", "the flag --etcd-s3-secret-key"],
