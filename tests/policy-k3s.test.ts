@@ -135,6 +135,33 @@ describe("k3s-command-no-inline-secret", () => {
         ]);
     });
 
+    // By name alone (the value may be a path or a reference): the workloads' rule for secret names,
+    // in any case; a name that merely contains DSN or KEY, or ends in _ID/_FILE/_PATH/_NAME, is no secret.
+    it("refuses an environment variable named for a secret whatever its value, and passes names that only look alike", async () => {
+        const env = (environment: Record<string, string>) => {
+            const cmd = installCommand("n1", "10.0.1.11");
+            cmd.inputs.environment = environment;
+            return cmd;
+        };
+        const named = { DSN: "postgres://db.internal/honeydue", APIKEY: "/run/secrets/api", B2_APPKEY: "/run/secrets/b2", db_password: "/run/secrets/db", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "/run/secrets/oidc" };
+        assert.deepEqual(
+            messages(await verdictOf(k.commandNoInlineSecret, [env(named)])),
+            Object.keys(named).map((n) => `the command's environment variable ${n} carries a secret; remove it from environment and send the value on stdin (scripts.ts payload) or in a 0600 file`),
+        );
+        const alike = { SENTRY_DSN_ENABLED: "true", KEYBOARD_LAYOUT: "us", AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", K3S_TOKEN_FILE: "/etc/rancher/k3s/token", NODE_NAME: "ubuntu-8gb-nbg1-1" };
+        assert.equal((await verdictOf(k.commandNoInlineSecret, [env(alike)])).status, "passed");
+    });
+
+    it("judges a local command as a remote one, and says it does not apply to anything else", async () => {
+        const local = reg("command:local:Command", "token", { create: "K3S_TOKEN=supersecretvalue sh install.sh" });
+        assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [local])), [
+            "the command's create text carries a literal secret in the variable K3S_TOKEN; pass the value on stdin or in a 0600 file and reference it as a variable",
+        ]);
+        const other = await verdictOf(k.commandNoInlineSecret, [reg("kubernetes:core/v1:ConfigMap", "env", { data: { K3S_TOKEN: "supersecretvalue" } })]);
+        assert.equal(other.status, "not applicable");
+        assert.deepEqual(other.reasons, ["Policy only applies to command:remote:Command and command:local:Command"]);
+    });
+
     it("refuses a secret-looking plain trigger, and passes a trigger that is a secret Output", async () => {
         const bad = installCommand("n1", "10.0.1.11");
         bad.inputs.triggers = ["v1.34.6+k3s1", "K10" + "0123456789abcdef0123456789abcdef::server:abc"];
