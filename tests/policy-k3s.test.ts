@@ -171,6 +171,12 @@ describe("k3s-command-no-inline-secret", () => {
         const ok = installCommand("n1", "10.0.1.11");
         ok.inputs.triggers = ["v1.34.6+k3s1", { secret: "K10" + "0123456789abcdef0123456789abcdef::server:abc" }];
         assert.equal((await verdictOf(k.commandNoInlineSecret, [ok])).status, "passed");
+        // A script as a trigger (to re-run when it changes): a secret at the start of one of its lines.
+        const script = installCommand("n1", "10.0.1.11");
+        script.inputs.triggers = ["#!/bin/sh\nK3S_TOKEN=supersecretvalue k3s agent"];
+        assert.deepEqual(messages(await verdictOf(k.commandNoInlineSecret, [script])), [
+            "trigger 0 of the command is a plain value carrying the variable K3S_TOKEN; make it a secret Output (pulumi.secret(...)) or trigger on a hash of it",
+        ]);
         // A trigger may be any JSON: a token inside an object is as plain as a bare one; a null carries nothing.
         const structured = installCommand("n1", "10.0.1.11");
         structured.inputs.triggers = [null, { join: "K10" + "0123456789abcdef0123456789abcdef::server:abc" }];
@@ -186,6 +192,12 @@ describe("k3s-command-no-inline-secret", () => {
 describe("k3s-kubeconfig-secret", () => {
     it("passes the kubeconfig fetch with logging none and a secret stdout", async () => {
         assert.equal((await verdictOf(k.kubeconfigSecret, [kubeconfigCommand()])).status, "passed");
+    });
+
+    it("reads the update text too: a command that fetches the kubeconfig only on update", async () => {
+        const onUpdate = kubeconfigCommand();
+        Object.assign(onUpdate.inputs, { create: "true", update: "cat /etc/rancher/k3s/k3s.yaml", logging: "stdout" });
+        assert.deepEqual(messages(await verdictOf(k.kubeconfigSecret, [onUpdate])), ['the command prints the kubeconfig (admin credentials); set logging: "none" (now stdout)']);
     });
 
     it("refuses a fetch that logs the kubeconfig or leaves stdout in clear", async () => {
