@@ -190,8 +190,12 @@ describe("k3s-command-no-inline-secret", () => {
 });
 
 describe("k3s-kubeconfig-secret", () => {
-    it("passes the kubeconfig fetch with logging none and a secret stdout", async () => {
+    it("passes the kubeconfig fetch that logs none or only stderr, with a secret stdout", async () => {
         assert.equal((await verdictOf(k.kubeconfigSecret, [kubeconfigCommand()])).status, "passed");
+        // Logging stderr only: the kubeconfig goes to stdout, which is not logged.
+        const stderrOnly = kubeconfigCommand();
+        stderrOnly.inputs.logging = "stderr";
+        assert.equal((await verdictOf(k.kubeconfigSecret, [stderrOnly])).status, "passed");
     });
 
     it("reads the update text too: a command that fetches the kubeconfig only on update", async () => {
