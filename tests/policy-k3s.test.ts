@@ -224,11 +224,17 @@ describe("k3s-kubernetes-provider-cluster-identifier", () => {
         delete bad.inputs.clusterIdentifier;
         const v = await verdictOf(k.providerClusterIdentifier, [bad]);
         assert.match(messages(v)[0], /^the Kubernetes provider has no clusterIdentifier; set a fixed one/);
+        // An empty or blank identifier names no cluster: refused like a missing one.
+        for (const blank of ["", "  "]) {
+            bad.inputs.clusterIdentifier = blank;
+            assert.equal((await verdictOf(k.providerClusterIdentifier, [bad])).status, "violated", JSON.stringify(blank));
+        }
     });
 
     it("is not applicable to other resources (k8s.Provider's __pulumiType is not the registered type)", async () => {
         const v = await verdictOf(k.providerClusterIdentifier, [reg("pulumi:providers:hcloud", "default", {})]);
         assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["Policy only applies to resources of type 'pulumi:providers:kubernetes'"]);
         assert.equal(K8S_PROVIDER, k.kubernetesProviderType);
     });
 });
