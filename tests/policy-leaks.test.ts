@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import type { ResourceValidation } from "@pulumi/policy";
 import { UNKNOWN } from "../offline/capture";
 import { base64Forms, inputsStaySecret, outputsStaySecret } from "../policy/leaks";
 import { CONFIG_MAP, configMap, messages, reg, verdictOf } from "./policy-fixtures";
@@ -122,6 +123,9 @@ describe("secrets-inputs-stay-secret", () => {
             REDIS_URL: "redis://:PLACEHOLDER-redis-password@redis:6379/0",
             QUEUES: "primary=amqp://worker:PLACEHOLDER-amqp-first@mq1/ replica=amqp://worker:PLACEHOLDER-amqp-second@mq2/",
             LEGACY_URL: "mysql://app:PLACEHOLDER-100%-password@db/legacy",
+            // Schemes that end in a digit, or have one before their last letter.
+            B2_URL: "b2://PLACEHOLDERb2KeyId:PLACEHOLDER-b2-url-key@honeydue-backups",
+            S3A_URL: "s3a://PLACEHOLDERAKIA:PLACEHOLDER-s3a-secret@backups/honeydue",
         };
         const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
         try {
@@ -132,6 +136,8 @@ describe("secrets-inputs-stay-secret", () => {
                 ["QUEUES", "PLACEHOLDER-amqp-first"],
                 ["QUEUES", "PLACEHOLDER-amqp-second"],
                 ["LEGACY_URL", "PLACEHOLDER-100%-password"],
+                ["B2_URL", "PLACEHOLDER-b2-url-key"],
+                ["S3A_URL", "PLACEHOLDER-s3a-secret"],
             ]) {
                 const found = await leaked(password);
                 assert.ok(found.includes(`${CONFIG_MAP} honeydue-app: data.V holds its password in honeydue:appSecrets.${key} in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`), `${key}: ${found.join("\n")}`);
@@ -145,6 +151,40 @@ describe("secrets-inputs-stay-secret", () => {
 
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
+    });
+
+    // Even with minLength 0 (search everything): an empty secret would match every string.
+    it("never searches for a secret left empty, whatever minLength says", async () => {
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "", "honeydue:k3sToken": "PLACEHOLDER-k3s-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
+            assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "production" })], { "secrets-inputs-stay-secret": { minLength: 0 } })).status, "passed");
+        } finally {
+            baseConfig();
+        }
+    });
+
+    it("does not apply, and says why, when the stack configures no secret", async () => {
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:registryUsername": user }, []);
+            for (const policy of [inputsStaySecret, outputsStaySecret]) {
+                const v = await verdictOf(policy, [configMap({ NOTE: "plain" })]);
+                assert.equal(v.status, "not applicable", policy.name);
+                assert.deepEqual(v.reasons, ["no configured secret to look for"], policy.name);
+            }
+        } finally {
+            baseConfig();
+        }
+    });
+
+    // A pack started without policy/serve.ts sees every secret unwrapped and unmarked: it must not pass
+    // what it cannot tell from a leak. (The offline runner always records secret-ness, so the policy is
+    // called here as @pulumi/policy's server would call it, with props nobody recorded.)
+    it("refuses props whose secret-ness was never recorded (a pack started without policy/serve.ts), rather than pass them", () => {
+        const reports: string[] = [];
+        const args = { type: CONFIG_MAP, name: "settings", urn: "urn", props: { data: { NOTE: "nothing secret" } }, getConfig: () => ({}), notApplicable: (why: string) => assert.fail(why) };
+        const validate = inputsStaySecret.validateResource as ResourceValidation;
+        validate(args as never, (m) => void reports.push(String(m)));
+        assert.deepEqual(reports, [`${CONFIG_MAP} settings: the pack cannot tell which properties are secret (policy/serve.ts did not run); run the pack through policy/index.ts`]);
     });
 });
 
