@@ -149,6 +149,25 @@ describe("secrets-inputs-stay-secret", () => {
         }
     });
 
+    // Needles are tried longest first: a secret that begins with another is named for itself.
+    it("names the secret that leaked, not a shorter one it begins with", async () => {
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "PLACEHOLDER-k3s", "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
+            assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ V: "x PLACEHOLDER-k3s-cluster-token y" })])), [
+                `${CONFIG_MAP} honeydue-app: data.V holds honeydue:k3sToken in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+            ]);
+        } finally {
+            baseConfig();
+        }
+    });
+
+    // A preview: a value not known yet holds no leak, and the rest of the resource is still searched.
+    it("searches the known values of a resource whose other values are unknown during preview", async () => {
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ HOST: UNKNOWN, NOTE: `pw=${password}` })])), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+        ]);
+    });
+
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
     });
