@@ -95,8 +95,14 @@ describe("secrets-inputs-stay-secret", () => {
     });
 
     it("reports a leak once, at its path inside lists and nested objects, and passes null properties", async () => {
-        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}` })])), [
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password} (again: ${password})` })])), [
             `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+        ]);
+        // Each leak of a resource is its own line: another secret, or the same one at another path.
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}`, COPY: password, DB: dbPassword })])).map((m) => m.split(";")[0]), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text`,
+            `${CONFIG_MAP} honeydue-app: data.COPY holds honeydue:registryPassword in plain text`,
+            `${CONFIG_MAP} honeydue-app: data.DB holds its password in honeydue:databaseUrl in plain text`,
         ]);
         const cmd = reg("command:remote:Command", "deploy", { create: "true", triggers: ["v1", { env: [`PW=${password}`] }], environment: null });
         assert.deepEqual(messages(await verdictOf(inputsStaySecret, [cmd])), [
