@@ -230,6 +230,13 @@ describe("stack-secrets-outputs-stay-secret", () => {
         assert.equal((await verdictOf(outputsStaySecret, [token])).status, "passed");
     });
 
+    // Only a RandomPassword's result is a secret: a RandomString's is a name suffix, shown wherever it names things.
+    it("searches for generated passwords only, not another random resource's result", async () => {
+        const suffix = reg("random:index/randomString:RandomString", "suffix", { length: 12, special: false }, { state: { result: "k3x9q2m7v1zt" } });
+        const bucket = reg("command:remote:Command", "bucket", { create: "true" }, { state: { stdout: "created honeydue-backups-k3x9q2m7v1zt" } });
+        assert.equal((await verdictOf(outputsStaySecret, [suffix, bucket])).status, "passed");
+    });
+
     // The first preview: a password the provider has not generated yet is unknown (the pack's proxy
     // throws on reading it: @pulumi/policy proxy.js proxyHelper); it is skipped, the rest still searched.
     it("skips a generated password not known yet (the first preview) and still finds the configured secrets", async () => {
