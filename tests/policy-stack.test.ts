@@ -84,6 +84,9 @@ describe("stack-round-robin-complete", () => {
         const deep = (levels: string[]) => reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: levels.reduceRight<Record<string, unknown>>((inner, k) => ({ [k]: inner }), { outOfRotation: ["ubuntu-8gb-nbg1-3"] }) });
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c"]), ...ns, ...rs])).status, "passed", "three levels down");
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c", "d"]), ...ns, ...rs])).status, "violated", "four levels down is not read");
+        // Every node out of rotation leaves the hostnames with nothing to serve them.
+        const allOut = { "stack-round-robin-complete": { outOfRotation: ns.map((n) => n.name) } };
+        assert.ok(messages(await verdictOf(s.roundRobin, [...ns, ...records(ns)], allOut)).includes("A api.myhoneydue.com: every node is out of rotation; keep at least one node in the round robin"));
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
     });
@@ -157,6 +160,11 @@ describe("stack-api-after-migrations", () => {
         const held = { "stack-api-after-migrations": { deployments: ["api", "worker", "admin"] } };
         const waits = (d: string) => `Deployment ${d} does not depend on the migrations Job migrations-8d9ca2e6ed; add dependsOn: [migrations] so it rolls only after the migration succeeded`;
         assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [migrationJob(), ...apps], held)), [waits("api"), waits("worker"), waits("admin-web")]);
+        // An auto-named migrations Job is found by its Pulumi name.
+        const job = migrationJob();
+        delete (job.inputs.metadata as any).name;
+        const api = deployment("api", undefined, {}, { dependencies: [job.urn] });
+        assert.equal((await verdictOf(s.apiAfterMigrations, [job, api])).status, "passed");
     });
 });
 
@@ -189,6 +197,21 @@ describe("stack-k3s-identical-server-config", () => {
         assert.match(messages(await verdictOf(s.identicalK3sConfig, [payload("10.0.1.11"), drifted]))[0], /flannel-backend \("wireguard-native" vs "vxlan"\)/);
     });
 
+    // A config copied as a file (command.remote.CopyToRemote with a StringAsset: its text, a promise in the pack's process).
+    it("finds a config copied to the node as a file", async () => {
+        const copy = (ip: string, cfg = k3sConfig(ip)) => reg("command:remote:CopyToRemote", `config-${ip}`, { source: { text: cfg }, remotePath: "/etc/rancher/k3s/config.yaml" });
+        assert.equal((await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), copy("10.0.1.12")])).status, "passed");
+        const drifted = copy("10.0.1.12", k3sConfig("10.0.1.12").replace("10.43.0.0/16", "10.53.0.0/16"));
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), drifted]))[0], /^k3s config of config-10\.0\.1\.12 differs from config-10\.0\.1\.11 in service-cidr/);
+    });
+
+    // A command's text is read as YAML: one that expands past yaml's alias limit (a "billion laughs") is no config, not a crash.
+    it("reads a text that yaml refuses to expand as holding no config", async () => {
+        const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]", "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]", "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]", "cluster-cidr: 10.52.0.0/16", ""].join("\n");
+        const rs = [installCommand("n1", "10.0.1.11"), installCommand("n2", "10.0.1.12"), reg(COMMAND, "odd", { create: "bash -s", stdin: bomb })];
+        assert.equal((await verdictOf(s.identicalK3sConfig, rs)).status, "passed");
+    });
+
     it("reports nothing without k3s commands", async () => {
         assert.equal((await verdictOf(s.identicalK3sConfig, nodes())).status, "not applicable");
     });
@@ -218,6 +241,16 @@ describe("stack-namespace-default-deny", () => {
         assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, open]))[0], /for Egress;/);
         const someApps = policy("default-deny", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress", "Egress"] });
         assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, someApps])).status, "violated");
+    });
+
+    // A NetworkPolicy that names no namespace is in default, where Kubernetes puts it.
+    it("counts a NetworkPolicy with no namespace for default, and one without policyTypes for nothing", async () => {
+        const defaultNs = reg(NS, "default", { metadata: { name: "default" } });
+        const unplaced = reg(NP, "default-deny", { metadata: { name: "default-deny" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [defaultNs, unplaced])).status, "passed");
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, unplaced])).status, "violated");
+        // Without policyTypes the API server infers them; the policy asks for them written out.
+        assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, policy("default-deny", { podSelector: {} })]))[0], /no default-deny NetworkPolicy for Ingress and Egress;/);
     });
 
     it("leaves exempt namespaces and stacks without namespaces alone", async () => {
