@@ -66,6 +66,26 @@ describe("stack-round-robin-complete", () => {
         assert.match(messages(await verdictOf(s.roundRobin, [...ns, ...rs]))[0], /record api\.myhoneydue\.com-ubuntu-8gb-nbg1-1 points at no node; remove it/);
     });
 
+    // AAAA records are matched by the node's IPv6 address as A records by its IPv4 one.
+    it("matches an AAAA record to its node by IPv6 address when the content carries no dependency", async () => {
+        const ns = nodes().map((n, i) => ({ ...n, state: { ...n.state, ipv6Address: `2001:db8::${i + 11}` } }));
+        const aaaa = ns.map((n, i) => {
+            const r = record("api.myhoneydue.com", n);
+            Object.assign(r.inputs, { type: "AAAA", content: `2001:db8::${i + 11}` });
+            return i === 2 ? { ...r, propertyDependencies: {}, dependencies: [] } : r;
+        });
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...aaaa])).status, "passed");
+    });
+
+    // The first preview: the nodes' addresses are unknown, and so is a record's that is no node's (a load balancer's, say).
+    it("does not take a record of unknown address for a node's while the nodes' addresses are unknown too", async () => {
+        const ns = nodes().map((n) => ({ ...n, state: { ...n.state, ipv4Address: UNKNOWN } }));
+        const other = { ...record("api.myhoneydue.com", ns[0]), name: "api-lb", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::api-lb", propertyDependencies: {}, dependencies: [] };
+        other.inputs = { ...other.inputs, content: UNKNOWN };
+        const rs = ns.map((n) => record("api.myhoneydue.com", n));
+        assert.deepEqual(messages(await verdictOf(s.roundRobin, [...ns, ...rs, other])), ["A api.myhoneydue.com record api-lb points at no node; remove it"]);
+    });
+
     it("accepts a node taken out of rotation, from the policy config or the stack's outOfRotation output", async () => {
         const ns = nodes();
         const rs = records(ns).filter((r) => !r.name.endsWith("ubuntu-8gb-nbg1-3"));
@@ -78,6 +98,9 @@ describe("stack-round-robin-complete", () => {
         // Only the stack's outputs declare it, not a resource's inputs; outputs unknown in a preview are skipped.
         const custom = reg("kubernetes:traefik.io/v1alpha1:Middleware", "note", { spec: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [custom, ...ns, ...rs])).status, "violated", "a custom resource's input is no declaration");
+        // A null output is skipped like any value that is no object.
+        const withNull = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { apiEndpoint: null, dns: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
+        assert.equal((await verdictOf(s.roundRobin, [withNull, ...ns, ...rs])).status, "passed");
         const previewed = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: UNKNOWN, outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [previewed, ...ns, ...rs])).status, "violated", "outputs unknown during a preview are skipped, not a crash");
         // The search stops three levels down (it walks every output of the stack).
