@@ -37,8 +37,31 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [...ns, ...records(ns)])).status, "passed");
     });
 
-    it("reports nothing when the estate has no DNS records yet", async () => {
-        assert.equal((await verdictOf(s.roundRobin, nodes())).status, "not applicable");
+    it("reports nothing when the estate has no DNS records yet, or no servers, and says why", async () => {
+        for (const rs of [nodes(), records(nodes())]) {
+            const v = await verdictOf(s.roundRobin, rs);
+            assert.equal(v.status, "not applicable");
+            assert.deepEqual(v.reasons, ["the stack has no DNS records or no servers"]);
+        }
+    });
+
+    // Only A and AAAA records make the round robin: a TXT record built from a node's address (SPF) is not one,
+    // nor is an A record that points at no node at all (mail at a provider's address).
+    it("holds A and AAAA records to the round robin, not a TXT built from a node nor a name that points at no node", async () => {
+        const ns = nodes();
+        const spf = { ...record("myhoneydue.com", ns[0]), name: "spf", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::spf" };
+        spf.inputs = { ...spf.inputs, type: "TXT", content: "v=spf1 ip4:203.0.113.11 -all", proxied: false };
+        const mail = { ...record("mail.myhoneydue.com", ns[0]), name: "mail", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::mail", propertyDependencies: {}, dependencies: [] };
+        mail.inputs = { ...mail.inputs, content: "192.0.2.25", proxied: false };
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...records(ns), spf, mail])).status, "passed");
+        const aaaa = ns.slice(0, 2).map((n) => {
+            const r = { ...record("api.myhoneydue.com", n), name: `api-v6-${n.name}`, urn: `urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::api-v6-${n.name}` };
+            r.inputs = { ...r.inputs, type: "AAAA", content: "2001:db8::1" };
+            return r;
+        });
+        assert.deepEqual(messages(await verdictOf(s.roundRobin, [...ns, ...records(ns), ...aaaa])), [
+            "AAAA api.myhoneydue.com has no record for node ubuntu-8gb-nbg1-3; add one AAAA record per node (or list ubuntu-8gb-nbg1-3 in outOfRotation to take it out on purpose)",
+        ]);
     });
 
     it("refuses a hostname missing a node's record, and a node with two", async () => {
