@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as s from "../policy/stack";
 import { UNKNOWN, type Registration } from "../offline/capture";
-import { COMMAND, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
+import { COMMAND, configMap, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
 
 const nodes = () => [server("ubuntu-8gb-nbg1-1", "10.0.1.11"), server("ubuntu-8gb-nbg1-2", "10.0.1.12"), server("ubuntu-8gb-nbg1-3", "10.0.1.13")];
 const hosts = ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"];
@@ -189,8 +189,24 @@ describe("stack-api-after-migrations", () => {
         assert.match(messages(await verdictOf(s.apiAfterMigrations, [api]))[0], /^Deployment api has no migrations Job to wait for/);
     });
 
-    it("is not applicable before the workloads exist", async () => {
-        assert.equal((await verdictOf(s.apiAfterMigrations, nodes())).status, "not applicable");
+    it("is not applicable before the workloads exist, and says why", async () => {
+        const v = await verdictOf(s.apiAfterMigrations, nodes());
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["the stack has no Deployment named api"]);
+    });
+
+    // Waiting through anything in between counts (the API's ConfigMap waits for the Job); waiting for another Job
+    // (a backup) does not; the migrations Job is known by its metadata.name as well as its Pulumi name.
+    it("follows the wait through resources in between, and tells the migrations Job from other Jobs", async () => {
+        const job = migrationJob();
+        const settingsMap = { ...configMap({ PORT: "8000" }), dependencies: [job.urn] };
+        assert.equal((await verdictOf(s.apiAfterMigrations, [job, settingsMap, deployment("api", undefined, {}, { dependencies: [settingsMap.urn] })])).status, "passed");
+        const backup = reg("kubernetes:batch/v1:Job", "redis-backup", { metadata: { name: "redis-backup", namespace: "honeydue" } });
+        assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [job, backup, deployment("api", undefined, {}, { dependencies: [backup.urn] })])), [
+            "Deployment api does not depend on the migrations Job migrations-8d9ca2e6ed; add dependsOn: [migrations] so it rolls only after the migration succeeded",
+        ]);
+        const schema = { ...migrationJob(), name: "db-schema", urn: "urn:pulumi:prod::honeydue::kubernetes:batch/v1:Job::db-schema" };
+        assert.equal((await verdictOf(s.apiAfterMigrations, [schema, deployment("api", undefined, {}, { dependencies: [schema.urn] })])).status, "passed");
     });
 
     // The config names the Deployments to hold ("add worker to hold it too"); each is found by its
