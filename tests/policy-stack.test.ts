@@ -274,6 +274,21 @@ describe("stack-k3s-identical-server-config", () => {
         assert.equal((await verdictOf(s.identicalK3sConfig, rs)).status, "passed");
     });
 
+    it("compares every setting k3s requires to match: cluster DNS and domain, the network policy controller, egress selection", async () => {
+        const same = { "cluster-dns": "10.43.0.10", "cluster-domain": "cluster.local", "disable-network-policy": false, "egress-selector-mode": "agent" };
+        const drift = { "cluster-dns": "10.43.0.53", "cluster-domain": "honeydue.local", "disable-network-policy": true, "egress-selector-mode": "pod" };
+        const rs = [installCommand("n1", "10.0.1.11", k3sConfig("10.0.1.11", same)), installCommand("n2", "10.0.1.12", k3sConfig("10.0.1.12", drift))];
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0], /differs from n1-k3s-install in cluster-dns \("10\.43\.0\.53" vs "10\.43\.0\.10"\), cluster-domain \("honeydue\.local" vs "cluster\.local"\), disable-network-policy \(true vs false\), egress-selector-mode \("pod" vs "agent"\);/);
+    });
+
+    // Heredocs as scripts write them: an unquoted delimiter, a space before it; the body's first line is read too.
+    it("finds a config in an unquoted heredoc, or one with a space before its delimiter", async () => {
+        for (const open of ["<<EOF", "<< 'EOF'"]) {
+            const rs = [installCommand("n1", "10.0.1.11"), reg(COMMAND, "n2-k3s-install", { create: `cat > /etc/rancher/k3s/config.yaml ${open}\nflannel-backend: host-gw\n${k3sConfig("10.0.1.12").replace("flannel-backend: vxlan\n", "")}EOF\nsystemctl restart k3s` })];
+            assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0] ?? "", /flannel-backend \("host-gw" vs "vxlan"\)/, open);
+        }
+    });
+
     it("reports nothing without k3s commands", async () => {
         assert.equal((await verdictOf(s.identicalK3sConfig, nodes())).status, "not applicable");
     });
