@@ -1,6 +1,7 @@
 // Cloudflare policies, each over a compliant hand-made record or zone setting and a broken copy.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { UNKNOWN } from "../offline/capture";
 import * as c from "../policy/cloudflare";
 import { messages, record, reg, server, verdictOf, zoneSetting } from "./policy-fixtures";
 
@@ -22,6 +23,17 @@ describe("cloudflare-record-proxied", () => {
         ]);
         assert.equal((await verdictOf(c.recordProxied, [bad], { "cloudflare-record-proxied": { dnsOnlyNames: ["api.myhoneydue.com"] } })).status, "passed");
     });
+
+    // An AAAA record gives away the node's IPv6 address as an A record its IPv4 one; a CNAME the name behind it.
+    it("refuses a DNS-only AAAA or CNAME app record as it does an A record", async () => {
+        for (const [type, content] of [["AAAA", "2001:db8::11"], ["CNAME", "origin.myhoneydue.com"]]) {
+            const bad = record("api.myhoneydue.com", node);
+            Object.assign(bad.inputs, { type, content, proxied: false });
+            assert.deepEqual(messages(await verdictOf(c.recordProxied, [bad])), [
+                `${type} record api.myhoneydue.com is not proxied; set proxied: true (and ttl: 1), or list api.myhoneydue.com in dnsOnlyNames if it is DNS-only on purpose`,
+            ]);
+        }
+    });
 });
 
 describe("cloudflare-ssl-not-off", () => {
@@ -34,6 +46,14 @@ describe("cloudflare-ssl-not-off", () => {
 
     it("leaves other settings alone", async () => {
         assert.equal((await verdictOf(c.sslNotOff, [zoneSetting("always_use_https", "off")])).violations.length, 0);
+    });
+
+    // ZoneSetting's value is any JSON (@pulumi/cloudflare 6.22.1 zoneSetting.d.ts: string, number, list or
+    // object by setting); the message shows what was set, not a string it happens to print as.
+    it("refuses an SSL mode that is no mode name, showing the value as written", async () => {
+        assert.deepEqual(messages(await verdictOf(c.sslNotOff, [zoneSetting("ssl", ["strict"])])), [
+            'the zone\'s SSL mode is ["strict"]; set the ssl ZoneSetting to one of flexible, full, strict (honeydue:sslMode)',
+        ]);
     });
 });
 
@@ -57,7 +77,9 @@ describe("cloudflare-flexible-always-https", () => {
 
     it("passes Flexible with always_use_https on, and is not applicable without Flexible", async () => {
         assert.equal((await verdictOf(c.flexibleNeedsHttps, zone("flexible", "on"))).status, "passed");
-        assert.equal((await verdictOf(c.flexibleNeedsHttps, zone("strict"))).status, "not applicable");
+        const strict = await verdictOf(c.flexibleNeedsHttps, zone("strict"));
+        assert.equal(strict.status, "not applicable");
+        assert.deepEqual(strict.reasons, ["no zone is on SSL Flexible"]);
     });
 
     it("refuses Flexible with always_use_https off or unset", async () => {
@@ -65,6 +87,15 @@ describe("cloudflare-flexible-always-https", () => {
             'zone 0123456789abcdef0123456789abcdef is on SSL Flexible with always_use_https "off"; add the always_use_https ZoneSetting with value "on" (or move the zone to SSL full/strict)',
         ]);
         assert.match(messages(await verdictOf(c.flexibleNeedsHttps, zone("flexible")))[0], /with always_use_https unset/);
+    });
+
+    // A preview that creates the zone: its id is unknown, so the settings cannot say which zone they are for.
+    it("names a zone it cannot know yet (the preview that creates it) as ?", async () => {
+        const [ssl] = zone("flexible");
+        (ssl.inputs as { zoneId: string }).zoneId = UNKNOWN;
+        assert.deepEqual(messages(await verdictOf(c.flexibleNeedsHttps, [ssl])), [
+            'zone ? is on SSL Flexible with always_use_https unset; add the always_use_https ZoneSetting with value "on" (or move the zone to SSL full/strict)',
+        ]);
     });
 
     it("does not take another zone's setting for this one's", async () => {
@@ -78,6 +109,9 @@ describe("cloudflare-origin-strict (advisory)", () => {
     it("warns about Flexible and Full in prod, and passes strict", async () => {
         const flexible = await verdictOf(c.originEncrypted, [zoneSetting("ssl", "flexible")]);
         assert.equal(flexible.status, "advisory");
+        // The engine shows each violation as the policy's description, then its message (@pulumi/policy
+        // server.js makeReportViolationFun: `description\n${message}`): what prod must be comes first.
+        assert.match(flexible.description, /^In a protected stack \(prod\) the zone's SSL mode is strict: the origin leg is encrypted and Cloudflare verifies the origin's certificate\. Advisory while/);
         assert.deepEqual(messages(flexible), [
             "the prod zone is on SSL flexible: Cloudflare sends logins, JWTs and cookies to the nodes as plain HTTP over the internet, and Authenticated Origin Pulls cannot work; move to strict (honeydue:sslMode strict, README \"The origin\")",
         ]);
@@ -90,6 +124,13 @@ describe("cloudflare-origin-strict (advisory)", () => {
         rehearsal.urn = rehearsal.urn.replace("urn:pulumi:prod::", "urn:pulumi:rehearsal::");
         assert.equal((await verdictOf(c.originEncrypted, [rehearsal])).violations.length, 0);
         assert.equal((await verdictOf(c.originEncrypted, [zoneSetting("always_use_https", "flexible")])).violations.length, 0);
+    });
+
+    it("warns about any mode the configuration adds, in general words where it knows no specific weakness", async () => {
+        const wider = { "cloudflare-origin-strict": { warnSslModes: ["flexible", "full", "off"] } };
+        assert.deepEqual(messages(await verdictOf(c.originEncrypted, [zoneSetting("ssl", "off")], wider)), [
+            'the prod zone is on SSL off: the origin leg is not verified; move to strict (honeydue:sslMode strict, README "The origin")',
+        ]);
     });
 
     it("can be made mandatory, and its modes narrowed, by the pack's configuration", async () => {

@@ -472,6 +472,26 @@ describe("k8s-no-host-network", () => {
         ]);
     });
 
+    // An exception names an object exactly; one without a name excepts nothing (an auto-named object is never
+    // one), and the message shows it as such. An object with no namespace is in default, as the cluster puts it.
+    it("excepts an object by kind, namespace (default when it names none) and name: never an auto-named one, and an exception without a name excepts nothing, as its message says", async () => {
+        const bare = deployment("agent");
+        delete (bare.inputs.metadata as any).namespace;
+        pod(bare).hostNetwork = true;
+        const inDefault = { "k8s-no-host-network": { hostNetworkAllowed: [{ kind: "Deployment", namespace: "default", name: "agent" }] } };
+        assert.equal((await verdictOf(k.noHostNetwork, [bare], inDefault)).status, "passed");
+        const unnamed = { "k8s-no-host-network": { hostNetworkAllowed: [{ kind: "Deployment", namespace: "default" }] } };
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bare], unnamed)), [
+            "Deployment agent uses hostNetwork; remove it and reach the pod through a Service (only Deployment default/(auto-named) may)",
+        ]);
+        // Auto-named, with no metadata at all (Pulumi names it): no exception reaches it, a named one or one without a name.
+        delete (bare.inputs as any).metadata;
+        assert.deepEqual(messages(await verdictOf(k.noHostNetwork, [bare], inDefault)), [
+            "Deployment agent uses hostNetwork; remove it and reach the pod through a Service (only Deployment default/agent may)",
+        ]);
+        assert.equal((await verdictOf(k.noHostNetwork, [bare], unnamed)).status, "violated");
+    });
+
     it("passes another chart without hostNetwork, and reports a renamed Traefik chart once (as the pod it renders)", async () => {
         const other = traefikChart(traefikValues.replace("hostNetwork: true", "hostNetwork: false"));
         (other.inputs.metadata as any).name = "other";
@@ -743,6 +763,18 @@ describe("k8s-redis-pvc-and-node-pin", () => {
             "Deployment redis runs Redis without a PersistentVolumeClaim; mount a PVC (local-path) at /data so appendonly data survives a restart",
             "Deployment redis runs Redis unpinned; set nodeSelector kubernetes.io/hostname to honeydue:redis.node (its local-path volume lives on that node)",
         ]);
+    });
+
+    // A Redis built from the estate's own image is found by name only: metadata.name, or the Pulumi name
+    // when it is auto-named (no metadata at all).
+    it("finds Redis by name when its image does not say so, auto-named too", async () => {
+        const own = redis();
+        Object.assign(pod(own).containers[0], { image: "gitea.treytartt.com/treytartt/honeydue-cache:8d9ca2e6ed" });
+        delete pod(own).nodeSelector;
+        const unpinned = "Deployment redis runs Redis unpinned; set nodeSelector kubernetes.io/hostname to honeydue:redis.node (its local-path volume lives on that node)";
+        assert.deepEqual(messages(await verdictOf(k.redisStorage, [own])), [unpinned]);
+        delete (own.inputs as any).metadata;
+        assert.deepEqual(messages(await verdictOf(k.redisStorage, [own])), [unpinned]);
     });
 
     it("finds Redis by its image whatever the workload is called", async () => {

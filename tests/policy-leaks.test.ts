@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import type { ResourceValidation } from "@pulumi/policy";
+import { UNKNOWN } from "../offline/capture";
 import { base64Forms, inputsStaySecret, outputsStaySecret } from "../policy/leaks";
 import { CONFIG_MAP, configMap, messages, reg, verdictOf } from "./policy-fixtures";
 
@@ -93,8 +95,14 @@ describe("secrets-inputs-stay-secret", () => {
     });
 
     it("reports a leak once, at its path inside lists and nested objects, and passes null properties", async () => {
-        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}` })])), [
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password} (again: ${password})` })])), [
             `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+        ]);
+        // Each leak of a resource is its own line: another secret, or the same one at another path.
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}`, COPY: password, DB: dbPassword })])).map((m) => m.split(";")[0]), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text`,
+            `${CONFIG_MAP} honeydue-app: data.COPY holds honeydue:registryPassword in plain text`,
+            `${CONFIG_MAP} honeydue-app: data.DB holds its password in honeydue:databaseUrl in plain text`,
         ]);
         const cmd = reg("command:remote:Command", "deploy", { create: "true", triggers: ["v1", { env: [`PW=${password}`] }], environment: null });
         assert.deepEqual(messages(await verdictOf(inputsStaySecret, [cmd])), [
@@ -121,6 +129,9 @@ describe("secrets-inputs-stay-secret", () => {
             REDIS_URL: "redis://:PLACEHOLDER-redis-password@redis:6379/0",
             QUEUES: "primary=amqp://worker:PLACEHOLDER-amqp-first@mq1/ replica=amqp://worker:PLACEHOLDER-amqp-second@mq2/",
             LEGACY_URL: "mysql://app:PLACEHOLDER-100%-password@db/legacy",
+            // Schemes that end in a digit, or have one before their last letter.
+            B2_URL: "b2://PLACEHOLDERb2KeyId:PLACEHOLDER-b2-url-key@honeydue-backups",
+            S3A_URL: "s3a://PLACEHOLDERAKIA:PLACEHOLDER-s3a-secret@backups/honeydue",
         };
         const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
         try {
@@ -131,6 +142,8 @@ describe("secrets-inputs-stay-secret", () => {
                 ["QUEUES", "PLACEHOLDER-amqp-first"],
                 ["QUEUES", "PLACEHOLDER-amqp-second"],
                 ["LEGACY_URL", "PLACEHOLDER-100%-password"],
+                ["B2_URL", "PLACEHOLDER-b2-url-key"],
+                ["S3A_URL", "PLACEHOLDER-s3a-secret"],
             ]) {
                 const found = await leaked(password);
                 assert.ok(found.includes(`${CONFIG_MAP} honeydue-app: data.V holds its password in honeydue:appSecrets.${key} in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`), `${key}: ${found.join("\n")}`);
@@ -142,8 +155,61 @@ describe("secrets-inputs-stay-secret", () => {
         }
     });
 
+    // Needles are tried longest first: a secret that begins with another is named for itself.
+    it("names the secret that leaked, not a shorter one it begins with", async () => {
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "PLACEHOLDER-k3s", "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
+            assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ V: "x PLACEHOLDER-k3s-cluster-token y" })])), [
+                `${CONFIG_MAP} honeydue-app: data.V holds honeydue:k3sToken in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+            ]);
+        } finally {
+            baseConfig();
+        }
+    });
+
+    // A preview: a value not known yet holds no leak, and the rest of the resource is still searched.
+    it("searches the known values of a resource whose other values are unknown during preview", async () => {
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ HOST: UNKNOWN, NOTE: `pw=${password}` })])), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+        ]);
+    });
+
     it("does not search for values too short to tell from chance (smtpPassword 'short')", async () => {
         assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "short" })])).status, "passed");
+    });
+
+    // Even with minLength 0 (search everything): an empty secret would match every string.
+    it("never searches for a secret left empty, whatever minLength says", async () => {
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "", "honeydue:k3sToken": "PLACEHOLDER-k3s-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
+            assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "production" })], { "secrets-inputs-stay-secret": { minLength: 0 } })).status, "passed");
+        } finally {
+            baseConfig();
+        }
+    });
+
+    it("does not apply, and says why, when the stack configures no secret", async () => {
+        try {
+            pulumi.runtime.setAllConfig({ "honeydue:registryUsername": user }, []);
+            for (const policy of [inputsStaySecret, outputsStaySecret]) {
+                const v = await verdictOf(policy, [configMap({ NOTE: "plain" })]);
+                assert.equal(v.status, "not applicable", policy.name);
+                assert.deepEqual(v.reasons, ["no configured secret to look for"], policy.name);
+            }
+        } finally {
+            baseConfig();
+        }
+    });
+
+    // A pack started without policy/serve.ts sees every secret unwrapped and unmarked: it must not pass
+    // what it cannot tell from a leak. (The offline runner always records secret-ness, so the policy is
+    // called here as @pulumi/policy's server would call it, with props nobody recorded.)
+    it("refuses props whose secret-ness was never recorded (a pack started without policy/serve.ts), rather than pass them", () => {
+        const reports: string[] = [];
+        const args = { type: CONFIG_MAP, name: "settings", urn: "urn", props: { data: { NOTE: "nothing secret" } }, getConfig: () => ({}), notApplicable: (why: string) => assert.fail(why) };
+        const validate = inputsStaySecret.validateResource as ResourceValidation;
+        validate(args as never, (m) => void reports.push(String(m)));
+        assert.deepEqual(reports, [`${CONFIG_MAP} settings: the pack cannot tell which properties are secret (policy/serve.ts did not run); run the pack through policy/index.ts`]);
     });
 });
 
@@ -162,5 +228,22 @@ describe("stack-secrets-outputs-stay-secret", () => {
         const leak = reg("command:remote:Command", "join", { create: "true" }, { state: { stdout: "GeneratedClusterToken0123456789" } });
         assert.match(messages(await verdictOf(outputsStaySecret, [token, leak])).join("\n"), /stdout holds the generated password token in plain text/);
         assert.equal((await verdictOf(outputsStaySecret, [token])).status, "passed");
+    });
+
+    // Only a RandomPassword's result is a secret: a RandomString's is a name suffix, shown wherever it names things.
+    it("searches for generated passwords only, not another random resource's result", async () => {
+        const suffix = reg("random:index/randomString:RandomString", "suffix", { length: 12, special: false }, { state: { result: "k3x9q2m7v1zt" } });
+        const bucket = reg("command:remote:Command", "bucket", { create: "true" }, { state: { stdout: "created honeydue-backups-k3x9q2m7v1zt" } });
+        assert.equal((await verdictOf(outputsStaySecret, [suffix, bucket])).status, "passed");
+    });
+
+    // The first preview: a password the provider has not generated yet is unknown (the pack's proxy
+    // throws on reading it: @pulumi/policy proxy.js proxyHelper); it is skipped, the rest still searched.
+    it("skips a generated password not known yet (the first preview) and still finds the configured secrets", async () => {
+        const token = reg("random:index/randomPassword:RandomPassword", "token", { length: 48 }, { state: { result: { secret: UNKNOWN } } });
+        const cmd = reg("command:remote:Command", "read", { create: "cat /etc/app.env" }, { state: { stdout: `PASSWORD=${password}` } });
+        assert.deepEqual(messages(await verdictOf(outputsStaySecret, [token, cmd])), [
+            "command:remote:Command read: stdout holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there",
+        ]);
     });
 });

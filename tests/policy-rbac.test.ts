@@ -22,10 +22,36 @@ describe("k8s-secrets-not-cluster-wide", () => {
             "ClusterRole honeydue-traefik-cluster grants secrets in every namespace; grant Secrets with a Role in the namespace that holds them",
         ]);
         assert.equal((await verdictOf(r.clusterSecretsClosed, [clusterRole([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }])])).status, "violated");
+        // The core group among others is still the core group.
+        assert.equal((await verdictOf(r.clusterSecretsClosed, [clusterRole([{ apiGroups: ["apps", ""], resources: ["deployments", "secrets"], verbs: read }])])).status, "violated");
         // secrets of another API group is not the core Secret.
         assert.equal((await verdictOf(r.clusterSecretsClosed, [clusterRole([{ apiGroups: ["example.io"], resources: ["secrets"], verbs: read }])])).status, "passed");
         const allowed = { "k8s-secrets-not-cluster-wide": { allowedClusterRoles: ["honeydue-traefik-cluster"] } };
         assert.equal((await verdictOf(r.clusterSecretsClosed, [secrets], allowed)).status, "passed");
+    });
+
+    // Rules that name no resource grant none: a ClusterRole of non-resource URLs (as Kubernetes' own
+    // system:discovery), a rule without resources (the API server refuses it: apiGroups and resources
+    // are both required of a resource rule, pkg/apis/rbac/validation ValidatePolicyRule), no rules at all.
+    it("passes a ClusterRole of non-resource URLs, a rule or role with nothing in it, and a binding that names no role", async () => {
+        for (const rules of [[{ nonResourceURLs: ["/healthz", "/metrics"], verbs: ["get"] }], [{ apiGroups: [""], verbs: read }], undefined]) {
+            const role = reg(CLUSTER_ROLE, "honeydue-probe", { metadata: { name: "honeydue-probe" }, ...(rules && { rules }) });
+            assert.equal((await verdictOf(r.clusterSecretsClosed, [role])).status, "passed", JSON.stringify(rules));
+        }
+        for (const roleRef of [{ kind: "ClusterRole" }, undefined]) {
+            const unnamed = reg("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "honeydue-probe", { metadata: { name: "honeydue-probe" }, ...(roleRef && { roleRef }) });
+            assert.equal((await verdictOf(r.clusterSecretsClosed, [unnamed])).status, "passed", JSON.stringify(roleRef));
+        }
+    });
+
+    it("judges the RBAC of Traefik's chart only (another chart's values, or none, are not read), and says what it does not apply to", async () => {
+        const other = reg("kubernetes:helm.cattle.io/v1:HelmChart", "other", { metadata: { name: "other", namespace: "kube-system" }, spec: { chart: "other", valuesContent: "rbac:\n  enabled: true\n" } });
+        const noSpec = reg("kubernetes:helm.cattle.io/v1:HelmChart", "bare", { metadata: { name: "bare", namespace: "kube-system" } });
+        for (const chart of [other, noSpec]) assert.equal((await verdictOf(r.clusterSecretsClosed, [chart])).status, "passed", chart.name);
+        const deployment = reg("kubernetes:apps/v1:Deployment", "api", { metadata: { name: "api", namespace: "honeydue" } });
+        const v = await verdictOf(r.clusterSecretsClosed, [deployment]);
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["Policy only applies to ClusterRoles, ClusterRoleBindings and Traefik's HelmChart", "Policy only applies to resources of type 'kubernetes:helm.cattle.io/v1:HelmChart'"]);
     });
 
     it("refuses a ClusterRoleBinding to Kubernetes' own Secret readers (cluster-admin, admin, edit), passes one to a role without Secrets", async () => {
@@ -74,5 +100,7 @@ describe("k8s-traefik-internal-ports-local", () => {
     it("reads only Traefik's chart", async () => {
         const other = reg("kubernetes:helm.cattle.io/v1:HelmChart", "other", { metadata: { name: "other", namespace: "kube-system" }, spec: { chart: "other", valuesContent: "a: 1\n" } });
         assert.equal((await verdictOf(r.traefikInternalPortsLocal, [other])).status, "passed");
+        const noSpec = reg("kubernetes:helm.cattle.io/v1:HelmChart", "bare", { metadata: { name: "bare", namespace: "kube-system" } });
+        assert.equal((await verdictOf(r.traefikInternalPortsLocal, [noSpec])).status, "passed");
     });
 });

@@ -156,6 +156,17 @@ describe("the pack's configuration", () => {
         }
     });
 
+    // Every policy of the pack names its level (below); one added without fails the plan all the same:
+    // the pack's own level is mandatory, which index.ts hands the PolicyPack and the engine's server
+    // gives a policy with none (@pulumi/policy 1.21.0 server.js makeAnalyzeRpcFun,
+    // `p.enforcementLevel || policyPackEnforcementLevel`; the SDK's own default would be advisory).
+    it("holds a policy that names no level to the pack's level, mandatory", async () => {
+        const unlevelled: ResourceValidationPolicy = { ...always, name: "unlevelled", enforcementLevel: undefined };
+        const r = await evaluate([server()], { policies: [unlevelled] });
+        assert.deepEqual(r.verdicts.map((v) => [v.policy, v.status, v.enforcementLevel]), [["unlevelled", "violated", "mandatory"]]);
+        assert.deepEqual(r.mandatory.map((v) => v.message), ["always"]);
+    });
+
     // A stack named for production in another spelling is prod too: the guard must not hinge on case.
     it("counts Prod, PROD, production and prod-eu as prod", () => {
         for (const stack of ["Prod", "PROD", "production", "prod-eu", "org/honeydue/Prod"]) {
@@ -199,6 +210,8 @@ describe("the pack", () => {
                 assert.ok(typeof s.description === "string" && s.description.length > 10, `${p.name}.${k} is described`);
                 // The engine checks the operator's --policy-pack-config against these types: each default must pass its own.
                 assert.ok(conforms(s.default, s as Schema), `${p.name}.${k}: ${JSON.stringify(s.default)} is a valid ${s.type}`);
+                // A count or a length is whole: the engine refuses minServers 2.5 before the pack runs.
+                if (typeof s.default === "number") assert.equal(conforms(s.default + 0.5, s as Schema), false, `${p.name}.${k} takes whole numbers only`);
             }
         }
         assert.ok(policies.length >= 25);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as s from "../policy/stack";
 import { UNKNOWN, type Registration } from "../offline/capture";
-import { COMMAND, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
+import { COMMAND, configMap, deployment, installCommand, k3sConfig, messages, migrationJob, record, reg, server, verdictOf } from "./policy-fixtures";
 
 const nodes = () => [server("ubuntu-8gb-nbg1-1", "10.0.1.11"), server("ubuntu-8gb-nbg1-2", "10.0.1.12"), server("ubuntu-8gb-nbg1-3", "10.0.1.13")];
 const hosts = ["api.myhoneydue.com", "admin.myhoneydue.com", "myhoneydue.com"];
@@ -37,8 +37,31 @@ describe("stack-round-robin-complete", () => {
         assert.equal((await verdictOf(s.roundRobin, [...ns, ...records(ns)])).status, "passed");
     });
 
-    it("reports nothing when the estate has no DNS records yet", async () => {
-        assert.equal((await verdictOf(s.roundRobin, nodes())).status, "not applicable");
+    it("reports nothing when the estate has no DNS records yet, or no servers, and says why", async () => {
+        for (const rs of [nodes(), records(nodes())]) {
+            const v = await verdictOf(s.roundRobin, rs);
+            assert.equal(v.status, "not applicable");
+            assert.deepEqual(v.reasons, ["the stack has no DNS records or no servers"]);
+        }
+    });
+
+    // Only A and AAAA records make the round robin: a TXT record built from a node's address (SPF) is not one,
+    // nor is an A record that points at no node at all (mail at a provider's address).
+    it("holds A and AAAA records to the round robin, not a TXT built from a node nor a name that points at no node", async () => {
+        const ns = nodes();
+        const spf = { ...record("myhoneydue.com", ns[0]), name: "spf", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::spf" };
+        spf.inputs = { ...spf.inputs, type: "TXT", content: "v=spf1 ip4:203.0.113.11 -all", proxied: false };
+        const mail = { ...record("mail.myhoneydue.com", ns[0]), name: "mail", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::mail", propertyDependencies: {}, dependencies: [] };
+        mail.inputs = { ...mail.inputs, content: "192.0.2.25", proxied: false };
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...records(ns), spf, mail])).status, "passed");
+        const aaaa = ns.slice(0, 2).map((n) => {
+            const r = { ...record("api.myhoneydue.com", n), name: `api-v6-${n.name}`, urn: `urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::api-v6-${n.name}` };
+            r.inputs = { ...r.inputs, type: "AAAA", content: "2001:db8::1" };
+            return r;
+        });
+        assert.deepEqual(messages(await verdictOf(s.roundRobin, [...ns, ...records(ns), ...aaaa])), [
+            "AAAA api.myhoneydue.com has no record for node ubuntu-8gb-nbg1-3; add one AAAA record per node (or list ubuntu-8gb-nbg1-3 in outOfRotation to take it out on purpose)",
+        ]);
     });
 
     it("refuses a hostname missing a node's record, and a node with two", async () => {
@@ -66,6 +89,26 @@ describe("stack-round-robin-complete", () => {
         assert.match(messages(await verdictOf(s.roundRobin, [...ns, ...rs]))[0], /record api\.myhoneydue\.com-ubuntu-8gb-nbg1-1 points at no node; remove it/);
     });
 
+    // AAAA records are matched by the node's IPv6 address as A records by its IPv4 one.
+    it("matches an AAAA record to its node by IPv6 address when the content carries no dependency", async () => {
+        const ns = nodes().map((n, i) => ({ ...n, state: { ...n.state, ipv6Address: `2001:db8::${i + 11}` } }));
+        const aaaa = ns.map((n, i) => {
+            const r = record("api.myhoneydue.com", n);
+            Object.assign(r.inputs, { type: "AAAA", content: `2001:db8::${i + 11}` });
+            return i === 2 ? { ...r, propertyDependencies: {}, dependencies: [] } : r;
+        });
+        assert.equal((await verdictOf(s.roundRobin, [...ns, ...aaaa])).status, "passed");
+    });
+
+    // The first preview: the nodes' addresses are unknown, and so is a record's that is no node's (a load balancer's, say).
+    it("does not take a record of unknown address for a node's while the nodes' addresses are unknown too", async () => {
+        const ns = nodes().map((n) => ({ ...n, state: { ...n.state, ipv4Address: UNKNOWN } }));
+        const other = { ...record("api.myhoneydue.com", ns[0]), name: "api-lb", urn: "urn:pulumi:prod::honeydue::cloudflare:index/dnsRecord:DnsRecord::api-lb", propertyDependencies: {}, dependencies: [] };
+        other.inputs = { ...other.inputs, content: UNKNOWN };
+        const rs = ns.map((n) => record("api.myhoneydue.com", n));
+        assert.deepEqual(messages(await verdictOf(s.roundRobin, [...ns, ...rs, other])), ["A api.myhoneydue.com record api-lb points at no node; remove it"]);
+    });
+
     it("accepts a node taken out of rotation, from the policy config or the stack's outOfRotation output", async () => {
         const ns = nodes();
         const rs = records(ns).filter((r) => !r.name.endsWith("ubuntu-8gb-nbg1-3"));
@@ -78,12 +121,18 @@ describe("stack-round-robin-complete", () => {
         // Only the stack's outputs declare it, not a resource's inputs; outputs unknown in a preview are skipped.
         const custom = reg("kubernetes:traefik.io/v1alpha1:Middleware", "note", { spec: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [custom, ...ns, ...rs])).status, "violated", "a custom resource's input is no declaration");
+        // A null output is skipped like any value that is no object.
+        const withNull = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { apiEndpoint: null, dns: { outOfRotation: ["ubuntu-8gb-nbg1-3"] } } });
+        assert.equal((await verdictOf(s.roundRobin, [withNull, ...ns, ...rs])).status, "passed");
         const previewed = reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: { dns: UNKNOWN, outOfRotation: ["ubuntu-8gb-nbg1-3"] } });
         assert.equal((await verdictOf(s.roundRobin, [previewed, ...ns, ...rs])).status, "violated", "outputs unknown during a preview are skipped, not a crash");
         // The search stops three levels down (it walks every output of the stack).
         const deep = (levels: string[]) => reg("pulumi:pulumi:Stack", "honeydue-prod", {}, { custom: false, outputs: levels.reduceRight<Record<string, unknown>>((inner, k) => ({ [k]: inner }), { outOfRotation: ["ubuntu-8gb-nbg1-3"] }) });
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c"]), ...ns, ...rs])).status, "passed", "three levels down");
         assert.equal((await verdictOf(s.roundRobin, [deep(["a", "b", "c", "d"]), ...ns, ...rs])).status, "violated", "four levels down is not read");
+        // Every node out of rotation leaves the hostnames with nothing to serve them.
+        const allOut = { "stack-round-robin-complete": { outOfRotation: ns.map((n) => n.name) } };
+        assert.ok(messages(await verdictOf(s.roundRobin, [...ns, ...records(ns)], allOut)).includes("A api.myhoneydue.com: every node is out of rotation; keep at least one node in the round robin"));
         // Out of rotation means absent everywhere: a leftover record is reported.
         assert.match(messages(await verdictOf(s.roundRobin, [stack, ...ns, ...records(ns)]))[0], /still has a record for ubuntu-8gb-nbg1-3, which is out of rotation/);
     });
@@ -140,8 +189,44 @@ describe("stack-api-after-migrations", () => {
         assert.match(messages(await verdictOf(s.apiAfterMigrations, [api]))[0], /^Deployment api has no migrations Job to wait for/);
     });
 
-    it("is not applicable before the workloads exist", async () => {
-        assert.equal((await verdictOf(s.apiAfterMigrations, nodes())).status, "not applicable");
+    it("is not applicable before the workloads exist, and says why", async () => {
+        const v = await verdictOf(s.apiAfterMigrations, nodes());
+        assert.equal(v.status, "not applicable");
+        assert.deepEqual(v.reasons, ["the stack has no Deployment named api"]);
+    });
+
+    // Waiting through anything in between counts (the API's ConfigMap waits for the Job); waiting for another Job
+    // (a backup) does not; the migrations Job is known by its metadata.name as well as its Pulumi name.
+    it("follows the wait through resources in between, and tells the migrations Job from other Jobs", async () => {
+        const job = migrationJob();
+        const settingsMap = { ...configMap({ PORT: "8000" }), dependencies: [job.urn] };
+        assert.equal((await verdictOf(s.apiAfterMigrations, [job, settingsMap, deployment("api", undefined, {}, { dependencies: [settingsMap.urn] })])).status, "passed");
+        const backup = reg("kubernetes:batch/v1:Job", "redis-backup", { metadata: { name: "redis-backup", namespace: "honeydue" } });
+        assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [job, backup, deployment("api", undefined, {}, { dependencies: [backup.urn] })])), [
+            "Deployment api does not depend on the migrations Job migrations-8d9ca2e6ed; add dependsOn: [migrations] so it rolls only after the migration succeeded",
+        ]);
+        const schema = { ...migrationJob(), name: "db-schema", urn: "urn:pulumi:prod::honeydue::kubernetes:batch/v1:Job::db-schema" };
+        assert.equal((await verdictOf(s.apiAfterMigrations, [schema, deployment("api", undefined, {}, { dependencies: [schema.urn] })])).status, "passed");
+    });
+
+    // The config names the Deployments to hold ("add worker to hold it too"); each is found by its
+    // metadata.name, by its Pulumi name when auto-named, or by a Pulumi name that ends in -<name>.
+    it("holds every Deployment the config names, found by metadata.name, by Pulumi name, or by a prefixed Pulumi name", async () => {
+        const named = (pulumiName: string, metaName: string | undefined) => {
+            const d = deployment(pulumiName);
+            if (metaName === undefined) delete (d.inputs.metadata as any).name;
+            else (d.inputs.metadata as any).name = metaName;
+            return d;
+        };
+        const apps = [named("backend", "api"), named("worker", undefined), named("honeydue-admin", "admin-web")];
+        const held = { "stack-api-after-migrations": { deployments: ["api", "worker", "admin"] } };
+        const waits = (d: string) => `Deployment ${d} does not depend on the migrations Job migrations-8d9ca2e6ed; add dependsOn: [migrations] so it rolls only after the migration succeeded`;
+        assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [migrationJob(), ...apps], held)), [waits("api"), waits("worker"), waits("admin-web")]);
+        // An auto-named migrations Job is found by its Pulumi name.
+        const job = migrationJob();
+        delete (job.inputs.metadata as any).name;
+        const api = deployment("api", undefined, {}, { dependencies: [job.urn] });
+        assert.equal((await verdictOf(s.apiAfterMigrations, [job, api])).status, "passed");
     });
 });
 
@@ -174,6 +259,36 @@ describe("stack-k3s-identical-server-config", () => {
         assert.match(messages(await verdictOf(s.identicalK3sConfig, [payload("10.0.1.11"), drifted]))[0], /flannel-backend \("wireguard-native" vs "vxlan"\)/);
     });
 
+    // A config copied as a file (command.remote.CopyToRemote with a StringAsset: its text, a promise in the pack's process).
+    it("finds a config copied to the node as a file", async () => {
+        const copy = (ip: string, cfg = k3sConfig(ip)) => reg("command:remote:CopyToRemote", `config-${ip}`, { source: { text: cfg }, remotePath: "/etc/rancher/k3s/config.yaml" });
+        assert.equal((await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), copy("10.0.1.12")])).status, "passed");
+        const drifted = copy("10.0.1.12", k3sConfig("10.0.1.12").replace("10.43.0.0/16", "10.53.0.0/16"));
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), drifted]))[0], /^k3s config of config-10\.0\.1\.12 differs from config-10\.0\.1\.11 in service-cidr/);
+    });
+
+    // A command's text is read as YAML: one that expands past yaml's alias limit (a "billion laughs") is no config, not a crash.
+    it("reads a text that yaml refuses to expand as holding no config", async () => {
+        const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]", "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]", "d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]", "cluster-cidr: 10.52.0.0/16", ""].join("\n");
+        const rs = [installCommand("n1", "10.0.1.11"), installCommand("n2", "10.0.1.12"), reg(COMMAND, "odd", { create: "bash -s", stdin: bomb })];
+        assert.equal((await verdictOf(s.identicalK3sConfig, rs)).status, "passed");
+    });
+
+    it("compares every setting k3s requires to match: cluster DNS and domain, the network policy controller, egress selection", async () => {
+        const same = { "cluster-dns": "10.43.0.10", "cluster-domain": "cluster.local", "disable-network-policy": false, "egress-selector-mode": "agent" };
+        const drift = { "cluster-dns": "10.43.0.53", "cluster-domain": "honeydue.local", "disable-network-policy": true, "egress-selector-mode": "pod" };
+        const rs = [installCommand("n1", "10.0.1.11", k3sConfig("10.0.1.11", same)), installCommand("n2", "10.0.1.12", k3sConfig("10.0.1.12", drift))];
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0], /differs from n1-k3s-install in cluster-dns \("10\.43\.0\.53" vs "10\.43\.0\.10"\), cluster-domain \("honeydue\.local" vs "cluster\.local"\), disable-network-policy \(true vs false\), egress-selector-mode \("pod" vs "agent"\);/);
+    });
+
+    // Heredocs as scripts write them: an unquoted delimiter, a space before it; the body's first line is read too.
+    it("finds a config in an unquoted heredoc, or one with a space before its delimiter", async () => {
+        for (const open of ["<<EOF", "<< 'EOF'"]) {
+            const rs = [installCommand("n1", "10.0.1.11"), reg(COMMAND, "n2-k3s-install", { create: `cat > /etc/rancher/k3s/config.yaml ${open}\nflannel-backend: host-gw\n${k3sConfig("10.0.1.12").replace("flannel-backend: vxlan\n", "")}EOF\nsystemctl restart k3s` })];
+            assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0] ?? "", /flannel-backend \("host-gw" vs "vxlan"\)/, open);
+        }
+    });
+
     it("reports nothing without k3s commands", async () => {
         assert.equal((await verdictOf(s.identicalK3sConfig, nodes())).status, "not applicable");
     });
@@ -203,6 +318,16 @@ describe("stack-namespace-default-deny", () => {
         assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, open]))[0], /for Egress;/);
         const someApps = policy("default-deny", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress", "Egress"] });
         assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, someApps])).status, "violated");
+    });
+
+    // A NetworkPolicy that names no namespace is in default, where Kubernetes puts it.
+    it("counts a NetworkPolicy with no namespace for default, and one without policyTypes for nothing", async () => {
+        const defaultNs = reg(NS, "default", { metadata: { name: "default" } });
+        const unplaced = reg(NP, "default-deny", { metadata: { name: "default-deny" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [defaultNs, unplaced])).status, "passed");
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, unplaced])).status, "violated");
+        // Without policyTypes the API server infers them; the policy asks for them written out.
+        assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, policy("default-deny", { podSelector: {} })]))[0], /no default-deny NetworkPolicy for Ingress and Egress;/);
     });
 
     it("leaves exempt namespaces and stacks without namespaces alone", async () => {
