@@ -28,6 +28,9 @@ const baseConfig = () =>
     );
 before(baseConfig);
 
+/** What the leak policies tell the operator to do, after where the value was found. */
+const ADVICE = "make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there";
+
 const SECRET = "kubernetes:core/v1:Secret";
 const auth = Buffer.from(`${user}:${password}`).toString("base64");
 const dockerConfig = JSON.stringify({ auths: { "gitea.treytartt.com": { username: user, password, auth } } });
@@ -60,7 +63,7 @@ describe("secrets-inputs-stay-secret", () => {
         it(`refuses ${what} in a plain input, naming where it is and what to do`, async () => {
             const v = await verdictOf(inputsStaySecret, [configMap(data as Record<string, string>)]);
             assert.equal(v.status, "violated");
-            assert.ok(messages(v).includes(`${CONFIG_MAP} honeydue-app: ${message}; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`), messages(v).join("\n"));
+            assert.ok(messages(v).includes(`${CONFIG_MAP} honeydue-app: ${message}; ${ADVICE}`), messages(v).join("\n"));
             assert.ok(!messages(v).join("\n").includes(password) && !messages(v).join("\n").includes(dbPassword), "a message never repeats the secret");
         });
     }
@@ -83,7 +86,7 @@ describe("secrets-inputs-stay-secret", () => {
             }
             const url = Buffer.from(secrets["honeydue:k3sToken"]).toString("base64url");
             assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ TOKEN: url })])).includes(
-                `${CONFIG_MAP} honeydue-app: data.TOKEN holds honeydue:k3sToken (base64) in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+                `${CONFIG_MAP} honeydue-app: data.TOKEN holds honeydue:k3sToken (base64) in plain text; ${ADVICE}`,
             ), "base64url, as in a JWT or a URL");
             for (const [user, secret] of [["honeydue:smtpUsername", "honeydue:smtpPassword"], ["honeydue:b2KeyId", "honeydue:b2ApplicationKey"]]) {
                 const pair = Buffer.from(`${users[user as keyof typeof users]}:${secrets[secret]}`).toString("base64");
@@ -96,17 +99,17 @@ describe("secrets-inputs-stay-secret", () => {
 
     it("reports a leak once, at its path inside lists and nested objects, and passes null properties", async () => {
         assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password} (again: ${password})` })])), [
-            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; ${ADVICE}`,
         ]);
         // Each leak of a resource is its own line: another secret, or the same one at another path.
-        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}`, COPY: password, DB: dbPassword })])).map((m) => m.split(";")[0]), [
-            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text`,
-            `${CONFIG_MAP} honeydue-app: data.COPY holds honeydue:registryPassword in plain text`,
-            `${CONFIG_MAP} honeydue-app: data.DB holds its password in honeydue:databaseUrl in plain text`,
+        assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ NOTE: `pw=${password}`, COPY: password, DB: dbPassword })])), [
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; ${ADVICE}`,
+            `${CONFIG_MAP} honeydue-app: data.COPY holds honeydue:registryPassword in plain text; ${ADVICE}`,
+            `${CONFIG_MAP} honeydue-app: data.DB holds its password in honeydue:databaseUrl in plain text; ${ADVICE}`,
         ]);
         const cmd = reg("command:remote:Command", "deploy", { create: "true", triggers: ["v1", { env: [`PW=${password}`] }], environment: null });
         assert.deepEqual(messages(await verdictOf(inputsStaySecret, [cmd])), [
-            "command:remote:Command deploy: triggers[1].env[0] holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there",
+            `command:remote:Command deploy: triggers[1].env[0] holds honeydue:registryPassword in plain text; ${ADVICE}`,
         ]);
         assert.equal((await verdictOf(inputsStaySecret, [reg("command:remote:Command", "plain", { create: "true", environment: null, triggers: [null, 3, true] })])).status, "passed");
     });
@@ -146,7 +149,7 @@ describe("secrets-inputs-stay-secret", () => {
                 ["S3A_URL", "PLACEHOLDER-s3a-secret"],
             ]) {
                 const found = await leaked(password);
-                assert.ok(found.includes(`${CONFIG_MAP} honeydue-app: data.V holds its password in honeydue:appSecrets.${key} in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`), `${key}: ${found.join("\n")}`);
+                assert.ok(found.includes(`${CONFIG_MAP} honeydue-app: data.V holds its password in honeydue:appSecrets.${key} in plain text; ${ADVICE}`), `${key}: ${found.join("\n")}`);
                 assert.ok(!found.join("\n").includes(password), "a message never repeats the secret");
             }
             assert.equal((await verdictOf(inputsStaySecret, [configMap({ HOST: "db.internal", PORT: "6379", USER: "worker" })])).status, "passed", "a URL's host, port and user are not secrets");
@@ -160,7 +163,7 @@ describe("secrets-inputs-stay-secret", () => {
         try {
             pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "PLACEHOLDER-k3s", "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
             assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ V: "x PLACEHOLDER-k3s-cluster-token y" })])), [
-                `${CONFIG_MAP} honeydue-app: data.V holds honeydue:k3sToken in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+                `${CONFIG_MAP} honeydue-app: data.V holds honeydue:k3sToken in plain text; ${ADVICE}`,
             ]);
         } finally {
             baseConfig();
@@ -170,7 +173,7 @@ describe("secrets-inputs-stay-secret", () => {
     // A preview: a value not known yet holds no leak, and the rest of the resource is still searched.
     it("searches the known values of a resource whose other values are unknown during preview", async () => {
         assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ HOST: UNKNOWN, NOTE: `pw=${password}` })])), [
-            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there`,
+            `${CONFIG_MAP} honeydue-app: data.NOTE holds honeydue:registryPassword in plain text; ${ADVICE}`,
         ]);
     });
 
@@ -243,7 +246,7 @@ describe("stack-secrets-outputs-stay-secret", () => {
         const token = reg("random:index/randomPassword:RandomPassword", "token", { length: 48 }, { state: { result: { secret: UNKNOWN } } });
         const cmd = reg("command:remote:Command", "read", { create: "cat /etc/app.env" }, { state: { stdout: `PASSWORD=${password}` } });
         assert.deepEqual(messages(await verdictOf(outputsStaySecret, [token, cmd])), [
-            "command:remote:Command read: stdout holds honeydue:registryPassword in plain text; make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there",
+            `command:remote:Command read: stdout holds honeydue:registryPassword in plain text; ${ADVICE}`,
         ]);
     });
 });
