@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { adminPrefixMin } from "../config/infra";
 import * as h from "../policy/hetzner";
-import { clone, firewall, messages, server, verdictOf } from "./policy-fixtures";
+import { clone, FIREWALL, firewall, messages, reg, server, verdictOf } from "./policy-fixtures";
 
 describe("hetzner-server-type", () => {
     it("passes a CX33 and names the allowed types when another type is used", async () => {
@@ -136,6 +136,23 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         (fw.inputs.rules as unknown[]).push({ direction: "out", protocol: "tcp", port: "22", destinationIps: ["0.0.0.0/0"] });
         assert.equal((await verdictOf(h.firewallClosedPorts, [fw])).status, "passed");
     });
+
+    // hcloud FirewallRule: a tcp or udp rule without a port opens every port.
+    it("refuses a tcp rule without a port from the world, saying it opens every port", async () => {
+        const fw = firewall();
+        (fw.inputs.rules as unknown[]).push({ direction: "in", protocol: "tcp", sourceIps: ["0.0.0.0/0"] });
+        assert.deepEqual(messages(await verdictOf(h.firewallClosedPorts, [fw])), [message("inbound tcp (all ports)", "ipv4", "22, 6443, 2379-2380, 10250, 8472, 51820, 9100, 30000-32767")]);
+    });
+
+    it("passes a firewall without rules, and a rule that names no source", async () => {
+        const bare = reg(FIREWALL, "honeydue-firewall", { name: "honeydue-firewall" });
+        const sourceless = firewall();
+        (sourceless.inputs.rules as unknown[]).push({ direction: "in", protocol: "tcp", port: "22" });
+        for (const policy of [h.firewallClosedPorts, h.firewallAllowlist]) {
+            assert.equal((await verdictOf(policy, [bare])).status, "passed", policy.name);
+            assert.equal((await verdictOf(policy, [sourceless])).status, "passed", policy.name);
+        }
+    });
 });
 
 describe("hetzner-firewall-allowlist", () => {
@@ -209,6 +226,22 @@ describe("hetzner-firewall-allowlist", () => {
         assert.ok(!h.inside("104.16.0.0/12", ["104.16.0.0/13"]));
         assert.ok(!h.inside("2400:cb00::/31", ["2400:cb00::/32"]));
         assert.ok(!h.inside("198.51.100.7", ["104.16.0.0/13"]));
+    });
+
+    // A protocol without ports (gre, esp) is named alone.
+    it("refuses a rule of a protocol the allowlist does not name, naming the protocol alone", async () => {
+        for (const protocol of ["gre", "esp"]) {
+            assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [withRule({ protocol, sourceIps: ["198.51.100.7/32"] })])), [
+                `inbound ${protocol} is not an allowed rule (allowed: tcp 80, tcp 443, tcp 22, tcp 6443, icmp); remove it, or reach the service over the private network or through Cloudflare`,
+            ]);
+        }
+    });
+
+    it("refuses sources that are not addresses or CIDRs, naming them", async () => {
+        const fw = firewall();
+        rules(fw)[2].sourceIps = ["198.51.100.7/32", "office-vpn", "198.51.100.300"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), ["inbound tcp 22 has sources that are not addresses or CIDRs: office-vpn, 198.51.100.300; fix them"]);
+        assert.ok(!h.inside("office-vpn", h.allowlistDefaults.cloudflareRanges), "a source that does not parse lies inside no range");
     });
 
     it("takes the operator's allowlist from the configuration", async () => {
