@@ -111,6 +111,8 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/1", "128.0.0.0/1"] }, "ipv4", "22"],
         [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["192.0.0.0/2", "0.0.0.0/1", "128.0.0.0/2"] }, "ipv4", "22"],
         [{ direction: "in", protocol: "tcp", port: "6443", sourceIps: ["8000::/1", "::/1", "198.51.100.7/32"] }, "ipv6", "6443"],
+        // An IPv6 range around the IPv4-mapped block (shorter than /96) is IPv6: it takes nothing from the IPv4 world beside it.
+        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["::ffff:0.0.0.0/80", "0.0.0.0/0"] }, "ipv4", "22"],
         [{ direction: "in", protocol: "tcp", port: "any", sourceIps: ["0.0.0.0/0"] }, "ipv4", "22, 6443, 2379-2380, 10250, 8472, 51820, 9100, 30000-32767"],
     ] as const) {
         it(`refuses ${rule.protocol} ${rule.port} from ${rule.sourceIps.join(" + ")}`, async () => {
