@@ -110,6 +110,8 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         // The world split in halves, or in pieces in any order, is still the world.
         [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/1", "128.0.0.0/1"] }, "ipv4", "22"],
         [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["192.0.0.0/2", "0.0.0.0/1", "128.0.0.0/2"] }, "ipv4", "22"],
+        // The world with a narrower range inside it is still the world.
+        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/0", "10.0.0.0/8"] }, "ipv4", "22"],
         [{ direction: "in", protocol: "tcp", port: "6443", sourceIps: ["8000::/1", "::/1", "198.51.100.7/32"] }, "ipv6", "6443"],
         // An IPv6 range around the IPv4-mapped block (shorter than /96) is IPv6: it takes nothing from the IPv4 world beside it.
         [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["::ffff:0.0.0.0/80", "0.0.0.0/0"] }, "ipv4", "22"],
@@ -126,6 +128,7 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
     it("computes coverage of the whole address space, not a /0 suffix", () => {
         assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.0/1"]), ["ipv4"]);
         assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.0/2"]), []);
+        assert.deepEqual(h.worldCovered(["0.0.0.0/2", "128.0.0.0/1"]), [], "a hole between pieces that reach both ends");
         assert.deepEqual(h.worldCovered(["::/1", "8000::/1", "0.0.0.0/0"]), ["ipv4", "ipv6"]);
         assert.deepEqual(h.worldCovered(["0.0.0.0/1", "128.0.0.1/1"]), ["ipv4"]);
         assert.deepEqual(h.worldCovered(["::ffff:0.0.0.0/97", "128.0.0.0/1"]), ["ipv4"]);
