@@ -136,6 +136,24 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         assert.deepEqual(h.worldCovered(["198.51.100.7/32", "not-an-address"]), []);
     });
 
+    // "Everything but one address" as tools write it (one block per prefix length, /1 to /32), with that address added
+    // back: every address is admitted, so it is the world, though no source is bigger than a /1.
+    it("refuses the world written as every address but one plus that one", async () => {
+        const allBut = (ip: string) => {
+            const a = ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+            return Array.from({ length: 32 }, (_, i) => {
+                const size = 2 ** (31 - i);
+                const start = (Math.floor(a / (2 * size)) * 2 + (Math.floor(a / size) % 2 === 0 ? 1 : 0)) * size;
+                return `${[24, 16, 8, 0].map((sh) => Math.floor(start / 2 ** sh) % 256).join(".")}/${i + 1}`;
+            });
+        };
+        const sources = [...allBut("198.51.100.7"), "198.51.100.7/32"];
+        assert.deepEqual(h.worldCovered(allBut("198.51.100.7")), [], "one address short of the world");
+        const fw = firewall();
+        (fw.inputs.rules as unknown[]).push({ direction: "in", protocol: "tcp", port: "22", sourceIps: sources });
+        assert.deepEqual(messages(await verdictOf(h.firewallClosedPorts, [fw])), [message("inbound tcp 22", "ipv4", "22")]);
+    });
+
     it("ignores outbound rules", async () => {
         const fw = firewall();
         (fw.inputs.rules as unknown[]).push({ direction: "out", protocol: "tcp", port: "22", destinationIps: ["0.0.0.0/0"] });
