@@ -160,11 +160,13 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         assert.equal((await verdictOf(h.firewallClosedPorts, [fw])).status, "passed");
     });
 
-    // hcloud FirewallRule: a tcp or udp rule without a port opens every port.
-    it("refuses a tcp rule without a port from the world, saying it opens every port", async () => {
-        const fw = firewall();
-        (fw.inputs.rules as unknown[]).push({ direction: "in", protocol: "tcp", sourceIps: ["0.0.0.0/0"] });
-        assert.deepEqual(messages(await verdictOf(h.firewallClosedPorts, [fw])), [message("inbound tcp (all ports)", "ipv4", "22, 6443, 2379-2380, 10250, 8472, 51820, 9100, 30000-32767")]);
+    // A tcp or udp rule without a port, or with an empty one, is read as opening every port (as "any" does).
+    it("refuses a tcp rule without a port (or an empty one) from the world, saying it opens every port", async () => {
+        for (const port of [undefined, ""]) {
+            const fw = firewall();
+            (fw.inputs.rules as unknown[]).push({ direction: "in", protocol: "tcp", port, sourceIps: ["0.0.0.0/0"] });
+            assert.deepEqual(messages(await verdictOf(h.firewallClosedPorts, [fw])), [message("inbound tcp (all ports)", "ipv4", "22, 6443, 2379-2380, 10250, 8472, 51820, 9100, 30000-32767")], JSON.stringify(port));
+        }
     });
 
     it("passes a firewall without rules, and a rule that names no source", async () => {
