@@ -154,10 +154,12 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
         assert.deepEqual(messages(await verdictOf(h.firewallClosedPorts, [fw])), [message("inbound tcp 22", "ipv4", "22")]);
     });
 
+    // Outbound rules limit what the nodes reach (SMTP to the mail relay, say), not who reaches them: both policies leave them alone.
     it("ignores outbound rules", async () => {
         const fw = firewall();
         (fw.inputs.rules as unknown[]).push({ direction: "out", protocol: "tcp", port: "22", destinationIps: ["0.0.0.0/0"] });
-        assert.equal((await verdictOf(h.firewallClosedPorts, [fw])).status, "passed");
+        (fw.inputs.rules as unknown[]).push({ direction: "out", protocol: "tcp", port: "587", destinationIps: ["0.0.0.0/0", "::/0"] });
+        for (const policy of [h.firewallClosedPorts, h.firewallAllowlist]) assert.equal((await verdictOf(policy, [fw])).status, "passed", policy.name);
     });
 
     // A tcp or udp rule without a port, or with an empty one, is read as opening every port (as "any" does).
