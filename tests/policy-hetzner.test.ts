@@ -103,6 +103,7 @@ describe("hetzner-firewall-cluster-ports-closed", () => {
     for (const [rule, world, exposed] of [
         [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/0"] }, "ipv4", "22"],
         [{ direction: "in", protocol: "tcp", port: "6443", sourceIps: ["::/0"] }, "ipv6", "6443"],
+        [{ direction: "in", protocol: "tcp", port: "22", sourceIps: ["0.0.0.0/0", "::/0"] }, "ipv4 and ipv6", "22"],
         [{ direction: "in", protocol: "tcp", port: "2379-2380", sourceIps: ["0.0.0.0/0"] }, "ipv4", "2379-2380"],
         [{ direction: "in", protocol: "udp", port: "8472", sourceIps: ["0.0.0.0/0"] }, "ipv4", "8472"],
         [{ direction: "in", protocol: "tcp", port: "9100", sourceIps: ["0.0.0.0/0"] }, "ipv4", "9100"],
@@ -225,6 +226,8 @@ describe("hetzner-firewall-allowlist", () => {
             "inbound tcp 22 admits 0.0.0.0/1, 128.0.0.0/1, broader than /16 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
             "inbound tcp 6443 admits 198.48.0.0/12, broader than /16 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
         ]);
+        rules(fw)[3].sourceIps = ["0.0.0.0/0", "::/0"];
+        assert.equal(messages(await verdictOf(h.firewallAllowlist, [fw]))[2], "inbound tcp 6443 admits the whole ipv4 and ipv6 internet; set honeydue:adminCidrs to the operators' own addresses");
     });
 
     it("admits exactly the admin ranges the configuration accepts: a /16 and a /48 pass, a /15 and a /47 fail", async () => {
