@@ -274,9 +274,17 @@ describe("hetzner-firewall-allowlist", () => {
         assert.ok(!h.inside("office-vpn", h.allowlistDefaults.cloudflareRanges), "a source that does not parse lies inside no range");
     });
 
-    it("takes the operator's allowlist from the configuration", async () => {
+    it("takes the operator's allowlist and Cloudflare ranges from the configuration", async () => {
         const fw = withRule({ protocol: "tcp", port: "8080", sourceIps: ["198.51.100.7/32"] });
         const cfg = { "hetzner-firewall-allowlist": { allowedRules: [...h.allowlistDefaults.allowedRules, { protocol: "tcp", port: "8080", sources: "admin" }] } };
         assert.equal((await verdictOf(h.firewallAllowlist, [fw], cfg)).status, "passed");
+        // A configured Cloudflare range that does not parse admits nobody: the web rules' sources must lie in the others.
+        const typo = { "hetzner-firewall-allowlist": { cloudflareRanges: ["173.245.48.0/20", "103.21.244.0/222"] } };
+        const web = firewall();
+        (web.inputs.rules as { sourceIps: string[] }[])[0].sourceIps = ["173.245.48.0/24"];
+        (web.inputs.rules as { sourceIps: string[] }[])[1].sourceIps = ["173.245.48.0/24", "103.21.244.0/24"];
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [web], typo)), [
+            "inbound tcp 443 admits 103.21.244.0/24, not inside Cloudflare's ranges (a source must lie within one, not merely overlap it); take the sources from cloudflare.getIpRanges (edgeRanges()) only",
+        ]);
     });
 });
