@@ -198,7 +198,8 @@ describe("hetzner-firewall-allowlist", () => {
         assert.equal((await verdictOf(h.firewallAllowlist, [fw])).status, "passed");
     });
 
-    for (const [port, protocol] of [["8080", "tcp"], ["9100", "tcp"], ["30000-32767", "tcp"], ["53", "udp"], ["80-443", "tcp"]] as const) {
+    // udp 443 (HTTP/3) and udp 22 are not the allowed tcp rules of the same ports.
+    for (const [port, protocol] of [["8080", "tcp"], ["9100", "tcp"], ["30000-32767", "tcp"], ["53", "udp"], ["80-443", "tcp"], ["443", "udp"], ["22", "udp"]] as const) {
         it(`refuses ${protocol} ${port}, which is not an allowed rule`, async () => {
             const v = await verdictOf(h.firewallAllowlist, [withRule({ protocol, port, sourceIps: ["0.0.0.0/0"] })]);
             assert.deepEqual(messages(v), [
