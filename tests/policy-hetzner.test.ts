@@ -268,10 +268,15 @@ describe("hetzner-firewall-allowlist", () => {
         }
     });
 
+    // Named once, as what they are: not also as strangers to Cloudflare's ranges on a web rule.
     it("refuses sources that are not addresses or CIDRs, naming them", async () => {
         const fw = firewall();
+        rules(fw)[0].sourceIps = ["173.245.48.0/20", "cloudflare-edge"];
         rules(fw)[2].sourceIps = ["198.51.100.7/32", "office-vpn", "198.51.100.300"];
-        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), ["inbound tcp 22 has sources that are not addresses or CIDRs: office-vpn, 198.51.100.300; fix them"]);
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
+            "inbound tcp 80 has sources that are not addresses or CIDRs: cloudflare-edge; fix them",
+            "inbound tcp 22 has sources that are not addresses or CIDRs: office-vpn, 198.51.100.300; fix them",
+        ]);
         assert.ok(!h.inside("office-vpn", h.allowlistDefaults.cloudflareRanges), "a source that does not parse lies inside no range");
     });
 
