@@ -237,7 +237,9 @@ describe("hetzner-firewall-allowlist", () => {
         rules(fw)[2].sourceIps = ["198.51.0.0/16", "2001:db8:1::/48"];
         assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), []);
         rules(fw)[2].sourceIps = ["198.50.0.0/15", "2001:db8::/47"];
-        assert.equal(messages(await verdictOf(h.firewallAllowlist, [fw])).length, 1);
+        assert.deepEqual(messages(await verdictOf(h.firewallAllowlist, [fw])), [
+            "inbound tcp 22 admits 198.50.0.0/15, 2001:db8::/47, broader than /16 (IPv4) or /48 (IPv6); list the operators' addresses in honeydue:adminCidrs",
+        ]);
     });
 
     it("reads sources as Hetzner takes them: bare addresses as /32 and /128, padded, IPv4-mapped IPv6 as IPv4", async () => {
