@@ -37,6 +37,24 @@ describe("k8s-namespace", () => {
         assert.equal((await verdictOf(k.inNamespace, [ns, reg("pulumi:providers:kubernetes", "k3s", {})])).status, "not applicable");
     });
 
+    // The cluster-scoped kinds of the Kubernetes API (kubectl api-resources --namespaced=false) carry no namespace,
+    // and the provider's components (a Helm release, a YAML or kustomize group) are no object in the cluster.
+    it("leaves every cluster-scoped kind and the provider's components alone", async () => {
+        const clusterScoped = [
+            "core/v1:Node", "core/v1:PersistentVolume", "rbac.authorization.k8s.io/v1:ClusterRole", "rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            "apiextensions.k8s.io/v1:CustomResourceDefinition", "storage.k8s.io/v1:StorageClass", "scheduling.k8s.io/v1:PriorityClass",
+            "admissionregistration.k8s.io/v1:MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+            "apiregistration.k8s.io/v1:APIService", "storage.k8s.io/v1:CSIDriver", "node.k8s.io/v1:RuntimeClass", "networking.k8s.io/v1:IngressClass",
+            "storage.k8s.io/v1:VolumeAttachment", "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+        ];
+        const components = ["helm.sh/v3:Release", "helm.sh/v4:Chart", "yaml/v2:ConfigGroup", "yaml:ConfigFile", "kustomize/v2:Directory"];
+        for (const type of [...clusterScoped, ...components]) {
+            const kind = type.split(":").pop()!;
+            const v = await verdictOf(k.inNamespace, [reg(`kubernetes:${type}`, kind.toLowerCase(), { metadata: { name: kind.toLowerCase() } })]);
+            assert.equal(v.status, "not applicable", type);
+        }
+    });
+
     it("judges namespaced objects of every API version, CRDs included, and an object without metadata as in default", async () => {
         const route = reg("kubernetes:traefik.io/v1alpha1:IngressRoute", "dashboard", { metadata: { name: "dashboard" }, spec: { routes: [] } });
         assert.deepEqual(messages(await verdictOf(k.inNamespace, [route])), ["IngressRoute dashboard is in namespace default; set metadata.namespace to honeydue"]);
