@@ -32,6 +32,15 @@ describe("k8s-namespace", () => {
         ]);
     });
 
+    // The pod policies except Traefik's DaemonSet (the pod its chart renders); the namespace policy excepts only the
+    // HelmChart: a DaemonSet declared by hand in kube-system, even under Traefik's name, is out of place.
+    it("lets only Traefik's HelmChart live in kube-system, not a DaemonSet under its name", async () => {
+        const ds = reg("kubernetes:apps/v1:DaemonSet", "honeydue-traefik", { metadata: { name: "honeydue-traefik", namespace: "kube-system" }, spec: {} });
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [traefikChart(), ds])), [
+            'DaemonSet honeydue-traefik is in the system namespace kube-system; put it in honeydue, or list {"kind":"DaemonSet","namespace":"kube-system","name":"honeydue-traefik"} in systemObjects if it is a system piece',
+        ]);
+    });
+
     it("is not applicable to cluster-scoped objects and providers", async () => {
         const ns = reg("kubernetes:core/v1:Namespace", "honeydue", { metadata: { name: "honeydue" } });
         assert.equal((await verdictOf(k.inNamespace, [ns, reg("pulumi:providers:kubernetes", "k3s", {})])).status, "not applicable");
