@@ -181,6 +181,10 @@ describe("k8s-image-pinned", () => {
         api(long).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(65)}`;
         assert.equal((await verdictOf(k.imagePinned, [long], on)).violations.length, 1, "nor is one of 65");
         assert.equal((await verdictOf(k.imagePinned, [traefikChart()], on)).status, "passed", "Traefik's image comes from its pinned chart");
+        // The operator turns it on with --policy-pack-config (or policy/config.prod.json): the pack publishes it, a
+        // boolean off by default, and the engine checks the value against that type.
+        const published = k.imagePinned.configSchema?.properties?.requireDigests as { type?: string; default?: unknown } | undefined;
+        assert.deepEqual([published?.type, published?.default], ["boolean", false]);
     });
 
     it("refuses image.tag latest in a chart's values", async () => {
