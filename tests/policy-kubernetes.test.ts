@@ -245,6 +245,10 @@ describe("k8s-helm-chart-source", () => {
         ]);
         const empty = traefikChart(traefikValues, { set: null, values: {}, valuesSecrets: [], chartContent: "" });
         assert.equal((await verdictOf(k.helmChartSource, [empty])).status, "passed");
+        // A field set to a value of the wrong type is still set: the pack cannot judge what the controller makes of it.
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [traefikChart(traefikValues, { values: true })])), [
+            "HelmChart honeydue-traefik sets spec.values, which the policy pack cannot judge; put every value in spec.valuesContent",
+        ]);
     });
 
     it("passes an empty extraObjects list", async () => {
