@@ -459,6 +459,14 @@ describe("every kind that runs pods is judged by its pod", () => {
 });
 
 describe("exceptions name the exact kind, namespace and object", () => {
+    // What the operator reads about each exception setting (the engine hands the schema to the CLI): how to name an object.
+    it("tells the operator, in each exception setting, to name the object by kind, namespace and metadata.name", () => {
+        for (const [policy, setting] of [[k.nonRoot, "rootAllowed"], [k.noHostNetwork, "hostNetworkAllowed"], [k.noServiceAccountToken, "tokenAllowed"]] as const) {
+            const description = String(policy.configSchema?.properties?.[setting]?.description);
+            assert.match(description, /each as \{kind, namespace, name\}: the object's kind, namespace and metadata\.name, exactly\.$/, `${policy.name}.${setting}`);
+        }
+    });
+
     it("a DaemonSet whose Pulumi name merely ends in -traefik gets no exception from any pod policy", async () => {
         const d = intruder();
         const failed = [];
