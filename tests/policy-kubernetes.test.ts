@@ -623,6 +623,20 @@ describe("k8s-no-service-account-token", () => {
         delete pod(bad).automountServiceAccountToken;
         assert.deepEqual(messages(await verdictOf(k.noServiceAccountToken, [bad])), ["Deployment api mounts a service-account token; set automountServiceAccountToken: false in its pod spec"]);
     });
+
+    // A projected volume can carry a token whatever automountServiceAccountToken says; one of ConfigMaps (an empty
+    // entry among its sources too) carries none.
+    it("refuses a token projected into a volume, and passes a projected volume without one", async () => {
+        const projected = (sources: unknown[]) => {
+            const d = deployment();
+            pod(d).volumes = [{ name: "bundle", projected: { sources } }];
+            return d;
+        };
+        assert.deepEqual(messages(await verdictOf(k.noServiceAccountToken, [projected([{ configMap: { name: "honeydue-app" } }, { serviceAccountToken: { path: "token" } }])])), [
+            "Deployment api projects a service-account token in volume bundle; remove the serviceAccountToken source",
+        ]);
+        assert.equal((await verdictOf(k.noServiceAccountToken, [projected([{ configMap: { name: "honeydue-app" } }, null])])).status, "passed");
+    });
 });
 
 describe("k8s-seccomp", () => {
