@@ -694,7 +694,8 @@ describe("k8s-traefik-api-closed", () => {
             (ds.inputs.spec as any).template.spec.containers[0].args = [arg];
             return ds;
         };
-        for (const arg of ["--api.insecure=false", "--api.insecure=False", "--api.insecure=f", "--api.insecure=0", "--log.filepath=/var/log/--api.insecure"]) {
+        // ... and a flag that only begins with its name (another program's --api.insecure-skip-tls-verify) is not it.
+        for (const arg of ["--api.insecure=false", "--api.insecure=False", "--api.insecure=f", "--api.insecure=0", "--log.filepath=/var/log/--api.insecure", "--api.insecure-skip-tls-verify"]) {
             assert.equal((await verdictOf(k.traefikApiClosed, [withArg(arg)])).status, "passed", arg);
         }
         for (const arg of ["--api.insecure=1", " --api.insecure "]) {
