@@ -724,6 +724,10 @@ describe("k8s-traefik-api-closed", () => {
         const specless = route([]);
         delete (specless.inputs as any).spec;
         assert.equal((await verdictOf(k.traefikApiClosed, [specless])).status, "passed");
+        // An empty entry among the routes (null) routes nowhere; the route after it is still read.
+        const gappy = route([{ name: "dashboard@internal" }]);
+        (gappy.inputs.spec as any).routes.unshift(null);
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [gappy])), ["IngressRoute web routes to dashboard@internal, Traefik's API and dashboard; remove the route"]);
         const v = await verdictOf(k.traefikApiClosed, [namespace()]);
         assert.equal(v.status, "not applicable");
         assert.ok(v.reasons.includes("Policy only applies to workloads, Traefik's HelmChart and IngressRoutes"), v.reasons.join("; "));
