@@ -724,8 +724,8 @@ describe("k8s-traefik-api-closed", () => {
         const specless = route([]);
         delete (specless.inputs as any).spec;
         assert.equal((await verdictOf(k.traefikApiClosed, [specless])).status, "passed");
-        // An empty entry among the routes (null) routes nowhere; the route after it is still read.
-        const gappy = route([{ name: "dashboard@internal" }]);
+        // An empty entry among the routes or services (null) routes nowhere; what follows it is still read.
+        const gappy = route([null, { name: "dashboard@internal" }]);
         (gappy.inputs.spec as any).routes.unshift(null);
         assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [gappy])), ["IngressRoute web routes to dashboard@internal, Traefik's API and dashboard; remove the route"]);
         const v = await verdictOf(k.traefikApiClosed, [namespace()]);
@@ -796,10 +796,27 @@ describe("k8s-secret-references", () => {
         assert.equal((await verdictOf(k.secretReferences, [d])).status, "passed");
     });
 
-    it("refuses a connection string with a password whatever its name", async () => {
+    it("refuses a connection string with a password, or a private key, whatever its name", async () => {
         const bad = deployment();
         api(bad).env.push({ name: "PG", value: "postgresql://u:p4ss@db.example/x" });
         assert.equal((await verdictOf(k.secretReferences, [bad])).violations.length, 1);
+        // A user name of any length; a private key of any PEM kind (PKCS#8, RSA, OpenSSH), in env or in a ConfigMap.
+        const values = {
+            CACHE_URL: "redis://default:p4ssw0rd@redis.honeydue.svc:6379/0",
+            TLS_PEM: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n",
+            LEGACY_PEM: "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n",
+            SSH_PEM: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n",
+        };
+        const d = deployment();
+        api(d).env.push(...Object.entries(values).map(([name, value]) => ({ name, value })));
+        assert.deepEqual(
+            messages(await verdictOf(k.secretReferences, [d])),
+            Object.keys(values).map((n) => `Deployment api: env ${n} of container api is a literal value; take it from the app Secret with valueFrom.secretKeyRef`),
+        );
+        assert.deepEqual(
+            messages(await verdictOf(k.secretReferences, [configMap(values)])),
+            Object.keys(values).map((n) => `ConfigMap honeydue-app holds ${n}, which looks secret; move it to the app Secret and reference it with secretKeyRef`),
+        );
     });
 
     it("refuses a ConfigMap holding a secret-like key, and allows names the operator lists", async () => {
@@ -811,8 +828,9 @@ describe("k8s-secret-references", () => {
     });
 
     it("tells secret names from names that only point at one", () => {
-        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN", "Database__Url"]) assert.ok(k.looksSecret(n, []), n);
-        for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME"]) assert.ok(!k.looksSecret(n, []), n);
+        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN", "Database__Url", "DSN", "SESSION_ID_SECRET"]) assert.ok(k.looksSecret(n, []), n);
+        // A pointer's suffix counts at the end only (SESSION_ID_SECRET is a secret); DSN and KEY only as the name's last word.
+        for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME", "SENTRY_DSN_ENABLED", "KEYBOARD_LAYOUT"]) assert.ok(!k.looksSecret(n, []), n);
     });
 });
 
