@@ -774,6 +774,11 @@ describe("k8s-redis-password (mandatory)", () => {
         pod(literalVar).containers[0].env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }, { name: "OTHER", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }];
         assert.match(messages(await verdictOf(k.redisPassword, [literalVar]))[0], /passes a literal --requirepass/, "the variable itself must come from a Secret");
         for (const value of ["x$(REDIS_PASSWORD)", "$(REDIS_PASSWORD)x"]) assert.match(messages(await verdictOf(k.redisPassword, [withRequirepass(value)]))[0], /passes a literal --requirepass/, value);
+        // In --requirepass=VALUE the value is all after the first "=": $(REDIS_PASS=WORD) names no variable (Kubernetes
+        // leaves it as written), so Redis gets it as a literal password, though REDIS_PASSWORD comes from a Secret.
+        const eq = withRequirepass("");
+        pod(eq).containers[0].args = ["--requirepass=$(REDIS_PASS=WORD)"];
+        assert.match(messages(await verdictOf(k.redisPassword, [eq]))[0] ?? "", /passes a literal --requirepass/);
         const unmounted = redis();
         pod(unmounted).containers[0].args = ["--aclfile", "/usr/local/etc/users.acl"];
         assert.equal((await verdictOf(k.redisPassword, [unmounted])).status, "violated");
