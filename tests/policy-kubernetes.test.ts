@@ -32,9 +32,36 @@ describe("k8s-namespace", () => {
         ]);
     });
 
+    // The pod policies except Traefik's DaemonSet (the pod its chart renders); the namespace policy excepts only the
+    // HelmChart: a DaemonSet declared by hand in kube-system, even under Traefik's name, is out of place.
+    it("lets only Traefik's HelmChart live in kube-system, not a DaemonSet under its name", async () => {
+        const ds = reg("kubernetes:apps/v1:DaemonSet", "honeydue-traefik", { metadata: { name: "honeydue-traefik", namespace: "kube-system" }, spec: {} });
+        assert.deepEqual(messages(await verdictOf(k.inNamespace, [traefikChart(), ds])), [
+            'DaemonSet honeydue-traefik is in the system namespace kube-system; put it in honeydue, or list {"kind":"DaemonSet","namespace":"kube-system","name":"honeydue-traefik"} in systemObjects if it is a system piece',
+        ]);
+    });
+
     it("is not applicable to cluster-scoped objects and providers", async () => {
         const ns = reg("kubernetes:core/v1:Namespace", "honeydue", { metadata: { name: "honeydue" } });
         assert.equal((await verdictOf(k.inNamespace, [ns, reg("pulumi:providers:kubernetes", "k3s", {})])).status, "not applicable");
+    });
+
+    // The cluster-scoped kinds of the Kubernetes API (kubectl api-resources --namespaced=false) carry no namespace,
+    // and the provider's components (a Helm release, a YAML or kustomize group) are no object in the cluster.
+    it("leaves every cluster-scoped kind and the provider's components alone", async () => {
+        const clusterScoped = [
+            "core/v1:Node", "core/v1:PersistentVolume", "rbac.authorization.k8s.io/v1:ClusterRole", "rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            "apiextensions.k8s.io/v1:CustomResourceDefinition", "storage.k8s.io/v1:StorageClass", "scheduling.k8s.io/v1:PriorityClass",
+            "admissionregistration.k8s.io/v1:MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+            "apiregistration.k8s.io/v1:APIService", "storage.k8s.io/v1:CSIDriver", "node.k8s.io/v1:RuntimeClass", "networking.k8s.io/v1:IngressClass",
+            "storage.k8s.io/v1:VolumeAttachment", "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+        ];
+        const components = ["helm.sh/v3:Release", "helm.sh/v4:Chart", "yaml/v2:ConfigGroup", "yaml:ConfigFile", "kustomize/v2:Directory"];
+        for (const type of [...clusterScoped, ...components]) {
+            const kind = type.split(":").pop()!;
+            const v = await verdictOf(k.inNamespace, [reg(`kubernetes:${type}`, kind.toLowerCase(), { metadata: { name: kind.toLowerCase() } })]);
+            assert.equal(v.status, "not applicable", type);
+        }
     });
 
     it("judges namespaced objects of every API version, CRDs included, and an object without metadata as in default", async () => {
@@ -154,6 +181,10 @@ describe("k8s-image-pinned", () => {
         api(long).image = `gitea.treytartt.com/treytartt/honeydue-api:8d9ca2e6ed@sha256:${"0".repeat(65)}`;
         assert.equal((await verdictOf(k.imagePinned, [long], on)).violations.length, 1, "nor is one of 65");
         assert.equal((await verdictOf(k.imagePinned, [traefikChart()], on)).status, "passed", "Traefik's image comes from its pinned chart");
+        // The operator turns it on with --policy-pack-config (or policy/config.prod.json): the pack publishes it, a
+        // boolean off by default, and the engine checks the value against that type.
+        const published = k.imagePinned.configSchema?.properties?.requireDigests as { type?: string; default?: unknown } | undefined;
+        assert.deepEqual([published?.type, published?.default], ["boolean", false]);
     });
 
     it("refuses image.tag latest in a chart's values", async () => {
@@ -214,6 +245,10 @@ describe("k8s-helm-chart-source", () => {
         ]);
         const empty = traefikChart(traefikValues, { set: null, values: {}, valuesSecrets: [], chartContent: "" });
         assert.equal((await verdictOf(k.helmChartSource, [empty])).status, "passed");
+        // A field set to a value of the wrong type is still set: the pack cannot judge what the controller makes of it.
+        assert.deepEqual(messages(await verdictOf(k.helmChartSource, [traefikChart(traefikValues, { values: true })])), [
+            "HelmChart honeydue-traefik sets spec.values, which the policy pack cannot judge; put every value in spec.valuesContent",
+        ]);
     });
 
     it("passes an empty extraObjects list", async () => {
@@ -424,6 +459,14 @@ describe("every kind that runs pods is judged by its pod", () => {
 });
 
 describe("exceptions name the exact kind, namespace and object", () => {
+    // What the operator reads about each exception setting (the engine hands the schema to the CLI): how to name an object.
+    it("tells the operator, in each exception setting, to name the object by kind, namespace and metadata.name", () => {
+        for (const [policy, setting] of [[k.nonRoot, "rootAllowed"], [k.noHostNetwork, "hostNetworkAllowed"], [k.noServiceAccountToken, "tokenAllowed"]] as const) {
+            const description = String(policy.configSchema?.properties?.[setting]?.description);
+            assert.match(description, /each as \{kind, namespace, name\}: the object's kind, namespace and metadata\.name, exactly\.$/, `${policy.name}.${setting}`);
+        }
+    });
+
     it("a DaemonSet whose Pulumi name merely ends in -traefik gets no exception from any pod policy", async () => {
         const d = intruder();
         const failed = [];
@@ -580,6 +623,20 @@ describe("k8s-no-service-account-token", () => {
         delete pod(bad).automountServiceAccountToken;
         assert.deepEqual(messages(await verdictOf(k.noServiceAccountToken, [bad])), ["Deployment api mounts a service-account token; set automountServiceAccountToken: false in its pod spec"]);
     });
+
+    // A projected volume can carry a token whatever automountServiceAccountToken says; one of ConfigMaps (an empty
+    // entry among its sources too) carries none.
+    it("refuses a token projected into a volume, and passes a projected volume without one", async () => {
+        const projected = (sources: unknown[]) => {
+            const d = deployment();
+            pod(d).volumes = [{ name: "bundle", projected: { sources } }];
+            return d;
+        };
+        assert.deepEqual(messages(await verdictOf(k.noServiceAccountToken, [projected([{ configMap: { name: "honeydue-app" } }, { serviceAccountToken: { path: "token" } }])])), [
+            "Deployment api projects a service-account token in volume bundle; remove the serviceAccountToken source",
+        ]);
+        assert.equal((await verdictOf(k.noServiceAccountToken, [projected([{ configMap: { name: "honeydue-app" } }, null])])).status, "passed");
+    });
 });
 
 describe("k8s-seccomp", () => {
@@ -637,7 +694,8 @@ describe("k8s-traefik-api-closed", () => {
             (ds.inputs.spec as any).template.spec.containers[0].args = [arg];
             return ds;
         };
-        for (const arg of ["--api.insecure=false", "--api.insecure=False", "--api.insecure=f", "--api.insecure=0", "--log.filepath=/var/log/--api.insecure"]) {
+        // ... and a flag that only begins with its name (another program's --api.insecure-skip-tls-verify) is not it.
+        for (const arg of ["--api.insecure=false", "--api.insecure=False", "--api.insecure=f", "--api.insecure=0", "--log.filepath=/var/log/--api.insecure", "--api.insecure-skip-tls-verify"]) {
             assert.equal((await verdictOf(k.traefikApiClosed, [withArg(arg)])).status, "passed", arg);
         }
         for (const arg of ["--api.insecure=1", " --api.insecure "]) {
@@ -666,6 +724,10 @@ describe("k8s-traefik-api-closed", () => {
         const specless = route([]);
         delete (specless.inputs as any).spec;
         assert.equal((await verdictOf(k.traefikApiClosed, [specless])).status, "passed");
+        // An empty entry among the routes or services (null) routes nowhere; what follows it is still read.
+        const gappy = route([null, { name: "dashboard@internal" }]);
+        (gappy.inputs.spec as any).routes.unshift(null);
+        assert.deepEqual(messages(await verdictOf(k.traefikApiClosed, [gappy])), ["IngressRoute web routes to dashboard@internal, Traefik's API and dashboard; remove the route"]);
         const v = await verdictOf(k.traefikApiClosed, [namespace()]);
         assert.equal(v.status, "not applicable");
         assert.ok(v.reasons.includes("Policy only applies to workloads, Traefik's HelmChart and IngressRoutes"), v.reasons.join("; "));
@@ -712,6 +774,11 @@ describe("k8s-redis-password (mandatory)", () => {
         pod(literalVar).containers[0].env = [{ name: "REDIS_PASSWORD", value: "hunter2hunter2" }, { name: "OTHER", valueFrom: { secretKeyRef: { name: "redis", key: "password" } } }];
         assert.match(messages(await verdictOf(k.redisPassword, [literalVar]))[0], /passes a literal --requirepass/, "the variable itself must come from a Secret");
         for (const value of ["x$(REDIS_PASSWORD)", "$(REDIS_PASSWORD)x"]) assert.match(messages(await verdictOf(k.redisPassword, [withRequirepass(value)]))[0], /passes a literal --requirepass/, value);
+        // In --requirepass=VALUE the value is all after the first "=": $(REDIS_PASS=WORD) names no variable (Kubernetes
+        // leaves it as written), so Redis gets it as a literal password, though REDIS_PASSWORD comes from a Secret.
+        const eq = withRequirepass("");
+        pod(eq).containers[0].args = ["--requirepass=$(REDIS_PASS=WORD)"];
+        assert.match(messages(await verdictOf(k.redisPassword, [eq]))[0] ?? "", /passes a literal --requirepass/);
         const unmounted = redis();
         pod(unmounted).containers[0].args = ["--aclfile", "/usr/local/etc/users.acl"];
         assert.equal((await verdictOf(k.redisPassword, [unmounted])).status, "violated");
@@ -734,10 +801,27 @@ describe("k8s-secret-references", () => {
         assert.equal((await verdictOf(k.secretReferences, [d])).status, "passed");
     });
 
-    it("refuses a connection string with a password whatever its name", async () => {
+    it("refuses a connection string with a password, or a private key, whatever its name", async () => {
         const bad = deployment();
         api(bad).env.push({ name: "PG", value: "postgresql://u:p4ss@db.example/x" });
         assert.equal((await verdictOf(k.secretReferences, [bad])).violations.length, 1);
+        // A user name of any length; a private key of any PEM kind (PKCS#8, RSA, OpenSSH), in env or in a ConfigMap.
+        const values = {
+            CACHE_URL: "redis://default:p4ssw0rd@redis.honeydue.svc:6379/0",
+            TLS_PEM: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n",
+            LEGACY_PEM: "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n",
+            SSH_PEM: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE\n-----END OPENSSH PRIVATE KEY-----\n",
+        };
+        const d = deployment();
+        api(d).env.push(...Object.entries(values).map(([name, value]) => ({ name, value })));
+        assert.deepEqual(
+            messages(await verdictOf(k.secretReferences, [d])),
+            Object.keys(values).map((n) => `Deployment api: env ${n} of container api is a literal value; take it from the app Secret with valueFrom.secretKeyRef`),
+        );
+        assert.deepEqual(
+            messages(await verdictOf(k.secretReferences, [configMap(values)])),
+            Object.keys(values).map((n) => `ConfigMap honeydue-app holds ${n}, which looks secret; move it to the app Secret and reference it with secretKeyRef`),
+        );
     });
 
     it("refuses a ConfigMap holding a secret-like key, and allows names the operator lists", async () => {
@@ -749,8 +833,9 @@ describe("k8s-secret-references", () => {
     });
 
     it("tells secret names from names that only point at one", () => {
-        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN", "Database__Url"]) assert.ok(k.looksSecret(n, []), n);
-        for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME"]) assert.ok(!k.looksSecret(n, []), n);
+        for (const n of ["DATABASE_URL", "SMTP_PASSWORD", "JWT_SECRET", "API_KEY", "apiKey", "B2_APPLICATION_KEY", "GITEA_TOKEN", "SENTRY_DSN", "Database__Url", "DSN", "SESSION_ID_SECRET"]) assert.ok(k.looksSecret(n, []), n);
+        // A pointer's suffix counts at the end only (SESSION_ID_SECRET is a secret); DSN and KEY only as the name's last word.
+        for (const n of ["B2_KEY_ID", "JWT_SECRET_FILE", "TOKEN_TTL", "PORT", "REDIS_KEY_PREFIX", "SMTP_USERNAME", "SENTRY_DSN_ENABLED", "KEYBOARD_LAYOUT"]) assert.ok(!k.looksSecret(n, []), n);
     });
 });
 

@@ -265,6 +265,12 @@ describe("stack-k3s-identical-server-config", () => {
         assert.equal((await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), copy("10.0.1.12")])).status, "passed");
         const drifted = copy("10.0.1.12", k3sConfig("10.0.1.12").replace("10.43.0.0/16", "10.53.0.0/16"));
         assert.match(messages(await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), drifted]))[0], /^k3s config of config-10\.0\.1\.12 differs from config-10\.0\.1\.11 in service-cidr/);
+        // A copy of a file by path (its text is not in the stack), or one with no source at all (null), holds nothing to read.
+        const unread = [
+            reg("command:remote:CopyToRemote", "config-by-path", { source: { path: "/srv/k3s/config.yaml" }, remotePath: "/etc/rancher/k3s/config.yaml" }),
+            reg("command:remote:CopyToRemote", "config-of-nothing", { source: null, remotePath: "/etc/rancher/k3s/config.yaml" }),
+        ];
+        assert.equal((await verdictOf(s.identicalK3sConfig, [copy("10.0.1.11"), copy("10.0.1.12"), ...unread])).status, "passed");
     });
 
     // A command's text is read as YAML: one that expands past yaml's alias limit (a "billion laughs") is no config, not a crash.
@@ -289,8 +295,63 @@ describe("stack-k3s-identical-server-config", () => {
         }
     });
 
-    it("reports nothing without k3s commands", async () => {
-        assert.equal((await verdictOf(s.identicalK3sConfig, nodes())).status, "not applicable");
+    // bash ends a heredoc at the line that is its delimiter alone (after tabs, for <<-): words may follow the opening
+    // delimiter on its line (a redirect, a pipe to tee), and the closing line may be the script's last, with no newline.
+    it("finds a config in a heredoc however the script opens and closes it, up to the line that is the delimiter alone", async () => {
+        const body = (ip: string) => k3sConfig(ip).replace("flannel-backend: vxlan\n", "flannel-backend: host-gw\n");
+        const scripts = {
+            "words after the delimiter": `cat <<'EOF' > /etc/rancher/k3s/config.yaml\n${body("10.0.1.12")}EOF\nsystemctl restart k3s`,
+            "a pipe to tee": `cat <<EOF | tee /etc/rancher/k3s/config.yaml >/dev/null\n${body("10.0.1.12")}EOF\n`,
+            "a tab-indented close (<<-)": `if true; then\n\tcat > /etc/rancher/k3s/config.yaml <<-EOF\n${body("10.0.1.12")}\tEOF\nfi`,
+            "a close on the last line": `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${body("10.0.1.12")}EOF`,
+            // A line that only begins with the delimiter's word (`node-label:` opening a list, delimiter node) is body.
+            "a body line that begins with the delimiter": `cat > /etc/rancher/k3s/config.yaml <<'node'\ndata-dir: /var/lib/rancher/k3s\nnode-label:\n  - role=server\n${body("10.0.1.12")}node\n`,
+        };
+        for (const [how, create] of Object.entries(scripts)) {
+            const rs = [installCommand("n1", "10.0.1.11"), reg(COMMAND, "n2-k3s-install", { create })];
+            assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0] ?? "", /^k3s config of n2-k3s-install differs from n1-k3s-install in flannel-backend \("host-gw" vs "vxlan"\);/, how);
+        }
+    });
+
+    // The node's script reads its payload with `IFS=' ' read -r name data` (infra/scripts/k3s-server.sh read_payload):
+    // spaces around the content are separators, not content; a line that is not "<name> <base64>" alone is no file.
+    it("reads payload lines as the node's script does: spaces around the content, and nothing from a line that is no payload entry", async () => {
+        const b64 = (cfg: string) => Buffer.from(cfg).toString("base64");
+        const drift = b64(k3sConfig("10.0.1.12").replace("10.42.0.0/16", "10.52.0.0/16"));
+        const payload = (lines: string) => reg(COMMAND, "k3s-10.0.1.12", { create: "bash -s -- --role join", stdin: { secret: `#!/usr/bin/env bash\nmain "$@"\n${lines}` } });
+        for (const [how, line] of Object.entries({ "two spaces before it": `config.yaml  ${drift}\n`, "spaces after it": `config.yaml ${drift}  \n` })) {
+            assert.match(messages(await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), payload(line)]))[0] ?? "", /differs from n1-k3s-install in cluster-cidr \("10\.52\.0\.0\/16" vs "10\.42\.0\.0\/16"\)/, how);
+        }
+        // A commented-out entry, and an entry with more words after its content (the script refuses it: not base64).
+        const same = `config.yaml ${b64(k3sConfig("10.0.1.12"))}\n`;
+        for (const [how, line] of Object.entries({ "a comment": `# was: config.yaml ${drift}\n`, "words after the content": `config.yaml ${drift} # old\n` })) {
+            assert.equal((await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), payload(`${line}${same}`)])).status, "passed", how);
+        }
+    });
+
+    it("reads the update script too: a config an update rewrites", async () => {
+        const heredoc = (cfg: string) => `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${cfg}EOF\nsystemctl restart k3s`;
+        const n2 = reg(COMMAND, "n2-k3s-install", { create: heredoc(k3sConfig("10.0.1.12")), update: heredoc(k3sConfig("10.0.1.12").replace("secrets-encryption: true", "secrets-encryption: false")) });
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), n2]))[0] ?? "", /^k3s config of n2-k3s-install differs from n1-k3s-install in secrets-encryption \(false vs true\)/);
+    });
+
+    // A config the operator's machine renders (a local command) is no server's: only what goes to the nodes is compared.
+    it("compares only what is sent to the nodes, not a config a local command writes", async () => {
+        const local = reg("command:local:Command", "render-kind-config", { create: `cat > kind-k3s.yaml <<'EOF'\n${k3sConfig("127.0.0.1").replace("10.42.0.0/16", "10.99.0.0/16")}EOF` });
+        assert.equal((await verdictOf(s.identicalK3sConfig, [...installs(), local])).status, "passed");
+    });
+
+    it("names a setting one server leaves unset as (unset)", async () => {
+        const rs = [installCommand("n1", "10.0.1.11"), installCommand("n2", "10.0.1.12", k3sConfig("10.0.1.12").replace("secrets-encryption: true\n", ""))];
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0] ?? "", /differs from n1-k3s-install in secrets-encryption \(\(unset\) vs true\);/);
+    });
+
+    it("reports nothing without k3s commands, or with one server's config only, and says why", async () => {
+        for (const rs of [nodes(), installs().slice(0, 1)]) {
+            const v = await verdictOf(s.identicalK3sConfig, rs);
+            assert.equal(v.status, "not applicable");
+            assert.deepEqual(v.reasons, ["fewer than two k3s server configs in the stack"]);
+        }
     });
 });
 
@@ -318,6 +379,9 @@ describe("stack-namespace-default-deny", () => {
         assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, open]))[0], /for Egress;/);
         const someApps = policy("default-deny", { podSelector: { matchLabels: { app: "api" } }, policyTypes: ["Ingress", "Egress"] });
         assert.equal((await verdictOf(s.namespaceDefaultDeny, [ns, someApps])).status, "violated");
+        // Nor is one that selects some pods by expression.
+        const someByExpression = policy("default-deny", { podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["api"] }] }, policyTypes: ["Ingress", "Egress"] });
+        assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, someByExpression]))[0], /^namespace honeydue has no default-deny NetworkPolicy for Ingress and Egress;/);
     });
 
     // A NetworkPolicy that names no namespace is in default, where Kubernetes puts it.
@@ -330,8 +394,17 @@ describe("stack-namespace-default-deny", () => {
         assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [ns, policy("default-deny", { podSelector: {} })]))[0], /no default-deny NetworkPolicy for Ingress and Egress;/);
     });
 
-    it("leaves exempt namespaces and stacks without namespaces alone", async () => {
+    it("leaves exempt namespaces and stacks without namespaces alone, and says why", async () => {
         assert.equal((await verdictOf(s.namespaceDefaultDeny, [reg(NS, "kube-system", { metadata: { name: "kube-system" } })])).status, "passed");
-        assert.equal((await verdictOf(s.namespaceDefaultDeny, nodes())).status, "not applicable");
+        const none = await verdictOf(s.namespaceDefaultDeny, nodes());
+        assert.equal(none.status, "not applicable");
+        assert.deepEqual(none.reasons, ["the stack creates no namespace"]);
+    });
+
+    // The NetworkPolicies name the namespace as Kubernetes knows it (metadata.name), whatever the Pulumi name.
+    it("finds a namespace's NetworkPolicies by its Kubernetes name, not its Pulumi name", async () => {
+        const named = reg(NS, "honeydue-namespace", { metadata: { name: "honeydue" } });
+        assert.equal((await verdictOf(s.namespaceDefaultDeny, [named, deny()])).status, "passed");
+        assert.match(messages(await verdictOf(s.namespaceDefaultDeny, [named, allowDns]))[0], /^namespace honeydue has no default-deny NetworkPolicy for Ingress and Egress;/);
     });
 });
