@@ -28,6 +28,16 @@ const baseConfig = () =>
     );
 before(baseConfig);
 
+/** Runs `check` under another stack configuration, and puts the tests' own back whatever happens. */
+async function underConfig(config: Record<string, string>, secretKeys: string[], check: () => Promise<void>) {
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    try {
+        await check();
+    } finally {
+        baseConfig();
+    }
+}
+
 /** What the leak policies tell the operator to do, after where the value was found. */
 const ADVICE = "make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there";
 
@@ -79,8 +89,7 @@ describe("secrets-inputs-stay-secret", () => {
             "honeydue:k3sToken": "???PLACEHOLDER-k3s-cluster-token",
         };
         const users = { "honeydue:smtpUsername": "mailer@myhoneydue.com", "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000" };
-        pulumi.runtime.setAllConfig({ ...secrets, ...users }, Object.keys(secrets));
-        try {
+        await underConfig({ ...secrets, ...users }, Object.keys(secrets), async () => {
             for (const [key, value] of Object.entries(secrets)) {
                 assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })])).some((m) => m.includes(`data.V holds ${key} in plain text`)), key);
             }
@@ -92,9 +101,7 @@ describe("secrets-inputs-stay-secret", () => {
                 const pair = Buffer.from(`${users[user as keyof typeof users]}:${secrets[secret]}`).toString("base64");
                 assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ AUTH: pair })])).some((m) => m.includes(`data.AUTH holds ${user}:${secret} as a docker auth string`)), user);
             }
-        } finally {
-            baseConfig();
-        }
+        });
     });
 
     it("reports a leak once, at its path inside lists and nested objects, and passes null properties", async () => {
@@ -116,14 +123,11 @@ describe("secrets-inputs-stay-secret", () => {
 
     it("searches a secret that parses as JSON but is no object (digits), a JSON object's string values, and one of exactly minLength", async () => {
         const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
-        try {
-            pulumi.runtime.setAllConfig({ "honeydue:k3sToken": "1234567890123", "honeydue:appSecrets": JSON.stringify({ N: 5, JWT_SECRET: "PLACEHOLDER-jwt" }), "honeydue:smtpPassword": "Pl4ceh0l" }, ["honeydue:k3sToken", "honeydue:appSecrets", "honeydue:smtpPassword"]);
+        await underConfig({ "honeydue:k3sToken": "1234567890123", "honeydue:appSecrets": JSON.stringify({ N: 5, JWT_SECRET: "PLACEHOLDER-jwt" }), "honeydue:smtpPassword": "Pl4ceh0l" }, ["honeydue:k3sToken", "honeydue:appSecrets", "honeydue:smtpPassword"], async () => {
             assert.ok((await leaked("1234567890123")).some((m) => m.includes("data.V holds honeydue:k3sToken in plain text")));
             assert.ok((await leaked("PLACEHOLDER-jwt")).some((m) => m.includes("data.V holds honeydue:appSecrets.JWT_SECRET in plain text")));
             assert.ok((await leaked("Pl4ceh0l")).some((m) => m.includes("data.V holds honeydue:smtpPassword in plain text")), "8 characters, the default minLength, are searched");
-        } finally {
-            baseConfig();
-        }
+        });
     });
 
     it("finds the password of every connection URL inside a secret: after a jdbc: prefix or other text, with no user, or not percent-decodable", async () => {
@@ -137,8 +141,7 @@ describe("secrets-inputs-stay-secret", () => {
             S3A_URL: "s3a://PLACEHOLDERAKIA:PLACEHOLDER-s3a-secret@backups/honeydue",
         };
         const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
-        try {
-            pulumi.runtime.setAllConfig({ "honeydue:appSecrets": JSON.stringify(apps) }, ["honeydue:appSecrets"]);
+        await underConfig({ "honeydue:appSecrets": JSON.stringify(apps) }, ["honeydue:appSecrets"], async () => {
             for (const [key, password] of [
                 ["JDBC_URL", "PLACEHOLDER-jdbc-password"],
                 ["REDIS_URL", "PLACEHOLDER-redis-password"],
@@ -153,21 +156,16 @@ describe("secrets-inputs-stay-secret", () => {
                 assert.ok(!found.join("\n").includes(password), "a message never repeats the secret");
             }
             assert.equal((await verdictOf(inputsStaySecret, [configMap({ HOST: "db.internal", PORT: "6379", USER: "worker" })])).status, "passed", "a URL's host, port and user are not secrets");
-        } finally {
-            baseConfig();
-        }
+        });
     });
 
     // Needles are tried longest first: a secret that begins with another is named for itself.
     it("names the secret that leaked, not a shorter one it begins with", async () => {
-        try {
-            pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "PLACEHOLDER-k3s", "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
+        await underConfig({ "honeydue:smtpPassword": "PLACEHOLDER-k3s", "honeydue:k3sToken": "PLACEHOLDER-k3s-cluster-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"], async () => {
             assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ V: "x PLACEHOLDER-k3s-cluster-token y" })])), [
                 `${CONFIG_MAP} honeydue-app: data.V holds honeydue:k3sToken in plain text; ${ADVICE}`,
             ]);
-        } finally {
-            baseConfig();
-        }
+        });
     });
 
     // A preview: a value not known yet holds no leak, and the rest of the resource is still searched.
@@ -183,25 +181,19 @@ describe("secrets-inputs-stay-secret", () => {
 
     // Even with minLength 0 (search everything): an empty secret would match every string.
     it("never searches for a secret left empty, whatever minLength says", async () => {
-        try {
-            pulumi.runtime.setAllConfig({ "honeydue:smtpPassword": "", "honeydue:k3sToken": "PLACEHOLDER-k3s-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"]);
+        await underConfig({ "honeydue:smtpPassword": "", "honeydue:k3sToken": "PLACEHOLDER-k3s-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"], async () => {
             assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "production" })], { "secrets-inputs-stay-secret": { minLength: 0 } })).status, "passed");
-        } finally {
-            baseConfig();
-        }
+        });
     });
 
     it("does not apply, and says why, when the stack configures no secret", async () => {
-        try {
-            pulumi.runtime.setAllConfig({ "honeydue:registryUsername": user }, []);
+        await underConfig({ "honeydue:registryUsername": user }, [], async () => {
             for (const policy of [inputsStaySecret, outputsStaySecret]) {
                 const v = await verdictOf(policy, [configMap({ NOTE: "plain" })]);
                 assert.equal(v.status, "not applicable", policy.name);
                 assert.deepEqual(v.reasons, ["no configured secret to look for"], policy.name);
             }
-        } finally {
-            baseConfig();
-        }
+        });
     });
 
     // A pack started without policy/serve.ts sees every secret unwrapped and unmarked: it must not pass
