@@ -186,6 +186,25 @@ describe("secrets-inputs-stay-secret", () => {
         });
     });
 
+    // minLength holds for the base64 pieces too: a one-character secret's pieces are one character or
+    // none (base64Forms("q") holds ""), and an empty piece would match every string.
+    it("searches a short secret's base64 pieces only as long as minLength, never an empty one, and names a piece that is the secret itself once", async () => {
+        const low = (minLength: number) => ({ "secrets-inputs-stay-secret": { minLength } });
+        await underConfig({ "honeydue:smtpPassword": "q" }, ["honeydue:smtpPassword"], async () => {
+            assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "zzz" })], low(1))).status, "passed", "no empty piece");
+            // "x" is a one-character piece of base64("q") ("cQ==" at another alignment), searched at minLength 1.
+            assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ MODE: "x-ray" })], low(1))), [
+                `${CONFIG_MAP} honeydue-app: data.MODE holds honeydue:smtpPassword (base64) in plain text; ${ADVICE}`,
+            ]);
+        });
+        // "Vm" is one of its own base64 pieces ("Vm0="): one line, for the secret.
+        await underConfig({ "honeydue:smtpPassword": "Vm" }, ["honeydue:smtpPassword"], async () => {
+            assert.deepEqual(messages(await verdictOf(inputsStaySecret, [configMap({ MODE: "Vm" })], low(2))), [
+                `${CONFIG_MAP} honeydue-app: data.MODE holds honeydue:smtpPassword in plain text; ${ADVICE}`,
+            ]);
+        });
+    });
+
     it("does not apply, and says why, when the stack configures no secret", async () => {
         await underConfig({ "honeydue:registryUsername": user }, [], async () => {
             for (const policy of [inputsStaySecret, outputsStaySecret]) {
