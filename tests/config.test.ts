@@ -246,6 +246,13 @@ describe("configuration", () => {
         assert.deepEqual(problems({ "honeydue:serverType": "x".repeat(61) }), [`honeydue:serverType (got ${"x".repeat(57)}…): expected a Hetzner Cloud server type such as cx33`]);
         assert.deepEqual(problems({ "honeydue:api": { replicas: 30 } }), ["honeydue:api.replicas (got 30): expected a whole number from 2 to 20"]);
     });
+    it("shows a plain key's value exactly as given, quotes and blanks included, so what was refused is visible", () => {
+        // `pulumi config set honeydue:location '"fsn1"'` stores the quotes: shown without them, the
+        // value would look like the very one the message expects.
+        assert.deepEqual(problems({ "honeydue:location": '"fsn1"' }), ['honeydue:location (got "fsn1"): expected one of the Hetzner locations fsn1, nbg1, hel1, ash, hil, sin']);
+        assert.deepEqual(problems({ "honeydue:zone": '"example.com"' }), ['honeydue:zone (got "example.com"): expected a fully qualified host name such as api.example.com']);
+        assert.deepEqual(problems({ "honeydue:smtpPort": "587 " }), ["honeydue:smtpPort (got 587 ): expected a whole number from 1 to 65535"]);
+    });
     it("does not repeat the value when the message already says what was got", () =>
         assert.deepEqual(problems({ "honeydue:nodes": fourNodes }), ["honeydue:nodes: got 4 nodes; expected an odd number, at least 3 (etcd keeps quorum only with a majority)"]));
     it("takes a provider token from its environment variable, but not a blank one", () => {
