@@ -4,6 +4,7 @@
 // strings, JSON syntax and the providers' own keys (issue 11, "The configuration").
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as hcloudConfig from "@pulumi/hcloud/config/vars";
 import { coversEverything, cronProblem, imageTag, overlaps, parseImage, quantityValue } from "../config/fields";
 import { load, problems, rejects } from "./support/config";
 
@@ -28,6 +29,10 @@ describe("unknown fields are refused, with the nearest real one", () => {
     it("as a top-level key or a provider's key with nothing near, listing the keys there are", () => {
         rejects({ "honeydue:zzzzzzzzzzzz": "x" }, "honeydue:zzzzzzzzzzzz is not a key this program reads; expected one of: location, serverType", /./);
         rejects({ "hcloud:zzzzzzzzzzzz": "x" }, "hcloud:zzzzzzzzzzzz is not a key the hcloud provider reads; expected one of: endpoint", /token$/);
+        // Each key the provider reads, one by one: the names its SDK's config module exports
+        // (node_modules/@pulumi/hcloud/config/vars.d.ts), so the list holds whatever this SDK version reads.
+        const [line] = problems({ "hcloud:zzzzzzzzzzzz": "x" });
+        assert.deepEqual(line.split("; expected one of: ")[1].split(", "), Object.keys(hcloudConfig));
     });
     it("without a suggestion when nothing is near", () => rejects({ "honeydue:api": { zzzzzzzz: 1 } }, "honeydue:api", /unknown field zzzzzzzz; expected only image/));
 });
