@@ -174,6 +174,12 @@ describe("cron, network, images, hostnames, routes", () => {
             assert.equal(cronProblem(e), problem, e);
         }
     });
+    it("refuses an IPv6 private network under an IPv4 subnet with both problems, as a configuration error", () =>
+        // Every node's address lies in the IPv4 subnet, so the reserved-address check runs against an IPv6 network.
+        assert.deepEqual(problems({ "honeydue:networkCidr": "fd00::/8" }), [
+            "honeydue:networkCidr: fd00::/8 is not a private RFC 1918 range; expected a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, as Hetzner requires",
+            "honeydue:subnetCidr: 10.0.1.0/24 is not inside networkCidr fd00::/8; expected a subnet of it",
+        ]));
     it("refuses a private network outside RFC 1918", () => rejects({ "honeydue:networkCidr": "100.64.0.0/16", "honeydue:subnetCidr": "100.64.1.0/24", "honeydue:nodes": book.map((n) => ({ ...n, privateIp: n.privateIp.replace("10.0.", "100.64.") })) }, "honeydue:networkCidr", /not a private RFC 1918 range/));
     it("refuses a digest that is not 64 hex digits", () => rejects({ "honeydue:redis": { image: "docker.io/library/redis@sha256:abc" } }, "honeydue:redis.image", /expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/));
     it("accepts an image by digest, and by tag and digest", () => {
