@@ -42,6 +42,8 @@ describe("admin CIDRs", () => {
         rejects({ "honeydue:adminCidrs": ["198.51.100.7/24"] }, "honeydue:adminCidrs.0 (got 198.51.100.7/24)", /has host bits set; expected the network address 198\.51\.100\.0\/24 .* or 198\.51\.100\.7\/32/));
     it("refuse a prefix too broad for an operator", () => rejects({ "honeydue:adminCidrs": ["10.0.0.0/8"] }, "honeydue:adminCidrs", /10\.0\.0\.0\/8 is broader than \/16/));
     it("refuse a broad IPv6 prefix", () => rejects({ "honeydue:adminCidrs": ["2001:db8::/32"] }, "honeydue:adminCidrs", /2001:db8::\/32 is broader than \/48/));
+    it("take an operator's own IPv6 address or small range beside an IPv4 one", () =>
+        assert.deepEqual(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8::7/128", "2001:db8:0:1::/96"] }).adminCidrs, ["198.51.100.7/32", "2001:db8::7/128", "2001:db8:0:1::/96"]));
     it("take a broad prefix when that is said on purpose", () => assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/8"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["10.0.0.0/8"]));
     it("refuse sources that together cover the internet, even on purpose", () =>
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /together cover every IPv4 address/));
