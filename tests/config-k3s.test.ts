@@ -174,6 +174,17 @@ describe("k3s day-2 keys: etcdRestore and k3sToken", () => {
         assert.ok(config.secrets.k3sToken !== undefined && pulumi.Output.isInstance(config.secrets.k3sToken));
         assert.equal(await pulumi.isSecret(config.secrets.k3sToken), true, "the token would be stored and shown in plain text");
     });
+    it("leaves an unset cluster token out of the secrets, so node 1 gets a generated token and not an empty one", () => {
+        // infra/k3s/token.ts clusterToken takes any k3sToken present in config.secrets as configured
+        // (`if (configured)`), reading an unset one as "": present but unset would start the
+        // cluster with an empty token instead of a RandomPassword. Likewise the B2 uses' own keys.
+        const c = load({});
+        assert.equal(c.secrets.k3sToken, undefined);
+        assert.deepEqual(
+            ["k3sToken", "etcdB2ApplicationKey", "redisBackupB2ApplicationKey"].filter((k) => k in c.secrets),
+            [],
+        );
+    });
     it("takes a token of 16 letters and digits, and refuses 15 (the shortest k3s passphrase we accept)", () => {
         assert.doesNotThrow(() => withToken("a".repeat(15) + "B")());
         assert.throws(() => withToken("a".repeat(15))(), (e: unknown) => e instanceof ConfigError && /^honeydue:k3sToken: expected a k3s cluster token of 16-128/.test(e.problems[0]));

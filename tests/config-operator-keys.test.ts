@@ -59,6 +59,17 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
     // Hetzner's API would refuse the key only at `pulumi up`; the blob names its own type (RFC 4253 §6.6).
     it("refuses a public key whose data is another type than its line says, naming the type the line claims", () =>
         rejects({ "honeydue:sshPublicKey": oldKey.publicKey.replace(/^ssh-ed25519/, "ssh-rsa") }, "honeydue:sshPublicKey (got ssh-rsa", /: the key data is not an ssh-rsa key \(a truncated or mixed-up paste\); expected the whole line of your \.pub file$/));
+    it("refuses key data cut short inside its type name, or whose type length runs past its end, as a truncated paste", () => {
+        // The blob opens with a uint32 length and that many bytes of type name (RFC 4253 §6.6).
+        const blob = (length: number, type: string) => Buffer.concat([Buffer.from([0, 0, 0, length]), Buffer.from(type, "latin1")]).toString("base64");
+        for (const data of ["AAA=", blob(12, "ssh-ed25519")]) {
+            rejects({ "honeydue:sshPublicKey": `ssh-ed25519 ${data} me@laptop` }, "honeydue:sshPublicKey (got ssh-ed25519 ", /: the key data is not an ssh-ed25519 key \(a truncated or mixed-up paste\); expected the whole line of your \.pub file$/);
+        }
+    });
+    it("takes a public key line without a comment (ssh-keygen -C ''), as the program gets it", () => {
+        const bare = oldKey.publicKey.split(" ").slice(0, 2).join(" ");
+        assert.equal(load({ "honeydue:sshPublicKey": bare, "honeydue:sshPrivateKey": oldKey.privateKey }, S).sshPublicKey, bare);
+    });
     it("refuses a public key line with anything before its type", () =>
         rejects({ "honeydue:sshPublicKey": `laptop: ${oldKey.publicKey}` }, "honeydue:sshPublicKey (got laptop: ", /: expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'$/));
     it("refuses a malformed extra key, naming its place", () =>

@@ -4,6 +4,7 @@
 // strings, JSON syntax and the providers' own keys (issue 11, "The configuration").
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as hcloudConfig from "@pulumi/hcloud/config/vars";
 import { coversEverything, cronProblem, imageTag, overlaps, parseImage, quantityValue } from "../config/fields";
 import { load, problems, rejects } from "./support/config";
 
@@ -28,6 +29,10 @@ describe("unknown fields are refused, with the nearest real one", () => {
     it("as a top-level key or a provider's key with nothing near, listing the keys there are", () => {
         rejects({ "honeydue:zzzzzzzzzzzz": "x" }, "honeydue:zzzzzzzzzzzz is not a key this program reads; expected one of: location, serverType", /./);
         rejects({ "hcloud:zzzzzzzzzzzz": "x" }, "hcloud:zzzzzzzzzzzz is not a key the hcloud provider reads; expected one of: endpoint", /token$/);
+        // Each key the provider reads, one by one: the names its SDK's config module exports
+        // (node_modules/@pulumi/hcloud/config/vars.d.ts), so the list holds whatever this SDK version reads.
+        const [line] = problems({ "hcloud:zzzzzzzzzzzz": "x" });
+        assert.deepEqual(line.split("; expected one of: ")[1].split(", "), Object.keys(hcloudConfig));
     });
     it("without a suggestion when nothing is near", () => rejects({ "honeydue:api": { zzzzzzzz: 1 } }, "honeydue:api", /unknown field zzzzzzzz; expected only image/));
 });
@@ -37,6 +42,8 @@ describe("admin CIDRs", () => {
         rejects({ "honeydue:adminCidrs": ["198.51.100.7/24"] }, "honeydue:adminCidrs.0 (got 198.51.100.7/24)", /has host bits set; expected the network address 198\.51\.100\.0\/24 .* or 198\.51\.100\.7\/32/));
     it("refuse a prefix too broad for an operator", () => rejects({ "honeydue:adminCidrs": ["10.0.0.0/8"] }, "honeydue:adminCidrs", /10\.0\.0\.0\/8 is broader than \/16/));
     it("refuse a broad IPv6 prefix", () => rejects({ "honeydue:adminCidrs": ["2001:db8::/32"] }, "honeydue:adminCidrs", /2001:db8::\/32 is broader than \/48/));
+    it("take an operator's own IPv6 address or small range beside an IPv4 one", () =>
+        assert.deepEqual(load({ "honeydue:adminCidrs": ["198.51.100.7/32", "2001:db8::7/128", "2001:db8:0:1::/96"] }).adminCidrs, ["198.51.100.7/32", "2001:db8::7/128", "2001:db8:0:1::/96"]));
     it("take a broad prefix when that is said on purpose", () => assert.deepEqual(load({ "honeydue:adminCidrs": ["10.0.0.0/8"], "honeydue:allowBroadAdminCidrs": true }).adminCidrs, ["10.0.0.0/8"]));
     it("refuse sources that together cover the internet, even on purpose", () =>
         rejects({ "honeydue:adminCidrs": ["0.0.0.0/1", "128.0.0.0/1"], "honeydue:allowBroadAdminCidrs": true }, "honeydue:adminCidrs", /together cover every IPv4 address/));
@@ -169,6 +176,12 @@ describe("cron, network, images, hostnames, routes", () => {
             assert.equal(cronProblem(e), problem, e);
         }
     });
+    it("refuses an IPv6 private network under an IPv4 subnet with both problems, as a configuration error", () =>
+        // Every node's address lies in the IPv4 subnet, so the reserved-address check runs against an IPv6 network.
+        assert.deepEqual(problems({ "honeydue:networkCidr": "fd00::/8" }), [
+            "honeydue:networkCidr: fd00::/8 is not a private RFC 1918 range; expected a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, as Hetzner requires",
+            "honeydue:subnetCidr: 10.0.1.0/24 is not inside networkCidr fd00::/8; expected a subnet of it",
+        ]));
     it("refuses a private network outside RFC 1918", () => rejects({ "honeydue:networkCidr": "100.64.0.0/16", "honeydue:subnetCidr": "100.64.1.0/24", "honeydue:nodes": book.map((n) => ({ ...n, privateIp: n.privateIp.replace("10.0.", "100.64.") })) }, "honeydue:networkCidr", /not a private RFC 1918 range/));
     it("refuses a digest that is not 64 hex digits", () => rejects({ "honeydue:redis": { image: "docker.io/library/redis@sha256:abc" } }, "honeydue:redis.image", /expected registry\/name:tag or registry\/name@sha256:<64 hex digits>/));
     it("accepts an image by digest, and by tag and digest", () => {

@@ -37,7 +37,13 @@ describe("configuration", () => {
     it("applies defaults in code when the stack file sets nothing", () => {
         const bare = Object.fromEntries(Object.keys(offlineConfig().config).filter((k) => !/adminCidrs|sshPublicKey|registryUsername|b2KeyId|smtpUsername|k3sInstallerSha256|k3sBinarySha256|hcloud|cloudflare|sshPrivateKey|registryPassword|databaseUrl|b2ApplicationKey|smtpPassword|appSecrets/.test(k)).map((k) => [k, undefined]));
         const c = load(bare);
-        assert.equal(c.nodes.length, 3);
+        // The book's three servers, their ssh aliases out of order as the estate runs (DESIGN §1):
+        // a default is not validated again (zod v4 $ZodDefault), so only this says what a stack gets.
+        assert.deepEqual(c.nodes, [
+            { name: "ubuntu-8gb-nbg1-1", privateIp: "10.0.1.11", sshAlias: "hetzner2" },
+            { name: "ubuntu-8gb-nbg1-2", privateIp: "10.0.1.12", sshAlias: "hetzner1" },
+            { name: "ubuntu-8gb-nbg1-3", privateIp: "10.0.1.13", sshAlias: "hetzner3" },
+        ]);
         assert.equal(c.sslMode, "flexible");
         assert.equal(c.redis.node, "ubuntu-8gb-nbg1-2");
         assert.deepEqual(c.routes, { "api.myhoneydue.com": "api", "admin.myhoneydue.com": "admin", "myhoneydue.com": "api" });
@@ -245,6 +251,13 @@ describe("configuration", () => {
         assert.deepEqual(problems({ "honeydue:serverType": "x".repeat(60) }), [`honeydue:serverType (got ${"x".repeat(60)}): expected a Hetzner Cloud server type such as cx33`]);
         assert.deepEqual(problems({ "honeydue:serverType": "x".repeat(61) }), [`honeydue:serverType (got ${"x".repeat(57)}…): expected a Hetzner Cloud server type such as cx33`]);
         assert.deepEqual(problems({ "honeydue:api": { replicas: 30 } }), ["honeydue:api.replicas (got 30): expected a whole number from 2 to 20"]);
+    });
+    it("shows a plain key's value exactly as given, quotes and blanks included, so what was refused is visible", () => {
+        // `pulumi config set honeydue:location '"fsn1"'` stores the quotes: shown without them, the
+        // value would look like the very one the message expects.
+        assert.deepEqual(problems({ "honeydue:location": '"fsn1"' }), ['honeydue:location (got "fsn1"): expected one of the Hetzner locations fsn1, nbg1, hel1, ash, hil, sin']);
+        assert.deepEqual(problems({ "honeydue:zone": '"example.com"' }), ['honeydue:zone (got "example.com"): expected a fully qualified host name such as api.example.com']);
+        assert.deepEqual(problems({ "honeydue:smtpPort": "587 " }), ["honeydue:smtpPort (got 587 ): expected a whole number from 1 to 65535"]);
     });
     it("does not repeat the value when the message already says what was got", () =>
         assert.deepEqual(problems({ "honeydue:nodes": fourNodes }), ["honeydue:nodes: got 4 nodes; expected an odd number, at least 3 (etcd keeps quorum only with a majority)"]));
