@@ -101,7 +101,23 @@ describe("workload configuration", () => {
         assert.equal(b2KeysNote({ etcdB2KeyId: "x", redisBackupB2KeyId: "y" }), "B2 keys: the apps, the etcd snapshots and the Redis backups each have their own key");
     });
     it("rejects root as an app's user", () => rejects({ "honeydue:admin": { runAsUser: 0 } }, "honeydue:admin.runAsUser (got 0)", /expected a whole number from 1 to 2147483647/));
-    it("rejects a relative writable path", () => rejects({ "honeydue:api": { writablePaths: ["tmp"] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/));
+    it("rejects a relative writable path, one with a slash inside it too", () => {
+        for (const path of ["tmp", "tmp/cache"]) rejects({ "honeydue:api": { writablePaths: [path] } }, "honeydue:api.writablePaths.0", /expected an absolute path such as \/tmp/);
+    });
+    it("rejects a Redis backup folder that begins with a slash", () =>
+        rejects({ "honeydue:redis": { backupFolder: "/redis-backups" } }, "honeydue:redis.backupFolder", /expected a folder name such as redis-backups \(no leading or trailing \/\)/));
+    it("takes a chart version with several digits in each part", () => assert.equal(load({ "honeydue:traefik": { chartVersion: "38.10.12" } }).traefik.chartVersion, "38.10.12"));
+    // Each size names an example of its own kind in the message, so the operator sees what a size looks like.
+    it("names an example size for each size it refuses", () => {
+        for (const [key, value, where, example] of [
+            ["honeydue:api", { memoryLimit: "lots" }, "honeydue:api.memoryLimit", "512Mi"],
+            ["honeydue:redis", { storage: "lots" }, "honeydue:redis.storage", "5Gi"],
+            ["honeydue:redis", { maxMemory: "lots" }, "honeydue:redis.maxMemory", "300Mi"],
+            ["honeydue:redis", { memoryLimit: "lots" }, "honeydue:redis.memoryLimit", "512Mi"],
+        ] as const) {
+            assert.deepEqual(problems({ [key]: value }), [`${where} (got lots): expected a Kubernetes quantity such as ${example} (or 512M, 1G, 1.5Gi)`], where);
+        }
+    });
     it("rejects a writable path given twice", () => rejects({ "honeydue:api": { writablePaths: ["/tmp", "/tmp"] } }, "honeydue:api.writablePaths", /expected each path once/));
     it("takes an image pinned by digest, with or without its tag, for every configured image; refuses a malformed digest", () => {
         const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
