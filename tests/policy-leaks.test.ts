@@ -38,6 +38,9 @@ async function underConfig(config: Record<string, string>, secretKeys: string[],
     }
 }
 
+/** What secrets-inputs-stay-secret reports of a ConfigMap holding `value` among other text. */
+const leaksIn = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
+
 /** What the leak policies tell the operator to do, after where the value was found. */
 const ADVICE = "make the property a secret (pulumi.secret(...), or additionalSecretOutputs for an output) or stop putting the value there";
 
@@ -91,7 +94,7 @@ describe("secrets-inputs-stay-secret", () => {
         const users = { "honeydue:smtpUsername": "mailer@myhoneydue.com", "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000" };
         await underConfig({ ...secrets, ...users }, Object.keys(secrets), async () => {
             for (const [key, value] of Object.entries(secrets)) {
-                assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })])).some((m) => m.includes(`data.V holds ${key} in plain text`)), key);
+                assert.ok((await leaksIn(value)).some((m) => m.includes(`data.V holds ${key} in plain text`)), key);
             }
             const url = Buffer.from(secrets["honeydue:k3sToken"]).toString("base64url");
             assert.ok(messages(await verdictOf(inputsStaySecret, [configMap({ TOKEN: url })])).includes(
@@ -122,11 +125,10 @@ describe("secrets-inputs-stay-secret", () => {
     });
 
     it("searches a secret that parses as JSON but is no object (digits), a JSON object's string values, and one of exactly minLength", async () => {
-        const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
         await underConfig({ "honeydue:k3sToken": "1234567890123", "honeydue:appSecrets": JSON.stringify({ N: 5, JWT_SECRET: "PLACEHOLDER-jwt" }), "honeydue:smtpPassword": "Pl4ceh0l" }, ["honeydue:k3sToken", "honeydue:appSecrets", "honeydue:smtpPassword"], async () => {
-            assert.ok((await leaked("1234567890123")).some((m) => m.includes("data.V holds honeydue:k3sToken in plain text")));
-            assert.ok((await leaked("PLACEHOLDER-jwt")).some((m) => m.includes("data.V holds honeydue:appSecrets.JWT_SECRET in plain text")));
-            assert.ok((await leaked("Pl4ceh0l")).some((m) => m.includes("data.V holds honeydue:smtpPassword in plain text")), "8 characters, the default minLength, are searched");
+            assert.ok((await leaksIn("1234567890123")).some((m) => m.includes("data.V holds honeydue:k3sToken in plain text")));
+            assert.ok((await leaksIn("PLACEHOLDER-jwt")).some((m) => m.includes("data.V holds honeydue:appSecrets.JWT_SECRET in plain text")));
+            assert.ok((await leaksIn("Pl4ceh0l")).some((m) => m.includes("data.V holds honeydue:smtpPassword in plain text")), "8 characters, the default minLength, are searched");
         });
     });
 
@@ -140,7 +142,6 @@ describe("secrets-inputs-stay-secret", () => {
             B2_URL: "b2://PLACEHOLDERb2KeyId:PLACEHOLDER-b2-url-key@honeydue-backups",
             S3A_URL: "s3a://PLACEHOLDERAKIA:PLACEHOLDER-s3a-secret@backups/honeydue",
         };
-        const leaked = async (value: string) => messages(await verdictOf(inputsStaySecret, [configMap({ V: `x ${value} y` })]));
         await underConfig({ "honeydue:appSecrets": JSON.stringify(apps) }, ["honeydue:appSecrets"], async () => {
             for (const [key, password] of [
                 ["JDBC_URL", "PLACEHOLDER-jdbc-password"],
@@ -151,7 +152,7 @@ describe("secrets-inputs-stay-secret", () => {
                 ["B2_URL", "PLACEHOLDER-b2-url-key"],
                 ["S3A_URL", "PLACEHOLDER-s3a-secret"],
             ]) {
-                const found = await leaked(password);
+                const found = await leaksIn(password);
                 assert.ok(found.includes(`${CONFIG_MAP} honeydue-app: data.V holds its password in honeydue:appSecrets.${key} in plain text; ${ADVICE}`), `${key}: ${found.join("\n")}`);
                 assert.ok(!found.join("\n").includes(password), "a message never repeats the secret");
             }

@@ -231,6 +231,8 @@ describe("stack-api-after-migrations", () => {
 });
 
 describe("stack-k3s-identical-server-config", () => {
+    /** A node script that writes `cfg` as the k3s config by a heredoc, then restarts k3s. */
+    const heredoc = (cfg: string) => `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${cfg}EOF\nsystemctl restart k3s`;
     const installs = () => [installCommand("n1", "10.0.1.11"), installCommand("n2", "10.0.1.12"), installCommand("n3", "10.0.1.13")];
 
     it("passes servers whose configs differ only in per-node values", async () => {
@@ -247,7 +249,7 @@ describe("stack-k3s-identical-server-config", () => {
 
     it("finds a config written by a heredoc in the script", async () => {
         const rs = installs();
-        rs[1] = reg(COMMAND, "n2-k3s-install", { create: `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${k3sConfig("10.0.1.12").replace("secrets-encryption: true", "secrets-encryption: false")}EOF\nsystemctl restart k3s` });
+        rs[1] = reg(COMMAND, "n2-k3s-install", { create: heredoc(k3sConfig("10.0.1.12").replace("secrets-encryption: true", "secrets-encryption: false")) });
         assert.match(messages(await verdictOf(s.identicalK3sConfig, rs))[0], /^k3s config of n2-k3s-install differs from n1-k3s-install in secrets-encryption \(false vs true\)/);
     });
 
@@ -330,7 +332,6 @@ describe("stack-k3s-identical-server-config", () => {
     });
 
     it("reads the update script too: a config an update rewrites", async () => {
-        const heredoc = (cfg: string) => `cat > /etc/rancher/k3s/config.yaml <<'EOF'\n${cfg}EOF\nsystemctl restart k3s`;
         const n2 = reg(COMMAND, "n2-k3s-install", { create: heredoc(k3sConfig("10.0.1.12")), update: heredoc(k3sConfig("10.0.1.12").replace("secrets-encryption: true", "secrets-encryption: false")) });
         assert.match(messages(await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), n2]))[0] ?? "", /^k3s config of n2-k3s-install differs from n1-k3s-install in secrets-encryption \(false vs true\)/);
     });
