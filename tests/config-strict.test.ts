@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as hcloudConfig from "@pulumi/hcloud/config/vars";
-import { coversEverything, cronProblem, imageTag, overlaps, parseImage, quantityValue } from "../config/fields";
+import { coversEverything, cronProblem, imageTag, nearest, overlaps, parseImage, quantityValue } from "../config/fields";
 import { load, problems, rejects } from "./support/config";
 
 const book = [
@@ -313,6 +313,10 @@ describe("what each setting says when it is not of its form", () => {
     it("takes a price written with blanks around it", () => assert.equal(load({ "honeydue:prices": { servers: { cx33: " 7.49 " } } }).prices.servers.cx33, 7.49));
     it("suggests the key a name written in capitals means (names are compared case-insensitively)", () =>
         rejects({ "honeydue:SERVERTYPE": "cx33" }, "honeydue:SERVERTYPE is not a key this program reads (did you mean honeydue:serverType?)", /./));
+    // offline/policyConfig.ts asks for the setting nearest a misspelt one of a policy that has
+    // none: the answer is no suggestion, not a crash (fastest-levenshtein 1.0.16 mod.js `closest`
+    // returns arr[0], undefined for an empty list, and `distance` reads its length).
+    it("suggests nothing, and does not fail, when there is no name to suggest", () => assert.equal(nearest("spread", []), undefined));
     it("suggests the nearest key for a long name up to a third of its letters away", () =>
         rejects({ "honeydue:serverTypeXYZ": "cx33" }, "honeydue:serverTypeXYZ is not a key this program reads (did you mean honeydue:serverType?)", /./));
     it("refuses nodes outside an IPv6 subnet (an IPv4 address is in no IPv6 range)", () =>

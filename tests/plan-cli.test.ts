@@ -40,12 +40,13 @@ describe("plan: usage errors exit 2 before anything runs", () => {
         assert.equal(r.code, 2);
         assert.match(r.err, /not valid JSON/);
     });
-    it("a policy config with an unknown policy, level or setting", async () => {
+    it("a policy config with an unknown policy, level or setting, or a setting for a policy that has none", async () => {
         const file = join(mkdtempSync(join(tmpdir(), "plan-")), "typos.json");
-        writeFileSync(file, JSON.stringify({ "hetzner-server-typ": {}, "k8s-probes": "advisorie", "k8s-image-registry": { allowedRegistry: ["docker.io"] }, "cloudflare-ssl-not-off": { enforcementLevel: "strict" } }));
+        writeFileSync(file, JSON.stringify({ "hetzner-server-typ": {}, "k8s-probes": "advisorie", "k8s-image-registry": { allowedRegistry: ["docker.io"] }, "cloudflare-ssl-not-off": { enforcementLevel: "strict" }, "hetzner-server-placement-group": { spread: true } }));
         const r = await run("--policy-pack-config", file);
         assert.equal(r.code, 2);
-        assert.match(r.err, /has 4 problem\(s\)/);
+        assert.match(r.err, /has 5 problem\(s\)/);
+        assert.match(r.err, /hetzner-server-placement-group\.spread is not a setting of hetzner-server-placement-group; expected no settings \(only enforcementLevel\)/);
         assert.match(r.err, /hetzner-server-typ is not a policy of the pack \(did you mean hetzner-server-type\?\)/);
         assert.match(r.err, /k8s-probes: enforcement level "advisorie" is not one \(did you mean advisory\?\)/);
         assert.match(r.err, /k8s-image-registry\.allowedRegistry is not a setting of k8s-image-registry \(did you mean allowedRegistries\?\)/);
