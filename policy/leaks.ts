@@ -104,10 +104,12 @@ function computeNeedles(config: Record<string, string>, cfg: LeakSettings, extra
         if (user && secret) found.push({ text: Buffer.from(`${user}:${secret}`).toString("base64"), what: `${pair.user}:${pair.secret} as a docker auth string or Basic Authorization header` });
     }
     const out: Needle[] = [];
+    // An empty needle would match every string, whatever minLength says.
+    const min = Math.max(cfg.minLength, 1);
     for (const f of found) {
-        if (f.text.length < cfg.minLength) continue;
+        if (f.text.length < min) continue;
         out.push({ text: f.text, what: f.what });
-        for (const b of base64Forms(f.text)) if (b.length >= cfg.minLength && b !== f.text) out.push({ text: b, what: `${f.what} (base64)` });
+        for (const b of base64Forms(f.text)) if (b.length >= min && b !== f.text) out.push({ text: b, what: `${f.what} (base64)` });
     }
     return out;
 }
@@ -197,7 +199,8 @@ export const outputsStaySecret: StackValidationPolicy = {
         const found = needles(stackConfig(), cfg, generated);
         if (found.length === 0) args.notApplicable("no configured secret to look for");
         for (const r of args.resources as PolicyResource[]) {
-            if (r.type === RANDOM_PASSWORD) continue; // its result is the secret itself (the provider marks it secret)
+            // A RandomPassword too: its result and bcryptHash are secrets (@pulumi/random 4.21.2 randomPassword.js constructor: additionalSecretOutputs), but
+            // its echoed inputs (keepers, overrideSpecial) can hold another generated password in plain text.
             search(r.props, found, `${r.type} ${r.name}`, (m) => report(m, r.urn));
         }
     },

@@ -143,8 +143,12 @@ export const apiAfterMigrations: StackValidationPolicy = {
         for (const app of apps) {
             const name = metaOf(app).name ?? app.name;
             if (jobs.length === 0) report(`Deployment ${name} has no migrations Job to wait for; add the goose Job (name containing "${migrationJob}") and make ${name} depend on it`, app.urn);
-            else if (!jobs.some((j) => waitsFor(app, j, args.resources))) {
-                report(`Deployment ${name} does not depend on the migrations Job ${jobs.map((j) => j.name).join(", ")}; add dependsOn: [migrations] so it rolls only after the migration succeeded`, app.urn);
+            else {
+                // Every one: a failed migration must stop the roll, whichever Job it is.
+                const missed = jobs.filter((j) => !waitsFor(app, j, args.resources));
+                if (missed.length > 0) {
+                    report(`Deployment ${name} does not depend on the migrations Job ${missed.map((j) => j.name).join(", ")}; add dependsOn: [migrations] so it rolls only after the migration succeeded`, app.urn);
+                }
             }
         }
     },

@@ -185,6 +185,11 @@ describe("secrets-inputs-stay-secret", () => {
         await underConfig({ "honeydue:smtpPassword": "", "honeydue:k3sToken": "PLACEHOLDER-k3s-token" }, ["honeydue:smtpPassword", "honeydue:k3sToken"], async () => {
             assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "production" })], { "secrets-inputs-stay-secret": { minLength: 0 } })).status, "passed");
         });
+        // Nor a JSON secret's empty value, nor the empty base64 piece of a one-character secret.
+        await underConfig({ "honeydue:appSecrets": JSON.stringify({ UNSET: "", JWT_SECRET: "PLACEHOLDER-jwt" }), "honeydue:smtpPassword": "q" }, ["honeydue:appSecrets", "honeydue:smtpPassword"], async () => {
+            // "zzz" holds none of q's pieces ("cQ==", "cQ", "c", "x") and no piece of the JWT placeholder.
+            assert.equal((await verdictOf(inputsStaySecret, [configMap({ MODE: "zzz" })], { "secrets-inputs-stay-secret": { minLength: 0 } })).status, "passed");
+        });
     });
 
     // minLength holds for the base64 pieces too: a one-character secret's pieces are one character or
@@ -243,6 +248,16 @@ describe("stack-secrets-outputs-stay-secret", () => {
         const leak = reg("command:remote:Command", "join", { create: "true" }, { state: { stdout: "GeneratedClusterToken0123456789" } });
         assert.match(messages(await verdictOf(outputsStaySecret, [token, leak])).join("\n"), /stdout holds the generated password token in plain text/);
         assert.equal((await verdictOf(outputsStaySecret, [token])).status, "passed");
+    });
+
+    // secrets-inputs-stay-secret looks for configured secrets only: a generated password echoed by another
+    // RandomPassword (its keepers) is this policy's to find.
+    it("refuses a generated password held in plain text by another RandomPassword (its keepers)", async () => {
+        const token = reg("random:index/randomPassword:RandomPassword", "token", { length: 48 }, { state: { result: { secret: "GeneratedClusterToken0123456789" } } });
+        const other = reg("random:index/randomPassword:RandomPassword", "other", { length: 40, keepers: { rotateWith: "GeneratedClusterToken0123456789" } }, { state: { result: { secret: "OtherGenerated0123456789abcdef" } } });
+        assert.deepEqual(messages(await verdictOf(outputsStaySecret, [token, other])), [
+            `random:index/randomPassword:RandomPassword other: keepers.rotateWith holds the generated password token in plain text; ${ADVICE}`,
+        ]);
     });
 
     // Only a RandomPassword's result is a secret: a RandomString's is a name suffix, shown wherever it names things.

@@ -209,6 +209,16 @@ describe("stack-api-after-migrations", () => {
         assert.equal((await verdictOf(s.apiAfterMigrations, [schema, deployment("api", undefined, {}, { dependencies: [schema.urn] })])).status, "passed");
     });
 
+    // A failed migration must stop the roll whichever Job it is: the API waits for every migrations Job, and the message names the ones it does not.
+    it("holds the API to every migrations Job, naming the ones it does not wait for", async () => {
+        const job = (name: string) => ({ ...migrationJob(), name, urn: `urn:pulumi:prod::honeydue::kubernetes:batch/v1:Job::${name}` });
+        const [schema, data, seed] = [job("migrate-schema"), job("migrate-data"), job("migrate-seed")];
+        assert.equal((await verdictOf(s.apiAfterMigrations, [schema, data, deployment("api", undefined, {}, { dependencies: [schema.urn, data.urn] })])).status, "passed");
+        assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [schema, data, seed, deployment("api", undefined, {}, { dependencies: [schema.urn] })])), [
+            "Deployment api does not depend on the migrations Job migrate-data, migrate-seed; add dependsOn: [migrations] so it rolls only after the migration succeeded",
+        ]);
+    });
+
     // The config names the Deployments to hold ("add worker to hold it too"); each is found by its
     // metadata.name, by its Pulumi name when auto-named, or by a Pulumi name that ends in -<name>.
     it("holds every Deployment the config names, found by metadata.name, by Pulumi name, or by a prefixed Pulumi name", async () => {
