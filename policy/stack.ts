@@ -147,7 +147,7 @@ export const apiAfterMigrations: StackValidationPolicy = {
                 // Every one: a failed migration must stop the roll, whichever Job it is.
                 const missed = jobs.filter((j) => !waitsFor(app, j, args.resources));
                 if (missed.length > 0) {
-                    report(`Deployment ${name} does not depend on the migrations Job ${missed.map((j) => j.name).join(", ")}; add dependsOn: [migrations] so it rolls only after the migration succeeded`, app.urn);
+                    report(`Deployment ${name} does not depend on the migrations Job${missed.length > 1 ? "s" : ""} ${missed.map((j) => j.name).join(", ")}; add dependsOn: [migrations] so it rolls only after the migration succeeded`, app.urn);
                 }
             }
         }

@@ -215,7 +215,7 @@ describe("stack-api-after-migrations", () => {
         const [schema, data, seed] = [job("migrate-schema"), job("migrate-data"), job("migrate-seed")];
         assert.equal((await verdictOf(s.apiAfterMigrations, [schema, data, deployment("api", undefined, {}, { dependencies: [schema.urn, data.urn] })])).status, "passed");
         assert.deepEqual(messages(await verdictOf(s.apiAfterMigrations, [schema, data, seed, deployment("api", undefined, {}, { dependencies: [schema.urn] })])), [
-            "Deployment api does not depend on the migrations Job migrate-data, migrate-seed; add dependsOn: [migrations] so it rolls only after the migration succeeded",
+            "Deployment api does not depend on the migrations Jobs migrate-data, migrate-seed; add dependsOn: [migrations] so it rolls only after the migration succeeded",
         ]);
     });
 
