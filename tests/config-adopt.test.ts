@@ -2,7 +2,7 @@
 // actually creates; one message per bad value, naming the key, what was wrong and what is expected.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { load, rejects as rejectsWith } from "./support/config";
+import { load, problems, rejects as rejectsWith } from "./support/config";
 import { hostKeysFor } from "./support/hostKeys";
 
 const zone = "023e105f4ecef8ad9ca31a8372d0c353";
@@ -174,6 +174,11 @@ describe("host keys of adopted servers (honeydue:hostKeys)", () => {
     it("refuses an adopted server without a recorded key, naming it and how to set it (no silent unpinned connection)", () => {
         const rest = Object.fromEntries(Object.entries(keys).filter(([n]) => n !== "ubuntu-8gb-nbg1-2"));
         rejectsWith(withKeys(rest), "honeydue:hostKeys", /no host key for the adopted server ubuntu-8gb-nbg1-2: .*unpinned connection would trust whoever answers.*pulumi config set --path 'honeydue:hostKeys\.ubuntu-8gb-nbg1-2'/);
+        // The whole message an operator reads, one server spoken of in the singular.
+        assert.deepEqual(problems(withKeys(rest)), [
+            "honeydue:hostKeys: has no host key for the adopted server ubuntu-8gb-nbg1-2: the program did not build it, so it cannot know the key, and an unpinned connection would trust whoever answers. " +
+                "Expected the key each presents, fetched and checked as the README says (\"SSH\"), e.g. `pulumi config set --path 'honeydue:hostKeys.ubuntu-8gb-nbg1-2' 'ssh-ed25519 AAAA…'`",
+        ]);
     });
     it("refuses every adopted server without a recorded key, naming them all", () => {
         const one = Object.fromEntries(Object.entries(keys).filter(([n]) => n === "ubuntu-8gb-nbg1-1"));

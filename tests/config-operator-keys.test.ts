@@ -6,7 +6,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import sshpk from "sshpk";
 import { authorizedKeys } from "../config/operatorKeys";
-import { load, rejects } from "./support/config";
+import { load, problems, rejects } from "./support/config";
 
 function pair(comment: string) {
     const key = sshpk.parsePrivateKey(String(generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" })), "pem");
@@ -15,6 +15,7 @@ function pair(comment: string) {
 }
 const oldKey = pair("old@operator");
 const newKey = pair("new@operator");
+const otherKey = pair("colleague@laptop");
 const S = ["honeydue:sshPrivateKey"];
 
 describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () => {
@@ -39,6 +40,16 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
             /its public half \(SHA256:\S+\) is not honeydue:sshPublicKey.*lock the program out/,
             S,
         ));
+    // The two refusals give different advice (rotate in order, or set the right pair): an unrelated
+    // key in sshAuthorizedKeys must not turn "authorized nowhere" into "only in sshAuthorizedKeys".
+    it("says a private key is authorized nowhere when sshAuthorizedKeys holds only other keys, naming the key by its fingerprint", () => {
+        const own = sshpk.parsePrivateKey(oldKey.privateKey, "ssh").toPublic().fingerprint("sha256").toString();
+        const found = problems({ "honeydue:sshPublicKey": newKey.publicKey, "honeydue:sshAuthorizedKeys": [otherKey.publicKey], "honeydue:sshPrivateKey": oldKey.privateKey }, S);
+        assert.deepEqual(found, [
+            `honeydue:sshPrivateKey: its public half (${own}) is not honeydue:sshPublicKey, nor in honeydue:sshAuthorizedKeys, and every node's authorized_keys is set to exactly those: ` +
+                "the next `pulumi up` would lock the program out. Expected the pair of sshPublicKey (docs/runbook/ssh.md)",
+        ]);
+    });
     // A server created in that state (a replacement, a new node) gets only sshPublicKey from
     // Hetzner (infra/hetzner/servers.ts sshKeys), so the program could never log in to it.
     it("refuses a private key that is only in sshAuthorizedKeys (a server created now would not accept it)", () =>
