@@ -1,0 +1,40 @@
+// What is wrong with the data of an OpenSSH public key line (`<type> <base64 blob> [comment]`):
+// the operator's keys (infra.ts) and the nodes' host keys (hostKeys.ts) are both pasted, and a
+// paste cut short or taken from the wrong file is caught here, at load, rather than by Hetzner's
+// API or by a failed handshake in the middle of `pulumi up`.
+import sshpk from "sshpk";
+
+/**
+ * The key type an OpenSSH public key's data names: the blob starts with a length-prefixed type
+ * string (RFC 4253 §6.6), so `ssh-rsa AAAA` or an ed25519 blob under `ssh-rsa` is caught here.
+ */
+export function keyBlobType(line: string): string | undefined {
+    const blob = Buffer.from(line.split(" ")[1] ?? "", "base64");
+    if (blob.length < 4) return undefined;
+    const n = blob.readUInt32BE(0);
+    return n > 0 && 4 + n <= blob.length ? blob.subarray(4, 4 + n).toString("latin1") : undefined;
+}
+
+/** An ed25519 public key is 32 octets (RFC 8709 §4); sshpk reads the part at any length. */
+const ed25519Length = 32;
+
+/**
+ * Why the data of `<type> <blob>` is not a whole key of that type, or undefined. The type name is
+ * checked first (its own message names the type the line claims); then the key material: sshpk
+ * reads the parts the type has (sshpk 1.18.0 lib/formats/rfc4253.js `read`: too few bytes throw
+ * "data truncated?"), but without a comment it reads partially and keeps bytes past the key
+ * (lib/formats/ssh.js `read`), so the blob must also be the key written back, byte for byte.
+ */
+export function keyDataProblem(type: string, blob: string, whole: string): string | undefined {
+    if (keyBlobType(`${type} ${blob}`) !== type) return `the key data is not an ${type} key (a truncated or mixed-up paste); expected ${whole}`;
+    const damaged = `the ${type} key data is cut short or damaged (a truncated paste); expected ${whole}`;
+    let key: sshpk.Key;
+    try {
+        key = sshpk.parseKey(`${type} ${blob}`, "ssh");
+    } catch {
+        return damaged;
+    }
+    if (!key.toBuffer("rfc4253").equals(Buffer.from(blob, "base64"))) return damaged;
+    if (key.type === "ed25519" && key.parts.find((p) => p.name === "A")?.data.length !== ed25519Length) return damaged;
+    return undefined;
+}

@@ -1,0 +1,82 @@
+// Key data pasted cut short or padded: the operator's public key (honeydue:sshPublicKey) and an
+// adopted node's host key (honeydue:hostKeys) are refused at load, naming the key, instead of by
+// Hetzner's API at `pulumi up` (the operator's) or by a handshake that fails mid-`up` (a host key).
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { describe, it } from "node:test";
+import sshpk from "sshpk";
+import { load, rejects } from "./support/config";
+import { hostKeysFor } from "./support/hostKeys";
+
+/** A fresh public key line of this kind, as ssh-keygen writes it (`<type> <data> <comment>`). */
+function publicLine(kind: "ed25519" | "ec" | "rsa"): string {
+    const options = kind === "ec" ? { namedCurve: "P-256" } : kind === "rsa" ? { modulusLength: 2048 } : {};
+    const { publicKey } = generateKeyPairSync(kind as "ed25519", options as object);
+    const key = sshpk.parseKey(String(publicKey.export({ format: "pem", type: "spki" })), "pem");
+    key.comment = "me@laptop";
+    return key.toString("ssh");
+}
+
+/** The line with its key data changed by `edit` (on the decoded bytes), comment kept. */
+const withData = (line: string, edit: (data: Buffer) => Buffer) => {
+    const [type, data, comment] = line.split(" ");
+    return `${type} ${edit(Buffer.from(data, "base64")).toString("base64")} ${comment}`;
+};
+/** A length-prefixed string of the key format (RFC 4253 §6.6). */
+const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+
+const cutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncated paste\); expected the whole line of your \.pub file$/;
+
+describe("the operator's public key data (sshPublicKey)", () => {
+    const ed25519 = publicLine("ed25519");
+    it("takes a whole key of each type Hetzner takes, as ssh-keygen writes it", () => {
+        for (const line of [ed25519, publicLine("ec"), publicLine("rsa")]) assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
+    });
+    it("takes the data without its base64 padding, as some copies drop it", () => {
+        const line = publicLine("rsa").replace(/=+ /, " ");
+        assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
+    });
+    // The common paste error: the line copied short. The data still starts with its type name, so
+    // the type check alone passes it.
+    it("refuses key data cut short after its type name, wherever it is cut", () => {
+        for (const keep of [15, 19, 20, 40, 50]) rejects({ "honeydue:sshPublicKey": withData(ed25519, (d) => d.subarray(0, keep)) }, "honeydue:sshPublicKey (got ssh-ed25519 ", cutShort);
+    });
+    it("refuses key data that is its type name alone, with no key", () =>
+        rejects({ "honeydue:sshPublicKey": `ssh-ed25519 ${field(Buffer.from("ssh-ed25519")).toString("base64")} me@laptop` }, "honeydue:sshPublicKey (got ssh-ed25519 ", cutShort));
+    it("refuses an ed25519 key that is not 32 bytes long (RFC 8709 §4)", () => {
+        for (const size of [31, 5]) {
+            const data = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(Buffer.alloc(size, 7))]).toString("base64");
+            rejects({ "honeydue:sshPublicKey": `ssh-ed25519 ${data} me@laptop` }, "honeydue:sshPublicKey (got ssh-ed25519 ", cutShort);
+        }
+    });
+    it("refuses key data with bytes after the key (two pastes run together)", () =>
+        rejects({ "honeydue:sshPublicKey": withData(ed25519, (d) => Buffer.concat([d, d.subarray(0, 6)])) }, "honeydue:sshPublicKey (got ssh-ed25519 ", cutShort));
+    it("refuses a cut-short key without a comment too (sshpk reads such data partially)", () => {
+        const bare = withData(ed25519, (d) => d.subarray(0, 40)).split(" ").slice(0, 2).join(" ");
+        rejects({ "honeydue:sshPublicKey": bare }, "honeydue:sshPublicKey (got ssh-ed25519 ", cutShort);
+    });
+    it("names the type the line claims for a cut-short ECDSA or RSA key", () => {
+        for (const [line, type] of [[publicLine("ec"), "ecdsa-sha2-nistp256"], [publicLine("rsa"), "ssh-rsa"]]) {
+            rejects({ "honeydue:sshPublicKey": withData(line, (d) => d.subarray(0, d.length - 9)) }, `honeydue:sshPublicKey (got ${type} `, new RegExp(`: the ${type} key data is cut short or damaged \\(a truncated paste\\); expected the whole line of your \\.pub file$`));
+        }
+    });
+    it("refuses a cut-short extra key during a rotation, naming its place", () =>
+        rejects({ "honeydue:sshAuthorizedKeys": [withData(ed25519, (d) => d.subarray(0, 40))] }, "honeydue:sshAuthorizedKeys.0 (got ssh-ed25519 ", cutShort));
+});
+
+describe("an adopted node's host key data (hostKeys)", () => {
+    const servers = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
+    const keys = hostKeysFor(servers);
+    const withKey = (line: string) => ({ "honeydue:adopt": { servers }, "honeydue:hostKeys": { ...keys, "ubuntu-8gb-nbg1-1": line } });
+    const hostCutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncated paste\); expected the whole key as ssh-keyscan prints it$/;
+    it("refuses a host key cut short after its type name, or padded past its end", () => {
+        const whole = `${keys["ubuntu-8gb-nbg1-1"]} root@node`;
+        for (const line of [withData(whole, (d) => d.subarray(0, 30)), withData(whole, (d) => Buffer.concat([d, Buffer.alloc(3)]))]) {
+            rejects(withKey(line), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ssh-ed25519 ", hostCutShort);
+        }
+    });
+    it("takes an ECDSA host key whole (ssh-keyscan -t ecdsa)", () => {
+        const ec = publicLine("ec");
+        assert.equal(load(withKey(ec)).hostKeys["ubuntu-8gb-nbg1-1"], ec);
+    });
+});
