@@ -20,10 +20,11 @@ const ed25519Length = 32;
 
 /**
  * Why the data of `<type> <blob>` is not a whole key of that type, or undefined. The type name is
- * checked first (its own message names the type the line claims); then the key material: sshpk
- * reads the parts the type has (sshpk 1.18.0 lib/formats/rfc4253.js `read`: too few bytes throw
- * "data truncated?"), but without a comment it reads partially and keeps bytes past the key
- * (lib/formats/ssh.js `read`), so the blob must also be the key written back, byte for byte.
+ * checked first (its own message names the type the line claims); then the key material. sshpk
+ * 1.18.0 reads the parts the type has and throws when the data ends first (lib/ssh-buffer.js
+ * `readBuffer`: "data truncated?"), but it keeps a key with bytes past its end: lib/formats/ssh.js
+ * `read` reads partially when the line has no comment, and falls back to a partial read when the
+ * whole read fails. So the blob must also be the key written back, byte for byte.
  */
 export function keyDataProblem(type: string, blob: string, whole: string): string | undefined {
     if (keyBlobType(`${type} ${blob}`) !== type) return `the key data is not an ${type} key (a truncated or mixed-up paste); expected ${whole}`;
