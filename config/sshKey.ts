@@ -24,7 +24,12 @@ const ed25519Length = 32;
  * 1.18.0 reads the parts the type has and throws when the data ends first (lib/ssh-buffer.js
  * `readBuffer`: "data truncated?"), but it keeps a key with bytes past its end: lib/formats/ssh.js
  * `read` reads partially when the line has no comment, and falls back to a partial read when the
- * whole read fails. So the blob must also be the key written back, byte for byte.
+ * whole read fails. So the blob must also be the key written back, character for character: Node's
+ * base64 decoder takes data without its `=` padding or with a stray character past its end, but
+ * OpenSSH refuses both (OpenSSH 9.2p1 `ssh-keygen -l`: "is not a public key file"), and so does
+ * the command provider's host-key pin (golang.org/x/crypto ssh/keys.go `parseAuthorizedKey`, read
+ * at v0.58.0: base64.StdEncoding.Decode, "illegal base64 data"). Every key ssh-keygen and
+ * ssh-keyscan write is its data written back.
  */
 export function keyDataProblem(type: string, blob: string, whole: string): string | undefined {
     if (keyBlobType(`${type} ${blob}`) !== type) return `the key data is not an ${type} key (a truncated or mixed-up paste); expected ${whole}`;
@@ -35,7 +40,7 @@ export function keyDataProblem(type: string, blob: string, whole: string): strin
     } catch {
         return damaged;
     }
-    if (!key.toBuffer("rfc4253").equals(Buffer.from(blob, "base64"))) return damaged;
+    if (key.toBuffer("rfc4253").toString("base64") !== blob) return damaged;
     if (key.type === "ed25519" && key.parts.find((p) => p.name === "A")?.data.length !== ed25519Length) return damaged;
     return undefined;
 }

@@ -9,8 +9,8 @@ import { load, rejects } from "./support/config";
 import { hostKeysFor } from "./support/hostKeys";
 
 /** A fresh public key line of this kind, as ssh-keygen writes it (`<type> <data> <comment>`). */
-function publicLine(kind: "ed25519" | "ec" | "rsa"): string {
-    const options = kind === "ec" ? { namedCurve: "P-256" } : kind === "rsa" ? { modulusLength: 2048 } : {};
+function publicLine(kind: "ed25519" | "ec" | "rsa", curve = "P-256"): string {
+    const options = kind === "ec" ? { namedCurve: curve } : kind === "rsa" ? { modulusLength: 2048 } : {};
     const { publicKey } = generateKeyPairSync(kind as "ed25519", options as object);
     const key = sshpk.parseKey(String(publicKey.export({ format: "pem", type: "spki" })), "pem");
     key.comment = "me@laptop";
@@ -30,11 +30,20 @@ const cutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncat
 describe("the operator's public key data (sshPublicKey)", () => {
     const ed25519 = publicLine("ed25519");
     it("takes a whole key of each type Hetzner takes, as ssh-keygen writes it", () => {
-        for (const line of [ed25519, publicLine("ec"), publicLine("rsa")]) assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
+        // nistp384 and nistp521 data ends in "==", nistp256 in "=", ed25519 and this RSA in none.
+        for (const line of [ed25519, publicLine("ec"), publicLine("ec", "P-384"), publicLine("ec", "P-521"), publicLine("rsa")]) assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
     });
-    it("takes the data without its base64 padding, as some copies drop it", () => {
-        const line = publicLine("rsa").replace(/=+ /, " ");
-        assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
+    it("takes the line as its .pub file holds it: a final newline, a comment of several words or none", () => {
+        const [type, data] = ed25519.split(" ");
+        for (const line of [`${ed25519}\n`, `${type} ${data}\n`, `${type} ${data} Jane Doe work laptop\n`]) assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
+    });
+    // Node's base64 decoder reads both as the whole key; sshd and Go's ssh.ParseAuthorizedKey do not
+    // (config/sshKey.ts): the node would not let the operator in.
+    it("refuses key data that lost its base64 padding or gained a stray character", () => {
+        const ec = publicLine("ec");
+        for (const [line, type] of [[ec.replace(/= /, " "), "ecdsa-sha2-nistp256"], [ed25519.replace(" me@laptop", "A me@laptop"), "ssh-ed25519"]]) {
+            rejects({ "honeydue:sshPublicKey": line }, `honeydue:sshPublicKey (got ${type} `, new RegExp(`: the ${type} key data is cut short or damaged \\(a truncated paste\\); expected the whole line of your \\.pub file$`));
+        }
     });
     // The common paste error: the line copied short. The data still starts with its type name, so
     // the type check alone passes it.
@@ -78,5 +87,11 @@ describe("an adopted node's host key data (hostKeys)", () => {
     it("takes an ECDSA host key whole (ssh-keyscan -t ecdsa)", () => {
         const ec = publicLine("ec");
         assert.equal(load(withKey(ec)).hostKeys["ubuntu-8gb-nbg1-1"], ec);
+    });
+    // pulumi-command parses the pin with Go's ssh.ParseAuthorizedKey (infra/k3s/connection.ts),
+    // whose base64.StdEncoding refuses data without its padding: the handshake would fail mid-`up`.
+    it("refuses an ECDSA host key that lost its base64 padding", () => {
+        const [type, data] = publicLine("ec").split(" ");
+        rejects(withKey(`${type} ${data.replace(/=$/, "")}`), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ecdsa-sha2-nistp256 ", /: the ecdsa-sha2-nistp256 key data is cut short or damaged \(a truncated paste\); expected the whole key as ssh-keyscan prints it$/);
     });
 });
