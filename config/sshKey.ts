@@ -15,9 +15,6 @@ export function keyBlobType(line: string): string | undefined {
     return n > 0 && 4 + n <= blob.length ? blob.subarray(4, 4 + n).toString("latin1") : undefined;
 }
 
-/** An ed25519 public key is 32 octets (RFC 8709 §4); sshpk reads the part at any length. */
-const ed25519Length = 32;
-
 /**
  * Why the data of `<type> <blob>` is not a whole key of that type, or undefined. The type name is
  * checked first (its own message names the type the line claims); then the key material. sshpk
@@ -29,7 +26,9 @@ const ed25519Length = 32;
  * OpenSSH refuses both (OpenSSH 9.2p1 `ssh-keygen -l`: "is not a public key file"), and so does
  * the command provider's host-key pin (golang.org/x/crypto ssh/keys.go `parseAuthorizedKey`, read
  * at v0.58.0: base64.StdEncoding.Decode, "illegal base64 data"). Every key ssh-keygen and
- * ssh-keyscan write is its data written back.
+ * ssh-keyscan write is its data written back. An ed25519 key not 32 octets long (RFC 8709 §4)
+ * fails the same way: lib/formats/rfc4253.js `read` zero-pads its part to 32 octets
+ * (lib/utils.js `zeroPadToLength`, which throws on a longer part), so it is written back longer.
  */
 export function keyDataProblem(type: string, blob: string, whole: string): string | undefined {
     if (keyBlobType(`${type} ${blob}`) !== type) return `the key data is not an ${type} key (a truncated or mixed-up paste); expected ${whole}`;
@@ -41,6 +40,5 @@ export function keyDataProblem(type: string, blob: string, whole: string): strin
         return damaged;
     }
     if (key.toBuffer("rfc4253").toString("base64") !== blob) return damaged;
-    if (key.type === "ed25519" && key.parts.find((p) => p.name === "A")?.data.length !== ed25519Length) return damaged;
     return undefined;
 }
