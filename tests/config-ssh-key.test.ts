@@ -35,7 +35,7 @@ describe("the operator's public key data (sshPublicKey)", () => {
     });
     it("takes the line as its .pub file holds it: a final newline, a comment of several words or none", () => {
         const [type, data] = ed25519.split(" ");
-        for (const line of [`${ed25519}\n`, `${type} ${data}\n`, `${type} ${data} Jane Doe work laptop\n`]) assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey, line);
+        for (const line of [`${ed25519}\n`, `${type} ${data}\n`, `${type} ${data} Jane Doe work laptop\n`]) assert.equal(load({ "honeydue:sshPublicKey": line }).sshPublicKey.trim(), line.trim());
     });
     // Node's base64 decoder reads both as the whole key; sshd and Go's ssh.ParseAuthorizedKey do not
     // (config/sshKey.ts): the node would not let the operator in.
