@@ -2,6 +2,7 @@
 // the operator's keys (infra.ts) and the nodes' host keys (hostKeys.ts) are both pasted, and a
 // paste cut short or taken from the wrong file is caught here, at load, rather than by Hetzner's
 // API or by a failed handshake in the middle of `pulumi up`.
+import { createPublicKey } from "node:crypto";
 import sshpk from "sshpk";
 
 /**
@@ -40,5 +41,13 @@ export function keyDataProblem(type: string, blob: string, whole: string): strin
         return damaged;
     }
     if (key.toBuffer("rfc4253").toString("base64") !== blob) return damaged;
+    // An ECDSA point off its curve (a character mistyped, say from the console): sshpk does not
+    // check the point, but OpenSSH refuses the key and so does the host-key pin (golang.org/x/crypto
+    // ssh/keys.go `parseECDSA`: "ssh: invalid curve point"); Node's key import checks it too.
+    try {
+        createPublicKey(key.toString("pkcs8"));
+    } catch {
+        return damaged;
+    }
     return undefined;
 }

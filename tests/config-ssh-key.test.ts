@@ -88,6 +88,14 @@ describe("an adopted node's host key data (hostKeys)", () => {
         const ec = publicLine("ec");
         assert.equal(load(withKey(ec)).hostKeys["ubuntu-8gb-nbg1-1"], ec);
     });
+    // A host key read off the Hetzner console and typed in: one character wrong moves an ECDSA point
+    // off its curve, which the provider's ssh.ParseAuthorizedKey refuses ("invalid curve point").
+    it("refuses an ECDSA host key with a character mistyped inside its point", () => {
+        const [type, data] = publicLine("ec").split(" ");
+        const at = data.length - 20; // inside the point's coordinates, past the type and curve names
+        const typo = `${type} ${data.slice(0, at)}${data[at] === "A" ? "B" : "A"}${data.slice(at + 1)}`;
+        rejects(withKey(typo), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ecdsa-sha2-nistp256 ", /: the ecdsa-sha2-nistp256 key data is cut short or damaged \(a truncated paste\); expected the whole key as ssh-keyscan prints it$/);
+    });
     // pulumi-command parses the pin with Go's ssh.ParseAuthorizedKey (infra/k3s/connection.ts),
     // whose base64.StdEncoding refuses data without its padding: the handshake would fail mid-`up`.
     it("refuses an ECDSA host key that lost its base64 padding", () => {
