@@ -33,7 +33,7 @@ export function keyBlobType(line: string): string | undefined {
  */
 export function keyDataProblem(type: string, blob: string, whole: string): string | undefined {
     if (keyBlobType(`${type} ${blob}`) !== type) return `the key data is not an ${type} key (a truncated or mixed-up paste); expected ${whole}`;
-    const damaged = `the ${type} key data is cut short or damaged (a truncated paste); expected ${whole}`;
+    const damaged = `the ${type} key data is cut short or damaged (a truncated or mistyped paste); expected ${whole}`;
     let key: sshpk.Key;
     try {
         key = sshpk.parseKey(`${type} ${blob}`, "ssh");

@@ -25,7 +25,7 @@ const withData = (line: string, edit: (data: Buffer) => Buffer) => {
 /** A length-prefixed string of the key format (RFC 4253 §6.6). */
 const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
 
-const cutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncated paste\); expected the whole line of your \.pub file$/;
+const cutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncated or mistyped paste\); expected the whole line of your \.pub file$/;
 
 describe("the operator's public key data (sshPublicKey)", () => {
     const ed25519 = publicLine("ed25519");
@@ -42,7 +42,7 @@ describe("the operator's public key data (sshPublicKey)", () => {
     it("refuses key data that lost its base64 padding or gained a stray character", () => {
         const ec = publicLine("ec");
         for (const [line, type] of [[ec.replace(/= /, " "), "ecdsa-sha2-nistp256"], [ed25519.replace(" me@laptop", "A me@laptop"), "ssh-ed25519"]]) {
-            rejects({ "honeydue:sshPublicKey": line }, `honeydue:sshPublicKey (got ${type} `, new RegExp(`: the ${type} key data is cut short or damaged \\(a truncated paste\\); expected the whole line of your \\.pub file$`));
+            rejects({ "honeydue:sshPublicKey": line }, `honeydue:sshPublicKey (got ${type} `, new RegExp(`: the ${type} key data is cut short or damaged \\(a truncated or mistyped paste\\); expected the whole line of your \\.pub file$`));
         }
     });
     // The common paste error: the line copied short. The data still starts with its type name, so
@@ -66,7 +66,7 @@ describe("the operator's public key data (sshPublicKey)", () => {
     });
     it("names the type the line claims for a cut-short ECDSA or RSA key", () => {
         for (const [line, type] of [[publicLine("ec"), "ecdsa-sha2-nistp256"], [publicLine("rsa"), "ssh-rsa"]]) {
-            rejects({ "honeydue:sshPublicKey": withData(line, (d) => d.subarray(0, d.length - 9)) }, `honeydue:sshPublicKey (got ${type} `, new RegExp(`: the ${type} key data is cut short or damaged \\(a truncated paste\\); expected the whole line of your \\.pub file$`));
+            rejects({ "honeydue:sshPublicKey": withData(line, (d) => d.subarray(0, d.length - 9)) }, `honeydue:sshPublicKey (got ${type} `, new RegExp(`: the ${type} key data is cut short or damaged \\(a truncated or mistyped paste\\); expected the whole line of your \\.pub file$`));
         }
     });
     it("refuses a cut-short extra key during a rotation, naming its place", () =>
@@ -77,7 +77,7 @@ describe("an adopted node's host key data (hostKeys)", () => {
     const servers = { "ubuntu-8gb-nbg1-1": "201", "ubuntu-8gb-nbg1-2": "202", "ubuntu-8gb-nbg1-3": "203" };
     const keys = hostKeysFor(servers);
     const withKey = (line: string) => ({ "honeydue:adopt": { servers }, "honeydue:hostKeys": { ...keys, "ubuntu-8gb-nbg1-1": line } });
-    const hostCutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncated paste\); expected the whole key as ssh-keyscan prints it$/;
+    const hostCutShort = /: the ssh-ed25519 key data is cut short or damaged \(a truncated or mistyped paste\); expected the whole key as ssh-keyscan prints it$/;
     it("refuses a host key cut short after its type name, or padded past its end", () => {
         const whole = `${keys["ubuntu-8gb-nbg1-1"]} root@node`;
         for (const line of [withData(whole, (d) => d.subarray(0, 30)), withData(whole, (d) => Buffer.concat([d, Buffer.alloc(3)]))]) {
@@ -94,12 +94,12 @@ describe("an adopted node's host key data (hostKeys)", () => {
         const [type, data] = publicLine("ec").split(" ");
         const at = data.length - 20; // inside the point's coordinates, past the type and curve names
         const typo = `${type} ${data.slice(0, at)}${data[at] === "A" ? "B" : "A"}${data.slice(at + 1)}`;
-        rejects(withKey(typo), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ecdsa-sha2-nistp256 ", /: the ecdsa-sha2-nistp256 key data is cut short or damaged \(a truncated paste\); expected the whole key as ssh-keyscan prints it$/);
+        rejects(withKey(typo), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ecdsa-sha2-nistp256 ", /: the ecdsa-sha2-nistp256 key data is cut short or damaged \(a truncated or mistyped paste\); expected the whole key as ssh-keyscan prints it$/);
     });
     // pulumi-command parses the pin with Go's ssh.ParseAuthorizedKey (infra/k3s/connection.ts),
     // whose base64.StdEncoding refuses data without its padding: the handshake would fail mid-`up`.
     it("refuses an ECDSA host key that lost its base64 padding", () => {
         const [type, data] = publicLine("ec").split(" ");
-        rejects(withKey(`${type} ${data.replace(/=$/, "")}`), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ecdsa-sha2-nistp256 ", /: the ecdsa-sha2-nistp256 key data is cut short or damaged \(a truncated paste\); expected the whole key as ssh-keyscan prints it$/);
+        rejects(withKey(`${type} ${data.replace(/=$/, "")}`), "honeydue:hostKeys.ubuntu-8gb-nbg1-1 (got ecdsa-sha2-nistp256 ", /: the ecdsa-sha2-nistp256 key data is cut short or damaged \(a truncated or mistyped paste\); expected the whole key as ssh-keyscan prints it$/);
     });
 });
