@@ -5,7 +5,7 @@
 // the Hetzner console.
 import { z } from "zod";
 import { json, nodeName } from "./fields";
-import { keyBlobType } from "./infra";
+import { keyDataProblem } from "./sshKey";
 
 /**
  * The types a pin can be: the command provider offers the server only the pinned key's own type
@@ -29,8 +29,7 @@ export function hostKeyProblem(v: string): string | undefined {
         if (type === "ssh-rsa") return "is an RSA key, which the command provider can only verify with SHA-1 signatures that the node's sshd refuses; expected the node's ssh-ed25519 key (ssh-keyscan -t ed25519)";
         return `is a ${type} key; expected one of ${pinnableTypes.join(", ")} (ssh-keyscan -t ed25519)`;
     }
-    if (keyBlobType(`${type} ${blob}`) !== type) return `the key data is not an ${type} key (a truncated or mixed-up paste); expected the whole key as ssh-keyscan prints it`;
-    return undefined;
+    return keyDataProblem(type, blob, "the whole key as ssh-keyscan prints it");
 }
 
 export const hostKeyKeys = {

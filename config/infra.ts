@@ -1,6 +1,7 @@
 // Hetzner servers, their private network and who may reach them: DESIGN §1, §4, §5.
 import * as ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { keyDataProblem } from "./sshKey";
 import { bool, cidr, contains, coversEverything, ipv4, isRfc1918, json, nodeName, parseCidr, rfc1918, strictObject, text } from "./fields";
 
 /** Hetzner Cloud locations and the network zone each belongs to. */
@@ -33,21 +34,12 @@ const node = strictObject(
 export type NodeSpec = z.infer<typeof node>;
 
 const publicKeyLine = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?\n?$/;
-export const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'").refine((v) => !publicKeyLine.test(v) || keyBlobType(v) === v.split(" ")[0], {
-    error: (iss) => `the key data is not an ${String(iss.input).split(" ")[0]} key (a truncated or mixed-up paste); expected the whole line of your .pub file`,
+export const sshPublicKey = text(publicKeyLine, "expected one OpenSSH public key line such as 'ssh-ed25519 AAAA… you@host'").superRefine((v, ctx) => {
+    if (!publicKeyLine.test(v)) return;
+    const [type, blob] = v.trim().split(" ");
+    const problem = keyDataProblem(type, blob, "the whole line of your .pub file");
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: v });
 });
-
-/**
- * The key type an OpenSSH public key's data names: the blob starts with a length-prefixed type
- * string (RFC 4253 §6.6), so `ssh-rsa AAAA` or an ed25519 blob under `ssh-rsa` is caught here
- * rather than by Hetzner's API at `pulumi up`.
- */
-export function keyBlobType(line: string): string | undefined {
-    const blob = Buffer.from(line.split(" ")[1] ?? "", "base64");
-    if (blob.length < 4) return undefined;
-    const n = blob.readUInt32BE(0);
-    return n > 0 && 4 + n <= blob.length ? blob.subarray(4, 4 + n).toString("latin1") : undefined;
-}
 
 export const infraKeys = {
     location: z.enum(locations, { error: `expected one of the Hetzner locations ${locations.join(", ")}` }).default("nbg1"),

@@ -23,6 +23,7 @@ export const layers = {
       [
         "tests/cost.test.ts",
         "tests/config-operator-keys.test.ts",
+        "tests/config-ssh-key.test.ts",
         "tests/config-edge.test.ts",
         "tests/config-new-estate.test.ts",
         "tests/config-strict.test.ts",
@@ -51,6 +52,7 @@ export const layers = {
       "config/newEstate.ts": ["tests/config-new-estate.test.ts"],
       "config/operatorKeys.ts": ["tests/config-operator-keys.test.ts"],
       "config/secrets.ts": ["tests/config.test.ts"],
+      "config/sshKey.ts": ["tests/config-ssh-key.test.ts"],
       "config/workloads.ts": ["tests/config-workloads.test.ts"],
     },
   },

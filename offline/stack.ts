@@ -11,7 +11,7 @@ export const root = join(__dirname, "..");
 /** Operator-specific plain keys that the book does not give. */
 export const placeholderPlain: Record<string, string> = {
     "honeydue:adminCidrs": JSON.stringify(["198.51.100.7/32"]),
-    "honeydue:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPLACEHOLDERx0perat0rKeyF0rThePlanOnly0000 placeholder@plan",
+    "honeydue:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPLACEHOLDERx0perat0rKeyF0rThePlanOnly000000 placeholder@plan",
     "honeydue:registryUsername": "placeholder-deployer",
     "honeydue:b2KeyId": "PLACEHOLDERb2KeyId0000000",
     "honeydue:smtpUsername": "placeholder@myhoneydue.com",

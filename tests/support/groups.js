@@ -74,6 +74,7 @@ const computing = {
         "config-strict.test.ts",
         "config-workloads.test.ts",
         "config-operator-keys.test.ts",
+        "config-ssh-key.test.ts",
         "review-operator.test.ts",
         "cost.test.ts",
         "plan-cli.test.ts",
