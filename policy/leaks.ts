@@ -88,7 +88,7 @@ function computeNeedles(config: Record<string, string>, cfg: LeakSettings, extra
     const found: { text: string; what: string }[] = [...extra];
     for (const key of cfg.secretKeys) {
         const raw = config[key];
-        if (typeof raw !== "string" || raw === "") continue;
+        if (typeof raw !== "string") continue; // "" gives only the needle "", which min drops below
         let values: [string, string][] = [[key, raw]];
         try {
             const parsed = JSON.parse(raw) as unknown;
