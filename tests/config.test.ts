@@ -97,9 +97,11 @@ describe("configuration", () => {
     it("rejects a subnet broader than its network", () =>
         rejects({ "honeydue:subnetCidr": "10.0.0.0/8" }, "honeydue:subnetCidr", /10\.0\.0\.0\/8 is not inside networkCidr 10\.0\.0\.0\/16/));
     // Hetzner takes a cloud subnet that is the network's whole range: vitobotta/hetzner-k3s
-    // src/hetzner/network/create.cr `network_config` creates every network with one cloud subnet of
-    // the same ip_range (its issues #597 and #760, 2025-2026, describe such networks in use). Only
-    // vswitch subnets must be smaller (ansible-collections/hetzner.hcloud pull request #359).
+    // src/hetzner/network/create.cr `network_config` has long created its networks with one cloud
+    // subnet of the same ip_range (10.0.0.0/16 for both in its first versions, the configured subnet
+    // for both later, e.g. at commit 01c830c; a later variant takes a wider network), and its issues
+    // #597 and #760, 2025-2026, describe such networks in use. Only vswitch subnets must be smaller
+    // (ansible-collections/hetzner.hcloud pull request #359).
     it("takes a subnet as wide as its network (one cloud subnet for the whole range)", () => {
         const c = load({ "honeydue:networkCidr": "10.0.0.0/16", "honeydue:subnetCidr": "10.0.0.0/16" });
         assert.equal(c.subnetCidr, "10.0.0.0/16");
