@@ -22,11 +22,26 @@ const fingerprintOf = (parse: () => sshpk.Key | sshpk.PrivateKey): string | unde
     try {
         return parse().fingerprint("sha256").toString();
     } catch {
-        return undefined; // not parseable here: its own schema reports a malformed key
+        return undefined; // not parseable (the plan's placeholder, or a body the schema's pattern cannot judge): nothing to compare
+    }
+};
+
+/** True for a key sealed with a passphrase: sshpk throws KeyEncryptedError without one (lib/formats/ssh-private.js, pem.js). */
+const encrypted = (key: string) => {
+    try {
+        sshpk.parsePrivateKey(key, "auto");
+        return false;
+    } catch (e) {
+        return (e as Error).name === "KeyEncryptedError";
     }
 };
 
 export function checkOperatorKeys(c: { sshPublicKey: string; sshAuthorizedKeys: string[] }, sshPrivateKey: string, issue: (key: string, message: string) => void): void {
+    // The command provider is given no passphrase (infra/k3s/connection.ts), so every SSH step of `pulumi up` would fail.
+    if (encrypted(sshPrivateKey)) {
+        issue("sshPrivateKey", "is protected by a passphrase, and the program logs in without one, so every command on the nodes would fail at `pulumi up`. Expected an unencrypted key (the whole PEM block of a key made for the program: docs/runbook/ssh.md)");
+        return;
+    }
     const own = fingerprintOf(() => sshpk.parsePrivateKey(sshPrivateKey, "auto").toPublic());
     if (own === undefined) return;
     if (fingerprintOf(() => sshpk.parseKey(c.sshPublicKey.trim(), "ssh")) === own) return;

@@ -50,6 +50,14 @@ describe("operator keys (sshPublicKey, sshAuthorizedKeys, sshPrivateKey)", () =>
                 "the next `pulumi up` would lock the program out. Expected the pair of sshPublicKey (docs/runbook/ssh.md)",
         ]);
     });
+    // secrets.ts's pattern takes any OpenSSH PEM block, and a passphrase-protected one is such a block.
+    it("refuses a private key protected by a passphrase (the program cannot enter it), even with its own public half", () => {
+        const sealed = sshpk.parsePrivateKey(oldKey.privateKey, "ssh").toString("ssh", { passphrase: "operator-passphrase" } as never);
+        assert.match(sealed, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+        assert.deepEqual(problems({ "honeydue:sshPublicKey": oldKey.publicKey, "honeydue:sshPrivateKey": sealed }, S), [
+            "honeydue:sshPrivateKey: is protected by a passphrase, and the program logs in without one, so every command on the nodes would fail at `pulumi up`. Expected an unencrypted key (the whole PEM block of a key made for the program: docs/runbook/ssh.md)",
+        ]);
+    });
     // A server created in that state (a replacement, a new node) gets only sshPublicKey from
     // Hetzner (infra/hetzner/servers.ts sshKeys), so the program could never log in to it.
     it("refuses a private key that is only in sshAuthorizedKeys (a server created now would not accept it)", () =>
