@@ -207,6 +207,8 @@ describe("stack-api-after-migrations", () => {
         ]);
         const schema = { ...migrationJob(), name: "db-schema", urn: "urn:pulumi:prod::honeydue::kubernetes:batch/v1:Job::db-schema" };
         assert.equal((await verdictOf(s.apiAfterMigrations, [schema, deployment("api", undefined, {}, { dependencies: [schema.urn] })])).status, "passed");
+        // Only migrations Jobs are waited for: an API that waits for the migrations but not for another Job passes.
+        assert.equal((await verdictOf(s.apiAfterMigrations, [job, backup, deployment("api", undefined, {}, { dependencies: [job.urn] })])).status, "passed");
     });
 
     // A failed migration must stop the roll whichever Job it is: the API waits for every migrations Job, and the message names the ones it does not.
@@ -339,6 +341,15 @@ describe("stack-k3s-identical-server-config", () => {
         for (const [how, line] of Object.entries({ "a comment": `# was: config.yaml ${drift}\n`, "words after the content": `config.yaml ${drift} # old\n` })) {
             assert.equal((await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), payload(`${line}${same}`)])).status, "passed", how);
         }
+    });
+
+    // A YAML stream is Unicode text (YAML 1.2 §5.2, UTF-8/16/32): a payload file that is not UTF-8 (a binary file sent
+    // beside the config) is no config k3s could read, whatever text its bytes hold.
+    it("reads no config from a payload file that is not UTF-8 text", async () => {
+        const binary = Buffer.concat([Buffer.from(k3sConfig("10.0.1.12").replace("10.42.0.0/16", "10.52.0.0/16")), Buffer.from("# "), Buffer.from([0xff, 0x0a])]).toString("base64");
+        const same = `config.yaml ${Buffer.from(k3sConfig("10.0.1.12")).toString("base64")}\n`;
+        const n2 = reg(COMMAND, "k3s-10.0.1.12", { create: "bash -s -- --role join", stdin: { secret: `#!/usr/bin/env bash\nmain "$@"\nblob.bin ${binary}\n${same}` } });
+        assert.equal((await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), n2])).status, "passed");
     });
 
     it("reads the update script too: a config an update rewrites", async () => {
