@@ -158,9 +158,17 @@ export const k3sConfigDefaults = { criticalKeys: ["cluster-cidr", "service-cidr"
 
 /** Heredoc bodies in a script: `cat > f <<'EOF' … EOF`. */
 const heredocs = (text: string) => [...text.matchAll(/<<-?\s*['"]?(\w+)['"]?[^\n]*\n([\s\S]*?)\n\s*\1\s*(\n|$)/g)].map((m) => m[2]);
-/** Files sent as payload lines "<name> <base64 content>" (how the k3s scripts take files on stdin). */
+/** Strict UTF-8: a payload file that is not UTF-8 text is no YAML (a YAML stream is Unicode text, YAML 1.2 §5.2). */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** Files sent as payload lines "<name> <base64 content>" (how the k3s scripts take files on stdin), those that are text. */
 const payloadFiles = (text: string) =>
-    [...text.matchAll(/^\S+[ \t]+([A-Za-z0-9+/]{16,}={0,2})[ \t]*$/gm)].map((m) => Buffer.from(m[1], "base64").toString("utf8")).filter((t) => !t.includes("\uFFFD"));
+    [...text.matchAll(/^\S+[ \t]+([A-Za-z0-9+/]{16,}={0,2})[ \t]*$/gm)].flatMap((m) => {
+        try {
+            return [utf8.decode(Buffer.from(m[1], "base64"))];
+        } catch {
+            return []; // a binary file sent beside the config
+        }
+    });
 
 /** Texts a command sends that may hold a k3s config.yaml: stdin, its scripts (heredocs, base64 payload files), a copied file. */
 async function texts(r: PolicyResource): Promise<string[]> {

@@ -345,11 +345,15 @@ describe("stack-k3s-identical-server-config", () => {
 
     // A YAML stream is Unicode text (YAML 1.2 §5.2, UTF-8/16/32): a payload file that is not UTF-8 (a binary file sent
     // beside the config) is no config k3s could read, whatever text its bytes hold.
-    it("reads no config from a payload file that is not UTF-8 text", async () => {
+    it("reads no config from a payload file that is not UTF-8 text, and reads UTF-8 text whatever characters it holds", async () => {
         const binary = Buffer.concat([Buffer.from(k3sConfig("10.0.1.12").replace("10.42.0.0/16", "10.52.0.0/16")), Buffer.from("# "), Buffer.from([0xff, 0x0a])]).toString("base64");
         const same = `config.yaml ${Buffer.from(k3sConfig("10.0.1.12")).toString("base64")}\n`;
         const n2 = reg(COMMAND, "k3s-10.0.1.12", { create: "bash -s -- --role join", stdin: { secret: `#!/usr/bin/env bash\nmain "$@"\nblob.bin ${binary}\n${same}` } });
         assert.equal((await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), n2])).status, "passed");
+        // UTF-8 text that holds U+FFFD itself (a replacement character in a comment) is text, and read.
+        const text = Buffer.from(`${k3sConfig("10.0.1.12").replace("10.42.0.0/16", "10.52.0.0/16")}# owner: ops \uFFFD\n`).toString("base64");
+        const drifted = reg(COMMAND, "k3s-10.0.1.12", { create: "bash -s -- --role join", stdin: { secret: `#!/usr/bin/env bash\nmain "$@"\nconfig.yaml ${text}\n` } });
+        assert.match(messages(await verdictOf(s.identicalK3sConfig, [installCommand("n1", "10.0.1.11"), drifted]))[0] ?? "", /differs from n1-k3s-install in cluster-cidr \("10\.52\.0\.0\/16" vs "10\.42\.0\.0\/16"\)/);
     });
 
     it("reads the update script too: a config an update rewrites", async () => {
