@@ -18,32 +18,26 @@ export const operatorKeyKeys = {
 /** The lines every node's authorized_keys holds, in order, each once. */
 export const authorizedKeys = (c: { sshPublicKey: string; sshAuthorizedKeys: string[] }) => [...new Set([c.sshPublicKey, ...c.sshAuthorizedKeys].map((k) => k.trim()))];
 
-const fingerprintOf = (parse: () => sshpk.Key | sshpk.PrivateKey): string | undefined => {
+const fingerprintOf = (parse: () => sshpk.Key): string | undefined => {
     try {
         return parse().fingerprint("sha256").toString();
     } catch {
-        return undefined; // not parseable (the plan's placeholder, or a body the schema's pattern cannot judge): nothing to compare
-    }
-};
-
-/** True for a key sealed with a passphrase: sshpk throws KeyEncryptedError without one (lib/formats/ssh-private.js, pem.js). */
-const encrypted = (key: string) => {
-    try {
-        sshpk.parsePrivateKey(key, "auto");
-        return false;
-    } catch (e) {
-        return (e as Error).name === "KeyEncryptedError";
+        return undefined; // not a key: its own schema names the problem
     }
 };
 
 export function checkOperatorKeys(c: { sshPublicKey: string; sshAuthorizedKeys: string[] }, sshPrivateKey: string, issue: (key: string, message: string) => void): void {
-    // The command provider is given no passphrase (infra/k3s/connection.ts), so every SSH step of `pulumi up` would fail.
-    if (encrypted(sshPrivateKey)) {
-        issue("sshPrivateKey", "is protected by a passphrase, and the program logs in without one, so every command on the nodes would fail at `pulumi up`. Expected an unencrypted key (the whole PEM block of a key made for the program: docs/runbook/ssh.md)");
-        return;
+    let own: string;
+    try {
+        own = sshpk.parsePrivateKey(sshPrivateKey, "auto").toPublic().fingerprint("sha256").toString();
+    } catch (e) {
+        // A key sealed with a passphrase: sshpk throws KeyEncryptedError without one (lib/formats/ssh-private.js,
+        // pem.js), and the command provider is given none (infra/k3s/connection.ts), so every SSH step of `up` would fail.
+        if ((e as Error).name === "KeyEncryptedError") {
+            issue("sshPrivateKey", "is protected by a passphrase, and the program logs in without one, so every command on the nodes would fail at `pulumi up`. Expected an unencrypted key (the whole PEM block of a key made for the program: docs/runbook/ssh.md)");
+        }
+        return; // otherwise not parseable (the plan's placeholder, or a body the schema's pattern cannot judge): nothing to compare
     }
-    const own = fingerprintOf(() => sshpk.parsePrivateKey(sshPrivateKey, "auto").toPublic());
-    if (own === undefined) return;
     if (fingerprintOf(() => sshpk.parseKey(c.sshPublicKey.trim(), "ssh")) === own) return;
     const onlyExtra = c.sshAuthorizedKeys.some((k) => fingerprintOf(() => sshpk.parseKey(k.trim(), "ssh")) === own);
     issue(
